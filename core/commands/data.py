@@ -1,0 +1,59 @@
+"""Data commands: init, generate, info."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.commands.output import add_json_flag, emit
+from core.db import DEFAULT_DB, OmnimixError, init_db, open_db
+from core.schema import TABLES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create an empty database with the schema and standard channels")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    add_json_flag(p)
+    p.set_defaults(handler=_init)
+
+    p = sub.add_parser("generate", help="generate the seeded omnichannel sample with known truth")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--customers", type=int, default=50_000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--weeks", type=int, default=156, help="weeks of history (default 156 = 3 years)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing database file")
+    add_json_flag(p)
+    p.set_defaults(handler=_generate)
+
+    p = sub.add_parser("info", help="row counts and date ranges of a database")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    add_json_flag(p)
+    p.set_defaults(handler=_info)
+
+
+def _init(args: argparse.Namespace) -> int:
+    init_db(args.db)
+    return emit(args, {"db": str(args.db), "tables": list(TABLES)}, f"Initialised {args.db} ({len(TABLES)} tables).")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from core.generator import generate_database
+
+    if args.customers < 10:
+        raise OmnimixError(f"--customers must be at least 10 (got {args.customers}).")
+    if not 20 <= args.weeks <= 520:
+        raise OmnimixError(f"--weeks must be between 20 and 520 (got {args.weeks}).")
+    summary = generate_database(args.db, n_customers=args.customers, seed=args.seed, n_weeks=args.weeks, overwrite=args.force)
+    counts = ", ".join(f"{k} {v:,}" for k, v in summary["rows"].items())
+    return emit(args, summary, f"Generated {args.db} in {summary['seconds']:.1f} s: {counts}.")
+
+
+def _info(args: argparse.Namespace) -> int:
+    from core.queries import database_summary
+
+    with open_db(args.db, read_only=True) as con:
+        summary = database_summary(con)
+    lines = [f"{t}: {n:,} rows" for t, n in summary["rows"].items()]
+    if summary.get("first_order"):
+        lines.append(f"orders from {summary['first_order']} to {summary['last_order']}")
+    return emit(args, {"db": str(args.db), **summary}, "\n".join(lines))

@@ -1,0 +1,1 @@
+"""Marketing-mix modelling: adstock, saturation, the regression model and the budget optimiser."""

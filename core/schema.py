@@ -1,0 +1,255 @@
+"""The Omnimix channel data model: one place that names every table and column.
+
+The DDL, the loader's type checks and the README's schema tables are all derived from
+``TABLES`` so they cannot drift apart.  Foreign keys are declared here and checked by the
+loader (with row numbers in the error) rather than by DuckDB, which would make bulk loads of
+the generator slow and gives no row-level message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    meaning: str
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    ref_table: str
+    ref_column: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    meaning: str = ""
+    truth: bool = False  # generator-only tables holding the known truth
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+EVENT_TYPES = ("view", "cart", "purchase")
+
+# Standard channel list: where customers buy (sales) and where marketing money goes (media).
+STANDARD_CHANNELS: tuple[tuple[str, str], ...] = (
+    ("web", "sales"),
+    ("app", "sales"),
+    ("store", "sales"),
+    ("marketplace", "sales"),
+    ("social", "sales+media"),
+    ("email", "media"),
+    ("search", "media"),
+    ("display", "media"),
+    ("affiliate", "media"),
+    ("tv", "media"),
+)
+
+_CHANNEL_FK = ("channel", "channels", "channel")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "channels",
+            (
+                Column("channel", "VARCHAR", "Channel name, e.g. web, app, store, search"),
+                Column("kind", "VARCHAR", "sales (customers buy there), media (paid/owned marketing) or both"),
+            ),
+            primary_key=("channel",),
+            meaning="The channels orders, events and spend may refer to.",
+        ),
+        Table(
+            "customers",
+            (
+                Column("customer_id", "VARCHAR", "Customer id as the source system writes it (text)"),
+                Column("signup_date", "DATE", "Date the customer first registered"),
+                Column("region", "VARCHAR", "Sales region", nullable=True),
+                Column("age_band", "VARCHAR", "Age band, e.g. 25-34", nullable=True),
+                Column("acquisition_channel", "VARCHAR", "Channel that brought the customer in", nullable=True),
+            ),
+            primary_key=("customer_id",),
+            foreign_keys=(ForeignKey("acquisition_channel", "channels", "channel"),),
+            meaning="One row per customer.",
+        ),
+        Table(
+            "products",
+            (
+                Column("product_id", "VARCHAR", "Product id (text)"),
+                Column("name", "VARCHAR", "Product name"),
+                Column("category", "VARCHAR", "Product category"),
+                Column("brand", "VARCHAR", "Brand", nullable=True),
+                Column("price", "DOUBLE", "List price in EUR (>= 0)"),
+                Column("description", "VARCHAR", "Free-text description", nullable=True),
+            ),
+            primary_key=("product_id",),
+            checks=("price >= 0",),
+            meaning="Product catalogue.",
+        ),
+        Table(
+            "orders",
+            (
+                Column("order_id", "VARCHAR", "Order id (text)"),
+                Column("customer_id", "VARCHAR", "Customer who placed the order"),
+                Column("order_ts", "TIMESTAMP", "When the order was placed"),
+                Column("channel", "VARCHAR", "Channel the order was placed in"),
+            ),
+            primary_key=("order_id",),
+            foreign_keys=(
+                ForeignKey("customer_id", "customers", "customer_id"),
+                ForeignKey(*_CHANNEL_FK),
+            ),
+            meaning="One row per order.",
+        ),
+        Table(
+            "order_items",
+            (
+                Column("order_id", "VARCHAR", "Order the line belongs to"),
+                Column("product_id", "VARCHAR", "Product bought"),
+                Column("quantity", "INTEGER", "Units bought (> 0)"),
+                Column("unit_price", "DOUBLE", "Price paid per unit in EUR after discounts (>= 0)"),
+            ),
+            primary_key=("order_id", "product_id"),
+            checks=("quantity > 0", "unit_price >= 0"),
+            foreign_keys=(
+                ForeignKey("order_id", "orders", "order_id"),
+                ForeignKey("product_id", "products", "product_id"),
+            ),
+            meaning="Order lines; revenue = quantity x unit_price.",
+        ),
+        Table(
+            "events",
+            (
+                Column("customer_id", "VARCHAR", "Customer who browsed"),
+                Column("product_id", "VARCHAR", "Product viewed, carted or bought"),
+                Column("channel", "VARCHAR", "Channel of the event"),
+                Column("event_type", "VARCHAR", "view, cart or purchase"),
+                Column("event_ts", "TIMESTAMP", "When it happened"),
+            ),
+            checks=("event_type IN ('view', 'cart', 'purchase')",),
+            foreign_keys=(
+                ForeignKey("customer_id", "customers", "customer_id"),
+                ForeignKey("product_id", "products", "product_id"),
+                ForeignKey(*_CHANNEL_FK),
+            ),
+            meaning="Browsing events (no key: the same event may legitimately repeat).",
+        ),
+        Table(
+            "marketing_spend",
+            (
+                Column("week", "DATE", "Week start, always a Monday"),
+                Column("channel", "VARCHAR", "Marketing channel"),
+                Column("spend", "DOUBLE", "Spend in EUR in that week (>= 0)"),
+                Column("impressions", "BIGINT", "Ad impressions (>= 0)", nullable=True),
+                Column("clicks", "BIGINT", "Ad clicks (>= 0)", nullable=True),
+            ),
+            primary_key=("week", "channel"),
+            checks=("spend >= 0", "isodow(week) = 1", "impressions >= 0", "clicks >= 0"),
+            foreign_keys=(ForeignKey(*_CHANNEL_FK),),
+            meaning="Weekly marketing spend per channel.",
+        ),
+        Table(
+            "truth_personas",
+            (
+                Column("customer_id", "VARCHAR", "Customer id"),
+                Column("persona", "VARCHAR", "Latent persona the generator drew the customer from"),
+            ),
+            primary_key=("customer_id",),
+            truth=True,
+            meaning="Generator truth: each sample customer's persona.",
+        ),
+        Table(
+            "truth_channel_response",
+            (
+                Column("channel", "VARCHAR", "Paid marketing channel"),
+                Column("adstock_decay", "DOUBLE", "Geometric adstock carry-over per week (0-1)"),
+                Column("half_saturation", "DOUBLE", "Adstocked weekly spend (EUR) at which the Hill curve is half-way"),
+                Column("hill_shape", "DOUBLE", "Hill exponent (slope)"),
+                Column("beta", "DOUBLE", "Weekly revenue (EUR) at full saturation"),
+                Column("true_roas", "DOUBLE", "Incremental revenue over the period / spend over the period"),
+            ),
+            primary_key=("channel",),
+            truth=True,
+            meaning="Generator truth: the marketing-mix response of each paid channel.",
+        ),
+        Table(
+            "truth_weekly_revenue",
+            (
+                Column("week", "DATE", "Week start (Monday)"),
+                Column("component", "VARCHAR", "baseline, a paid channel name, or noise"),
+                Column("revenue", "DOUBLE", "Expected revenue in EUR from that component in that week"),
+            ),
+            primary_key=("week", "component"),
+            truth=True,
+            meaning="Generator truth: weekly revenue split into baseline, channel effects and noise.",
+        ),
+    )
+}
+
+DATA_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if not t.truth)
+LOADABLE_TABLES: tuple[str, ...] = tuple(n for n in DATA_TABLES if n != "channels") + ("channels",)
+
+
+def table_ddl(table: Table, *, with_keys: bool = True) -> str:
+    """CREATE TABLE statement for ``table``; keys can be added later for fast bulk loads."""
+    parts = [f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
+    if with_keys and table.primary_key:
+        parts.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
+    parts.extend(f"CHECK ({c})" for c in table.checks)
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, *, with_keys: bool = True, truth: bool = True) -> None:
+    """Create every table (idempotent) and insert the standard channel list."""
+    for table in TABLES.values():
+        if table.truth and not truth:
+            continue
+        con.execute(table_ddl(table, with_keys=with_keys))
+    con.executemany(
+        "INSERT INTO channels VALUES (?, ?) ON CONFLICT DO NOTHING" if with_keys else "INSERT INTO channels VALUES (?, ?)",
+        [list(c) for c in STANDARD_CHANNELS],
+    )
+
+
+def add_primary_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Add primary keys after a bulk load into tables created with ``with_keys=False``."""
+    for table in TABLES.values():
+        if table.primary_key and table.name != "channels":
+            con.execute(f"ALTER TABLE {table.name} ADD PRIMARY KEY ({', '.join(table.primary_key)})")
+
+
+def schema_markdown() -> str:
+    """The schema as Markdown tables (used to write the README section)."""
+    out = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}`\n\n{t.meaning}")
+        keys = f"Primary key: ({', '.join(t.primary_key)})." if t.primary_key else "No primary key."
+        fks = "; ".join(f"{fk.column} → {fk.ref_table}.{fk.ref_column}" for fk in t.foreign_keys)
+        out.append(keys + (f" References: {fks}." if fks else ""))
+        out.append("\n| column | type | meaning |\n|---|---|---|")
+        for c in t.columns:
+            null = "" if c.nullable else ", required"
+            out.append(f"| `{c.name}` | {c.sql_type}{null} | {c.meaning} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,77 @@
+"""The schema: tables, types, keys and checks are what core.schema declares."""
+
+import duckdb
+import pytest
+
+from core.db import OmnimixError, connect, init_db
+from core.schema import STANDARD_CHANNELS, TABLES, create_schema, schema_markdown
+
+
+@pytest.fixture()
+def con():
+    c = duckdb.connect()
+    create_schema(c)
+    yield c
+    c.close()
+
+
+def test_every_declared_column_exists_with_its_type(con):
+    got = con.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns").fetchall()
+    by_table = {}
+    for table, column, dtype, nullable in got:
+        by_table.setdefault(table, {})[column] = (dtype, nullable == "YES")
+    assert set(by_table) == set(TABLES)
+    for table in TABLES.values():
+        assert list(by_table[table.name]) == table.column_names
+        for col in table.columns:
+            assert by_table[table.name][col.name] == (col.sql_type, col.nullable), (table.name, col.name)
+
+
+def test_standard_channels_include_the_required_ones(con):
+    names = {r[0] for r in con.execute("SELECT channel FROM channels").fetchall()}
+    assert {"web", "app", "store", "marketplace", "social", "email", "search"} <= names
+    assert len(names) == len(STANDARD_CHANNELS)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("INSERT INTO customers VALUES ('C1', DATE '2024-01-01', NULL, NULL, NULL), ('C1', DATE '2024-01-02', NULL, NULL, NULL)", "(?i)duplicate key"),
+        ("INSERT INTO marketing_spend VALUES (DATE '2024-01-02', 'search', 10, 1, 1)", "CHECK"),
+        ("INSERT INTO marketing_spend VALUES (DATE '2024-01-01', 'search', -1, 1, 1)", "CHECK"),
+        ("INSERT INTO order_items VALUES ('O1', 'P1', 0, 1.0)", "CHECK"),
+        ("INSERT INTO products VALUES ('P1', 'x', 'c', 'b', -2, NULL)", "CHECK"),
+        ("INSERT INTO events VALUES ('C1', 'P1', 'web', 'click', TIMESTAMP '2024-01-01 10:00')", "CHECK"),
+        ("INSERT INTO orders VALUES ('O1', NULL, TIMESTAMP '2024-01-01', 'web')", "NOT NULL"),
+    ],
+)
+def test_constraints_are_enforced(con, sql, message):
+    with pytest.raises(duckdb.Error, match=message):
+        con.execute(sql)
+
+
+def test_ids_are_text_and_keep_leading_zeros(con):
+    con.execute("INSERT INTO customers VALUES ('00123', DATE '2024-01-01', NULL, NULL, NULL)")
+    assert con.execute("SELECT customer_id FROM customers").fetchone()[0] == "00123"
+
+
+def test_init_creates_file_and_is_idempotent(tmp_path):
+    db = tmp_path / "new" / "x.duckdb"
+    init_db(db)
+    init_db(db)
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM channels").fetchone()[0] == len(STANDARD_CHANNELS)
+    con.close()
+
+
+def test_opening_a_missing_database_read_only_names_the_path(tmp_path):
+    with pytest.raises(OmnimixError, match="does not exist"):
+        connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_schema_markdown_documents_every_column():
+    md = schema_markdown()
+    for table in TABLES.values():
+        assert f"### `{table.name}`" in md
+        for col in table.columns:
+            assert f"| `{col.name}` |" in md
