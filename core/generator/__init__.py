@@ -37,7 +37,7 @@ def generate_into(con: duckdb.DuckDBPyConnection, *, n_customers: int, seed: int
     rng = np.random.default_rng(seed)
     weeks = week_starts(pd.Timestamp(start), n_weeks)
     catalogue = make_catalogue(n_products_for(n_customers), rng, BRANDS_PER_CATEGORY)
-    sampler = ProductSampler(catalogue, BRANDS_PER_CATEGORY)
+    sampler = ProductSampler(catalogue, BRANDS_PER_CATEGORY, rng)
     line_tier = catalogue.groupby("brand_idx")["tier_idx"].first().to_numpy()
     customers = draw_customers(n_customers, n_weeks, line_tier, BRANDS_PER_CATEGORY, rng)
 

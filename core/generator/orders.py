@@ -80,8 +80,10 @@ def draw_orders(customers: CustomerDraw, prices: np.ndarray, sampler: ProductSam
     cust = np.repeat(np.arange(persona.shape[0], dtype=np.int32), n_orders_c)
     n_orders = cust.shape[0]
 
-    u = rng.random(n_orders)[:, None]
-    channel = (u > customers.channel_cum[cust]).sum(axis=1).clip(0, len(SALES_CHANNELS) - 1).astype(np.int8)
+    u = rng.random(n_orders)
+    channel = np.zeros(n_orders, dtype=np.int8)
+    for j in range(len(SALES_CHANNELS) - 1):  # column by column: no (n_orders, channels) temporary
+        channel += u > customers.channel_cum[cust, j]
 
     extra = np.array([p.extra_items for p in PERSONAS])[persona[cust]]
     n_items = 1 + np.minimum(rng.poisson(extra), 7)
@@ -119,7 +121,7 @@ def draw_orders(customers: CustomerDraw, prices: np.ndarray, sampler: ProductSam
     rank = np.empty(n_orders, dtype=np.int32)
     rank[order_sort] = np.arange(n_orders, dtype=np.int32)
     item_order = rank[item_order]
-    item_sort = np.lexsort((item_product, item_order))
+    item_sort = np.argsort(item_order, kind="stable")  # lines of an order stay sorted by product
     draw = OrderDraw(cust[order_sort], channel[order_sort], ts[order_sort], item_order[item_sort],
                      item_product[item_sort], quantity[item_sort], unit_price[item_sort])
     return draw, total
