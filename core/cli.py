@@ -1,6 +1,7 @@
 """The ``omnimix`` command line: every capability, scriptable, with ``--json``.
 
-Each area lives in its own module under ``core.commands`` exposing ``register(subparsers)``;
+Each area lives in its own module under ``core.commands`` exposing ``register(subparsers)``
+(found automatically);
 handlers return an exit code. User errors (``OmnimixError``) become one sentence on stderr
 and exit code 2, never a traceback.
 """
@@ -9,20 +10,25 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
 from core.db import OmnimixError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "core.commands.data",
-)
+def command_modules() -> list[str]:
+    """Every module in ``core.commands`` that defines ``register``: adding a file adds a command."""
+    import core.commands
+
+    return sorted(f"core.commands.{m.name}" for m in pkgutil.iter_modules(core.commands.__path__) if not m.name.startswith("_"))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omnimix", description="Omnichannel marketing analytics on DuckDB.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for name in command_modules():
+        module = importlib.import_module(name)
+        if hasattr(module, "register"):
+            module.register(sub)
     return parser
 
 

@@ -75,3 +75,11 @@ def test_schema_markdown_documents_every_column():
         assert f"### `{table.name}`" in md
         for col in table.columns:
             assert f"| `{col.name}` |" in md
+
+
+def test_readme_schema_section_matches_the_code():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("<!-- schema:start -->\n", 1)[1].split("\n<!-- schema:end -->", 1)[0]
+    assert section == schema_markdown()
