@@ -1,0 +1,60 @@
+"""The omnimix CLI for init, generate and info: JSON output, exit codes, no tracebacks."""
+
+import json
+import subprocess
+import sys
+
+import duckdb
+
+from core.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_creates_schema_and_reports_json(tmp_path, capsys):
+    db = tmp_path / "x.duckdb"
+    code, out, _ = run(capsys, "init", "--db", str(db), "--json")
+    assert code == 0
+    assert "orders" in json.loads(out)["tables"]
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM channels").fetchone()[0] >= 7
+    con.close()
+
+
+def test_generate_then_info_agree_on_row_counts(tmp_path, capsys):
+    db = tmp_path / "s.duckdb"
+    code, out, _ = run(capsys, "generate", "--db", str(db), "--customers", "200", "--seed", "5", "--json")
+    assert code == 0
+    generated = json.loads(out)
+    assert generated["rows"]["customers"] == 200 and generated["seed"] == 5
+    code, out, _ = run(capsys, "info", "--db", str(db), "--json")
+    info = json.loads(out)
+    assert code == 0
+    for table in ("customers", "orders", "order_items", "events", "marketing_spend"):
+        assert info["rows"][table] == generated["rows"][table]
+    assert info["first_order"] >= "2023-01-02"
+
+
+def test_generate_refuses_existing_file_with_exit_2(tmp_path, capsys):
+    db = tmp_path / "s.duckdb"
+    assert run(capsys, "generate", "--db", str(db), "--customers", "100")[0] == 0
+    code, _, err = run(capsys, "generate", "--db", str(db), "--customers", "100")
+    assert code == 2 and "already exists" in err and "--force" in err
+
+
+def test_bad_arguments_give_one_sentence_and_exit_2(tmp_path, capsys):
+    code, _, err = run(capsys, "generate", "--db", str(tmp_path / "a.duckdb"), "--customers", "3")
+    assert code == 2 and err.startswith("omnimix: --customers must be at least 10")
+    code, _, err = run(capsys, "info", "--db", str(tmp_path / "missing.duckdb"))
+    assert code == 2 and "does not exist" in err and "Traceback" not in err
+
+
+def test_console_script_runs_as_a_process(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "info", "--db", str(tmp_path / "nope.duckdb")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
