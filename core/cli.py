@@ -15,6 +15,7 @@ import sys
 
 from core.db import OmnimixError
 
+
 def command_modules() -> list[str]:
     """Every module in ``core.commands`` that defines ``register``: adding a file adds a command."""
     import core.commands

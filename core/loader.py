@@ -1,0 +1,391 @@
+"""Load users' CSV and Parquet files into the Omnimix tables: checked first, then all or nothing.
+
+Conventions (shown to users in error messages, so keep them stable):
+
+* **Row numbers.** "row N" is the N-th *data* row, counting from 1; the header is not a row.
+  For CSV files the message adds "(line M)": the physical line in the file where that row
+  starts, counting the header as line 1 (so usually M = N + 1, more when values span lines or
+  blank lines are skipped). Parquet files have no lines, only rows.
+* **Formats.** CSV is read as UTF-8 (a BOM is fine), ``"`` quotes values; the delimiter is a
+  tab for ``.tsv`` and otherwise whichever of ``, ; TAB |`` the header line uses most.
+  Values are trimmed of spaces and an empty value is NULL. Ids stay text exactly as written
+  ("00123" stays "00123"). Numbers use ``.`` as decimal point (no thousands separators, no
+  NaN/inf); whole-number columns also accept ``3.0``. Dates are ISO ``YYYY-MM-DD`` (a midnight
+  time is allowed); timestamps are ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]`` with a space or ``T``
+  and no time zone. Day/month orders like 03/04/2024 are refused because they are ambiguous.
+* **Columns.** Headers match table columns case-insensitively; ``mapping`` renames
+  SOURCE -> COLUMN. Extra columns are ignored and reported; missing nullable columns load NULL.
+* **Personal data.** E-mails, phones, names, addresses... are dropped or stored as salted
+  pseudonyms, never raw; the rule is in :mod:`core.pii`.
+
+Everything is vectorised SQL: the file lands in a temporary all-text table, one aggregate query
+finds the first bad cell, anti-joins find missing references, and the insert happens in the
+same transaction, so a failed load leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import duckdb
+import pandas as pd
+
+from core.db import init_db, open_db
+from core.loader_checks import LoadError, SourceFile, validate
+from core.pii import protect_staged
+from core.schema import LOADABLE_TABLES, TABLES, Table
+
+FileInput = str | os.PathLike | bytes | BinaryIO
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+PREVIEW_ROWS = 20
+
+_STAGE, _ROWS = "_omnimix_load_stage", "_omnimix_load_rows"  # per-connection temp tables
+# Regexes gate TRY_CAST because DuckDB's casts are lenient in ways that corrupt data silently:
+# '2.5' -> INTEGER 3, '2024-01-01T10:00Z' drops the zone, '1_000' and 'nan' are numbers.
+_PATTERNS = {
+    "INTEGER": r"[+-]?\d+(\.0*)?",
+    "BIGINT": r"[+-]?\d+(\.0*)?",
+    "DOUBLE": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
+    "DATE": r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00(\.0+)?)?)?",
+    "TIMESTAMP": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?",
+}
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """One file to load: ``file`` is a path, bytes or a binary file object (then ``name`` or
+    ``file.name`` supplies the display name and extension)."""
+
+    table: str
+    file: FileInput
+    mapping: Mapping[str, str] | None = None
+    name: str | None = None
+
+
+@dataclass
+class LoadReport:
+    """What a load did; ``preview`` holds the first loaded rows as typed values."""
+
+    table: str
+    file: str
+    rows_loaded: int
+    columns_mapped: dict[str, str]
+    columns_ignored: list[str]
+    columns_missing: list[str]
+    preview: pd.DataFrame = field(repr=False)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """Plain values for ``--json`` (the preview as a list of records)."""
+        return {"table": self.table, "file": self.file, "rows_loaded": self.rows_loaded,
+                "columns_mapped": self.columns_mapped, "columns_ignored": self.columns_ignored,
+                "columns_missing": self.columns_missing, "seconds": round(self.seconds, 3),
+                "preview": self.preview}
+
+
+def _load_order() -> tuple[str, ...]:
+    """Loadable tables with every referenced table before the tables that reference it."""
+    order: list[str] = []
+    while len(order) < len(LOADABLE_TABLES):
+        for name in sorted(LOADABLE_TABLES, key=list(TABLES).index):
+            refs = {fk.ref_table for fk in TABLES[name].foreign_keys} - {name}
+            if name not in order and refs <= set(order):
+                order.append(name)
+    return tuple(order)
+
+
+LOAD_ORDER: tuple[str, ...] = _load_order()
+
+
+def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """Turn ``["SRC=DEST", ...]`` into a mapping dict.
+
+    Parameters
+    ----------
+    pairs : sequence of str
+        Each item ``SOURCE=COLUMN``; spaces around either side are ignored.
+
+    Returns
+    -------
+    dict of str to str
+        Source header -> table column.
+    """
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        src, sep, dest = pair.partition("=")
+        src, dest = src.strip(), dest.strip()
+        if not sep or not src or not dest:
+            raise LoadError(f"Column mapping {pair!r} is not of the form SOURCE=COLUMN (e.g. when=order_ts).")
+        if src in mapping:
+            raise LoadError(f"Column mapping names source column {src!r} twice.")
+        mapping[src] = dest
+    return mapping
+
+
+def load_file(db: duckdb.DuckDBPyConnection | str | Path, table: str, file: FileInput,
+              mapping: Mapping[str, str] | None = None, *, name: str | None = None) -> LoadReport:
+    """Check ``file`` and append its rows to ``table``, all or nothing.
+
+    Parameters
+    ----------
+    db : DuckDBPyConnection or path
+        An open (writable) connection, or a database path; a missing path is created with
+        the schema first and removed again if the load fails.
+    table : str
+        One of ``LOAD_ORDER``.
+    file : path, bytes or binary file object
+        A ``.csv``/``.tsv``/``.txt`` or ``.parquet`` file (an upload needs ``name``).
+    mapping : mapping of str to str, optional
+        Source column -> table column, for headers that differ from the schema.
+    name : str, optional
+        Display name (and extension) for bytes or file objects.
+
+    Returns
+    -------
+    LoadReport
+
+    Raises
+    ------
+    LoadError
+        The first problem found; the database is unchanged.
+    """
+    return load_files(db, [LoadRequest(table, file, mapping, name)])[0]
+
+
+def load_files(db: duckdb.DuckDBPyConnection | str | Path, requests: Sequence[LoadRequest]) -> list[LoadReport]:
+    """Load several files in ONE transaction, in foreign-key order (see ``load_file``).
+
+    Rows loaded by an earlier file satisfy the references of a later one, so customers and
+    their orders can arrive together. Reports come back in load order.
+    """
+    for req in requests:
+        if req.table not in LOAD_ORDER:
+            raise LoadError(f"Unknown table {req.table!r}; the loadable tables are {', '.join(LOAD_ORDER)}.")
+    reqs = sorted(requests, key=lambda r: LOAD_ORDER.index(r.table))
+    with ExitStack() as stack:
+        sources = [_open_source(stack.enter_context(_local_file(r.file, r.name))) for r in reqs]
+        if isinstance(db, duckdb.DuckDBPyConnection):
+            return _run(db, reqs, sources)
+        path, created = Path(db), not Path(db).exists()
+        if created:
+            init_db(path)
+        try:
+            with open_db(path) as con:
+                return _run(con, reqs, sources)
+        except BaseException:
+            if created:  # the database did not exist before, so "unchanged" means gone again
+                for leftover in (path, Path(f"{path}.wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
+
+
+def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[SourceFile]) -> list[LoadReport]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        reports = [_load_one(con, TABLES[r.table], s, dict(r.mapping or {})) for r, s in zip(reqs, sources, strict=True)]
+        con.execute("COMMIT")
+        return reports
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT has already rolled back
+        if isinstance(exc, duckdb.Error):
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise LoadError(f"The load was rolled back because the database refused it: {first}.") from exc
+        raise
+
+
+@contextmanager
+def _local_file(file: FileInput, name: str | None) -> Iterator[tuple[Path, str]]:
+    """A readable path and display name; uploads are written to a temporary file first."""
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        if not path.exists():
+            raise LoadError(f"File {path} does not exist.", file=str(path))
+        if not path.is_file():
+            raise LoadError(f"{path} is not a file.", file=str(path))
+        yield path, name or path.name
+        return
+    display = name or Path(str(getattr(file, "name", "") or "")).name
+    if not display:
+        raise LoadError("An uploaded file needs a name ending in .csv or .parquet.")
+    data = bytes(file) if isinstance(file, (bytes, bytearray, memoryview)) else file.read()
+    with tempfile.TemporaryDirectory(prefix="omnimix-load-") as tmp:
+        path = Path(tmp) / f"upload{Path(display).suffix.lower()}"
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        yield path, display
+
+
+def _open_source(local: tuple[Path, str]) -> SourceFile:
+    path, name = local
+    suffix = Path(name).suffix.lower()
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            with duckdb.connect() as probe:
+                cols = probe.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            return SourceFile(name, path, "parquet", [c[0] for c in cols])
+        if suffix in CSV_SUFFIXES:
+            return _csv_source(path, name, suffix)
+    except duckdb.Error as exc:
+        raise LoadError(f"{name} is not a readable Parquet file ({_first_line(exc)}).", file=name) from exc
+    except OSError as exc:
+        raise LoadError(f"{name} cannot be read ({exc.strerror or exc}).", file=name) from exc
+    raise LoadError(f"{name} has an unsupported file type; use {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}.", file=name)
+
+
+def _csv_source(path: Path, name: str, suffix: str) -> SourceFile:
+    _check_utf8(path, name)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        first = f.readline()
+        if not first.strip():
+            empty = f.read(1) == "" and first == ""
+            raise LoadError(f"{name} is empty." if empty else f"{name}, line 1: the first line must hold the column headers but is blank.", file=name, line=1)
+        delim = "\t" if suffix == ".tsv" else max(",;\t|", key=lambda d: (first.count(d), d == ","))
+        f.seek(0)
+        header = next(csv.reader(f, delimiter=delim, quotechar='"'))
+    header = [h.strip() or f"(column {i + 1})" for i, h in enumerate(header)]
+    return SourceFile(name, path, "csv", header, delim)
+
+
+def _check_utf8(path: Path, name: str) -> None:
+    """Stream the file through a strict UTF-8 decoder: DuckDB does not check every byte."""
+    decoder, newlines = codecs.getincrementaldecoder("utf-8")(), 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 24)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the decoder's pending bytes + chunk; pending bytes hold no newline
+                line = newlines + exc.object[: exc.start].count(b"\n") + 1
+                raise LoadError(f"{name}, line {line}: the text is not UTF-8 (save the file as 'CSV UTF-8').",
+                                file=name, line=line) from exc
+            if not chunk:
+                return
+            newlines += chunk.count(b"\n")
+
+
+def _plan(table: Table, src: SourceFile, mapping: dict[str, str]) -> tuple[dict[str, int], list[str], list[str]]:
+    """Which file column feeds which table column; returns (positions, ignored, missing optional)."""
+    header, cols, name = src.header, table.column_names, src.name
+    pos: dict[str, int] = {}
+    for source, dest in mapping.items():
+        if dest not in cols:
+            raise LoadError(f"Cannot map {source!r} to {dest!r}: table {table.name} has no such column (its columns are {', '.join(cols)}).", file=name)
+        hits = [i for i, h in enumerate(header) if h == source] or [i for i, h in enumerate(header) if h.lower() == source.lower()]
+        if not hits:
+            raise LoadError(f"{name} has no column {source!r} to map to {dest} (found columns: {', '.join(header)}).", file=name, column=source)
+        if len(hits) > 1:
+            raise LoadError(f"{name} has more than one column named {source!r}, so it cannot be mapped.", file=name, column=source)
+        if dest in pos:
+            raise LoadError(f"Two source columns are mapped to {table.name}.{dest}; map only one.", file=name, column=dest)
+        pos[dest] = hits[0]
+    mapped_positions = set(pos.values())
+    ignored: list[str] = []
+    for i, h in enumerate(header):
+        if i in mapped_positions:
+            continue
+        dest = h.lower()
+        if dest not in cols or dest in mapping.values():  # an explicit mapping beats a same-named column
+            ignored.append(h)
+        elif dest in pos:
+            raise LoadError(f"{name} has two columns for {dest} ({header[pos[dest]]!r} and {h!r}).", file=name, column=dest)
+        else:
+            pos[dest] = i
+    missing = [c.name for c in table.columns if c.name not in pos and not c.nullable]
+    if missing:
+        raise LoadError(f"{name} is missing required column(s) {', '.join(missing)} for table {table.name}; found columns: "
+                        f"{', '.join(header)} (map a differently named column with SOURCE=COLUMN).", file=name, column=missing[0])
+    return pos, ignored, [c for c in cols if c not in pos]
+
+
+def _stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: dict[str, int]) -> int:
+    """Copy the file into an all-text temp table, then add typed columns; returns the row count.
+
+    File columns get positional names (c0, c1, ...) so users' header text never becomes SQL.
+    """
+    used = sorted(set(pos.values()))
+    if src.kind == "csv":
+        # No sniffing: on a ragged file the sniffer silently skips rows instead of failing.
+        read = ("read_csv(?, auto_detect=false, header=true, skip=0, columns=?, delim=?, quote='\"', escape='\"', "
+                "comment='', strict_mode=true, null_padding=false)")
+        params: list = [str(src.path), {f"c{i}": "VARCHAR" for i in range(len(src.header))}, src.delim]
+        select = ", ".join(f"c{i}" for i in used)
+    else:
+        read, params = "read_parquet(?)", [str(src.path)]
+        select = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in used)
+    try:
+        # Insertion order is preserved, so ordering by rowid is file order; rowids inside a
+        # transaction start at a huge offset, hence row_number() rather than rowid + 1.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT {select} FROM {read}", params)
+    except duckdb.Error as exc:
+        raise _read_error(src, exc) from exc
+    raws, typed, named = [], [], {}
+    for c in table.columns:
+        raws.append(f"NULLIF(trim(c{pos[c.name]}), '') AS _raw_{c.name}" if c.name in pos else f"NULL::VARCHAR AS _raw_{c.name}")
+        raw = f"_raw_{c.name}"
+        if c.sql_type == "VARCHAR":
+            typed.append(f"{raw} AS {c.name}")
+            continue
+        named[f"pat_{c.sql_type.lower()}"] = _PATTERNS[c.sql_type]
+        value = f"TRY_CAST({raw} AS {c.sql_type})"
+        finite = f" AND isfinite({value})" if c.sql_type == "DOUBLE" else ""
+        typed.append(f"CASE WHEN regexp_full_match({raw}, $pat_{c.sql_type.lower()}){finite} THEN {value} END AS {c.name}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS SELECT *, {', '.join(typed)} FROM "
+                f"(SELECT row_number() OVER (ORDER BY rowid) AS _row, {', '.join(raws)} FROM {_STAGE})", named)
+    con.execute(f"DROP TABLE {_STAGE}")
+    return con.execute(f"SELECT count(*) FROM {_ROWS}").fetchone()[0]
+
+
+def _read_error(src: SourceFile, exc: duckdb.Error) -> LoadError:
+    text = str(exc)
+    if src.kind == "parquet":
+        return LoadError(f"{src.name} is not a readable Parquet file ({_first_line(exc)}).", file=src.name)
+    line = int(m.group(1)) if (m := re.search(r"CSV Error on Line: (\d+)", text)) else None
+    if m := re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text):
+        reason = f"it has {m.group(2)} values but the header has {m.group(1)} columns (quote values that contain {src.delim!r})"
+    elif "unterminated quote" in text:
+        reason = "a quoted value is never closed"
+    elif "unicode" in text.lower():
+        reason = "the text is not UTF-8 (save the file as 'CSV UTF-8')"
+    else:
+        reason = f"it cannot be parsed as CSV ({_first_line(exc)})"
+    where = f"{src.name}, line {line}" if line else src.name
+    return LoadError(f"{where}: {reason}.", file=src.name, line=line)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text).rstrip(".")
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, mapping: dict[str, str]) -> LoadReport:
+    started = time.perf_counter()
+    needed = {table.name} | {fk.ref_table for fk in table.foreign_keys}
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [sorted(needed)]).fetchall()}
+    if needed - present:
+        raise LoadError(f"The database has no {', '.join(sorted(needed - present))} table; create it with 'omnimix init'.")
+    pos, ignored, missing = _plan(table, src, mapping)
+    if _stage(con, table, src, pos) == 0:
+        raise LoadError(f"{src.name} has no data rows" + (" (only a header line)." if src.kind == "csv" else "."), file=src.name)
+    protect_staged(con, table, src.header, pos, _ROWS)  # raw personal data never gets past staging
+    validate(con, table, src, _ROWS)
+    cols = ", ".join(table.column_names)
+    con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {_ROWS} ORDER BY _row")
+    rows = con.execute(f"SELECT count(*) FROM {_ROWS}").fetchone()[0]
+    preview = con.execute(f"SELECT {cols} FROM {_ROWS} ORDER BY _row LIMIT {PREVIEW_ROWS}").df()
+    con.execute(f"DROP TABLE {_ROWS}")
+    mapped = {src.header[i]: dest for dest, i in sorted(pos.items(), key=lambda kv: kv[1])}
+    return LoadReport(table.name, src.name, rows, mapped, ignored, missing, preview, time.perf_counter() - started)

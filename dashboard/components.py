@@ -1,0 +1,149 @@
+"""Shared UI pieces: KPI cards, tables with a CSV download, and the error guard."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from core.db import OmnimixError
+from core.queries import KPI_DEFINITIONS
+
+log = logging.getLogger("omnimix.dashboard")
+
+# Rising spend is neither good nor bad, so its delta is shown without colour.
+_NEUTRAL_DELTAS = {"spend"}
+
+
+@contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show failures inside the block as a short message instead of a traceback.
+
+    The rest of the page keeps rendering, so one failing section does not blank the screen.
+
+    Parameters
+    ----------
+    what : str
+        What the block shows, for the message, e.g. ``"the KPIs"``.
+    """
+    try:
+        yield
+    except OmnimixError as exc:
+        st.error(str(exc))
+    except duckdb.Error as exc:
+        st.error(f"The database could not provide {what}: {_first_line(exc)}")
+    except Exception as exc:  # noqa: BLE001 - users never see tracebacks; the log keeps it
+        log.exception("Unexpected error while showing %s", what)
+        st.error(f"Something went wrong while showing {what} ({type(exc).__name__}: {_first_line(exc)}).")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def format_value(value: float, unit: str) -> str:
+    """Compact display of a KPI value: ``€1.23M``, ``12,345``, ``3.4%``, ``4.52×``; ``–`` if missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "EUR":
+        # From 10,000 on, "€12.35k" is easier to compare across cards than "€12,345.67".
+        for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+            if abs(value) >= threshold:
+                return f"€{value / size:,.2f}{suffix}"
+        return f"€{value:,.2f}"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}×"
+    return f"{value:,.0f}"
+
+
+def format_delta(row: Mapping[str, Any], unit: str) -> str | None:
+    """Change vs the previous period: percentage points for shares, relative % otherwise."""
+    if unit == "share":
+        change = row["change"]
+        return None if pd.isna(change) else f"{change * 100:+.1f} pp"
+    pct = row["change_pct"]
+    return None if pd.isna(pct) else f"{pct:+.1f}%"
+
+
+def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> None:
+    """Bordered metric cards with the change vs the previous period.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        Output of :func:`core.queries.kpis`.
+    previous_period : str
+        The comparison period in words, shown in each card's help.
+    per_row : int, default=4
+        Cards per row; seven in one row truncate labels and values on a laptop screen.
+    """
+    records = kpis.to_dict("records")
+    columns = [col for start in range(0, len(records), per_row) for col in st.columns(per_row)]
+    for col, row in zip(columns, records, strict=False):
+        metric = KPI_DEFINITIONS[row["metric"]]
+        previous = format_value(row["previous"], metric.unit)
+        col.metric(
+            metric.label,
+            format_value(row["value"], metric.unit),
+            delta=format_delta(row, metric.unit),
+            delta_color="off" if row["metric"] in _NEUTRAL_DELTAS else "normal",
+            help=f"{metric.help}\n\nPrevious period ({previous_period}): {previous}.",
+            border=True,
+        )
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def download_csv(df: pd.DataFrame, name: str, *, label: str = "Download CSV") -> None:
+    """A download button for ``df`` as ``<name>.csv`` (machine-friendly column names)."""
+    st.download_button(
+        label,
+        df.to_csv(index=False).encode("utf-8"),
+        file_name=f"{_slug(name)}.csv",
+        mime="text/csv",
+        key=f"download_{_slug(name)}",
+        on_click="ignore",  # downloading must not rerun the page
+        icon=":material/download:",
+    )
+
+
+def table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    labels: Mapping[str, str],
+    formats: Mapping[str, str] | None = None,
+    height: int | str = "auto",
+) -> None:
+    """Show ``df`` with readable headers and number formats, then its CSV download.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Data to show; only the columns named in ``labels`` are displayed, in that order.
+    name : str
+        File name stem of the download (and the download button's key).
+    labels : mapping of str to str
+        Column -> header shown to the user (units in brackets).
+    formats : mapping of str to str, optional
+        Column -> number format of ``st.column_config.NumberColumn``, e.g. ``"euro"``,
+        ``"percent"`` (for fractions) or ``"%.2f"``; other columns are shown as they are.
+    """
+    formats = formats or {}
+    config = {
+        col: st.column_config.NumberColumn(label, format=formats[col]) if col in formats else st.column_config.Column(label)
+        for col, label in labels.items()
+    }
+    st.dataframe(df, column_order=list(labels), column_config=config, hide_index=True, height=height)
+    download_csv(df, name)

@@ -1,0 +1,209 @@
+"""Cached access to the Omnimix database for the dashboard pages.
+
+Connection design (measured with duckdb 2.0): within one process DuckDB refuses to open a
+file read-write while a read-only connection to it is open, and vice versa ("different
+configuration").  Reading is what the dashboard does almost all the time, and read-only
+connections also let the CLI read the same file from another process.  So:
+
+- one read-only connection per database file is cached with ``st.cache_resource``; every
+  query runs on its own cursor because a DuckDB connection is not safe to share between
+  the threads of concurrent sessions;
+- a write (loading a file, creating an empty database) first releases that connection,
+  opens the file read-write for the duration of the write only, then clears the data
+  caches; the next read reopens read-only;
+- cached query results are keyed on the file's identity (inode, mtime, size) as well as the
+  path and filters, and the cached connection is dropped when the file changed on disk
+  (``omnimix generate --force`` replaces it), so nobody sees stale data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from core import queries
+from core.db import DEFAULT_DB, OmnimixError, connect, init_db, open_db
+from core.filters import Filters, data_date_range
+
+DB_ENV = "OMNIMIX_DB"
+
+FileVersion = tuple[int, int, int]
+
+# Loads are rare and short; one at a time per process keeps the close/reopen dance simple.
+_WRITE_LOCK = threading.Lock()
+
+
+def db_path() -> Path:
+    """The database the dashboard shows: ``$OMNIMIX_DB`` if set, else the sample database."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def file_version(db: Path) -> FileVersion | None:
+    """Identity of the file on disk (inode, mtime in ns, size); ``None`` when it is missing."""
+    try:
+        st_ = os.stat(db)
+    except FileNotFoundError:
+        return None
+    return st_.st_ino, st_.st_mtime_ns, st_.st_size
+
+
+@dataclass
+class _Handle:
+    con: duckdb.DuckDBPyConnection
+    db: str
+    version: FileVersion | None
+
+
+def _is_current(handle: _Handle) -> bool:
+    if file_version(Path(handle.db)) == handle.version:
+        return True
+    # Close before the cache drops the entry so reopening gets a fresh DuckDB instance
+    # instead of the old one DuckDB keeps per path while any connection to it is open.
+    handle.con.close()
+    return False
+
+
+def _close(handle: _Handle) -> None:
+    handle.con.close()
+
+
+@st.cache_resource(show_spinner=False, validate=_is_current, on_release=_close)
+def _handle(db: str) -> _Handle:
+    version = file_version(Path(db))
+    try:
+        con = connect(db, read_only=True)
+    except OmnimixError as exc:
+        if "different configuration" in str(exc):
+            raise OmnimixError("The database is being updated; reload the page in a moment.") from exc
+        raise
+    return _Handle(con, db, version)
+
+
+def release(db: Path) -> None:
+    """Close the cached read-only connection to ``db`` (it reopens on the next read)."""
+    _handle.clear(str(db))
+
+
+@contextmanager
+def _cursor(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    cur = _handle(str(db)).con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+# Every cached query goes through this table so the cache key is just (name, db, version, args).
+_QUERIES: dict[str, Callable[..., Any]] = {
+    "summary": lambda con: queries.database_summary(con),
+    "date_range": lambda con: data_date_range(con),
+    "sales_channels": lambda con: queries.sales_channels(con),
+    "kpis": queries.kpis,
+    "timeseries": queries.channel_timeseries,
+    "share": queries.channel_share,
+    "channel_count": queries.customers_by_channel_count,
+    "pairs": queries.channel_pair_overlap,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, db: str, version: FileVersion | None, args: tuple, kwargs: tuple) -> Any:
+    try:
+        with _cursor(Path(db)) as cur:
+            return _QUERIES[name](cur, *args, **dict(kwargs))
+    except duckdb.ConnectionException as exc:
+        # Another session released the connection for a load while this query ran.
+        release(Path(db))
+        raise OmnimixError("The database was being updated; reload the page to see the new data.") from exc
+
+
+def _query(name: str, db: Path, *args: Any, **kwargs: Any) -> Any:
+    version = file_version(db)
+    if version is None:
+        raise OmnimixError(f"Database {db} does not exist.")
+    return _cached(name, str(db), version, args, tuple(sorted(kwargs.items())))
+
+
+def database_summary(db: Path) -> dict[str, Any]:
+    """Row counts and order date range, see :func:`core.queries.database_summary`."""
+    return _query("summary", db)
+
+
+def date_range(db: Path) -> tuple[dt.date | None, dt.date | None]:
+    """First and last order date (``(None, None)`` without orders)."""
+    return _query("date_range", db)
+
+
+def sales_channels(db: Path) -> list[str]:
+    """Channels customers buy in, for the channel filter."""
+    return _query("sales_channels", db)
+
+
+def kpis(db: Path, filters: Filters) -> pd.DataFrame:
+    """Headline KPIs with previous period, see :func:`core.queries.kpis`."""
+    return _query("kpis", db, filters)
+
+
+def channel_timeseries(db: Path, filters: Filters, *, grain: str = "week") -> pd.DataFrame:
+    """Revenue and orders per channel and period, see :func:`core.queries.channel_timeseries`."""
+    return _query("timeseries", db, filters, grain=grain)
+
+
+def channel_share(db: Path, filters: Filters) -> pd.DataFrame:
+    """Revenue and order share per channel, see :func:`core.queries.channel_share`."""
+    return _query("share", db, filters)
+
+
+def customers_by_channel_count(db: Path, filters: Filters) -> pd.DataFrame:
+    """Buyers in 1, 2, 3+ channels, see :func:`core.queries.customers_by_channel_count`."""
+    return _query("channel_count", db, filters)
+
+
+def channel_pair_overlap(db: Path, filters: Filters, *, top: int | None = None) -> pd.DataFrame:
+    """Shared buyers per channel pair, see :func:`core.queries.channel_pair_overlap`."""
+    return _query("pairs", db, filters, top=top)
+
+
+@contextmanager
+def writable(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection to an existing ``db``; caches are refreshed after.
+
+    Raises
+    ------
+    OmnimixError
+        When another load is running or the file cannot be opened for writing (e.g. the
+        CLI holds it).
+    """
+    if not _WRITE_LOCK.acquire(timeout=30):
+        raise OmnimixError("Another load into the database is still running; try again when it has finished.")
+    try:
+        release(db)
+        with open_db(db) as con:
+            yield con
+    finally:
+        _cached.clear()
+        _WRITE_LOCK.release()
+
+
+def create_empty_database(db: Path) -> None:
+    """Create ``db`` with the schema and standard channels (no rows), then refresh caches."""
+    with _WRITE_LOCK:
+        release(db)
+        init_db(db)
+        _cached.clear()
+
+
+def refresh() -> None:
+    """Forget cached results and connections, e.g. after the file was changed outside the app."""
+    _cached.clear()
+    _handle.clear()

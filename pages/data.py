@@ -1,0 +1,124 @@
+"""Data: which database is in use, what it holds, and loading your own CSV or Parquet files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.loader import LOAD_ORDER, LoadReport, load_file, parse_mapping
+from core.loader_checks import LoadError
+from core.schema import TABLES
+from dashboard import components, data_access, state
+from dashboard.navigation import ROOT
+
+EXAMPLES = ROOT / "sample_data" / "examples"
+_LAST_LOAD = "data_last_load"
+
+st.title("Data")
+st.caption("The database the dashboard reads, and a form to load your own files into it (checked first, all or nothing).")
+
+ctx = state.current()
+db = ctx.db
+
+# ---- Database in use -------------------------------------------------------------------------
+st.subheader("Database in use")
+if not db.exists():
+    st.warning(state.missing_db_message(db))
+    if st.button(f"Create an empty database at {db}", icon=":material/add:"):
+        with components.guard("the new database"):
+            data_access.create_empty_database(db)
+            st.rerun()
+    st.stop()
+
+with components.guard("the database contents"):
+    summary = data_access.database_summary(db)
+    counts = pd.DataFrame(
+        {
+            "table": list(summary["rows"]),
+            "rows": list(summary["rows"].values()),
+            "meaning": [TABLES[t].meaning for t in summary["rows"]],
+        }
+    )
+    size_mb = db.stat().st_size / 1e6
+    span = f"orders from {summary['first_order']} to {summary['last_order']}" if summary["first_order"] else "no orders yet"
+    st.markdown(f"`{db}` · {size_mb:,.1f} MB · {span}")
+    components.table(counts, "table_row_counts", labels={"table": "Table", "rows": "Rows", "meaning": "Holds"}, formats={"rows": "localized"})
+    if st.button("Reload from disk", help="Use after changing the database outside the dashboard, e.g. with the omnimix CLI."):
+        data_access.refresh()
+        st.rerun()
+
+# ---- Load a file -----------------------------------------------------------------------------
+st.subheader("Load a file")
+table = st.selectbox(
+    "Table to load into",
+    LOAD_ORDER,
+    format_func=lambda t: f"{t} — {TABLES[t].meaning}",
+    help="Load referenced tables first: customers and products before orders, orders before order lines.",
+)
+spec = TABLES[table]
+st.markdown(f"**Expected columns of `{table}`** (headers match case-insensitively; extra columns are ignored)")
+expected = pd.DataFrame(
+    {
+        "column": spec.column_names,
+        "type": [c.sql_type for c in spec.columns],
+        "required": ["yes" if not c.nullable else "no" for c in spec.columns],
+        "meaning": [c.meaning for c in spec.columns],
+    }
+)
+components.table(
+    expected,
+    f"{table}_expected_columns",
+    labels={"column": "Column", "type": "Type", "required": "Required", "meaning": "Meaning"},
+)
+example = EXAMPLES / f"{table}.csv"
+if example.is_file():
+    st.download_button(
+        f"Download example {example.name}",
+        example.read_bytes(),
+        file_name=example.name,
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/description:",
+    )
+
+with st.form("load_form", clear_on_submit=True):
+    upload = st.file_uploader(
+        "CSV or Parquet file",
+        type=["csv", "tsv", "txt", "parquet", "pq"],
+        help="CSV in UTF-8 with a header line; dates as YYYY-MM-DD, decimals with a point.",
+    )
+    mapping_text = st.text_area(
+        "Column mapping (optional)",
+        placeholder="when=order_ts\nshop=channel",
+        help=f"One SOURCE=COLUMN per line for file headers that differ from the table's columns "
+        f"({', '.join(spec.column_names)}).",
+    )
+    submitted = st.form_submit_button("Load", type="primary", icon=":material/upload:")
+
+if submitted:
+    st.session_state.pop(_LAST_LOAD, None)  # an older success must not sit under a new error
+    if upload is None:
+        st.warning("Choose a file to load first.")
+    else:
+        with components.guard("the load"):
+            try:
+                mapping = parse_mapping([line for line in mapping_text.splitlines() if line.strip()])
+                with data_access.writable(db) as con:
+                    report = load_file(con, table, upload.getvalue(), mapping or None, name=upload.name)
+            except LoadError as exc:
+                st.error(f"{exc}\n\nNothing was loaded; the database is unchanged.", icon=":material/error:")
+            else:
+                # Rerun so the sidebar's date range and channel list include the new rows.
+                st.session_state[_LAST_LOAD] = report
+                st.rerun()
+
+# ---- Result of the last load (kept across the rerun that refreshes the sidebar) ----------------
+last: LoadReport | None = st.session_state.get(_LAST_LOAD)
+if last is not None:
+    st.success(f"Loaded {last.rows_loaded:,} rows from {last.file} into {last.table} in {last.seconds:.2f} s.")
+    if last.columns_ignored:
+        st.info(f"Columns not loaded (no matching table column): {', '.join(last.columns_ignored)}.")
+    if last.columns_missing:
+        st.caption(f"Optional columns left empty: {', '.join(last.columns_missing)}.")
+    st.markdown(f"**First {len(last.preview)} loaded rows**")
+    components.table(last.preview, f"loaded_{last.table}_preview", labels={c: c for c in last.preview.columns})

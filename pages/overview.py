@@ -1,0 +1,138 @@
+"""Overview: headline KPIs, sales by channel over time, channel share and cross-channel buyers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.queries import KPI_DEFINITIONS
+from dashboard import charts, components, data_access, state
+
+EUR, PCT, COUNT = "euro", "percent", "localized"
+
+st.title("Overview")
+st.caption(
+    "How the sales channels performed in the selected period compared with the period before, "
+    "and how customers combine channels. Change the period and channels in the sidebar."
+)
+
+ctx = state.current()
+if ctx.filters is None:
+    st.info(ctx.problem)
+    st.stop()
+db, filters = ctx.db, ctx.filters
+period = charts.format_period(filters.start, filters.end)
+prev = filters.previous_period()
+prev_period = charts.format_period(prev.start, prev.end)
+channel_text = "all sales channels" if filters.channels is None else ", ".join(filters.channels) or "no channels"
+st.caption(f"**{period}** ({filters.days} days, {channel_text}) compared with **{prev_period}**.")
+
+# ---- Headline KPIs ---------------------------------------------------------------------------
+with components.guard("the KPIs"):
+    kpis = data_access.kpis(db, filters)
+    if kpis.set_index("metric").loc["orders", "value"] == 0:
+        st.info(
+            "No orders match these filters. Widen the date range or select more sales channels in the sidebar.",
+            icon=":material/filter_alt_off:",
+        )
+        st.stop()
+    components.kpi_cards(kpis, previous_period=prev_period)
+    if filters.channels is not None:
+        st.caption("Marketing spend and ROAS cover all channels: spend is recorded per media channel, not per sales channel.")
+    with st.expander("KPI values and definitions"):
+        labelled = kpis.assign(
+            label=[KPI_DEFINITIONS[m].label for m in kpis["metric"]],
+            definition=[KPI_DEFINITIONS[m].help for m in kpis["metric"]],
+        )
+        components.table(
+            labelled,
+            "kpis",
+            labels={
+                "label": "KPI",
+                "value": "This period",
+                "previous": "Previous period",
+                "change_pct": "Change (%)",
+                "definition": "Definition",
+            },
+            formats={"value": "%,.2f", "previous": "%,.2f", "change_pct": "%+.1f%%"},
+        )
+
+# ---- Sales by channel over time --------------------------------------------------------------
+st.subheader("Sales by channel over time")
+grain = st.segmented_control(
+    "Granularity", list(charts.GRAIN_WORDS), default="week", format_func=str.title, key="overview_grain", required=True
+)
+with components.guard("sales over time"):
+    trend = data_access.channel_timeseries(db, filters, grain=grain)
+    left, right = st.columns(2)
+    left.plotly_chart(charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
+    right.plotly_chart(charts.channel_trend(trend, measure="orders", grain=grain, period=period))
+    with st.expander(f"{charts.GRAIN_WORDS[grain]} figures"):
+        components.table(
+            trend,
+            f"{charts.GRAIN_WORDS[grain].lower()}_sales_by_channel",
+            labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": "Revenue (EUR)", "orders": "Orders"},
+            formats={"revenue": EUR, "orders": COUNT},
+        )
+
+# ---- Channel share ---------------------------------------------------------------------------
+st.subheader("Channel share")
+with components.guard("the channel share"):
+    share = data_access.channel_share(db, filters)
+    left, right = st.columns(2)
+    left.plotly_chart(charts.channel_share_bars(share, period=period))
+    with right:
+        components.table(
+            share,
+            "channel_share",
+            labels={
+                "channel": "Channel",
+                "revenue": "Revenue",
+                "orders": "Orders",
+                "customers": "Buyers",
+                "revenue_share": "% of revenue",
+                "orders_share": "% of orders",
+            },
+            formats={"revenue": EUR, "orders": COUNT, "customers": COUNT, "revenue_share": PCT, "orders_share": PCT},
+        )
+
+# ---- Cross-channel behaviour -----------------------------------------------------------------
+st.subheader(
+    "Cross-channel behaviour",
+    help="Only orders in the selected period and channels count. A buyer 'in 2 channels' placed "
+    "orders in two different sales channels.",
+)
+with components.guard("the cross-channel behaviour"):
+    groups = data_access.customers_by_channel_count(db, filters)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.channel_count_bars(groups, period=period))
+    with right:
+        components.table(
+            groups,
+            "buyers_by_channel_count",
+            labels={
+                "channels_used": "Channels",
+                "customers": "Buyers",
+                "customer_share": "% of buyers",
+                "revenue_per_customer": "Revenue per buyer",
+            },
+            formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": EUR},
+        )
+        st.caption("The download also has each group's orders and revenue.")
+
+with components.guard("the channel overlap"):
+    pairs = data_access.channel_pair_overlap(db, filters)
+    if pairs.empty:
+        st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
+    else:
+        left, right = st.columns([3, 2])
+        left.plotly_chart(charts.overlap_heatmap(pairs, period=period))
+        with right:
+            st.markdown("**Top channel pairs by shared buyers**")
+            top = pairs.head(10).assign(pair=lambda d: d["channel_a"] + " & " + d["channel_b"])
+            components.table(
+                top,
+                "channel_pairs",
+                labels={"pair": "Channels", "customers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
+                formats={"customers_both": COUNT, "jaccard": PCT},
+            )
+            st.caption("Overlap = buyers in both ÷ buyers in either. The download adds each channel's buyers and shares.")

@@ -1,0 +1,21 @@
+"""Shared fixtures: a small generated sample database for the dashboard tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated sample with 2,000 customers (seed 7, 156 weeks), built once per test run.
+
+    Tests must only read it; a test that writes copies it first.
+    """
+    # Imported here so a broken generator fails the tests that need it, loudly, not collection.
+    from core.generator import generate_database
+
+    path = tmp_path_factory.mktemp("omnimix") / "small.duckdb"
+    generate_database(path, n_customers=2000, seed=7)
+    return path
