@@ -43,3 +43,48 @@ def suppress_small_groups(df: pd.DataFrame, count_column: str, *, min_size: int 
         out[c] = out[c].astype("float64").where(~small)
     out[count_column] = out[count_column].astype(object).where(~small, small_group_label(min_size))
     return out
+
+
+def suppress_nested_groups(df: pd.DataFrame, count_columns: list[str], *, min_size: int = MIN_GROUP_SIZE,
+                           value_columns: list[str] | None = None) -> pd.DataFrame:
+    """Like :func:`suppress_small_groups` for rows that describe nested groups of customers.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per group.
+    count_columns : list of str
+        Customer counts from the outermost group to the innermost, e.g.
+        ``["cohort_size", "active_customers"]``. A group inside a small group is small too, so a
+        count is hidden when it or any count before it is below ``min_size``.
+    min_size : int, default=MIN_GROUP_SIZE
+    value_columns : list of str, optional
+        Columns blanked when any count of the row is small; default: every other numeric column.
+
+    Returns
+    -------
+    A copy with hidden counts shown as ``"fewer than N"`` and hidden values missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"size": [80, 20], "active": [10, 5], "share": [0.125, 0.25]})
+    >>> suppress_nested_groups(df, ["size", "active"], min_size=50)["active"].tolist()
+    ['fewer than 50', 'fewer than 50']
+    """
+    if min_size < 1:
+        raise ValueError(f"min_size must be at least 1, got {min_size}")
+    out = df.copy()
+    cols = value_columns if value_columns is not None else [
+        c for c in out.columns if c not in count_columns and pd.api.types.is_numeric_dtype(out[c])]
+    small = pd.Series(False, index=out.index)
+    masks = {}
+    for c in count_columns:
+        small = small | (pd.to_numeric(out[c], errors="coerce").fillna(0) < min_size)
+        masks[c] = small.copy()
+    for c in cols:
+        out[c] = out[c].astype("float64").where(~small)
+    for c, mask in masks.items():
+        if mask.any():
+            out[c] = out[c].astype(object).where(~mask, small_group_label(min_size))
+    return out
+
