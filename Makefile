@@ -40,7 +40,9 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 
+# Benchmarks compare against the `implicit` library too, so they install the `bench` extra.
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters, data_date_range
+from core.privacy import MIN_GROUP_SIZE, small_group_label, suppress_small_groups
 from core.schema import TABLES
 
 GRAINS: dict[str, str] = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -366,3 +367,30 @@ def channel_pair_overlap(con: duckdb.DuckDBPyConnection, filters: Filters, *, to
         sql += "\nLIMIT ?"
         params = [*params, int(top)]
     return _fetch(con, sql, params)
+
+
+def private_channel_counts(groups: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """:func:`customers_by_channel_count` as shown to people: groups under ``min_size`` hidden.
+
+    A hidden group keeps its row, with ``"fewer than N"`` in ``customers`` and missing
+    ``orders``, ``revenue``, ``revenue_per_customer`` and ``customer_share``.
+    """
+    return suppress_small_groups(
+        groups, "customers", min_size=min_size,
+        value_columns=["orders", "revenue", "revenue_per_customer", "customer_share"],
+    )
+
+
+def private_pair_overlap(pairs: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """:func:`channel_pair_overlap` as shown to people: pairs with under ``min_size`` shared buyers hidden.
+
+    A pair with no shared buyer describes nobody and stays visible (0); a pair with 1 to
+    ``min_size - 1`` shared buyers shows ``"fewer than N"`` and missing ratios.
+    """
+    small = (pairs["customers_both"] > 0) & (pairs["customers_both"] < min_size)
+    out = pairs.copy()
+    for col in ("jaccard", "share_of_a", "share_of_b"):
+        if col in out:
+            out[col] = out[col].astype("float64").where(~small)
+    out["customers_both"] = out["customers_both"].astype(object).where(~small, small_group_label(min_size))
+    return out

@@ -120,13 +120,16 @@ def channel_share_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
 def channel_count_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
     """Buyers by number of sales channels used, with revenue per buyer in a second panel."""
     labels = [f"{g} channel{'s' if g != '1' else ''}" for g in df["channels_used"]]
+    # Groups hidden by the privacy rule carry a text label instead of a count.
+    customers = pd.to_numeric(df["customers"], errors="coerce")
+    customer_text = [f"{v:,.0f}" if pd.notna(v) else str(raw) for v, raw in zip(customers, df["customers"], strict=True)]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Buyers (count)", "Revenue per buyer (EUR)"), horizontal_spacing=0.12)
     fig.add_trace(
         go.Bar(
             x=labels,
-            y=df["customers"],
+            y=customers.fillna(0),
             marker_color=_PALETTE[0],
-            text=[f"{v:,.0f}" for v in df["customers"]],
+            text=customer_text,
             textposition="outside",
             hovertemplate="%{x}: %{y:,.0f} buyers<extra></extra>",
             showlegend=False,
@@ -149,7 +152,7 @@ def channel_count_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
     )
     _layout(fig, f"Buyers by number of sales channels they bought in, {period}")
     fig.update_layout(hovermode="closest")
-    for col, values in ((1, df["customers"]), (2, df["revenue_per_customer"].fillna(0))):
+    for col, values in ((1, customers.fillna(0)), (2, df["revenue_per_customer"].fillna(0))):
         top = float(values.max()) if len(values) and values.max() > 0 else 1.0
         fig.update_yaxes(range=[0, top * 1.2], tickformat=",.0f", row=1, col=col)
     return fig
@@ -169,7 +172,8 @@ def overlap_heatmap(df: pd.DataFrame, *, period: str) -> go.Figure:
     for row in df.itertuples(index=False):
         for a, b in ((row.channel_a, row.channel_b), (row.channel_b, row.channel_a)):
             jac.loc[a, b] = row.jaccard * 100
-            both.loc[a, b] = f"{row.jaccard * 100:.0f}%<br>{row.customers_both:,} buyers"
+            both.loc[a, b] = (f"{row.jaccard * 100:.0f}%<br>{row.customers_both:,} buyers" if pd.notna(row.jaccard)
+                              else f"{row.customers_both}<br>buyers")  # hidden by the privacy rule
     fig = go.Figure(
         go.Heatmap(
             z=jac.to_numpy(),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import queries
+from core.privacy import MIN_GROUP_SIZE
 from core.queries import KPI_DEFINITIONS
 from dashboard import charts, components, data_access, state
 
@@ -102,7 +104,9 @@ st.subheader(
     "orders in two different sales channels.",
 )
 with components.guard("the cross-channel behaviour"):
-    groups = data_access.customers_by_channel_count(db, filters)
+    # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
+    groups = queries.private_channel_counts(data_access.customers_by_channel_count(db, filters))
+    groups["buyers"] = [v if isinstance(v, str) else f"{int(v):,}" for v in groups["customers"]]
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.channel_count_bars(groups, period=period))
     with right:
@@ -111,16 +115,19 @@ with components.guard("the cross-channel behaviour"):
             "buyers_by_channel_count",
             labels={
                 "channels_used": "Channels",
-                "customers": "Buyers",
+                "buyers": "Buyers",
                 "customer_share": "% of buyers",
                 "revenue_per_customer": "Revenue per buyer",
             },
-            formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": EUR},
+            formats={"customer_share": PCT, "revenue_per_customer": EUR},
         )
-        st.caption("The download also has each group's orders and revenue.")
+        st.caption(
+            f"The download also has each group's orders and revenue. Groups of fewer than {MIN_GROUP_SIZE} buyers "
+            "are not shown, so no figure describes a handful of people."
+        )
 
 with components.guard("the channel overlap"):
-    pairs = data_access.channel_pair_overlap(db, filters)
+    pairs = queries.private_pair_overlap(data_access.channel_pair_overlap(db, filters))
     if pairs.empty:
         st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
     else:
@@ -128,11 +135,14 @@ with components.guard("the channel overlap"):
         left.plotly_chart(charts.overlap_heatmap(pairs, period=period))
         with right:
             st.markdown("**Top channel pairs by shared buyers**")
-            top = pairs.head(10).assign(pair=lambda d: d["channel_a"] + " & " + d["channel_b"])
+            top = pairs.head(10).assign(
+                pair=lambda d: d["channel_a"] + " & " + d["channel_b"],
+                buyers_both=lambda d: [v if isinstance(v, str) else f"{int(v):,}" for v in d["customers_both"]],
+            )
             components.table(
                 top,
                 "channel_pairs",
-                labels={"pair": "Channels", "customers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
-                formats={"customers_both": COUNT, "jaccard": PCT},
+                labels={"pair": "Channels", "buyers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
+                formats={"jaccard": PCT},
             )
             st.caption("Overlap = buyers in both ÷ buyers in either. The download adds each channel's buyers and shares.")

@@ -203,3 +203,11 @@ def test_missing_database_explains_how_to_create_it(tmp_path, monkeypatch):
     assert not at.exception and db.exists()
     at.switch_page("../pages/overview.py").run()
     assert "no orders yet" in texts(at.info)
+
+
+def test_overview_hides_small_groups_of_buyers(sample_env):
+    at = run_app(query={"start": "2025-12-01", "end": "2025-12-28", "channels": "marketplace,social"})
+    assert not at.exception and not at.error
+    groups = at.dataframe[-2].value  # buyers by channel count (the pair table is last)
+    assert "fewer than 50" in groups["buyers"].tolist()
+    assert "Groups of fewer than 50 buyers are not shown" in texts(at.caption)
