@@ -373,12 +373,16 @@ def private_channel_counts(groups: pd.DataFrame, *, min_size: int = MIN_GROUP_SI
     """:func:`customers_by_channel_count` as shown to people: groups under ``min_size`` hidden.
 
     A hidden group keeps its row, with ``"fewer than N"`` in ``customers`` and missing
-    ``orders``, ``revenue``, ``revenue_per_customer`` and ``customer_share``.
+    ``orders``, ``revenue``, ``revenue_per_customer`` and ``customer_share``.  An empty
+    group describes nobody and stays visible as 0.
     """
-    return suppress_small_groups(
+    shown = suppress_small_groups(
         groups, "customers", min_size=min_size,
         value_columns=["orders", "revenue", "revenue_per_customer", "customer_share"],
     )
+    empty = groups["customers"] == 0
+    shown.loc[empty] = groups.loc[empty]
+    return shown
 
 
 def private_pair_overlap(pairs: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:

@@ -188,7 +188,7 @@ def overlap_heatmap(df: pd.DataFrame, *, period: str) -> go.Figure:
             hoverongaps=False,
         )
     )
-    _layout(fig, f"Channel overlap: buyers in both ÷ buyers in either (%), {period}", height=_HEIGHT + 40)
+    _layout(fig, f"Channel overlap, buyers in both ÷ either (%), {period}", height=_HEIGHT + 40)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=None, side="bottom")

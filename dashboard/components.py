@@ -147,3 +147,11 @@ def table(
     }
     st.dataframe(df, column_order=list(labels), column_config=config, hide_index=True, height=height)
     download_csv(df, name)
+
+
+def as_text(values: pd.Series, fmt: str, *, missing: str = "–") -> list[str]:
+    """Numbers formatted for a table, keeping text (e.g. "fewer than 50") and showing NaN as ``missing``.
+
+    For columns that mix figures with the privacy rule's labels, which a number column cannot show.
+    """
+    return [v if isinstance(v, str) else missing if pd.isna(v) else fmt.format(v) for v in values]

@@ -106,7 +106,9 @@ st.subheader(
 with components.guard("the cross-channel behaviour"):
     # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
     groups = queries.private_channel_counts(data_access.customers_by_channel_count(db, filters))
-    groups["buyers"] = [v if isinstance(v, str) else f"{int(v):,}" for v in groups["customers"]]
+    groups["buyers"] = components.as_text(groups["customers"], "{:,.0f}")
+    groups["share_text"] = components.as_text(groups["customer_share"], "{:.1%}")
+    groups["value_text"] = components.as_text(groups["revenue_per_customer"], "€{:,.2f}")
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.channel_count_bars(groups, period=period))
     with right:
@@ -116,10 +118,9 @@ with components.guard("the cross-channel behaviour"):
             labels={
                 "channels_used": "Channels",
                 "buyers": "Buyers",
-                "customer_share": "% of buyers",
-                "revenue_per_customer": "Revenue per buyer",
+                "share_text": "% of buyers",
+                "value_text": "Revenue per buyer",
             },
-            formats={"customer_share": PCT, "revenue_per_customer": EUR},
         )
         st.caption(
             f"The download also has each group's orders and revenue. Groups of fewer than {MIN_GROUP_SIZE} buyers "
@@ -130,6 +131,11 @@ with components.guard("the channel overlap"):
     pairs = queries.private_pair_overlap(data_access.channel_pair_overlap(db, filters))
     if pairs.empty:
         st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
+    elif pairs["jaccard"].isna().all():
+        st.info(
+            f"Every pair of the selected channels shares fewer than {MIN_GROUP_SIZE} buyers in this period, "
+            "so the overlap is not shown (privacy rule). Widen the date range to see it."
+        )
     else:
         left, right = st.columns([3, 2])
         left.plotly_chart(charts.overlap_heatmap(pairs, period=period))
@@ -137,12 +143,15 @@ with components.guard("the channel overlap"):
             st.markdown("**Top channel pairs by shared buyers**")
             top = pairs.head(10).assign(
                 pair=lambda d: d["channel_a"] + " & " + d["channel_b"],
-                buyers_both=lambda d: [v if isinstance(v, str) else f"{int(v):,}" for v in d["customers_both"]],
+                buyers_both=lambda d: components.as_text(d["customers_both"], "{:,.0f}"),
+                overlap=lambda d: components.as_text(d["jaccard"], "{:.1%}"),
             )
             components.table(
                 top,
                 "channel_pairs",
-                labels={"pair": "Channels", "buyers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
-                formats={"jaccard": PCT},
+                labels={"pair": "Channels", "buyers_both": "Buyers in both", "overlap": "Overlap (Jaccard)"},
             )
-            st.caption("Overlap = buyers in both ÷ buyers in either. The download adds each channel's buyers and shares.")
+            st.caption(
+                "Overlap = buyers in both ÷ buyers in either. The download adds each channel's buyers and shares. "
+                f"Pairs sharing fewer than {MIN_GROUP_SIZE} buyers are not shown (privacy rule)."
+            )

@@ -14,16 +14,17 @@ from core.cli import main
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE
 
-# One month of two small channels in the 2,000-customer sample: few multi-channel buyers.
-NARROW = Filters(dt.date(2025, 12, 1), dt.date(2025, 12, 28), ("marketplace", "social"))
+# A quarter of two small channels in the 2,000-customer sample: few multi-channel buyers.
+NARROW = Filters(dt.date(2025, 10, 6), dt.date(2025, 12, 28), ("marketplace", "social"))
 
 
 def test_channel_count_groups_below_the_minimum_are_hidden():
-    groups = pd.DataFrame({"channels_used": ["1", "2", "3+"], "customers": [120, 49, 50], "orders": [130, 60, 90],
-                           "revenue": [1e4, 5e3, 8e3], "revenue_per_customer": [83.3, 102.0, 160.0],
-                           "customer_share": [0.55, 0.22, 0.23]})
+    groups = pd.DataFrame({"channels_used": ["1", "2", "3+", "4+"], "customers": [120, 49, 50, 0],
+                           "orders": [130, 60, 90, 0],
+                           "revenue": [1e4, 5e3, 8e3, 0.0], "revenue_per_customer": [83.3, 102.0, 160.0, float("nan")],
+                           "customer_share": [0.55, 0.22, 0.23, 0.0]})
     shown = queries.private_channel_counts(groups)
-    assert shown["customers"].tolist() == [120, "fewer than 50", 50]
+    assert shown["customers"].tolist() == [120, "fewer than 50", 50, 0]  # an empty group describes nobody
     assert shown.loc[1, ["orders", "revenue", "revenue_per_customer", "customer_share"]].isna().all()
     assert shown.loc[2, "revenue"] == 8e3 and shown.loc[0, "orders"] == 130
 
@@ -43,15 +44,16 @@ def test_cli_overview_hides_small_groups_and_matches_the_queries(small_db, capsy
     with duckdb.connect(str(small_db), read_only=True) as con:
         raw_groups = queries.customers_by_channel_count(con, NARROW)
         revenue = queries.kpis(con, NARROW).set_index("metric").loc["revenue", "value"]
-    assert (raw_groups["customers"] < MIN_GROUP_SIZE).any(), "fixture must contain a small group"
-    code = main(["overview", "--db", str(small_db), "--start", "2025-12-01", "--end", "2025-12-28",
+    small = (raw_groups["customers"] > 0) & (raw_groups["customers"] < MIN_GROUP_SIZE)
+    assert small.any(), "fixture must contain a small, non-empty group"
+    code = main(["overview", "--db", str(small_db), "--start", "2025-10-06", "--end", "2025-12-28",
                  "--channels", "social,marketplace", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["kpis"][0]["metric"] == "revenue" and out["kpis"][0]["value"] == pytest.approx(revenue)
     shown = {g["channels_used"]: g["customers"] for g in out["buyers_by_channel_count"]}
     for row in raw_groups.itertuples():
-        expected = row.customers if row.customers >= MIN_GROUP_SIZE else "fewer than 50"
+        expected = "fewer than 50" if 0 < row.customers < MIN_GROUP_SIZE else row.customers
         assert shown[row.channels_used] == expected
     assert all(p["customers_both"] == 0 or p["customers_both"] == "fewer than 50" or p["customers_both"] >= 50
                for p in out["channel_pairs"])
