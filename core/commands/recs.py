@@ -1,0 +1,60 @@
+"""Recommendation commands: recommend (one customer) and evaluate-recs (all models, time split)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.commands.output import add_json_flag, emit
+from core.db import DEFAULT_DB, open_db
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from core.recs import MODELS
+
+    p = sub.add_parser("recommend", help="top-N products for one customer, with the reason for each")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--customer", required=True, help="customer id as in the customers table")
+    p.add_argument("--model", default="hybrid", help=f"one of: {', '.join(MODELS)} (default hybrid)")
+    p.add_argument("--n", type=int, default=10, help="number of products (default 10)")
+    p.add_argument("--include-bought", action="store_true", help="also recommend products the customer already bought")
+    add_json_flag(p)
+    p.set_defaults(handler=_recommend)
+
+    p = sub.add_parser("evaluate-recs", help="offline evaluation of every recommender on a time split")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--k", type=int, default=10, help="list length the metrics look at (default 10)")
+    p.add_argument("--holdout-weeks", type=int, default=8, help="last N weeks held out as truth (default 8)")
+    p.add_argument("--max-customers", type=int, default=None, help="evaluate a seeded sample of held-out customers")
+    add_json_flag(p)
+    p.set_defaults(handler=_evaluate)
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from core.recs import from_db, make_model
+    from core.recs.base import check_n
+
+    check_n(args.n)
+    model = make_model(args.model)  # unknown model fails before the data is read
+    with open_db(args.db, read_only=True) as con:
+        inter = from_db(con)
+    recs = model.fit(inter).recommend([args.customer], args.n, exclude_seen=not args.include_bought)
+    lines = [f"Top {len(recs)} for customer {args.customer} ({model.label}):"]
+    lines += [f"{r.rank:>3}. {r.name} ({r.category}, €{r.price:,.2f}) - {r.explanation}" for r in recs.itertuples()]
+    payload = {"customer_id": args.customer, "model": args.model, "n": args.n,
+               "exclude_bought": not args.include_bought, "recommendations": recs.drop(columns=["customer_id"])}
+    return emit(args, payload, "\n".join(lines))
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from core.recs.evaluate import evaluate_db, private_by_segment
+
+    with open_db(args.db, read_only=True) as con:
+        ev = evaluate_db(con, k=args.k, holdout_weeks=args.holdout_weeks, max_customers=args.max_customers)
+    info = ev.info
+    head = (f"Time split at {info['cutoff']:%Y-%m-%d} (last {info['holdout_weeks']} weeks held out), "
+            f"{info['customers']:,} customers, k={info['k']}:")
+    cols = ["model", "precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty", "diversity"]
+    text = head + "\n" + ev.metrics[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+    payload = {**info, "metrics": ev.metrics, "by_segment": private_by_segment(ev.by_segment), "fairness": ev.fairness}
+    return emit(args, payload, text)

@@ -1,0 +1,171 @@
+"""The interface every recommender shares, and what they share: validation, top-N, cold start.
+
+A subclass implements ``_fit(interactions)``, ``_scores(rows)`` (dense scores for a *batch* of
+customers, never for all of them at once) and ``_explain(row, items)``.  Customers without
+any history get their segment's popular items (or the overall ones), labelled as such.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.db import OmnimixError
+from core.recs import columns as C
+from core.recs import explain
+from core.recs.interactions import Interactions
+
+SOURCE_MODEL = "model"
+SOURCE_SEGMENT = "segment popularity"
+SOURCE_OVERALL = "overall popularity"
+BATCH = 512  # customers scored at once: a (512, n_products) dense block stays a few MB
+
+
+def check_n(n: object) -> int:
+    """``n`` as a positive int, else an error naming it."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        raise OmnimixError(f"n (number of recommendations) must be a positive whole number, got {n!r}.")
+    return int(n)
+
+
+class Recommender:
+    """Base class; see the module docstring.
+
+    Attributes (after ``fit``)
+    --------------------------
+    interactions_ : Interactions
+    segment_names_ : ndarray of str, shape (n_segments,)
+    popularity_ : ndarray of shape (n_segments + 1, n_products); last row overall buyers.
+    """
+
+    name: str = "base"
+    label: str = "Base"
+    summary: str = ""
+    """How the model chooses, in one plain sentence for the page."""
+
+    def get_params(self) -> dict:
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    def fit(self, interactions: Interactions) -> Recommender:
+        """Learn from ``interactions`` (not modified); returns ``self``."""
+        if not isinstance(interactions, Interactions):
+            raise TypeError("fit expects an Interactions object (see core.recs.interactions.build_interactions).")
+        if interactions.n_products == 0:
+            raise OmnimixError("The product catalogue is empty: load products before asking for recommendations.")
+        self.interactions_ = interactions
+        self.segment_names_, self.popularity_ = interactions.segment_popularity()
+        self._fit(interactions)
+        return self
+
+    # ---- subclass hooks ------------------------------------------------------------------
+    def _fit(self, interactions: Interactions) -> None:
+        raise NotImplementedError
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _explain(self, row: int, items: np.ndarray) -> list[str]:
+        raise NotImplementedError
+
+    # ---- shared machinery ----------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "interactions_"):
+            raise OmnimixError(f"The {self.label} recommender is not fitted yet; call fit(interactions) first.")
+
+    def _popular_scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Segment popularity for each row (overall when the segment is unknown); also whether it was by segment."""
+        seg = self.interactions_.segments[rows]
+        pos = np.searchsorted(self.segment_names_, seg)
+        by_segment = seg != C.NO_SEGMENT
+        pos = np.where(by_segment, pos, self.popularity_.shape[0] - 1)
+        return self.popularity_[pos].astype(np.float64), by_segment
+
+    def batch_scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores for ``rows`` with cold-start rows replaced by popularity.
+
+        Returns
+        -------
+        scores : ndarray of shape (len(rows), n_products)
+        model_made : ndarray of bool, shape (len(rows), n_products); False where popularity filled in.
+        """
+        self._check_fitted()
+        rows = np.asarray(rows)
+        scores = np.asarray(self._scores(rows), dtype=np.float64)
+        # Cold start: without history every model hands over to (segment) popularity, so the
+        # label "popular in your segment" is true whatever the model.
+        scores[~self.interactions_.has_history(rows)] = 0.0
+        pop, _ = self._popular_scores(rows)
+        made = scores > 0
+        # Popularity only breaks ties among items the model gave no score, so lists are always full.
+        tiny = 1e-9 * np.where(made.any(axis=1), np.min(np.where(made, scores, np.inf), axis=1), 1.0)
+        pop_norm = pop / np.maximum(pop.max(axis=1, keepdims=True), 1.0)
+        return scores + tiny[:, None] * pop_norm, made
+
+    def top_items(self, rows: np.ndarray, n: int, *, exclude_seen: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Top-``n`` product indices per row, best first, in batches.
+
+        Returns
+        -------
+        items : ndarray of int, shape (len(rows), min(n, n_products))
+        scores : ndarray of float, same shape
+        model_made : ndarray of bool, same shape
+        """
+        self._check_fitted()
+        n = min(check_n(n), self.interactions_.n_products)
+        rows = np.asarray(rows, dtype=np.int64)
+        items = np.empty((rows.shape[0], n), dtype=np.int64)
+        vals = np.empty((rows.shape[0], n))
+        made = np.empty((rows.shape[0], n), dtype=bool)
+        for lo in range(0, rows.shape[0], BATCH):
+            r = rows[lo:lo + BATCH]
+            s, m = self.batch_scores(r)
+            if exclude_seen:
+                seen = self.interactions_.bought[r]
+                s[np.repeat(np.arange(r.shape[0]), np.diff(seen.indptr)), seen.indices] = -np.inf
+            part = np.argpartition(-s, n - 1, axis=1)[:, :n] if n < s.shape[1] else np.tile(np.arange(s.shape[1]), (r.shape[0], 1))
+            ps = np.take_along_axis(s, part, axis=1)
+            order = np.argsort(-ps, axis=1, kind="stable")
+            items[lo:lo + BATCH] = np.take_along_axis(part, order, axis=1)
+            vals[lo:lo + BATCH] = np.take_along_axis(ps, order, axis=1)
+            made[lo:lo + BATCH] = np.take_along_axis(m, items[lo:lo + BATCH], axis=1)
+        return items, vals, made
+
+    def recommend(self, customer_ids: list[str] | str, n: int = 10, *, exclude_seen: bool = True) -> pd.DataFrame:
+        """Ranked recommendations with scores and an explanation for each.
+
+        Parameters
+        ----------
+        customer_ids : str or list of str
+        n : int, default=10
+            Items per customer (fewer when the catalogue minus bought items is smaller).
+        exclude_seen : bool, default=True
+            Leave out products the customer already bought.
+
+        Returns
+        -------
+        DataFrame with ``customer_id``, ``rank`` (1 = best), ``product_id``, ``name``,
+        ``category``, ``brand``, ``price``, ``price_tier``, ``score``, ``source`` and
+        ``explanation``.
+        """
+        self._check_fitted()
+        n = check_n(n)
+        inter = self.interactions_
+        rows = inter.customer_rows(customer_ids)
+        items, vals, made = self.top_items(rows, n, exclude_seen=exclude_seen)
+        history = inter.has_history(rows)
+        frames = []
+        for i, row in enumerate(rows):
+            keep = np.isfinite(vals[i])
+            it, sc, md = items[i][keep], vals[i][keep], made[i][keep] & history[i]
+            seg = inter.segments[row]
+            fallback = explain.popular_in_segment(seg) if seg != C.NO_SEGMENT else (
+                explain.POPULAR_OVERALL if not history[i] else explain.POPULAR_OVERALL_MODEL)
+            reasons = np.array(self._explain(int(row), it[md]) if md.any() else [], dtype=object)
+            text = np.full(it.shape[0], fallback, dtype=object)
+            text[md] = reasons
+            source = np.where(md, SOURCE_MODEL, SOURCE_SEGMENT if seg != C.NO_SEGMENT else SOURCE_OVERALL)
+            frame = inter.products.iloc[it][[C.PRODUCT, C.NAME, C.CATEGORY, C.BRAND, C.PRICE, C.PRICE_TIER]].reset_index(drop=True)
+            frame.insert(0, C.RANK, np.arange(1, it.shape[0] + 1))
+            frame.insert(0, C.CUSTOMER, str(inter.customers[C.CUSTOMER].iloc[row]))
+            frames.append(frame.assign(**{C.SCORE: sc, C.SOURCE: source, C.EXPLANATION: text}))
+        return pd.concat(frames, ignore_index=True)

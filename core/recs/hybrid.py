@@ -1,0 +1,97 @@
+"""Hybrid: a weighted blend of the other recommenders' scores.
+
+Each component's scores are divided by their row maximum first, so a weight means the same
+thing whatever the component's scale.  The explanation is that of the component which
+contributed most to the item's blended score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.db import OmnimixError
+from core.recs.base import Recommender
+from core.recs.content import ContentBased
+from core.recs.interactions import Interactions
+from core.recs.item_knn import ItemKNN
+from core.recs.popularity import SegmentPopular
+from core.recs.user_knn import UserKNN
+
+DEFAULT_WEIGHTS: dict[str, float] = {"item_knn": 0.6, "user_knn": 0.2, "content": 0.1, "popular_segment": 0.1}
+_COMPONENTS: dict[str, type[Recommender]] = {c.name: c for c in (ItemKNN, UserKNN, ContentBased, SegmentPopular)}
+
+
+def _row_max_scaled(scores: np.ndarray) -> np.ndarray:
+    top = scores.max(axis=1, keepdims=True)
+    return np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
+
+
+class Hybrid(Recommender):
+    """Blend of item-kNN, user-kNN, content-based and segment popularity.
+
+    Parameters
+    ----------
+    weights : dict of str to float, default=None
+        Component name → weight (non-negative, not all zero); ``None`` uses
+        :data:`DEFAULT_WEIGHTS`.  Components with weight 0 are not fitted.
+
+    Attributes
+    ----------
+    components_ : dict of str to fitted Recommender
+    """
+
+    name = "hybrid"
+    label = "Hybrid"
+    summary = "A weighted blend: 60% item-kNN, 20% user-kNN, 10% content-based, 10% popular in segment."
+
+    def __init__(self, *, weights: dict[str, float] | None = None):
+        self.weights = weights
+
+    def _weights(self) -> dict[str, float]:
+        weights = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
+        unknown = sorted(set(weights) - set(_COMPONENTS))
+        if unknown:
+            raise OmnimixError(f"Unknown hybrid component '{unknown[0]}'; choose from {', '.join(_COMPONENTS)}.")
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise OmnimixError(f"Hybrid weights must be non-negative and not all zero, got {weights}.")
+        return {k: float(w) for k, w in weights.items() if w > 0}
+
+    def _fit(self, interactions: Interactions) -> None:
+        self.weights_ = self._weights()
+        self.components_ = {name: _COMPONENTS[name]().fit(interactions) for name in self.weights_}
+
+    @classmethod
+    def from_fitted(cls, models: dict[str, Recommender], *, weights: dict[str, float] | None = None) -> Hybrid:
+        """A fitted hybrid that blends already fitted components (they must share one Interactions).
+
+        The evaluation uses this so item-kNN and user-kNN are not fitted (and their neighbours
+        not searched) twice.
+        """
+        hybrid = cls(weights=weights)
+        wanted = hybrid._weights()
+        missing = [name for name in wanted if name not in models]
+        if missing:
+            raise OmnimixError(f"The hybrid needs a fitted '{missing[0]}' model.")
+        inter = models[next(iter(wanted))].interactions_
+        if any(models[name].interactions_ is not inter for name in wanted):
+            raise OmnimixError("The hybrid's components were fitted on different interactions.")
+        hybrid.interactions_ = inter
+        hybrid.segment_names_, hybrid.popularity_ = inter.segment_popularity()
+        hybrid.weights_ = wanted
+        hybrid.components_ = {name: models[name] for name in wanted}
+        return hybrid
+
+    def component_scores(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Each component's weighted, row-max-scaled scores, shape (len(rows), n_products) each."""
+        return {name: self.weights_[name] * _row_max_scaled(np.asarray(model._scores(rows), dtype=np.float64))
+                for name, model in self.components_.items()}
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray:
+        return sum(self.component_scores(rows).values())
+
+    def _explain(self, row: int, items: np.ndarray) -> list[str]:
+        parts = self.component_scores(np.array([row]))
+        names = list(parts)
+        best = np.argmax(np.vstack([parts[n][0, items] for n in names]), axis=0)
+        reasons = {n: self.components_[n]._explain(row, items) for n in set(names[b] for b in best)}
+        return [reasons[names[b]][i] for i, b in enumerate(best)]

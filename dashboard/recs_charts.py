@@ -1,0 +1,126 @@
+"""Plotly figures of the Recommendations page: DataFrames in, figures out (no Streamlit calls).
+
+Titles carry the unit and the period (purchase dates, or the held-out weeks of the
+evaluation) so an exported chart stands alone.  The popularity baseline is always grey.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from dashboard.charts import _layout, channel_color
+
+BASELINE_COLOR = "#9e9e9e"
+_MODEL_PALETTE = px.colors.qualitative.Set2
+SHARE_COLORS = {"rec_share": "#1f77b4", "catalogue_share": "#bdbdbd", "sales_share": "#ff7f0e"}
+SHARE_LABELS = {"rec_share": "Recommendation slots", "catalogue_share": "Catalogue", "sales_share": "Sales (order lines)"}
+
+
+def model_colors(models: list[str], *, baseline: str) -> dict[str, str]:
+    """A stable colour per model name, grey for the baseline."""
+    others = [m for m in models if m != baseline]
+    colors = {m: _MODEL_PALETTE[i % len(_MODEL_PALETTE)] for i, m in enumerate(others)}
+    colors[baseline] = BASELINE_COLOR
+    return colors
+
+
+def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> go.Figure:
+    """Monthly spend of one customer (EUR), stacked by sales channel.
+
+    Parameters
+    ----------
+    history : DataFrame
+        Output of :func:`core.recs.profile.purchase_history` (``order_ts``, ``channel``, ``revenue``).
+    customer_id : str
+        Shown in the title.
+    """
+    month = pd.to_datetime(history["order_ts"]).dt.to_period("M").dt.to_timestamp()
+    monthly = history.assign(month=month).groupby(["month", "channel"], as_index=False)["revenue"].sum()
+    fig = go.Figure()
+    for channel, part in monthly.groupby("channel", sort=True):
+        fig.add_trace(go.Bar(x=part["month"], y=part["revenue"], name=str(channel),
+                             marker_color=channel_color(str(channel)),
+                             hovertemplate="%{x|%b %Y}: %{y:,.2f} EUR<extra>" + str(channel) + "</extra>"))
+    first, last = month.min(), month.max()
+    period = f"{first:%b %Y} – {last:%b %Y}" if len(history) else "no purchases"
+    fig.update_layout(barmode="stack", yaxis_title="EUR", xaxis_title=None)
+    return _layout(fig, f"Customer {customer_id}: spend per month by channel (EUR), {period}", height=300)
+
+
+def metric_bars(metrics: pd.DataFrame, *, columns: list[str], labels: dict[str, str], model_labels: dict[str, str],
+                baseline: str, title: str, percent: bool = True, legend_below: bool = False) -> go.Figure:
+    """Grouped bars: one group per metric, one bar per model (baseline grey).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        :attr:`core.recs.evaluate.Evaluation.metrics` (``model`` plus one column per metric).
+    columns : list of str
+        Metrics to draw, in order.
+    labels, model_labels : dict of str to str
+        Display names of metrics and models.
+    baseline : str
+        Model name drawn in grey.
+    title : str
+    percent : bool, default=True
+        Axis in percent (the metrics are fractions).
+    legend_below : bool, default=False
+        Legend under the plot: in a half-width chart it would cover the title.
+    """
+    colors = model_colors(metrics["model"].tolist(), baseline=baseline)
+    fig = go.Figure()
+    fmt = "%{y:.1%}" if percent else "%{y:.2f}"
+    for row in metrics.itertuples(index=False):
+        name = model_labels.get(row.model, row.model)
+        values = [getattr(row, c) for c in columns]
+        fig.add_trace(go.Bar(x=[labels[c] for c in columns], y=values, name=name, marker_color=colors[row.model],
+                             hovertemplate=f"{name}: {fmt}<extra>%{{x}}</extra>"))
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%" if percent else None)
+    fig = _layout(fig, title, height=420 if legend_below else 360)
+    fig.update_layout(hovermode="closest")
+    if legend_below:
+        fig.update_layout(legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
+    return fig
+
+
+def segment_bars(by_segment: pd.DataFrame, *, metric: str, metric_label: str, model_labels: dict[str, str],
+                 baseline: str, title: str) -> go.Figure:
+    """One metric per customer segment (x) and model (bars); hidden (small) segments are left out."""
+    data = by_segment.dropna(subset=[metric])
+    colors = model_colors(list(dict.fromkeys(by_segment["model"])), baseline=baseline)
+    fig = go.Figure()
+    for model, part in data.groupby("model", sort=False):
+        name = model_labels.get(model, model)
+        fig.add_trace(go.Bar(x=part["segment"], y=part[metric], name=name, marker_color=colors[model],
+                             hovertemplate=f"{name}: %{{y:.1%}}<extra>%{{x}} shoppers</extra>"))
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", yaxis_title=metric_label, xaxis_title="Segment (main channel)")
+    fig = _layout(fig, title, height=360)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def fairness_bars(fairness: pd.DataFrame, *, group_label: str, title: str, top: int = 15) -> go.Figure:
+    """Horizontal bars per group: share of recommendation slots vs share of catalogue and of sales.
+
+    Parameters
+    ----------
+    fairness : DataFrame
+        Rows of :attr:`core.recs.evaluate.Evaluation.fairness` for one model and one dimension.
+    group_label : str
+        Axis title, e.g. "Brand".
+    top : int, default=15
+        Groups shown (largest by recommendation or catalogue share); the table has them all.
+    """
+    data = fairness.assign(_size=fairness[["rec_share", "catalogue_share"]].max(axis=1))
+    data = data.nlargest(top, "_size").sort_values("_size")
+    fig = go.Figure()
+    for col in ("catalogue_share", "sales_share", "rec_share"):
+        fig.add_trace(go.Bar(y=data["group"], x=data[col], name=SHARE_LABELS[col], orientation="h",
+                             marker_color=SHARE_COLORS[col],
+                             hovertemplate=f"{SHARE_LABELS[col]}: %{{x:.1%}}<extra>%{{y}}</extra>"))
+    fig.update_layout(barmode="group", xaxis_tickformat=".0%", yaxis_title=group_label, xaxis_title="Share")
+    fig = _layout(fig, title, height=max(320, 60 + 36 * len(data)))
+    fig.update_layout(hovermode="closest")
+    return fig

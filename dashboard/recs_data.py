@@ -1,0 +1,128 @@
+"""Cached access to the recommenders for the Recommendations page.
+
+Fitted models are held with ``st.cache_resource`` (one per database file version and model
+name, never copied); customer look-ups and the offline evaluation with ``st.cache_data``.
+Keys include the file's identity (inode, mtime, size) so a regenerated database is re-read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.db import OmnimixError
+from core.recs import Hybrid, Interactions, Recommender, from_db, make_model
+from core.recs import profile as recs_profile
+from core.recs.evaluate import Evaluation, evaluate_db
+from core.recs.hybrid import DEFAULT_WEIGHTS
+from dashboard import data_access
+
+EVAL_SAMPLE = 2000
+"""Held-out customers evaluated on the page (a seeded sample keeps it to seconds)."""
+
+Version = tuple[int, int, int] | None
+
+
+def _version(db: Path) -> Version:
+    version = data_access.file_version(db)
+    if version is None:
+        raise OmnimixError(f"Database {db} does not exist.")
+    return version
+
+
+def _read(db: str, fn, *args):  # noqa: ANN001, ANN202 - a thin bridge to the shared cursor
+    # The shared read-only connection of data_access; a second connection to the file would clash.
+    with data_access._cursor(Path(db)) as cur:
+        return fn(cur, *args)
+
+
+@st.cache_resource(show_spinner="Reading interactions…", max_entries=2)
+def _interactions(db: str, version: Version) -> Interactions:
+    return _read(db, lambda con: from_db(con))
+
+
+@st.cache_resource(show_spinner="Fitting the recommender…", max_entries=12)
+def _model(db: str, version: Version, name: str) -> Recommender:
+    if name == Hybrid.name:  # blend the cached components instead of fitting them again
+        return Hybrid.from_fitted({c: _model(db, version, c) for c in DEFAULT_WEIGHTS})
+    return make_model(name).fit(_interactions(db, version))
+
+
+def interactions(db: Path) -> Interactions:
+    return _interactions(str(db), _version(db))
+
+
+def model(db: Path, name: str) -> Recommender:
+    """The fitted recommender ``name`` on all data of ``db``."""
+    return _model(str(db), _version(db), name)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _recommend(db: str, version: Version, name: str, customer_id: str, n: int, exclude_seen: bool) -> pd.DataFrame:
+    return _model(db, version, name).recommend([customer_id], n, exclude_seen=exclude_seen)
+
+
+def recommend(db: Path, name: str, customer_id: str, n: int, *, exclude_seen: bool) -> pd.DataFrame:
+    """Top-``n`` of one model for one customer, see :meth:`core.recs.base.Recommender.recommend`."""
+    return _recommend(str(db), _version(db), name, customer_id, n, exclude_seen)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _profile(db: str, version: Version, customer_id: str) -> tuple[dict, pd.DataFrame]:
+    return _read(db, recs_profile.customer_profile, customer_id), _read(db, recs_profile.purchase_history, customer_id)
+
+
+def profile(db: Path, customer_id: str) -> tuple[dict, pd.DataFrame]:
+    """Profile dict and purchase history of a customer (unknown id → OmnimixError)."""
+    return _profile(str(db), _version(db), customer_id)
+
+
+def is_customer(db: Path, customer_id: str) -> bool:
+    """Whether ``customer_id`` is in the customers table."""
+    try:
+        interactions(db).customer_rows([customer_id])
+    except OmnimixError:
+        return False
+    return True
+
+
+def segment_of(db: Path, customer_id: str) -> str:
+    inter = interactions(db)
+    return str(inter.segments[inter.customer_rows([customer_id])[0]])
+
+
+def segment_sizes(db: Path) -> pd.Series:
+    """Customers per segment (dominant order channel), largest first."""
+    inter = interactions(db)
+    return pd.Series(inter.segments).value_counts()
+
+
+def random_customer(db: Path, segment: str, seed: int) -> str:
+    """A customer of ``segment`` who has bought something, drawn with ``seed``."""
+    inter = interactions(db)
+    buyers = np.flatnonzero((inter.segments == segment) & (np.diff(inter.bought.indptr) > 0))
+    if buyers.size == 0:
+        buyers = np.flatnonzero(inter.segments == segment)
+    if buyers.size == 0:
+        raise OmnimixError(f"No customer in segment '{segment}'.")
+    row = np.random.default_rng(seed).choice(buyers)
+    return str(inter.customers["customer_id"].iloc[row])
+
+
+def example_customer(db: Path) -> str:
+    """A stable default: the customer with the most distinct products bought (first by id on ties)."""
+    inter = interactions(db)
+    return str(inter.customers["customer_id"].iloc[int(np.argmax(np.diff(inter.bought.indptr)))])
+
+
+@st.cache_data(show_spinner="Evaluating every recommender on the time split…", max_entries=16)
+def _evaluation(db: str, version: Version, k: int, holdout_weeks: int, sample: int) -> Evaluation:
+    return _read(db, lambda con: evaluate_db(con, k=k, holdout_weeks=holdout_weeks, max_customers=sample))
+
+
+def evaluation(db: Path, *, k: int, holdout_weeks: int, sample: int = EVAL_SAMPLE) -> Evaluation:
+    """Offline evaluation of every model, see :func:`core.recs.evaluate.evaluate`."""
+    return _evaluation(str(db), _version(db), k, holdout_weeks, sample)

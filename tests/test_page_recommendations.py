@@ -1,0 +1,152 @@
+"""The Recommendations page through AppTest on the small sample: URL customer, errors, controls, evaluation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.recs.evaluate import METRIC_HELP
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+PAGE = "../pages/recommendations.py"
+
+
+@pytest.fixture
+def db(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
+    return small_db
+
+
+@pytest.fixture(scope="module")
+def buyer(small_db: Path) -> tuple[str, int, set[str]]:
+    """A customer with several orders: id, number of orders, products bought."""
+    con = duckdb.connect(str(small_db), read_only=True)
+    cid, orders = con.execute(
+        "SELECT customer_id, count(*) FROM orders GROUP BY 1 HAVING count(*) BETWEEN 5 AND 20 ORDER BY 1 LIMIT 1"
+    ).fetchone()
+    bought = {r[0] for r in con.execute(
+        "SELECT DISTINCT product_id FROM orders JOIN order_items USING (order_id) WHERE customer_id = ?", [cid]
+    ).fetchall()}
+    con.close()
+    return cid, orders, bought
+
+
+def run_page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def rec_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Each model's list, from the page's combined table (model order as on screen)."""
+    tables = [d.value for d in at.dataframe if "explanation" in d.value.columns]
+    if not tables:
+        return []
+    (table,) = tables
+    return [part for _, part in table.groupby("model", sort=False)]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_customer_from_url(db, buyer):
+    cid, orders, bought = buyer
+    at = run_page({"customer": cid})
+    assert_clean(at)
+    assert at.title[0].value == "Recommendations"
+    assert f"Customer {cid}" in [s.value for s in at.subheader]
+    assert at.text_input(key="recs_customer").value == cid
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Orders"] == f"{orders:,}"
+    assert at.query_params["customer"] == [cid] or at.query_params["customer"] == cid
+    tables = rec_tables(at)
+    assert len(tables) == 3  # item-kNN, hybrid and the popularity baseline by default
+    for recs in tables:
+        assert len(recs) == 10 and recs["rank"].tolist() == list(range(1, 11))
+        assert recs["explanation"].str.len().gt(0).all() and recs["customer_id"].eq(cid).all()
+        assert not set(recs["product_id"]) & bought  # "exclude already bought" is on by default
+    # On screen each list is a numbered list whose second line is the reason.
+    shown = "\n".join(m.value for m in at.markdown)
+    first = tables[0].iloc[0]
+    assert f"1. **{first['name']}**" in shown and first["explanation"] in shown
+    history = next(d.value for d in at.dataframe if "order_ts" in d.value.columns)
+    assert set(history["product_id"]) == bought
+
+
+def test_unknown_customer_is_a_friendly_message(db):
+    at = run_page({"customer": "NOPE-123"})
+    assert_clean(at)
+    assert "There is no customer with id 'NOPE-123'" in at.warning[0].value
+    assert not rec_tables(at)
+
+
+def test_switching_models_and_toggle(db, buyer):
+    cid, _, bought = buyer
+    at = run_page({"customer": cid})
+    at.multiselect(key="recs_models").set_value(["popular"]).run()
+    assert_clean(at)
+    (recs,) = rec_tables(at)
+    assert set(recs["explanation"]) == {"popular with all customers"}
+    assert not set(recs["product_id"]) & bought
+    at.number_input(key="recs_n").set_value(30).run()
+    at.toggle(key="recs_exclude").set_value(False).run()
+    assert_clean(at)
+    (recs,) = rec_tables(at)
+    # With bought products allowed, the top 30 of the overall ranking includes some of theirs.
+    assert len(recs) == 30 and set(recs["product_id"]) & bought
+
+
+def test_typing_an_id_updates_the_url(db, buyer):
+    cid, _, _ = buyer
+    at = run_page()
+    at.text_input(key="recs_customer").input(cid).run()
+    assert_clean(at)
+    assert f"Customer {cid}" in [s.value for s in at.subheader]
+    assert cid in str(at.query_params["customer"])
+
+
+def test_random_customer_comes_from_the_chosen_segment(db):
+    at = run_page()
+    segment = at.selectbox(key="recs_segment").options[0]
+    at.button[0].click().run()
+    assert_clean(at)
+    drawn = at.text_input(key="recs_customer").value
+    assert {m.label: m.value for m in at.metric}["Segment"] == segment.split(" ")[0]
+    assert drawn in str(at.query_params["customer"])
+
+
+def test_cold_start_customer_is_labelled(db, small_db):
+    con = duckdb.connect(str(small_db), read_only=True)
+    cid = con.execute(
+        "SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM orders) "
+        "AND customer_id NOT IN (SELECT customer_id FROM events) ORDER BY 1 LIMIT 1").fetchone()[0]
+    con.close()
+    at = run_page({"customer": cid})
+    assert_clean(at)
+    assert "No purchases yet" in at.info[0].value
+    for recs in rec_tables(at):
+        assert set(recs["source"]) <= {"segment popularity", "overall popularity"}
+        assert recs["explanation"].str.startswith("popular").all()
+
+
+def test_evaluation_tab_shows_metrics(db):
+    at = run_page({"recs_view": "Evaluation"})
+    assert_clean(at)
+    heads = [s.value for s in at.subheader]
+    assert heads[:2] == ["Accuracy per model", "Coverage and diversity"] and "Per segment" in heads
+    metrics = next(d.value for d in at.dataframe if "ndcg" in d.value.columns and "coverage" in d.value.columns)
+    assert metrics["model"].iloc[0] == "popular" and len(metrics) == 6
+    assert metrics[["precision", "recall", "ndcg", "map", "hit_rate", "coverage"]].apply(lambda c: c.between(0, 1)).all().all()
+    text = "\n".join(m.value for m in at.markdown)
+    assert all(line in text for line in METRIC_HELP.values())
+    fairness = next(d.value for d in at.dataframe if "rec_share" in d.value.columns)
+    assert fairness["rec_share"].sum() == pytest.approx(1.0)
+    assert len(at.get("download_button")) >= len(at.dataframe)
