@@ -30,13 +30,15 @@ class ChannelTruth:
 
 PAID_CHANNELS: tuple[ChannelTruth, ...] = (
     ChannelTruth("search", 0.15, 0.9, 1.2, 0.09, 3.2, 9.0, 0.045),
-    ChannelTruth("social", 0.35, 0.8, 1.4, 0.06, 1.9, 6.5, 0.012),
-    ChannelTruth("display", 0.30, 0.7, 1.1, 0.03, 0.9, 3.0, 0.004),
-    ChannelTruth("email", 0.10, 1.2, 1.0, 0.04, 6.5, 0.8, 0.030),
-    ChannelTruth("affiliate", 0.20, 1.0, 1.3, 0.03, 2.6, 5.0, 0.020),
-    ChannelTruth("tv", 0.60, 0.8, 2.0, 0.05, 1.4, 12.0, 0.0),
+    ChannelTruth("social", 0.35, 0.8, 1.4, 0.07, 1.9, 6.5, 0.012),
+    ChannelTruth("display", 0.30, 0.7, 1.1, 0.05, 0.9, 3.0, 0.004),
+    ChannelTruth("email", 0.10, 1.2, 1.0, 0.06, 6.5, 0.8, 0.030),
+    ChannelTruth("affiliate", 0.20, 1.0, 1.3, 0.05, 2.6, 5.0, 0.020),
+    ChannelTruth("tv", 0.60, 0.8, 2.0, 0.06, 1.4, 12.0, 0.0),
 )
 NOISE_SD = 0.03  # relative to baseline
+PULSE_SD = 0.8  # week-to-week log-spread of each channel's spend
+DARK_FLIGHTS_PER_YEAR = 8  # planned pauses of 2-3 weeks per non-TV channel (on/off tests)
 
 
 def week_starts(start: pd.Timestamp, n_weeks: int) -> pd.DatetimeIndex:
@@ -58,21 +60,30 @@ def baseline_shape(weeks: pd.DatetimeIndex) -> np.ndarray:
 
 
 def spend_patterns(weeks: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
-    """Mean-one weekly spend pattern per paid channel: flighting, holiday pushes, pauses."""
+    """Mean-one weekly spend pattern per paid channel: flighting, holiday pushes, planned pauses.
+
+    The plan varies each channel independently and pauses it now and then, the way teams run
+    on/off tests. A sample whose channels all move together with the holiday peaks would be
+    realistic too, but no model could then tell the channels' effects apart; with these
+    variations the truth is recoverable from the data (issue 6 measures it).
+    """
     n = len(weeks)
     month = weeks.month.to_numpy()
     out = np.empty((n, len(PAID_CHANNELS)))
     for j, ch in enumerate(PAID_CHANNELS):
         level = np.exp(np.cumsum(rng.normal(0, 0.06, n)))  # slow drift of the plan
         level /= level.mean()
-        pulses = rng.lognormal(0.0, 0.35, n)
-        holiday = 1 + 0.6 * np.isin(month, [11, 12])
+        pulses = rng.lognormal(0.0, PULSE_SD, n)
+        holiday = 1 + 0.3 * np.isin(month, [11, 12])
         x = level * pulses * holiday
         if ch.channel == "tv":  # TV runs in bursts of a few weeks
             on = (np.arange(n) // 4) % 3 != 2
             x = x * on * 1.5
-        elif ch.channel in ("display", "social"):
-            x = x * (rng.random(n) > 0.08)  # occasional dark weeks
+        else:
+            dark = np.zeros(n, dtype=bool)
+            for first in rng.choice(n - 3, size=max(1, n * DARK_FLIGHTS_PER_YEAR // 52), replace=False):
+                dark[first:first + rng.integers(2, 4)] = True
+            x = x * ~dark
         out[:, j] = x / x.mean()
     return out
 
