@@ -25,6 +25,8 @@ def hill(x: np.ndarray, half_saturation: float | np.ndarray, shape: float | np.n
     x = np.clip(np.asarray(x, dtype=float), 0.0, None)
     k = np.asarray(half_saturation, dtype=float)
     s = np.asarray(shape, dtype=float)
-    # (x/K)^s / (1 + (x/K)^s) is the same curve and cannot overflow for large spend.
-    r = np.power(x / k, s)
-    return r / (1.0 + r)
+    # (x/K)^s / (1 + (x/K)^s) is the same curve; r can still overflow to inf for absurd
+    # spend, where the curve is 1 (inf / inf would be NaN).
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.power(x / k, s)
+        return np.where(np.isinf(r), 1.0, r / (1.0 + r))

@@ -1,0 +1,152 @@
+"""Budget commands: fit the marketing-mix model and optimise the weekly budget split."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from core.commands.output import add_json_flag, emit
+from core.db import DEFAULT_DB, OmnimixError, open_db
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("budget", help="marketing-mix model: fit, ROAS per channel, budget optimiser")
+    budget = p.add_subparsers(dest="budget_command", required=True, metavar="ACTION")
+
+    fit = budget.add_parser("fit", help="fit the model; print fit metrics, ROAS / marginal ROAS and hyper-parameters")
+    _source_args(fit)
+    fit.set_defaults(handler=_fit)
+
+    opt = budget.add_parser(
+        "optimize", help="best split of a weekly budget (or the largest budget meeting a target ROAS)"
+    )
+    _source_args(opt)
+    opt.add_argument(
+        "--total",
+        type=float,
+        help="weekly budget to split, EUR (default: current weekly spend); with --target-roas the largest budget tried",
+    )
+    opt.add_argument(
+        "--bounds", nargs="+", default=[], metavar="CHANNEL=LO:HI",
+        help="weekly EUR per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
+    )  # fmt: skip
+    opt.add_argument(
+        "--target-roas", type=float, help="find the largest weekly budget whose ROAS stays at or above this"
+    )
+    opt.add_argument("--weeks", type=int, default=1, help="planning period in weeks for the revenue totals (default 1)")
+    opt.set_defaults(handler=_optimize)
+
+
+def _source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help=f"Omnimix database (default {DEFAULT_DB})")
+    p.add_argument("--csv", type=Path, help="your own weekly table instead: one row per week")
+    p.add_argument("--date", help="CSV column with the week")
+    p.add_argument("--target", help="CSV column with revenue (EUR)")
+    p.add_argument("--channels", help="CSV spend columns, comma-separated (EUR per week)")
+    p.add_argument("--controls", default="", help="CSV control columns, comma-separated (optional)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the search and bootstrap (default 0)")
+    p.add_argument(
+        "--holdout-weeks", type=int, default=12, help="final weeks held out to measure accuracy (default 12)"
+    )
+    add_json_flag(p)
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202 - WeeklyData, imported lazily to keep the CLI start fast
+    from core.mmm.weekly import from_db, read_csv
+
+    if args.csv is not None:
+        if args.db is not None:
+            raise OmnimixError("Give either --db or --csv, not both.")
+        missing = [f"--{n}" for n in ("date", "target", "channels") if not getattr(args, n)]
+        if missing:
+            raise OmnimixError(
+                f"--csv needs {', '.join(missing)} (e.g. --date week --target revenue --channels search,tv)."
+            )
+        return read_csv(args.csv, date=args.date, target=args.target, channels=args.channels.split(","),
+                        controls=args.controls.split(",") if args.controls else ())  # fmt: skip
+    with open_db(args.db or DEFAULT_DB, read_only=True) as con:
+        return from_db(con)
+
+
+def _fit_model(args: argparse.Namespace):  # noqa: ANN202
+    from core.mmm.model import MediaMixModel
+
+    data = _load(args)
+    started = time.perf_counter()
+    model = MediaMixModel(random_state=args.seed, holdout_weeks=args.holdout_weeks).fit(data)
+    return data, model, time.perf_counter() - started
+
+
+def _fit(args: argparse.Namespace) -> int:
+    data, model, seconds = _fit_model(args)
+    summary = model.channel_summary_
+    payload = {
+        "source": data.source,
+        "weeks": len(data),
+        "first_week": data.weeks[0].date(),
+        "last_week": data.weeks[-1].date(),
+        "seed": args.seed,
+        "seconds": round(seconds, 3),
+        "metrics": model.metrics_,
+        "channels": summary,
+        "baseline_weekly": model.base_level_,
+    }
+    hold = model.metrics_["holdout"]
+    lines = [
+        f"Fitted {len(data)} weeks × {len(model.channels_)} channels in {seconds:.1f} s.",
+        f"Holdout (last {hold.get('weeks', 0)} weeks): MAPE {hold.get('mape', float('nan')):.1%}, R² {hold.get('r2', float('nan')):.2f}; "
+        f"training: MAPE {model.metrics_['train']['mape']:.1%}, R² {model.metrics_['train']['r2']:.2f}.",
+        f"{'channel':<12}{'spend EUR':>14}{'ROAS':>7}{'90% band':>14}{'mROAS':>7}{'decay':>7}",
+    ]
+    for r in summary.itertuples():
+        lines.append(
+            f"{r.channel:<12}{r.spend:>14,.0f}{r.roas:>7.2f}{f'{r.roas_low:.2f}-{r.roas_high:.2f}':>14}{r.mroas:>7.2f}{r.decay:>7.2f}"
+        )
+    return emit(args, payload, "\n".join(lines))
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    from core.mmm.optimizer import optimize_budget, parse_bounds, target_roas_budget
+
+    if args.weeks < 1:
+        raise OmnimixError(f"--weeks must be at least 1 (got {args.weeks}).")
+    _, model, _ = _fit_model(args)
+    bounds = parse_bounds(args.bounds, model)
+    started = time.perf_counter()
+    if args.target_roas is not None:
+        plan = target_roas_budget(model, args.target_roas, bounds=bounds, max_total=args.total)
+    else:
+        total = float(model.current_spend_.sum()) if args.total is None else args.total
+        plan = optimize_budget(model, total, bounds=bounds)
+    seconds = time.perf_counter() - started
+    w = args.weeks
+    table = plan.table()
+    for col in (
+        "current_spend",
+        "proposed_spend",
+        "spend_change",
+        "current_revenue",
+        "proposed_revenue",
+        "revenue_gain",
+    ):
+        table[col] = table[col] * w
+    payload = {
+        "weeks": w,
+        "total_spend": plan.total * w,
+        "current": {"spend": float(plan.current.sum()) * w, "revenue": plan.current_revenue * w},
+        "proposed": {"spend": plan.total * w, "revenue": plan.proposed_revenue * w, "roas": plan.roas},
+        "gain": plan.gain * w,
+        "improved": plan.improved,
+        "message": plan.message,
+        "seconds": round(seconds, 3),
+        "channels": table,
+    }
+    lines = [
+        plan.message,
+        f"Over {w} week(s): current {plan.current_revenue * w:,.0f} EUR, proposed {plan.proposed_revenue * w:,.0f} EUR "
+        f"(gain {plan.gain * w:+,.0f} EUR).",
+        f"{'channel':<12}{'current EUR':>14}{'proposed EUR':>14}",
+    ]
+    lines += [f"{r.channel:<12}{r.current_spend:>14,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
+    return emit(args, payload, "\n".join(lines))

@@ -1,0 +1,297 @@
+"""Budget optimiser: the split of a weekly budget that the fitted model predicts earns most.
+
+Two questions managers ask:
+
+- *fixed total*: how to split ``total`` EUR per week across channels, each within its
+  bounds, for the most predicted revenue (:func:`optimize_budget`, scipy SLSQP from several
+  starts, with the analytic gradient);
+- *target ROAS*: the largest weekly budget whose best split still returns at least
+  ``target`` EUR of media revenue per EUR spent (:func:`target_roas_budget`, a scan then
+  bisection on the total).
+
+The answer is never predicted worse than the starting split: if the search cannot beat it,
+the starting split comes back with a message saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from core.db import OmnimixError
+from core.mmm.model import MediaMixModel
+
+Bounds = Mapping[str, tuple[float, float]]
+
+_BOUND = re.compile(r"^\s*([^=]+?)\s*=\s*([+-]?[\d.]+%?)\s*:\s*([+-]?[\d.]+%?)\s*$")
+
+
+def parse_bounds(specs: Sequence[str], model: MediaMixModel) -> dict[str, tuple[float, float]]:
+    """Parse ``channel=LO:HI`` texts into absolute weekly EUR bounds.
+
+    ``LO``/``HI`` are EUR per week (``search=500:2000``) or a percentage change from the
+    channel's current weekly spend (``search=-20%:+30%``).
+
+    Examples
+    --------
+    ``["tv=0:5000", "search=-10%:+50%"]`` -> ``{"tv": (0, 5000), "search": (0.9 * cur, 1.5 * cur)}``
+    """
+    current = dict(zip(model.channels_, model.current_spend_, strict=True))
+    out: dict[str, tuple[float, float]] = {}
+    for spec in specs:
+        match = _BOUND.match(spec)
+        if not match:
+            raise OmnimixError(f"Bound {spec!r} is not CHANNEL=LO:HI (e.g. search=500:2000 or search=-20%:+30%).")
+        channel, lo, hi = match.groups()
+        if channel not in current:
+            raise OmnimixError(
+                f"Bound {spec!r}: unknown channel {channel!r}; the channels are: {', '.join(model.channels_)}."
+            )
+        out[channel] = (_amount(lo, current[channel]), _amount(hi, current[channel]))
+    return out
+
+
+def _amount(text: str, current: float) -> float:
+    if text.endswith("%"):
+        return max(0.0, current * (1 + float(text[:-1]) / 100))
+    return float(text)
+
+
+def bounds_arrays(model: MediaMixModel, bounds: Bounds | None, total: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper weekly spend per channel (unbounded channels: 0 to ``total``)."""
+    bounds = dict(bounds or {})
+    unknown = sorted(set(bounds) - set(model.channels_))
+    if unknown:
+        raise OmnimixError(
+            f"Bounds name unknown channel {unknown[0]!r}; the channels are: {', '.join(model.channels_)}."
+        )
+    lo = np.array([float(bounds.get(c, (0.0, total))[0]) for c in model.channels_])
+    hi = np.array([float(bounds.get(c, (0.0, total))[1]) for c in model.channels_])
+    for c, a, b in zip(model.channels_, lo, hi, strict=True):
+        if a < 0 or not np.isfinite(a) or not np.isfinite(b):
+            raise OmnimixError(f"Bounds of {c!r} must be finite amounts of at least 0 EUR per week (got {a:g}:{b:g}).")
+        if a > b:
+            raise OmnimixError(f"The lower bound of {c!r} ({a:,.0f} EUR) is above its upper bound ({b:,.0f} EUR).")
+    return lo, hi
+
+
+def check_feasible(lo: np.ndarray, hi: np.ndarray, total: float) -> None:
+    """Raise a message naming the broken side when no split of ``total`` fits the bounds."""
+    if total < 0 or not np.isfinite(total):
+        raise OmnimixError(f"The total budget must be a finite amount of at least 0 EUR per week (got {total:g}).")
+    if lo.sum() > total * (1 + 1e-9) + 1e-6:
+        raise OmnimixError(
+            f"Infeasible bounds: the lower bounds add up to {lo.sum():,.0f} EUR per week, above the total of "
+            f"{total:,.0f} EUR. Lower some minimums or raise the total."
+        )
+    if hi.sum() < total * (1 - 1e-9) - 1e-6:
+        raise OmnimixError(
+            f"Infeasible bounds: the upper bounds add up to {hi.sum():,.0f} EUR per week, below the total of "
+            f"{total:,.0f} EUR. Raise some maximums or lower the total."
+        )
+
+
+def project(shares: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> np.ndarray:
+    """The split ``clip(t * shares, lo, hi)`` that adds up to ``total`` (bisection on ``t``)."""
+    s = np.where(shares > 0, shares, 0.0)
+    s = s / s.sum() if s.sum() > 0 else np.full(len(lo), 1 / len(lo))
+    s = np.maximum(s, 1e-9)  # channels with no current share can still take up slack
+    a, b = 0.0, 1.0
+    while np.clip(b * s, lo, hi).sum() < total and b < 1e15:
+        b *= 2
+    for _ in range(100):
+        t = (a + b) / 2
+        a, b = (t, b) if np.clip(t * s, lo, hi).sum() < total else (a, t)
+    x = np.clip(b * s, lo, hi)
+    return x
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """Current and proposed weekly split with the model's predictions (EUR per week)."""
+
+    channels: tuple[str, ...]
+    current: np.ndarray
+    proposed: np.ndarray
+    current_revenue: float
+    proposed_revenue: float
+    current_media: np.ndarray
+    proposed_media: np.ndarray
+    improved: bool
+    message: str
+
+    @property
+    def total(self) -> float:
+        return float(self.proposed.sum())
+
+    @property
+    def gain(self) -> float:
+        return self.proposed_revenue - self.current_revenue
+
+    @property
+    def roas(self) -> float:
+        """Media revenue per EUR of the proposed spend."""
+        return float(self.proposed_media.sum() / self.total) if self.total > 0 else float("nan")
+
+    def table(self) -> pd.DataFrame:
+        """Per channel: current and proposed spend and media revenue, change and gain."""
+        return pd.DataFrame(
+            {
+                "channel": list(self.channels),
+                "current_spend": self.current,
+                "proposed_spend": self.proposed,
+                "spend_change": self.proposed - self.current,
+                "current_revenue": self.current_media,
+                "proposed_revenue": self.proposed_media,
+                "revenue_gain": self.proposed_media - self.current_media,
+            }
+        )
+
+
+def _best_split(model: MediaMixModel, lo: np.ndarray, hi: np.ndarray, total: float, start: np.ndarray) -> np.ndarray:
+    if total <= 0 or np.allclose(lo, hi):
+        return start
+    scale = max(total, 1.0)  # optimise shares of the total: well-conditioned for SLSQP
+
+    def neg(z: np.ndarray) -> float:
+        return -float(model.weekly_response(z * scale).sum()) / scale
+
+    def grad(z: np.ndarray) -> np.ndarray:
+        return -model.marginal_roas(np.maximum(z * scale, 0))
+
+    cons = [{"type": "eq", "fun": lambda z: z.sum() - total / scale, "jac": lambda z: np.ones_like(z)}]
+    box = list(zip(lo / scale, hi / scale, strict=True))
+    starts = [start, project(np.ones(len(lo)), lo, hi, total), project(model.marginal_roas(start), lo, hi, total)]
+    best, best_value = start, -neg(start / scale)
+    for x0 in starts:
+        res = minimize(neg, x0 / scale, jac=grad, bounds=box, constraints=cons, method="SLSQP",
+                       options={"maxiter": 200, "ftol": 1e-12})  # fmt: skip
+        x = np.clip(res.x * scale, lo, hi)
+        x = x * (total / x.sum()) if x.sum() > 0 else x0  # remove rounding drift from the total
+        if np.all(x >= lo - 1e-6) and np.all(x <= hi + 1e-6) and -neg(x / scale) > best_value:
+            best, best_value = x, -neg(x / scale)
+    return best
+
+
+def optimize_budget(
+    model: MediaMixModel,
+    total: float,
+    *,
+    bounds: Bounds | None = None,
+    current: Mapping[str, float] | np.ndarray | None = None,
+) -> BudgetPlan:
+    """Split ``total`` EUR per week across channels for the most predicted revenue.
+
+    Parameters
+    ----------
+    model : MediaMixModel
+        Fitted model.
+    total : float
+        Weekly budget to split (EUR).
+    bounds : mapping channel -> (low, high), optional
+        Weekly EUR per channel (see :func:`parse_bounds` for ``±%`` of current); channels
+        without bounds may take 0 to ``total``.
+    current : mapping or ndarray, optional
+        Starting split; default the model's current weekly spend.  When it does not add up
+        to ``total`` (or breaks a bound) the comparison is with the same shares scaled to
+        ``total`` within the bounds.
+
+    Returns
+    -------
+    BudgetPlan
+        Never predicted worse than the starting split.
+
+    Raises
+    ------
+    OmnimixError
+        Infeasible bounds, naming which side (lower sum above the total, upper sum below it).
+    """
+    lo, hi = bounds_arrays(model, bounds, total)
+    check_feasible(lo, hi, total)
+    cur = model.current_spend_ if current is None else model.spend_vector(current)
+    # A total typed in whole euros still means "the current budget".
+    fits = abs(cur.sum() - total) <= max(1.0, 1e-6 * total) and np.all(cur >= lo - 1e-9) and np.all(cur <= hi + 1e-9)
+    start = cur * (total / cur.sum()) if fits and cur.sum() > 0 else project(cur, lo, hi, total)
+    proposed = _best_split(model, lo, hi, total, start)
+    start_rev = float(model.weekly_response(start).sum())
+    new_rev = float(model.weekly_response(proposed).sum())
+    improved = new_rev > start_rev + 1e-9 * max(abs(start_rev), 1.0)
+    if not improved:
+        proposed, new_rev = start, start_rev
+    what = "the current split" if fits else "the current shares scaled to the total within the bounds"
+    message = (
+        f"Proposed split earns {new_rev - start_rev:,.0f} EUR more per week than {what}."
+        if improved
+        else f"No split within the bounds is predicted to beat {what}; keeping it."
+    )
+    return BudgetPlan(
+        tuple(model.channels_), start, proposed, model.base_level_ + start_rev, model.base_level_ + new_rev,
+        model.weekly_response(start), model.weekly_response(proposed), improved, message,
+    )  # fmt: skip
+
+
+def target_roas_budget(
+    model: MediaMixModel,
+    target: float,
+    *,
+    bounds: Bounds | None = None,
+    max_total: float | None = None,
+) -> BudgetPlan:
+    """The largest weekly budget whose optimal split keeps media ROAS >= ``target``.
+
+    Parameters
+    ----------
+    target : float
+        Media revenue per EUR of spend to keep (e.g. 2.0).
+    bounds : mapping channel -> (low, high), optional
+        As for :func:`optimize_budget`.
+    max_total : float, optional
+        Largest budget considered; default the sum of the upper bounds when all channels are
+        bounded, else 4 × the current weekly spend.
+    """
+    if not target > 0:
+        raise OmnimixError(f"The target ROAS must be above 0 (got {target:g}).")
+    cur_total = float(model.current_spend_.sum())
+    cap = max_total if max_total is not None else 4 * max(cur_total, 1.0)
+    if bounds and set(bounds) == set(model.channels_):
+        cap = min(cap, sum(b[1] for b in bounds.values()))
+    lo, _ = bounds_arrays(model, bounds, cap)
+    floor = max(float(lo.sum()), 1e-6 * max(cur_total, 1.0))
+
+    def plan(total: float) -> BudgetPlan:
+        return optimize_budget(model, total, bounds=_widen(model, bounds, total))
+
+    grid = np.geomspace(floor, cap, 16) if cap > floor else np.array([floor])
+    plans = [plan(t) for t in grid]
+    ok = [i for i, p in enumerate(plans) if p.roas >= target]
+    if not ok:
+        best = max(plans, key=lambda p: p.roas)
+        raise OmnimixError(
+            f"No budget between {floor:,.0f} and {cap:,.0f} EUR per week reaches a ROAS of {target:g}; "
+            f"the best is {best.roas:.2f} at {best.total:,.0f} EUR per week."
+        )
+    i = ok[-1]
+    if i == len(grid) - 1:
+        best = plans[i]
+    else:
+        a, b = grid[i], grid[i + 1]
+        best = plans[i]
+        for _ in range(25):
+            mid = (a + b) / 2
+            p = plan(mid)
+            a, b, best = (mid, b, p) if p.roas >= target else (a, mid, best)
+    message = f"Largest weekly budget with ROAS >= {target:g}: {best.total:,.0f} EUR (ROAS {best.roas:.2f})."
+    return BudgetPlan(best.channels, best.current, best.proposed, best.current_revenue, best.proposed_revenue,
+                      best.current_media, best.proposed_media, best.improved, message)  # fmt: skip
+
+
+def _widen(model: MediaMixModel, bounds: Bounds | None, total: float) -> dict[str, tuple[float, float]]:
+    # Unbounded channels may take anything up to the total being tried.
+    out = {c: (0.0, total) for c in model.channels_}
+    out.update(dict(bounds or {}))
+    return out

@@ -1,0 +1,356 @@
+"""Budget simulator: how much revenue each channel drives, what-if budgets and an optimiser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.db import OmnimixError
+from core.mmm.model import MediaMixModel
+from core.mmm.optimizer import optimize_budget, target_roas_budget
+from dashboard import budget_charts, budget_data, charts, components, state
+
+EUR, RATIO = "euro", "%.2f"
+URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query parameters
+SCENARIOS, PLAN, URL_READ = "budget_scenarios", "budget_plan", "budget_url_read"
+WEEKS = "budget_weeks_input"
+TOTAL = "budget_total"
+
+st.title("Budget simulator")
+st.caption(
+    "A marketing-mix model estimates how much revenue each paid channel drives, allowing for "
+    "carry-over (ads keep working for a few weeks) and diminishing returns. Move the sliders to "
+    "see predicted revenue for another budget, or let the optimiser propose a better split."
+)
+
+# ---- Data ------------------------------------------------------------------------------------
+source = st.segmented_control(
+    "Data", ["This database", "My weekly CSV"], default="This database", key="budget_source", required=True,
+    help="The model learns from weekly revenue and weekly spend per channel. Use the database, or upload your "
+    "own table: one row per week with a date, revenue, one spend column per channel and optional controls.",
+)  # fmt: skip
+model: MediaMixModel | None = None
+with components.guard("the budget model"):
+    if source == "This database":
+        ctx = state.current()
+        if not ctx.db.exists():
+            st.info(state.missing_db_message(ctx.db))
+            st.stop()
+        model = budget_data.model_for_db(ctx.db)
+        source_text = "this database (revenue of all sales channels, spend per media channel)"
+    else:
+        upload = st.file_uploader(
+            "Weekly CSV", type="csv", key="budget_upload",
+            help="One row per week, weeks 7 days apart with no gaps; spend in EUR per week.",
+        )  # fmt: skip
+        if upload is None:
+            st.info(
+                "Upload a weekly CSV: a date column, a revenue column, one spend column per channel, optional controls."
+            )
+            st.stop()
+        content = upload.getvalue()
+        try:
+            columns = [str(c) for c in pd.read_csv(io.BytesIO(content), nrows=5).columns]
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise OmnimixError(f"Cannot read {upload.name} as CSV: {exc}") from exc
+        c1, c2 = st.columns(2)
+        date_col = c1.selectbox("Week column", columns, key="budget_csv_date")
+        target_col = c2.selectbox("Revenue column", columns, index=min(1, len(columns) - 1), key="budget_csv_target")
+        rest = [c for c in columns if c not in (date_col, target_col)]
+        spend_cols = c1.multiselect("Spend columns (EUR per week)", rest, key="budget_csv_channels")
+        control_cols = c2.multiselect(
+            "Controls (optional)", [c for c in rest if c not in spend_cols], key="budget_csv_controls"
+        )
+        if not spend_cols:
+            st.info("Pick the spend columns, one per channel.")
+            st.stop()
+        model = budget_data.model_for_csv(
+            content, date=date_col, target=target_col, channels=tuple(spend_cols), controls=tuple(control_cols)
+        )
+        source_text = f"{upload.name}"
+if model is None:
+    st.stop()
+
+channels = list(model.channels_)
+current = dict(zip(channels, model.current_spend_, strict=True))
+first, last = model.weeks_[0].date(), model.weeks_[-1].date() + dt.timedelta(days=6)
+period = charts.format_period(first, last)
+summary = model.channel_summary_
+
+# ---- Model card ------------------------------------------------------------------------------
+st.subheader(
+    "How good is the model?",
+    help="The last weeks are held out: the model is fitted without them and then asked to predict them.",
+)
+hold, train = model.metrics_["holdout"], model.metrics_["train"]
+st.markdown(
+    f"Fitted on **{len(model.weeks_)} weeks** ({period}) of {source_text}. On the last **{hold['weeks']} weeks**, "
+    f"which the model did not see, its weekly revenue predictions were off by **{hold['mape']:.1%}** on average. "
+    f"It explains **{train['r2']:.0%}** of the week-to-week ups and downs of revenue."
+)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    "Error on held-out weeks",
+    f"{hold['mape']:.1%}",
+    help="MAPE: mean absolute percentage error of weekly revenue on the final weeks left out of fitting.",
+    border=True,
+)
+m2.metric(
+    "Explained variation",
+    f"{train['r2']:.0%}",
+    help="R²: share of the week-to-week variation in revenue the model reproduces (training weeks).",
+    border=True,
+)
+m3.metric(
+    "Error on training weeks", f"{train['mape']:.1%}", help="MAPE on the weeks the model was fitted on.", border=True
+)
+m4.metric(
+    "NRMSE (held out)",
+    f"{hold['nrmse']:.1%}",
+    help="Root mean squared error divided by the range of weekly revenue (Robyn's measure).",
+    border=True,
+)
+st.caption(
+    "Bands are 90% ranges from a block bootstrap over weeks with the curves held fixed, so the real uncertainty is larger. "
+    "Channels whose spend barely varies are hard to measure: read wide bands as 'not sure'."
+)
+
+st.subheader("What drives revenue")
+st.plotly_chart(budget_charts.decomposition_area(model.decomposition_, model.channels_, period=period))
+left, right = st.columns([2, 3])
+left.plotly_chart(budget_charts.roas_bars(summary, period=period))
+with right:
+    components.table(
+        summary.assign(roas_range=[f"{a:.2f} – {b:.2f}" for a, b in zip(summary["roas_low"], summary["roas_high"], strict=True)]),
+        "budget_channel_roas",
+        labels={
+            "channel": "Channel",
+            "spend": "Spend (EUR)",
+            "contribution": "Revenue driven (EUR)",
+            "roas": "ROAS",
+            "roas_range": "90% range",
+            "mroas": "Marginal ROAS",
+            "current_weekly_spend": "Current spend per week (EUR)",
+        },
+        formats={"spend": EUR, "contribution": EUR, "roas": RATIO, "roas_low": RATIO, "roas_high": RATIO,
+                 "current_weekly_spend": EUR, "mroas": RATIO},
+    )  # fmt: skip
+    st.caption(
+        "**ROAS**: revenue the channel drove ÷ its spend over the period. **Marginal ROAS**: revenue of the next EUR "
+        "per week at the current weekly spend (last 52 weeks' average); below 1 the next EUR loses money."
+    )
+
+
+# ---- What-if ---------------------------------------------------------------------------------
+def _key(channel: str) -> str:
+    return f"budget_spend_{channel}"
+
+
+def _step(top: float) -> int:
+    raw = max(top / 200, 1)
+    magnitude = 10 ** int(np.floor(np.log10(raw)))
+    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
+
+
+slider_max = {c: max(3 * current[c], 100.0) for c in channels}
+steps = {c: _step(slider_max[c]) for c in channels}
+slider_max = {c: int(np.ceil(slider_max[c] / steps[c]) * steps[c]) for c in channels}
+
+
+def _short_eur(value: float) -> str:
+    # Two amounts must fit one metric card: "€712k", "€1.4M".
+    if abs(value) >= 1e6:
+        return f"€{value / 1e6:,.2f}M"
+    return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
+
+
+def _from_url() -> dict[str, float]:
+    wanted: dict[str, float] = {}
+    for part in st.query_params.get(URL_SPEND, "").split(","):
+        name, _, value = part.partition(":")
+        try:
+            if name in current:
+                wanted[name] = float(value)
+        except ValueError:
+            pass
+    return wanted
+
+
+if not st.session_state.get(URL_READ) or any(_key(c) not in st.session_state for c in channels):
+    shared = _from_url() if not st.session_state.get(URL_READ) else {}
+    for c in channels:
+        value = shared.get(c, current[c])
+        st.session_state[_key(c)] = int(min(max(round(value / steps[c]) * steps[c], 0), slider_max[c]))
+    try:
+        st.session_state[WEEKS] = int(min(max(int(st.query_params.get(URL_WEEKS, 4)), 1), 52))
+    except ValueError:
+        st.session_state[WEEKS] = 4
+    st.session_state[URL_READ] = True
+st.session_state[TOTAL] = int(sum(st.session_state[_key(c)] for c in channels))
+
+
+def _scale_channels() -> None:
+    old = sum(st.session_state[_key(c)] for c in channels)
+    new = st.session_state[TOTAL]
+    for c in channels:
+        share = st.session_state[_key(c)] / old if old > 0 else 1 / len(channels)
+        st.session_state[_key(c)] = int(min(round(share * new / steps[c]) * steps[c], slider_max[c]))
+
+
+def _sync_total() -> None:
+    st.session_state[TOTAL] = int(sum(st.session_state[_key(c)] for c in channels))
+
+
+@st.fragment
+def what_if() -> None:
+    st.subheader("What if? Move the weekly budgets")
+    top = st.columns([2, 1])
+    top[0].slider(
+        "Total weekly budget (EUR per week)", 0, int(sum(slider_max.values())), key=TOTAL, step=max(steps.values()),
+        on_change=_scale_channels, help="Scales every channel by the same factor.",
+    )  # fmt: skip
+    weeks = top[1].number_input(
+        "Planning period (weeks)", 1, 52, key=WEEKS, help="Revenue and spend are totals over this many weeks."
+    )
+    cols = st.columns(3)
+    for i, c in enumerate(channels):
+        cols[i % 3].slider(
+            f"{c} (EUR per week)", 0, slider_max[c], key=_key(c), step=steps[c], on_change=_sync_total,
+            help=f"Current: {current[c]:,.0f} EUR per week (average of the last 52 weeks).",
+        )  # fmt: skip
+    spend = {c: float(st.session_state[_key(c)]) for c in channels}
+    pred = model.predict_budget(spend, weeks=int(weeks))
+    base = model.predict_budget(current, weeks=int(weeks))
+    change = pred.revenue - base.revenue
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(f"Predicted revenue, {weeks} weeks", components.format_value(pred.revenue, "EUR"),
+              delta=f"{change:+,.0f} EUR ({change / base.revenue:+.1%})", border=True,
+              help="Change against the current budget. Steady state: the budget has run long enough for carry-over to settle; baseline of a typical recent week.")  # fmt: skip
+    spread = (pred.high - pred.low) / 2 / pred.revenue if pred.revenue else float("nan")
+    k2.metric("Uncertainty (90% range)", f"±{spread:.1%}", delta=f"{_short_eur(pred.low)} – {_short_eur(pred.high)}",
+              delta_color="off", delta_arrow="off", border=True,
+              help=f"{pred.low:,.0f} to {pred.high:,.0f} EUR, from the bootstrap refits of the model.")  # fmt: skip
+    k3.metric(f"Spend, {weeks} weeks", components.format_value(sum(pred.spend.values()), "EUR"),
+              delta=f"{sum(pred.spend.values()) - sum(base.spend.values()):+,.0f} EUR", delta_color="off", border=True)  # fmt: skip
+    has_spend = sum(pred.spend.values()) > 0
+    k4.metric("Media ROAS", f"{pred.roas:.2f}×" if has_spend else "–",
+              delta=f"{pred.roas - base.roas:+.2f} vs current" if has_spend else None, border=True,
+              help="Revenue the channels drive ÷ spend.")  # fmt: skip
+    shared = ",".join(f"{c}:{spend[c]:.0f}" for c in channels)
+    if st.query_params.get(URL_SPEND) != shared:
+        st.query_params[URL_SPEND] = shared
+    if st.query_params.get(URL_WEEKS) != str(weeks):
+        st.query_params[URL_WEEKS] = str(weeks)
+    st.caption("Copy the page address to share this scenario: the budgets are in the link.")
+    plan = st.session_state.get(PLAN)
+    plan = plan if plan and tuple(plan["plan"].channels) == tuple(channels) else None  # from another data source
+    allowed = plan["bounds"] if plan else None
+    optimised = dict(zip(channels, plan["plan"].proposed, strict=True)) if plan else None
+    curves = budget_charts.response_curves(
+        model.response_curves(), current=current, proposed=spend, optimised=optimised, allowed=allowed
+    )
+    st.plotly_chart(curves)
+    st.caption(
+        "Black circle: current weekly spend. Orange diamond: the budget on the sliders. After running the optimiser: "
+        "green star = its proposal, shaded = the range it was allowed."
+    )
+
+    name_col, save_col = st.columns([3, 1])
+    name = name_col.text_input(
+        "Scenario name", value=f"Scenario {len(st.session_state.get(SCENARIOS, {})) + 1}", key="budget_scenario_name"
+    )
+    if save_col.button("Save scenario", icon=":material/bookmark_add:"):
+        st.session_state.setdefault(SCENARIOS, {})[name.strip() or "Scenario"] = {
+            **{f"{c} (EUR)": pred.spend[c] for c in channels},
+            "Total spend (EUR)": sum(pred.spend.values()),
+            "Predicted revenue (EUR)": pred.revenue,
+            "Low (EUR)": pred.low,
+            "High (EUR)": pred.high,
+            "Weeks": pred.weeks,
+        }
+        st.rerun()  # the comparison table below is outside this fragment
+
+
+with components.guard("the what-if simulator"):
+    what_if()
+
+# ---- Optimiser -------------------------------------------------------------------------------
+st.subheader(
+    "Optimiser", help="Finds the split the model predicts earns most; channels stay within the allowed change."
+)
+with st.form("budget_optimiser"):
+    o1, o2, o3 = st.columns(3)
+    goal = o1.radio("Goal", ["Most revenue for a total", "Largest budget at a target ROAS"], key="budget_goal")
+    total = o2.number_input(
+        "Total weekly budget (EUR)",
+        min_value=0.0,
+        value=float(round(sum(current.values()))),
+        step=1000.0,
+        key="budget_opt_total",
+    )
+    target = o2.number_input("Target ROAS", min_value=0.1, value=2.0, step=0.1, key="budget_opt_target",
+                             help="Media revenue per EUR of spend to keep (used by the second goal).")  # fmt: skip
+    lo_pct, hi_pct = o3.slider(
+        "Allowed change per channel (% of current)", -100, 300, (-50, 50), step=5, key="budget_opt_range"
+    )
+    plan_weeks = o3.number_input("Planning period (weeks)", 1, 52, 4, key="budget_opt_weeks")
+    submitted = st.form_submit_button("Optimise", icon=":material/auto_graph:", type="primary")
+if submitted:
+    bounds = {c: (current[c] * (1 + lo_pct / 100), current[c] * (1 + hi_pct / 100)) for c in channels}
+    try:
+        if goal.startswith("Most"):
+            plan = optimize_budget(model, total, bounds=bounds)
+        else:
+            plan = target_roas_budget(model, target, bounds=bounds)
+        st.session_state[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(plan_weeks)}
+    except OmnimixError as exc:
+        st.session_state.pop(PLAN, None)
+        st.warning(str(exc), icon=":material/block:")
+
+
+def _apply_plan() -> None:
+    proposed = st.session_state[PLAN]["plan"].proposed
+    for c, x in zip(channels, proposed, strict=True):
+        st.session_state[_key(c)] = int(min(round(x / steps[c]) * steps[c], slider_max[c]))
+    _sync_total()
+
+
+stored = st.session_state.get(PLAN)
+if stored and tuple(stored["plan"].channels) == tuple(channels):
+    with components.guard("the proposed split"):
+        plan, w = stored["plan"], stored["weeks"]
+        st.success(plan.message, icon=":material/lightbulb:")
+        p1, p2, p3 = st.columns(3)
+        p1.metric(f"Predicted revenue, {w} weeks", components.format_value(plan.proposed_revenue * w, "EUR"),
+                  delta=f"{plan.gain * w:+,.0f} EUR vs current", border=True)  # fmt: skip
+        p2.metric(f"Spend, {w} weeks", components.format_value(plan.total * w, "EUR"), border=True)
+        p3.metric("Media ROAS", f"{plan.roas:.2f}×", border=True)
+        table = plan.table()
+        scaled = table.assign(**{c: table[c] * w for c in table.columns if c != "channel"})
+        left, right = st.columns([3, 2])
+        left.plotly_chart(budget_charts.gain_waterfall(scaled, current_revenue=plan.current_revenue * w, weeks=w))
+        with right:
+            components.table(
+                scaled, "budget_proposed_split",
+                labels={"channel": "Channel", "current_spend": f"Current spend, {w} wk (EUR)",
+                        "proposed_spend": f"Proposed spend, {w} wk (EUR)", "revenue_gain": "Revenue gain (EUR)"},
+                formats={"current_spend": EUR, "proposed_spend": EUR, "revenue_gain": EUR},
+            )  # fmt: skip
+            st.button("Try this split in the sliders", on_click=_apply_plan, icon=":material/tune:")
+
+# ---- Scenarios -------------------------------------------------------------------------------
+st.subheader("Saved scenarios", help="Kept for this browser session; save one from the what-if section.")
+scenarios = st.session_state.get(SCENARIOS, {})
+if not scenarios:
+    st.info("No scenario saved yet: set the sliders above and press **Save scenario** to compare budgets side by side.")
+else:
+    compare = pd.DataFrame(scenarios).reset_index(names="measure")
+    components.table(compare, "budget_scenarios", labels={"measure": "Measure", **{n: n for n in scenarios}},
+                     formats=dict.fromkeys(scenarios, "%,.0f"))  # fmt: skip
+    if st.button("Clear scenarios", icon=":material/delete:"):
+        st.session_state[SCENARIOS] = {}
+        st.rerun()

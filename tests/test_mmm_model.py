@@ -1,0 +1,195 @@
+"""Weekly table, non-negative ridge and the media-mix model on data with a known truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import lsq_linear
+
+from core.db import OmnimixError
+from core.mmm.adstock import geometric_adstock
+from core.mmm.metrics import mape, nrmse, r2
+from core.mmm.model import MediaMixModel
+from core.mmm.ridge import fit_nonneg_ridge
+from core.mmm.saturation import hill
+from core.mmm.weekly import WeeklyData, from_db, from_frame, min_weeks
+
+CHANNELS = ("search", "social", "tv")
+
+
+def synthetic(n: int = 156, seed: int = 0, noise: float = 0.01) -> tuple[WeeklyData, np.ndarray]:
+    """Strong-signal weekly data: each channel drives 10-20% of revenue; returns data and true ROAS."""
+    rng = np.random.default_rng(seed)
+    weeks = pd.date_range("2022-01-03", periods=n, freq="7D")
+    spend = rng.lognormal(0.0, 0.5, (n, 3)) * np.array([1000.0, 2000.0, 1500.0])
+    spend[rng.random((n, 3)) < 0.15] = 0.0  # dark weeks pin down what zero spend earns
+    decay, shape = np.array([0.2, 0.4, 0.6]), np.array([1.0, 1.3, 1.6])
+    ad = geometric_adstock(spend, decay)
+    contrib = np.array([3000.0, 2500.0, 2000.0]) * hill(ad, ad.mean(axis=0), shape)
+    doy = weeks.dayofyear.to_numpy() / 365.25
+    base = 10_000 * (1 + 0.05 * np.sin(2 * np.pi * doy) + 0.02 * np.arange(n) / 52)
+    y = base + contrib.sum(axis=1) + rng.normal(0, noise * 10_000, n)
+    frame = pd.DataFrame({"week": weeks, "revenue": y, **{c: spend[:, j] for j, c in enumerate(CHANNELS)}})
+    return WeeklyData(frame, CHANNELS), contrib.sum(axis=0) / spend.sum(axis=0)
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[MediaMixModel, np.ndarray]:
+    data, roas = synthetic()
+    return MediaMixModel(n_bootstrap=60, random_state=3).fit(data), roas
+
+
+def test_metrics_hand_values():
+    y, p = np.array([100.0, 200.0, 300.0]), np.array([110.0, 180.0, 300.0])
+    assert mape(y, p) == pytest.approx((0.1 + 0.1 + 0) / 3)
+    assert r2(y, p) == pytest.approx(1 - (100 + 400) / 20_000)
+    assert nrmse(y, p) == pytest.approx(np.sqrt(500 / 3) / 200)
+
+
+def test_ridge_recovers_known_coefficients():
+    rng = np.random.default_rng(1)
+    base = np.column_stack([np.ones(300), rng.normal(size=(300, 2))])
+    media = rng.random((300, 3))
+    y = base @ [5.0, 1.5, -2.0] + media @ [2.0, 0.5, 1.0] + rng.normal(0, 0.01, 300)
+    b, m = fit_nonneg_ridge(base, media, y, 1e-6)
+    np.testing.assert_allclose(b, [5.0, 1.5, -2.0], atol=0.01)  # baseline coefficients are free, even negative
+    np.testing.assert_allclose(m, [2.0, 0.5, 1.0], atol=0.01)
+
+
+def test_harmful_channel_is_clipped_to_zero_and_matches_bounded_least_squares():
+    rng = np.random.default_rng(1)
+    base = np.column_stack([np.ones(300), rng.normal(size=(300, 2))])
+    media = rng.random((300, 3))
+    y = base @ [5.0, 1.5, -2.0] + media @ [2.0, 0.5, -1.0] + rng.normal(0, 0.01, 300)
+    alpha = 0.5
+    b, m = fit_nonneg_ridge(base, media, y, alpha)
+    assert m[2] == 0.0  # spend never destroys revenue in this model
+    # the same problem as one bounded least squares: [X; sqrt(alpha) I without the intercept]
+    design = np.vstack([np.hstack([base, media]), np.sqrt(alpha) * np.eye(6)[1:]])
+    ref = lsq_linear(
+        design, np.concatenate([y, np.zeros(5)]), bounds=([-np.inf] * 3 + [0] * 3, np.inf), method="bvls", tol=1e-12
+    )
+    np.testing.assert_allclose(np.concatenate([b, m]), ref.x, atol=1e-8)
+
+
+def test_ridge_without_constraint_binding_is_exact_least_squares():
+    rng = np.random.default_rng(2)
+    base = np.column_stack([np.ones(50), rng.normal(size=50)])
+    media = rng.random((50, 2))
+    y = base @ [3.0, -1.0] + media @ [4.0, 1.0]  # no noise: the exact coefficients come back
+    b, m = fit_nonneg_ridge(base, media, y, 1e-10)
+    np.testing.assert_allclose(np.concatenate([b, m]), [3.0, -1.0, 4.0, 1.0], atol=1e-6)
+
+
+def test_model_recovers_roas_on_strong_signal(fitted):
+    model, true_roas = fitted
+    fitted_roas = model.channel_summary_["roas"].to_numpy()
+    np.testing.assert_allclose(fitted_roas, true_roas, rtol=0.20)
+    assert model.metrics_["holdout"]["mape"] < 0.03
+    assert model.metrics_["train"]["r2"] > 0.9
+    # the decomposition adds up to the fitted values
+    d = model.decomposition_
+    np.testing.assert_allclose(d[["baseline", "controls", *CHANNELS]].sum(axis=1), d["predicted"], rtol=1e-9)
+
+
+def test_same_seed_same_fit():
+    data, _ = synthetic(n=110, seed=5)
+    a = MediaMixModel(n_bootstrap=20, random_state=11).fit(data)
+    b = MediaMixModel(n_bootstrap=20, random_state=11).fit(data)
+    pd.testing.assert_frame_equal(a.channel_summary_, b.channel_summary_)
+    assert a.metrics_ == b.metrics_
+
+
+def test_predict_budget_is_the_steady_state_response(fitted):
+    model, _ = fitted
+    spend = {"search": 1200.0, "social": 0.0, "tv": 3000.0}
+    pred = model.predict_budget(spend, weeks=4)
+    j = model.channels_.index("tv")
+    settled = 3000.0 / (1 - model.decay_[j])  # constant spend: adstock = spend / (1 - decay)
+    tv = model.coef_[j] * hill(np.array(settled), model.half_saturation_[j], model.shape_[j])
+    assert pred.media["tv"] == pytest.approx(4 * float(tv))
+    assert pred.media["social"] == 0.0
+    assert pred.revenue == pytest.approx(4 * model.base_level_ + sum(pred.media.values()))
+    assert pred.low <= pred.revenue <= pred.high
+    assert model.predict_budget(spend, weeks=1).revenue * 4 == pytest.approx(pred.revenue)
+
+
+def test_marginal_roas_matches_finite_difference(fitted):
+    model, _ = fitted
+    x = model.current_spend_
+    h = 1e-3
+    numeric = (model.weekly_response(x + h) - model.weekly_response(x - h)) / (2 * h)
+    np.testing.assert_allclose(model.marginal_roas(x), numeric, rtol=1e-5)
+
+
+def test_predict_budget_rejects_unknown_channel_and_negative_spend(fitted):
+    model, _ = fitted
+    with pytest.raises(OmnimixError, match="Unknown channel 'radio'"):
+        model.predict_budget({"radio": 10.0})
+    with pytest.raises(OmnimixError, match="at least 0 EUR"):
+        model.predict_budget({"tv": -1.0})
+
+
+# ---- weekly table ------------------------------------------------------------------------------
+def wide(n: int = 80) -> pd.DataFrame:
+    data, _ = synthetic(n=n)
+    return data.frame.rename(columns={"week": "date", "revenue": "sales"})
+
+
+def load(df: pd.DataFrame, **kw) -> WeeklyData:
+    return from_frame(df, date="date", target="sales", channels=list(CHANNELS), **kw)
+
+
+def test_from_frame_sorts_weeks_and_parses_formatted_numbers():
+    df = wide().iloc[::-1].reset_index(drop=True)
+    df["search"] = [f"{v:,.2f}" for v in df["search"]]  # "1,234.50" as spreadsheets export it
+    data = load(df)
+    assert data.weeks.is_monotonic_increasing
+    assert data.spend[:, 0] == pytest.approx(np.round(wide()["search"].to_numpy(), 2))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.drop(columns="tv"), "Column 'tv' is not in the CSV"),
+        (lambda d: d.head(min_weeks(3) - 1), f"Only {min_weeks(3) - 1} weeks"),
+        (lambda d: d.assign(social=d["social"].where(d.index != 4, -5.0)), "Column 'social', row 5: negative spend"),
+        (lambda d: d.drop(index=10), "week 2022-03-07 is followed by 2022-03-21 (row 11), 14 days later"),
+        (
+            lambda d: d.assign(sales=d["sales"].astype(object).where(d.index != 2, "n/a")),
+            "Column 'sales', row 3: 'n/a' is not a number",
+        ),
+        (
+            lambda d: d.assign(date=d["date"].astype(str).where(d.index != 0, "soon")),
+            "Column 'date', row 1: 'soon' is not a date",
+        ),
+        (lambda d: d.assign(tv=0.0), "Channel 'tv' has no spend"),
+    ],
+    ids=["missing", "too-few-weeks", "negative", "gap", "non-numeric", "bad-date", "all-zero"],
+)
+def test_weekly_table_errors_name_column_and_row(change, message):
+    with pytest.raises(OmnimixError) as err:
+        load(change(wide()))
+    assert message in str(err.value)
+
+
+def test_duplicate_week_is_reported():
+    df = wide()
+    df.loc[5, "date"] = df.loc[4, "date"]
+    with pytest.raises(OmnimixError, match="appears twice"):
+        load(df)
+
+
+def test_from_db_weekly_revenue_matches_orders(small_db: Path):
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        data = from_db(con)
+        total = con.execute("SELECT sum(quantity * unit_price) FROM order_items").fetchone()[0]
+        spend = con.execute("SELECT sum(spend) FROM marketing_spend").fetchone()[0]
+    assert set(data.channels) == {"search", "social", "display", "email", "affiliate", "tv"}
+    assert len(data) == 156 and data.weeks[0] == pd.Timestamp("2023-01-02")
+    assert data.revenue.sum() == pytest.approx(total)
+    assert data.spend.sum() == pytest.approx(spend)

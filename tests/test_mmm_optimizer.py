@@ -1,0 +1,96 @@
+"""Budget optimiser on models whose response curves are known exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.db import OmnimixError
+from core.mmm.model import MediaMixModel
+from core.mmm.optimizer import optimize_budget, parse_bounds, target_roas_budget
+
+
+def toy_model(coef=(1000.0, 400.0), k=(100.0, 100.0), shape=(1.0, 1.0), current=(150.0, 150.0)) -> MediaMixModel:
+    """Two channels with weekly revenue ``coef * x / (x + k)`` (no carry-over, concave when shape=1)."""
+    m = MediaMixModel()
+    m.channels_ = ("search", "tv")
+    m.coef_, m.half_saturation_ = np.array(coef), np.array(k)
+    m.shape_, m.decay_ = np.array(shape), np.zeros(2)
+    m.current_spend_ = np.array(current)
+    m.base_level_ = 5000.0
+    m.base_level_boot_ = np.full(10, 5000.0)
+    m.coef_boot_ = np.tile(m.coef_, (10, 1))
+    return m
+
+
+def analytic_split(c1, c2, k1, k2, total):
+    # equal marginal returns: c1 k1 / (x + k1)^2 = c2 k2 / (T - x + k2)^2
+    a, b = np.sqrt(c1 * k1), np.sqrt(c2 * k2)
+    x = (a * (total + k2) - b * k1) / (a + b)
+    return x, total - x
+
+
+def test_fixed_total_matches_the_analytic_optimum():
+    model = toy_model()
+    plan = optimize_budget(model, 300.0)
+    x, y = analytic_split(1000, 400, 100, 100, 300)
+    np.testing.assert_allclose(plan.proposed, [x, y], rtol=1e-4)
+    assert plan.proposed.sum() == pytest.approx(300.0)
+    assert plan.improved and plan.gain > 0
+    # the prediction of the proposed split is what the curves say
+    expected = 5000 + 1000 * x / (x + 100) + 400 * y / (y + 100)
+    assert plan.proposed_revenue == pytest.approx(expected, rel=1e-9)
+
+
+def test_bounds_and_total_are_respected_when_binding():
+    model = toy_model()
+    plan = optimize_budget(model, 300.0, bounds={"search": (0.0, 120.0), "tv": (50.0, 300.0)})
+    np.testing.assert_allclose(plan.proposed, [120.0, 180.0], atol=1e-6)
+
+
+def test_percentage_and_absolute_bounds_are_parsed_against_current_spend():
+    model = toy_model(current=(200.0, 100.0))
+    assert parse_bounds(["search=-20%:+50%", "tv=10:90"], model) == {"search": (160.0, 300.0), "tv": (10.0, 90.0)}
+    with pytest.raises(OmnimixError, match="unknown channel 'radio'"):
+        parse_bounds(["radio=0:10"], model)
+    with pytest.raises(OmnimixError, match="is not CHANNEL=LO:HI"):
+        parse_bounds(["search=lots"], model)
+
+
+def test_never_worse_than_current_when_current_is_already_best():
+    model = toy_model(coef=(500.0, 500.0), current=(150.0, 150.0))  # identical channels: equal split is optimal
+    plan = optimize_budget(model, 300.0)
+    assert not plan.improved
+    np.testing.assert_allclose(plan.proposed, [150.0, 150.0])
+    assert plan.proposed_revenue == plan.current_revenue
+    assert "keeping it" in plan.message
+
+
+@pytest.mark.parametrize("current", [(10.0, 290.0), (290.0, 10.0), (150.0, 150.0), (0.0, 300.0)])
+def test_s_curves_never_return_a_worse_split(current):
+    model = toy_model(coef=(800.0, 800.0), k=(120.0, 200.0), shape=(3.0, 2.5), current=current)
+    plan = optimize_budget(model, 300.0)
+    assert plan.proposed_revenue >= plan.current_revenue - 1e-9
+    assert plan.proposed.sum() == pytest.approx(300.0)
+    assert np.all(plan.proposed >= -1e-9)
+
+
+def test_infeasible_bounds_say_which_side():
+    model = toy_model()
+    with pytest.raises(OmnimixError, match="lower bounds add up to 300 EUR per week, above the total of 200 EUR"):
+        optimize_budget(model, 200.0, bounds={"search": (150.0, 400.0), "tv": (150.0, 400.0)})
+    with pytest.raises(OmnimixError, match="upper bounds add up to 100 EUR per week, below the total of 200 EUR"):
+        optimize_budget(model, 200.0, bounds={"search": (0.0, 50.0), "tv": (0.0, 50.0)})
+    with pytest.raises(OmnimixError, match="lower bound of 'tv' .* is above its upper bound"):
+        optimize_budget(model, 200.0, bounds={"tv": (90.0, 10.0)})
+
+
+def test_target_roas_finds_the_largest_budget_meeting_the_target():
+    model = toy_model()
+    plan = target_roas_budget(model, 3.0)
+    assert plan.roas == pytest.approx(3.0, rel=1e-3)
+    # spending a little more at the best split falls below the target
+    more = optimize_budget(model, plan.total * 1.02)
+    assert more.roas < 3.0
+    with pytest.raises(OmnimixError, match="reaches a ROAS of 50"):
+        target_roas_budget(model, 50.0)  # even the first EUR returns at most 10 per EUR here
