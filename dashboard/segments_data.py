@@ -1,0 +1,129 @@
+"""Cached access to the customer segmentation for the Segments page.
+
+Features and diagnostics are data (``st.cache_data``), the fitted segmentation is a model
+(``st.cache_resource``, never copied).  Every key holds the database file's identity
+(inode, mtime, size) and the sidebar filters, so a regenerated or reloaded database and a
+new date range are recomputed, while moving the k slider back and forth reuses fits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.db import OmnimixError
+from core.filters import Filters
+from core.segments import details
+from core.segments.clustering import diagnose, suggest_k
+from core.segments.features import CustomerFeatures, customer_features
+from core.segments.pipeline import Segmentation, sample_rows, segment
+from core.segments.preprocess import Preprocessor, evidence_weights
+from core.segments.rfm import rfm_table
+from dashboard import data_access
+
+Version = tuple[int, int, int]
+SCATTER_SAMPLE = 2_000
+"""Customers drawn (seeded) for the 2-D scatter: enough to see the shapes, light for the browser."""
+
+
+def _version(db: Path) -> Version:
+    version = data_access.file_version(db)
+    if version is None:
+        raise OmnimixError(f"Database {db} does not exist.")
+    return version
+
+
+@st.cache_data(show_spinner="Computing customer features…", max_entries=8)
+def _features(db: str, version: Version, filters: Filters) -> CustomerFeatures:
+    with data_access._cursor(Path(db)) as cur:
+        return customer_features(cur, filters)
+
+
+def features(db: Path, filters: Filters) -> CustomerFeatures:
+    """Customer features for the filters, see :func:`core.segments.features.customer_features`."""
+    return _features(str(db), _version(db), filters)
+
+
+@st.cache_resource(show_spinner="Finding the segments…", max_entries=32)
+def _segmentation(db: str, version: Version, filters: Filters, groups: tuple[str, ...], k: int, seed: int) -> Segmentation:
+    return segment(_features(db, version, filters), k=k, seed=seed, groups=groups)
+
+
+def segmentation(db: Path, filters: Filters, groups: tuple[str, ...], k: int, seed: int) -> Segmentation:
+    """The fitted segmentation (shared between sessions; treat it as read-only)."""
+    return _segmentation(str(db), _version(db), filters, tuple(groups), int(k), int(seed))
+
+
+@st.cache_data(show_spinner="Scoring k = 2 to 12…", max_entries=16)
+def _diagnostics(db: str, version: Version, filters: Filters, groups: tuple[str, ...], seed: int
+                 ) -> tuple[pd.DataFrame, int, str]:
+    feats = _features(db, version, filters)
+    X = Preprocessor(groups=groups).fit_transform(feats)
+    diag = diagnose(X, random_state=seed, sample_weight=evidence_weights(feats.table))
+    best, reason = suggest_k(diag)
+    return diag, best, reason
+
+
+def diagnostics(db: Path, filters: Filters, groups: tuple[str, ...], seed: int) -> tuple[pd.DataFrame, int, str]:
+    """Quality per k, the suggested k and why, see :func:`core.segments.clustering.diagnose`."""
+    return _diagnostics(str(db), _version(db), filters, tuple(groups), int(seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scatter(db: str, version: Version, filters: Filters, groups: tuple[str, ...], k: int, seed: int) -> pd.DataFrame:
+    from sklearn.decomposition import PCA
+
+    seg = _segmentation(db, version, filters, groups, k, seed)
+    rows = sample_rows(seg.features.n_customers, SCATTER_SAMPLE, seed)
+    X = seg.matrix(rows)
+    pca = PCA(n_components=2, random_state=seed).fit(X)
+    xy = pca.transform(X)
+    names = seg.profiles.names()
+    labels = seg.labels[rows] + 1
+    out = pd.DataFrame({"pc1": xy[:, 0], "pc2": xy[:, 1], "segment": labels,
+                        "name": [names[s] for s in labels]})
+    out.attrs["explained"] = pca.explained_variance_ratio_.tolist()
+    return out
+
+
+def scatter(db: Path, filters: Filters, groups: tuple[str, ...], k: int, seed: int) -> pd.DataFrame:
+    """A seeded sample of customers projected on the first two principal components."""
+    return _scatter(str(db), _version(db), filters, tuple(groups), int(k), int(seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _rfm(db: str, version: Version, filters: Filters) -> pd.DataFrame:
+    return rfm_table(_features(db, version, filters).table)
+
+
+def rfm(db: Path, filters: Filters) -> pd.DataFrame:
+    """RFM scores and group per customer, see :func:`core.segments.rfm.rfm_table`."""
+    return _rfm(str(db), _version(db), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _segment_details(db: str, version: Version, filters: Filters, groups: tuple[str, ...], k: int, seed: int,
+                     number: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    seg = _segmentation(db, version, filters, groups, k, seed)
+    in_segment = seg.labels == number - 1
+    members = seg.features.table["customer_id"].to_numpy()[in_segment]
+    with data_access._cursor(Path(db)) as cur:
+        products = details.top_products(cur, members, filters)
+    return products, details.channel_mix(seg.features, in_segment)
+
+
+def segment_details(db: Path, filters: Filters, groups: tuple[str, ...], k: int, seed: int,
+                    number: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Top products and channel mix of segment ``number`` (1-based), small groups hidden."""
+    return _segment_details(str(db), _version(db), filters, tuple(groups), int(k), int(seed), int(number))
+
+
+def sample_customer(seg: Segmentation, number: int, seed: int) -> str:
+    """A seeded random customer of segment ``number`` (1-based)."""
+    ids = seg.features.table["customer_id"].to_numpy()[seg.labels == number - 1]
+    if ids.size == 0:
+        raise OmnimixError(f"Segment {number} has no customers.")
+    return str(ids[np.random.default_rng(seed).integers(ids.size)])

@@ -1,0 +1,187 @@
+"""Segments: K-means customer segments with names, diagnostics, profiles, details and the RFM lens."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.db import OmnimixError
+from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
+from core.segments import columns as C
+from core.segments.clustering import K_MAX, K_MIN
+from core.segments.export import membership, public_profiles
+from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
+from core.segments.rfm import RFM_GROUPS
+from dashboard import charts, components, segments_charts, segments_data, state
+from dashboard.navigation import PAGES
+
+EUR, PCT, COUNT = "euro", "percent", "localized"
+K_KEY, GROUPS_KEY, DETAIL_KEY = "segments_k", "segments_features", "segments_detail"  # also the URL keys
+DEFAULT_K, SEED = 6, 0
+RECS_PAGE = next((p for p in PAGES if p.file == "pages/recommendations.py"), None)
+
+st.title("Segments")
+st.caption(
+    "Groups of customers who shop alike, found by K-means clustering on how often, how much, where and what "
+    "they bought in the selected period and sales channels. Pick the number of segments and what they are "
+    "based on; names and descriptions come from each segment's strongest traits."
+)
+
+ctx = state.current()
+if ctx.filters is None:
+    st.info(ctx.problem)
+    st.stop()
+db, filters = ctx.db, ctx.filters
+period = charts.format_period(filters.start, filters.end)
+
+try:
+    feats = segments_data.features(db, filters)
+except OmnimixError as exc:
+    st.info(str(exc), icon=":material/filter_alt_off:")
+    st.stop()
+
+# The first run of a session takes k and the feature groups from the link, if valid.
+if K_KEY not in st.session_state:
+    url_k = st.query_params.get(K_KEY, "")
+    st.session_state[K_KEY] = int(url_k) if url_k.isdigit() and K_MIN <= int(url_k) <= K_MAX else DEFAULT_K
+if GROUPS_KEY not in st.session_state:
+    url_groups = [g for g in st.query_params.get(GROUPS_KEY, "").split(",") if g in FEATURE_GROUPS]
+    st.session_state[GROUPS_KEY] = url_groups or list(FEATURE_GROUPS)
+
+
+def _counts_as_text(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Counts hidden as "fewer than 50" make the column text; format the others to match."""
+    return df.assign(**{column: [v if isinstance(v, str) else f"{int(v):,}" for v in df[column]]})
+
+
+def _use_k(k: int) -> None:
+    st.session_state[K_KEY] = k
+
+
+@st.fragment
+def explorer() -> None:
+    """Everything that depends on k and the feature groups: reruns alone when they change."""
+    left, right = st.columns([1, 2])
+    k = left.slider("Number of segments (k)", K_MIN, K_MAX, key=K_KEY,
+                    help="How many groups K-means splits the customers into. The chart below shows which k fits best.")
+    chosen = right.multiselect(
+        "Based on", list(FEATURE_GROUPS), key=GROUPS_KEY, format_func=GROUP_LABELS.get,
+        help="RFM & behaviour: recency, orders, order value, basket size, browse-to-buy conversion, discount habit. "
+             "Channel mix: share of orders per sales channel. Category mix: share of revenue per product category.")
+    if not chosen:
+        st.info("Choose at least one feature group to base the segments on.")
+        return
+    groups = tuple(g for g in FEATURE_GROUPS if g in chosen)
+    st.query_params[K_KEY] = str(k)
+    st.query_params[GROUPS_KEY] = ",".join(groups)
+    if feats.n_customers < k:
+        st.warning(f"Only {feats.n_customers:,} customers bought in the selected period and channels, fewer than "
+                   f"k = {k}. Choose a smaller k or widen the filters in the sidebar.")
+        return
+
+    with components.guard("the segments"):
+        seg = segments_data.segmentation(db, filters, groups, k, SEED)
+        diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
+        summary = public_profiles(seg.profiles.summary, seg.profiles.means)
+        summary_shown = _counts_as_text(summary, C.CUSTOMERS)
+
+        a, b, c, d = st.columns(4)
+        a.metric("Customers segmented", f"{feats.n_customers:,}", border=True,
+                 help=f"Customers with at least one order in {period} and the selected channels.")
+        b.metric("Silhouette", f"{seg.silhouette:.2f}", border=True,
+                 help="How much closer customers are to their own segment than to the next one, from -1 to 1 "
+                      "(seeded sample of 1,500). Real customer bases rarely exceed 0.3.")
+        c.metric("Suggested k", suggested, border=True, help=reason)
+        d.metric("Largest segment", f"{seg.profiles.summary[C.CUSTOMER_SHARE].iloc[0]:.0%}", border=True,
+                 help="Share of customers in segment 1; segments are numbered by size.")
+
+        st.subheader("Choosing k", help="Inertia: average squared distance of customers to their segment's centre. "
+                     "Silhouette, Calinski-Harabasz and Davies-Bouldin score how well separated the segments are.")
+        st.plotly_chart(segments_charts.diagnostics_chart(diag, chosen=k, suggested=suggested, period=period))
+        st.caption(f"Suggested: {reason}")
+        if suggested != k:
+            st.button(f"Use k = {suggested}", on_click=_use_k, args=(suggested,), icon=":material/auto_fix_high:")
+        with st.expander("Scores for every k"):
+            components.table(diag, "segment_diagnostics", labels={
+                "k": "k", "inertia": "Inertia per customer", "silhouette": "Silhouette (higher is better)",
+                "calinski_harabasz": "Calinski-Harabasz (higher is better)",
+                "davies_bouldin": "Davies-Bouldin (lower is better)"},
+                formats={"inertia": "%.3f", "silhouette": "%.3f", "calinski_harabasz": "%.0f", "davies_bouldin": "%.3f"})
+
+        st.subheader("The segments")
+        left, right = st.columns([2, 3])
+        left.plotly_chart(segments_charts.size_revenue_bars(summary, period=period))
+        points = segments_data.scatter(db, filters, groups, k, SEED)
+        right.plotly_chart(segments_charts.pca_scatter(points, period=period))
+        right.caption("Principal component analysis squeezes the clustering features into the two directions in "
+                      "which customers differ most; overlap here does not mean the segments overlap in all features.")
+        components.table(summary_shown, "segments", labels={
+            C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
+            C.DESCRIPTION: "What sets them apart"}, formats={C.REVENUE: EUR})
+        # Built on click only: the CSV of every customer is the slowest part of a k change.
+        st.download_button(
+            "Download membership CSV",
+            lambda: membership(feats.table[C.CUSTOMER], seg.labels, seg.profiles.names()).to_csv(index=False).encode(),
+            file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
+            on_click="ignore", icon=":material/download:")
+        st.caption(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} customers are "
+                   "exported as 'Other'. The segments table download adds every feature's mean.")
+
+        st.plotly_chart(segments_charts.profile_heatmap(seg.profiles.index, seg.profiles.names(), feats.labels,
+                                                        period=period))
+        st.caption("Blue: above the average customer, red: below (index 200 = twice the average, 50 = half). "
+                   "Shares are per customer: 'Share of orders: store' 300 means three times the average store share.")
+
+        _segment_details(seg, summary, groups, k)
+
+
+def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001
+    st.subheader("Inside one segment")
+    names = seg.profiles.names()
+    numbers = list(summary[C.SEGMENT])
+    if st.session_state.get(DETAIL_KEY) not in numbers:
+        st.session_state[DETAIL_KEY] = numbers[0]
+    number = st.selectbox("Segment", numbers, key=DETAIL_KEY, format_func=lambda s: f"{s}. {names[s]}")
+    size = int(seg.profiles.summary.set_index(C.SEGMENT).loc[number, C.CUSTOMERS])
+    if size < MIN_GROUP_SIZE:
+        st.info(f"This segment has fewer than {MIN_GROUP_SIZE} customers; its details are hidden to protect privacy.")
+        return
+    st.caption(summary.set_index(C.SEGMENT).loc[number, C.DESCRIPTION])
+    products, channel_mix = segments_data.segment_details(db, filters, groups, k, SEED, number)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Most bought products**")
+        components.table(_counts_as_text(products, "buyers"), f"segment_{number}_top_products", labels={
+            "name": "Product", "category": "Category", "buyers": "Buyers", "revenue": "Revenue",
+            "revenue_share": "% of segment revenue"}, formats={"revenue": EUR, "revenue_share": PCT})
+    with right:
+        st.markdown("**Sales channels**")
+        components.table(_counts_as_text(channel_mix, "buyers"), f"segment_{number}_channels", labels={
+            "channel": "Channel", "buyers": "Buyers", "orders": "Orders", "orders_share": "% of orders"},
+            formats={"orders": COUNT, "orders_share": PCT})
+    if RECS_PAGE is not None:
+        customer = segments_data.sample_customer(seg, number, seed=number)
+        st.page_link(RECS_PAGE.path, label=f"Recommendations for a sample customer of this segment ({customer})",
+                     icon=":material/recommend:", query_params={"customer": customer})
+
+
+explorer()
+
+# ---- RFM lens ------------------------------------------------------------------------------------
+st.subheader("RFM lens", help="Classic recency-frequency-monetary scoring: each customer gets 1-5 per letter by "
+             "quintile (5 = most recent, most orders, most revenue) and a named group from the scores.")
+with components.guard("the RFM groups"):
+    rfm = segments_data.rfm(db, filters)
+    revenue = feats.table.set_index(C.CUSTOMER)["monetary"]
+    groups_table = (rfm.assign(revenue=revenue.reindex(rfm[C.CUSTOMER]).to_numpy())
+                    .groupby(C.RFM_GROUP).agg(customers=(C.CUSTOMER, "size"), revenue=("revenue", "sum"))
+                    .reindex(list(RFM_GROUPS)).dropna(subset=["customers"]).reset_index())
+    groups_table["customers"] = groups_table["customers"].astype("int64")
+    groups_table["customer_share"] = groups_table["customers"] / groups_table["customers"].sum()
+    groups_table["revenue_share"] = groups_table["revenue"] / groups_table["revenue"].sum()
+    groups_table["meaning"] = groups_table[C.RFM_GROUP].map(RFM_GROUPS)
+    shown = suppress_small_groups(groups_table, "customers", value_columns=["revenue", "customer_share", "revenue_share"])
+    components.table(_counts_as_text(shown, "customers"), "rfm_groups", labels={
+        C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers", "customer_share": "% of customers",
+        "revenue_share": "% of revenue"}, formats={"customer_share": PCT, "revenue_share": PCT})
+    st.caption(f"Scores are relative to the customers in {period}; the download adds revenue in EUR.")

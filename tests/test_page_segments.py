@@ -1,0 +1,121 @@
+"""The Segments page through AppTest: slider, feature choice, link state, messages instead of errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.filters import Filters
+from core.segments.features import customer_features
+from core.segments.pipeline import segment
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+PAGE = "../pages/segments.py"
+
+
+def open_page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def segments_table(at: AppTest):
+    return next(df.value for df in at.dataframe if "description" in df.value.columns)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+
+
+@pytest.fixture
+def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
+    return small_db
+
+
+def test_default_view(sample_env):
+    at = open_page()
+    assert_clean(at)
+    assert at.title[0].value == "Segments"
+    assert at.slider(key="segments_k").value == 6
+    assert at.multiselect(key="segments_features").value == ["rfm", "channel", "category"]
+    table = segments_table(at)
+    assert table["segment"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert table["name"].is_unique
+    assert [m.label for m in at.metric] == ["Customers segmented", "Silhouette", "Suggested k", "Largest segment"]
+    assert len(at.get("download_button")) >= len(at.dataframe) > 0
+    assert at.query_params["segments_k"] == "6" and at.query_params["segments_features"] == "rfm,channel,category"
+
+
+def test_slider_change_refits(sample_env):
+    at = open_page()
+    at.slider(key="segments_k").set_value(4).run()
+    assert_clean(at)
+    assert segments_table(at)["segment"].tolist() == [1, 2, 3, 4]
+    assert at.query_params["segments_k"] == "4"
+    assert at.selectbox(key="segments_detail").options == [f"{s}. {n}" for s, n in
+                                                             zip(segments_table(at)["segment"], segments_table(at)["name"], strict=True)]
+
+
+def test_feature_choice_change(sample_env):
+    at = open_page()
+    before = segments_table(at)["name"].tolist()
+    at.multiselect(key="segments_features").set_value(["rfm"]).run()
+    assert_clean(at)
+    after = segments_table(at)["name"].tolist()
+    assert len(after) == 6 and after != before  # RFM alone cannot see the channel loyalties
+    assert at.query_params["segments_features"] == "rfm"
+    at.multiselect(key="segments_features").set_value([]).run()
+    assert_clean(at)
+    assert "Choose at least one feature group" in texts(at.info)
+
+
+def test_link_restores_k_and_features(sample_env):
+    at = open_page({"segments_k": "3", "segments_features": "channel,nonsense"})
+    assert_clean(at)
+    assert at.slider(key="segments_k").value == 3
+    assert at.multiselect(key="segments_features").value == ["channel"]
+
+
+def test_bad_k_in_link_falls_back(sample_env):
+    at = open_page({"segments_k": "40"})
+    assert_clean(at)
+    assert at.slider(key="segments_k").value == 6
+
+
+def test_picking_a_segment_shows_its_products_and_recommendations_link(sample_env):
+    at = open_page()
+    at.selectbox(key="segments_detail").set_value(2).run()
+    assert_clean(at)
+    description = segments_table(at).set_index("segment").loc[2, "description"]
+    assert description in texts(at.caption)
+    links = at.get("page_link")
+    assert len(links) == 1
+    link = links[0].proto
+    assert link.page == "recommendations" and link.query_string.startswith("customer=")
+    customer = link.query_string.removeprefix("customer=")
+    assert customer in link.label
+    # the sample customer really belongs to segment 2 of the fitted segmentation
+    with duckdb.connect(str(sample_env), read_only=True) as con:
+        feats = customer_features(con, Filters(dt.date(2024, 12, 30), dt.date(2025, 12, 28)))
+    seg = segment(feats, k=6, seed=0)
+    row = feats.table.index[feats.table["customer_id"] == customer][0]
+    assert seg.labels[row] + 1 == 2
+
+
+def test_no_orders_in_filter_is_a_message(sample_env):
+    at = open_page({"channels": ""})
+    assert_clean(at)
+    assert "No customer placed an order" in texts(at.info)
+    assert not at.slider
