@@ -1,0 +1,121 @@
+"""``omnimix insight``: cohorts, funnels, channel journeys and anomaly weeks, small groups hidden."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from core.commands.output import add_json_flag, emit
+from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.filters import Filters, data_date_range
+from core.insight import (
+    anomaly_weeks,
+    channel_journeys,
+    cohort_table,
+    funnel_comparison,
+    multichannel_value,
+    readings,
+    weekly_channel_revenue,
+)
+from core.insight.anomalies import DEFAULT_THRESHOLD
+from core.insight.cohorts import COHORT_BY
+from core.privacy import MIN_GROUP_SIZE
+from core.queries import sales_channels
+
+DEFAULT_DAYS = 364  # same default period as the dashboard: the last 52 weeks of data
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("insight", help="cohort retention, funnels, channel journeys and anomaly weeks",
+                       description="Market insight for a period. Groups of fewer than --min-group customers "
+                                   "are hidden and shown as 'fewer than N'.")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--start", help="first order/event date YYYY-MM-DD (default: 52 weeks before --end)")
+    p.add_argument("--end", help="last order/event date YYYY-MM-DD (default: last order date)")
+    p.add_argument("--channels", help="comma-separated sales channels, e.g. web,app (default: all)")
+    p.add_argument("--cohort-by", choices=list(COHORT_BY), default="month",
+                   help="group cohorts by first-order month or acquisition channel (default month)")
+    p.add_argument("--months", type=int, default=12, help="months since first order to follow (default 12)")
+    p.add_argument("--min-group", type=int, default=MIN_GROUP_SIZE,
+                   help=f"hide groups of fewer customers than this (default {MIN_GROUP_SIZE})")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                   help=f"robust z-score beyond which a week is an anomaly (default {DEFAULT_THRESHOLD})")
+    add_json_flag(p)
+    p.set_defaults(handler=_insight)
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise OmnimixError(f"{flag} must be a date written YYYY-MM-DD (got {value!r}).") from None
+
+
+def resolve_filters(con, start: str | None, end: str | None, channels: str | None) -> Filters:
+    """Filters from the command-line values, defaulting to the last 52 weeks of data and all channels."""
+    first, last = data_date_range(con)
+    if first is None:
+        raise OmnimixError("The database has no orders; load or generate data first.")
+    end_d = _date(end, "--end") or last
+    start_d = _date(start, "--start") or max(first, end_d - dt.timedelta(days=DEFAULT_DAYS - 1))
+    if start_d > end_d:
+        raise OmnimixError(f"--start ({start_d}) is after --end ({end_d}).")
+    chosen = None
+    if channels is not None:
+        options = sales_channels(con)
+        chosen = tuple(c.strip() for c in channels.split(",") if c.strip())
+        unknown = [c for c in chosen if c not in options]
+        if unknown or not chosen:
+            raise OmnimixError(f"--channels has unknown channel(s) {', '.join(unknown) or '(none given)'}; "
+                               f"choose from {', '.join(options)}.")
+    return Filters(start_d, end_d, chosen)
+
+
+def _insight(args: argparse.Namespace) -> int:
+    if args.min_group < 1:
+        raise OmnimixError(f"--min-group must be at least 1 (got {args.min_group}).")
+    if not 0 <= args.months <= 120:
+        raise OmnimixError(f"--months must be between 0 and 120 (got {args.months}).")
+    if args.threshold <= 0:
+        raise OmnimixError(f"--threshold must be positive (got {args.threshold}).")
+    n = args.min_group
+    with open_db(args.db, read_only=True) as con:
+        filters = resolve_filters(con, args.start, args.end, args.channels)
+        cohorts = cohort_table(con, filters, by=args.cohort_by, max_months=args.months, min_group=n)
+        funnels = funnel_comparison(con, filters, min_group=n)
+        journeys = channel_journeys(con, filters, min_group=n)
+        value = multichannel_value(con, filters, min_group=n)
+        weekly = weekly_channel_revenue(con, filters, threshold=args.threshold, min_group=n)
+    said = {
+        "cohort_retention": readings.cohort_retention_reading(cohorts, by=args.cohort_by, min_group=n),
+        "cohort_revenue": readings.cohort_revenue_reading(cohorts, by=args.cohort_by, min_group=n),
+        "funnels": readings.funnel_reading(funnels, min_group=n),
+        "journeys": readings.journey_reading(journeys, min_group=n),
+        "multichannel_value": readings.value_reading(value, min_group=n),
+        "anomalies": readings.anomaly_reading(weekly, min_group=n),
+    }
+    anomalies = anomaly_weeks(weekly)
+    payload = {
+        "db": str(args.db),
+        "filters": {"start": filters.start, "end": filters.end, "channels": list(filters.channels or []) or "all"},
+        "min_group_size": n,
+        "cohort_by": args.cohort_by,
+        "readings": said,
+        "cohorts": cohorts,
+        "funnels": funnels,
+        "journeys": journeys,
+        "multichannel_value": value,
+        "anomalies": anomalies,
+        "anomaly_method": {"seasonal": bool(weekly.attrs.get("seasonal", False)), "threshold": args.threshold},
+    }
+    lines = [f"Insight {filters.start} – {filters.end} ({', '.join(filters.channels or ['all channels'])}); "
+             f"groups under {n} customers hidden."]
+    lines += [f"- {s}" for s in said.values()]
+    if not anomalies.empty:
+        lines.append("Anomaly weeks:")
+        lines += [f"  {r.week}  {r.channel:<12} {r.deviation:+.0%} vs expected (z {r.z_score:+.1f})"
+                  for r in anomalies.head(10).itertuples()]
+    return emit(args, payload, "\n".join(lines))

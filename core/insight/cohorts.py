@@ -1,0 +1,155 @@
+"""Cohort retention: customers grouped by first-order month (or acquisition channel) × months since.
+
+Definitions (shown on the Insight page):
+
+* A customer's **first order** is their earliest order in the selected sales channels, over the
+  whole history, so a customer who bought before the selected period is not "new" in it.
+* A **cohort** is the customers whose first order falls in the selected period, grouped by the
+  calendar month of that order (``by="month"``; a month that starts before the period is left
+  out, so every cohort is a whole month) or by ``customers.acquisition_channel``
+  (``by="acquisition"``, missing values as ``"unknown"``).
+* **Month k** is the k-th calendar month after the first-order month (month 0 is that month).
+  It is observed only when it has fully elapsed by the period end (or the last order date),
+  so a half-finished month never looks like churn.
+* **Retention** in month k = customers of the cohort with an order in month k ÷ cohort
+  customers for whom month k is observed. **Revenue per customer** divides that month's
+  revenue (EUR, quantity × unit price) by the same base; the cumulative column adds months 0..k.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core.db import OmnimixError
+from core.filters import Filters
+from core.insight.base import COMPLEMENT_LABEL, channel_clause, hide_small_groups, protect_lone_hidden_group
+from core.privacy import MIN_GROUP_SIZE
+
+COHORT_BY = {"month": "First-order month", "acquisition": "Acquisition channel"}
+COHORT_COLUMNS = ["cohort", "months_since", "cohort_size", "customers_observed", "active_customers",
+                  "retention", "revenue", "revenue_per_customer", "cumulative_revenue_per_customer"]
+_VALUE_COLUMNS = ["retention", "revenue", "revenue_per_customer", "cumulative_revenue_per_customer"]
+
+
+def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = "month", max_months: int = 12,
+                 min_group: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Retention share and revenue per customer of each cohort, month by month.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    filters : Filters
+        The period selects the cohorts (first order inside it) and ends the observation;
+        the channels select which orders count.
+    by : {"month", "acquisition"}, default="month"
+    max_months : int, default=12
+        Last month-since shown.
+    min_group : int, default=MIN_GROUP_SIZE
+        Cohorts and monthly active groups with fewer customers are hidden ("fewer than N"). When
+    exactly one cohort is hidden, the smallest other cohort is hidden too
+    (:data:`~core.insight.base.COMPLEMENT_LABEL`) so it cannot be derived from the total.
+
+    Returns
+    -------
+    DataFrame with :data:`COHORT_COLUMNS`, one row per (cohort, months_since) observed,
+    sorted by cohort then month. ``cohort`` is ``"YYYY-MM"`` or a channel name.
+    """
+    if by not in COHORT_BY:
+        raise OmnimixError(f"Cohorts can be grouped by {' or '.join(COHORT_BY)}, not {by!r}.")
+    if not 0 <= max_months <= 120:
+        raise OmnimixError(f"max_months must be between 0 and 120 (got {max_months}).")
+    end = _observation_end(con, filters)
+    if end is None:
+        return pd.DataFrame(columns=COHORT_COLUMNS)
+    start = filters.start or dt.date(1900, 1, 1)
+    if by == "month" and start.day != 1:
+        # Only whole months: a cohort of the last days of a month would be small and not comparable.
+        start = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    key = "strftime(f.cohort_month, '%Y-%m')" if by == "month" else "coalesce(c.acquisition_channel, 'unknown')"
+    join = "" if by == "month" else "LEFT JOIN customers AS c ON c.customer_id = f.customer_id"
+    where = f"{channel_clause(filters, 'o.channel')} AND o.order_ts < $after_end"
+    # Month k is observed when the month after it starts on or before the day after `end`.
+    sql = f"""
+        WITH firsts AS (
+            SELECT customer_id, min(order_ts) AS first_ts FROM orders AS o
+            WHERE {where} GROUP BY customer_id),
+        f AS (
+            SELECT customer_id, date_trunc('month', first_ts)::DATE AS cohort_month,
+                   date_diff('month', date_trunc('month', first_ts), $after_end::DATE) - 1 AS last_k
+            FROM firsts WHERE first_ts >= $start),
+        members AS MATERIALIZED (SELECT f.customer_id, f.cohort_month, least(f.last_k, $max_k) AS last_k, {key} AS cohort
+                    FROM f {join}),
+        sizes AS (SELECT cohort, count(*) AS cohort_size FROM members GROUP BY cohort),
+        observed AS (
+            SELECT m.cohort, k.months_since, count(*) AS customers_observed
+            FROM members AS m JOIN range(0, $max_k + 1) AS k(months_since) ON k.months_since <= m.last_k
+            GROUP BY ALL),
+        member_orders AS MATERIALIZED (
+            -- members' orders all start at the period start; saying so lets DuckDB skip older
+            -- orders before the joins.
+            -- Reading orders twice is cheaper than materialising all of them for both uses.
+            SELECT m.cohort, date_diff('month', m.cohort_month, date_trunc('month', o.order_ts)::DATE) AS months_since,
+                   o.order_id, o.customer_id
+            FROM orders AS o JOIN members AS m ON m.customer_id = o.customer_id
+            WHERE {where} AND o.order_ts >= $start
+              AND date_diff('month', m.cohort_month, date_trunc('month', o.order_ts)::DATE) <= m.last_k),
+        -- Active customers from the orders alone and revenue from the order lines, each grouped
+        -- straight to (cohort, month): grouping the joined lines per customer first costs more.
+        active AS (
+            SELECT cohort, months_since, count(DISTINCT customer_id) AS active_customers
+            FROM member_orders GROUP BY ALL),
+        -- Only the lines of member orders: without the IN, DuckDB pre-sums every order's lines
+        -- (10M groups at 10M orders) before the join, which took most of the time.
+        lines AS (
+            SELECT order_id, quantity * unit_price AS amount FROM order_items
+            WHERE order_id IN (SELECT order_id FROM member_orders)),
+        spent AS (
+            SELECT mo.cohort, mo.months_since, sum(l.amount) AS revenue
+            FROM member_orders AS mo JOIN lines AS l ON l.order_id = mo.order_id GROUP BY ALL)
+        SELECT ob.cohort, ob.months_since, s.cohort_size, ob.customers_observed,
+               coalesce(a.active_customers, 0) AS active_customers, coalesce(r.revenue, 0) AS revenue
+        FROM observed AS ob JOIN sizes AS s USING (cohort)
+             LEFT JOIN active AS a USING (cohort, months_since)
+             LEFT JOIN spent AS r USING (cohort, months_since)
+        ORDER BY ob.cohort, ob.months_since"""
+    params = {"after_end": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min),
+              "start": dt.datetime.combine(start, dt.time.min), "max_k": max_months}
+    if filters.channels is not None:
+        params["channels"] = list(filters.channels)
+    df = con.execute(sql, params).df()
+    if df.empty:
+        return pd.DataFrame(columns=COHORT_COLUMNS)
+    for c in ("cohort_size", "customers_observed", "active_customers", "months_since"):
+        df[c] = df[c].astype("int64")
+    df["retention"] = df["active_customers"] / df["customers_observed"]
+    df["revenue_per_customer"] = df["revenue"] / df["customers_observed"]
+    df["cumulative_revenue_per_customer"] = df.groupby("cohort")["revenue_per_customer"].cumsum()
+    df = df[COHORT_COLUMNS]
+    # The observed base is a group too (it can be a small tail of a cohort); a month with no
+    # active customer stays visible (0 describes nobody).
+    out = hide_small_groups(df, ["cohort_size", "customers_observed", "active_customers"], min_size=min_group,
+                            value_columns=_VALUE_COLUMNS)
+    # A running total past a hidden month would give the hidden month away by subtraction.
+    after_hidden = out["revenue_per_customer"].isna().astype(int).groupby(out["cohort"]).cummax().astype(bool)
+    out["cumulative_revenue_per_customer"] = out["cumulative_revenue_per_customer"].where(~after_hidden)
+    # The cohorts add up to all new customers of the period, a figure the other grouping shows:
+    # a single hidden cohort would be that total minus the visible ones.
+    sizes = df.groupby("cohort")["cohort_size"].first()
+    extra = protect_lone_hidden_group(sizes < min_group, sizes)
+    rows = out["cohort"].isin(extra[extra].index)
+    if rows.any():
+        for c in ("cohort_size", "customers_observed", "active_customers"):
+            out[c] = out[c].astype(object).where(~rows, COMPLEMENT_LABEL)
+        out.loc[rows, _VALUE_COLUMNS] = np.nan
+    return out
+
+
+def _observation_end(con: duckdb.DuckDBPyConnection, filters: Filters) -> dt.date | None:
+    last = con.execute("SELECT max(order_ts)::DATE FROM orders").fetchone()[0]
+    if last is None:
+        return None
+    return min(last, filters.end) if filters.end is not None else last

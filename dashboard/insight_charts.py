@@ -1,0 +1,250 @@
+"""Plotly figures for the Market insight page: DataFrames of :mod:`core.insight` in, figures out.
+
+No Streamlit calls and no queries. Groups hidden by the privacy rule arrive as missing values
+with a ``"fewer than N"`` label in their count column; the figures leave them blank and say so
+in the cell text or the hover, never plotting a figure about them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.insight.journeys import NO_REPEAT
+from core.schema import EVENT_TYPES
+from dashboard.charts import _layout, channel_color
+
+_STEP_WORDS = {"view": "Viewed", "cart": "Added to cart", "purchase": "Purchased"}
+_HIDDEN_COLOR = "#e0e0e0"
+_PERIOD_COLORS = {"previous": "#bdbdbd", "selected": "#2171b5"}
+_NO_REPEAT_COLOR = "#d9d9d9"
+
+
+def _titled(fig: go.Figure, title: str, period: str, *, height: int = 400, legend: bool = True) -> go.Figure:
+    """The shared layout with the period on a second, smaller title line (half-width charts)."""
+    _layout(fig, f"{title}<br><sup>{period}</sup>", height=height)
+    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 70, "b": 10})
+    if legend:
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
+    return fig
+
+
+def _size_text(size: object) -> str:
+    if isinstance(size, str):
+        return size if size.startswith("fewer") else "hidden"
+    return f"{int(size):,}"
+
+
+def _cohort_grid(df: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cohorts × months-since grid of ``value`` and of the cell label shown for hidden cells."""
+    grid = df.pivot(index="cohort", columns="months_since", values=value).astype(float)
+    hidden = df.assign(label=[v if isinstance(v, str) else "" for v in df["active_customers"]])
+    labels = hidden.pivot(index="cohort", columns="months_since", values="label").reindex_like(grid).fillna("")
+    return grid, labels
+
+
+def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period: str) -> go.Figure:
+    """Heatmap of retention (%) or cumulative revenue per customer (EUR), cohorts × months since.
+
+    Hidden cells (small groups) are grey with the reason in the hover; each row label carries
+    the cohort size or ``"fewer than N"``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Output of :func:`core.insight.cohort_table`.
+    measure : {"retention", "cumulative_revenue_per_customer"}
+    cohort_title : str
+        How cohorts are grouped, e.g. ``"First-order month"`` (y-axis title).
+    period : str
+        Period of the first orders, for the title.
+    """
+    grid, labels = _cohort_grid(df, measure)
+    if measure == "retention":
+        z, fmt, unit, zmax = grid * 100, "{:.0f}%", "%", 100
+        title = "Retention: share of the cohort ordering (%)"
+        colors, hover = "Blues", "month %{x}: %{z:.1f}% ordered"
+    else:
+        z, fmt, unit = grid, "{:,.0f}", "EUR"
+        zmax = float(np.nanmax(grid.to_numpy())) if grid.notna().any().any() else 1.0
+        title = "Revenue per customer to date (EUR)"
+        colors, hover = "Greens", "months 0–%{x}: %{z:,.0f} EUR per customer"
+    size = df.drop_duplicates("cohort").set_index("cohort")["cohort_size"].reindex(grid.index)
+    y = [f"{c} ({_size_text(s)})" for c, s in zip(grid.index, size, strict=True)]
+    x = [str(k) for k in grid.columns]
+    hidden = np.where(grid.isna() & (labels != ""), 1.0, np.nan)
+    # Cell text from Python: a texttemplate would print its bare unit in cells without a value.
+    cell_text = [[fmt.format(v) if pd.notna(v) else "" for v in row] for row in z.to_numpy()]
+    reason = np.where(labels.to_numpy() != "", labels.to_numpy(), "")
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        z=hidden, x=x, y=y, colorscale=[[0, _HIDDEN_COLOR], [1, _HIDDEN_COLOR]], showscale=False,
+        customdata=reason, hovertemplate="%{y}, month %{x}: hidden (%{customdata} customers)<extra></extra>",
+        hoverongaps=False,
+    ))
+    fig.add_trace(go.Heatmap(
+        z=z.to_numpy(), x=x, y=y, colorscale=colors, zmin=0, zmax=zmax, text=cell_text, texttemplate="%{text}", textfont={"size": 9},
+        colorbar={"title": {"text": unit}}, hoverongaps=False,
+        hovertemplate="%{y}<br>" + hover + "<extra></extra>",
+    ))
+    _titled(fig, title, f"first orders {period}, by month since the first order; grey = hidden group",
+            height=max(340, 110 + 26 * len(grid)), legend=False)
+    fig.update_xaxes(title="Months since the first order", type="category", side="bottom")
+    fig.update_yaxes(title=f"{cohort_title} (customers)", autorange="reversed", type="category")
+    return fig
+
+
+def funnel_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
+    """Share of product views reaching each step, per channel, with the drop-off at each step.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows of :func:`core.insight.funnel_comparison` for one period (or :func:`funnel_table`).
+    """
+    fig = go.Figure()
+    for step in EVENT_TYPES:
+        part = df[df["step"] == step]
+        text = []
+        for r in part.itertuples(index=False):
+            if pd.isna(r.overall_conversion):
+                text.append("hidden" if isinstance(r.events, str) or step == "view" else "–")
+            elif step == "view" or pd.isna(r.drop_off):
+                text.append(f"{r.overall_conversion * 100:.0f}%")
+            else:
+                text.append(f"{r.overall_conversion * 100:.0f}%<br>−{r.drop_off * 100:.0f}%")
+        events = [v if isinstance(v, str) else f"{int(v):,} events" for v in part["events"]]
+        fig.add_trace(go.Bar(
+            x=part["channel"], y=part["overall_conversion"] * 100, name=_STEP_WORDS[step], text=text,
+            textposition="outside", customdata=events,
+            hovertemplate="%{x}: %{y:.1f}% of views (%{customdata})<extra>" + _STEP_WORDS[step] + "</extra>",
+        ))
+    _titled(fig, "Funnel per channel: % of product views reaching each step (−drop-off at the step)", period)
+    fig.update_layout(barmode="group", bargap=0.2)
+    fig.update_traces(marker_line_width=0)
+    for trace, shade in zip(fig.data, ("#c6dbef", "#6baed6", "#08519c"), strict=True):
+        trace.marker.color = shade
+    fig.update_yaxes(title="% of product views", range=[0, 125], ticksuffix="%")
+    fig.update_xaxes(title=None)
+    return fig
+
+
+def funnel_period_bars(df: pd.DataFrame, *, periods: dict[str, str]) -> go.Figure:
+    """Purchases per product view by channel, selected period next to the previous one (%).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Output of :func:`core.insight.funnel_comparison`.
+    periods : dict
+        ``{"selected": "2025-01-01 – …", "previous": "…"}`` for the legend.
+    """
+    fig = go.Figure()
+    purchases = df[df["step"] == "purchase"]
+    for label in ("previous", "selected"):
+        part = purchases[purchases["period"] == label]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=part["channel"], y=part["overall_conversion"] * 100, name=periods.get(label, label),
+            marker_color=_PERIOD_COLORS[label],
+            text=["hidden" if pd.isna(v) else f"{v * 100:.1f}%" for v in part["overall_conversion"]],
+            textposition="outside", hovertemplate="%{x}: %{y:.2f}% of views bought<extra>%{fullData.name}</extra>",
+        ))
+    _titled(fig, "Purchases per product view by channel (%)", "selected vs previous period of equal length")
+    fig.update_layout(barmode="group", bargap=0.25)
+    top = float(np.nanmax(purchases["overall_conversion"].to_numpy(dtype=float) * 100)) if purchases[
+        "overall_conversion"].notna().any() else 1.0
+    fig.update_yaxes(title="Purchases per view (%)", range=[0, top * 1.25], ticksuffix="%")
+    return fig
+
+
+def journey_sankey(df: pd.DataFrame, *, period: str) -> go.Figure:
+    """Sankey of first-purchase channel → channels of later purchases (customers).
+
+    Hidden cells (fewer than the minimum) are left out of the links; the title says so.
+    """
+    links = df[pd.to_numeric(df["customers"], errors="coerce").notna()].copy()
+    links["customers"] = links["customers"].astype(float)
+    firsts = sorted(df["first_channel"].unique())
+    laters = sorted(c for c in df["later_channel"].unique() if c != NO_REPEAT) + [NO_REPEAT]
+    labels = [f"{c} (first)" for c in firsts] + [c if c == NO_REPEAT else f"{c} (later)" for c in laters]
+    colors = [channel_color(c) for c in firsts] + [_NO_REPEAT_COLOR if c == NO_REPEAT else channel_color(c) for c in laters]
+    src = [firsts.index(c) for c in links["first_channel"]]
+    dst = [len(firsts) + laters.index(c) for c in links["later_channel"]]
+    share = links["share_of_first"].to_numpy(dtype=float) * 100
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "color": colors, "pad": 14, "thickness": 16,
+              "hovertemplate": "%{label}<extra></extra>"},
+        link={"source": src, "target": dst, "value": links["customers"].to_numpy(),
+              "color": [_fade(channel_color(c)) for c in links["first_channel"]], "customdata": share,
+              "hovertemplate": "%{source.label} → %{target.label}: %{value:,.0f} customers "
+                               "(%{customdata:.0f}% of the first channel's)<extra></extra>"},
+    ))
+    _titled(fig, "Where customers bought after their first purchase (customers)",
+            f"first purchases {period}; groups under the minimum size are left out", height=440, legend=False)
+    return fig
+
+
+def _fade(color: str, alpha: float = 0.35) -> str:
+    color = color.strip()
+    if color.startswith("rgb("):
+        return color.replace("rgb(", "rgba(").replace(")", f", {alpha})")
+    h = color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def value_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
+    """Multi- vs single-channel customers: revenue per customer, orders per customer, order value."""
+    panels = (("revenue_per_customer", "Revenue/customer (EUR)", "{:,.0f} EUR"),
+              ("orders_per_customer", "Orders/customer", "{:.2f}"),
+              ("average_order_value", "Avg order value (EUR)", "{:,.0f} EUR"))
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[p[1] for p in panels], horizontal_spacing=0.1)
+    short = [g.replace("-channel", "") for g in df["group"]]
+    colors = {"single-channel": "#9ecae1", "multi-channel": "#2171b5"}
+    for col, (column, _, fmt) in enumerate(panels, start=1):
+        values = df[column].astype(float)
+        fig.add_trace(go.Bar(
+            x=short, y=values.fillna(0), marker_color=[colors.get(g, "#888") for g in df["group"]],
+            text=["hidden" if pd.isna(v) else fmt.format(v) for v in values], textposition="outside",
+            hovertemplate="%{x}: %{text}<extra></extra>", showlegend=False,
+        ), row=1, col=col)
+        top = float(values.max()) if values.notna().any() and values.max() > 0 else 1.0
+        fig.update_yaxes(range=[0, top * 1.25], row=1, col=col)
+    _titled(fig, "Multi- vs single-channel customers", period, legend=False)
+    fig.update_annotations(font_size=11, yshift=4)
+    fig.update_layout(margin={"t": 95})
+    return fig
+
+
+def weekly_anomaly_lines(df: pd.DataFrame, *, period: str, threshold: float) -> go.Figure:
+    """Weekly revenue per channel (lines), its seasonal expectation (dotted) and anomaly weeks (markers)."""
+    fig = go.Figure()
+    for channel, part in df.groupby("channel", sort=True):
+        color = channel_color(str(channel))
+        fig.add_trace(go.Scatter(
+            x=part["week"], y=part["revenue"], name=str(channel), mode="lines", legendgroup=str(channel),
+            line={"color": color, "width": 2}, hovertemplate=f"{channel}: %{{y:,.0f}} EUR<extra></extra>",
+        ))
+        fig.add_trace(go.Scatter(
+            x=part["week"], y=part["expected_revenue"], name=f"{channel} expected", mode="lines",
+            legendgroup=str(channel), showlegend=False, line={"color": color, "width": 1, "dash": "dot"},
+            hovertemplate=f"{channel} expected: %{{y:,.0f}} EUR<extra></extra>",
+        ))
+    flagged = df[df["is_anomaly"].astype(bool)]
+    if not flagged.empty:
+        fig.add_trace(go.Scatter(
+            x=flagged["week"], y=flagged["revenue"], name="anomaly week", mode="markers",
+            marker={"symbol": "circle-open", "size": 14, "line": {"width": 3}, "color": "#d62728"},
+            customdata=np.column_stack([flagged["channel"], flagged["z_score"].astype(float)]),
+            hovertemplate="%{customdata[0]}: unusual week (robust z %{customdata[1]:+.1f})<extra></extra>",
+        ))
+    _layout(fig, f"Weekly revenue by channel (EUR) with its seasonal expectation (dotted) and anomaly weeks "
+                 f"(|z| > {threshold:g}), {period}", height=420)
+    fig.update_yaxes(title="Revenue (EUR)", rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(title="Week starting")
+    return fig
