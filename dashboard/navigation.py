@@ -54,8 +54,12 @@ class PageSpec:
         return Path(self.file).stem
 
 
-# ---- Pages, in menu order: add later pages (Segments, Recommendations, Budget, Insight) here. ----
+# ---- Pages, in menu order ----
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/monitoring:", CHART, default=True),
+    PageSpec("pages/segments.py", "Segments", ":material/group_work:", CHART),
+    PageSpec("pages/recommendations.py", "Recommendations", ":material/recommend:", CHART, uses_filters=False),
+    PageSpec("pages/budget.py", "Budget simulator", ":material/savings:", CHART, uses_filters=False),
+    PageSpec("pages/insight.py", "Market insight", ":material/insights:", CHART),
     PageSpec("pages/data.py", "Data", ":material/database:", FILE_UPLOADER, uses_filters=False),
 )
