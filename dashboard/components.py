@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.db import OmnimixError
+from core.privacy import small_group_label
 from core.queries import KPI_DEFINITIONS
 
 log = logging.getLogger("omnimix.dashboard")
@@ -91,9 +92,10 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
     for col, row in zip(columns, records, strict=False):
         metric = KPI_DEFINITIONS[row["metric"]]
         previous = format_value(row["previous"], metric.unit)
+        hidden = bool(row.get("hidden", False))  # core.queries.private_kpis: too few people to show
         col.metric(
             metric.label,
-            format_value(row["value"], metric.unit),
+            small_group_label() if hidden else format_value(row["value"], metric.unit),
             delta=format_delta(row, metric.unit),
             delta_color="off" if row["metric"] in _NEUTRAL_DELTAS else "normal",
             help=f"{metric.help}\n\nPrevious period ({previous_period}): {previous}.",
@@ -140,12 +142,18 @@ def table(
         Column -> number format of ``st.column_config.NumberColumn``, e.g. ``"euro"``,
         ``"percent"`` (for fractions) or ``"%.2f"``; other columns are shown as they are.
     """
-    formats = formats or {}
+    formats = dict(formats or {})
+    shown = df[[c for c in labels if c in df.columns]].copy()
+    for col in shown.columns:
+        if _mixes_text_and_numbers(shown[col]):
+            # e.g. counts with the privacy rule's "fewer than 50": shown as text, not as a number column
+            shown[col] = as_text(shown[col], "{:,.0f}" if _integral(shown[col]) else "{:,.2f}")
+            formats.pop(col, None)
     config = {
         col: st.column_config.NumberColumn(label, format=formats[col]) if col in formats else st.column_config.Column(label)
         for col, label in labels.items()
     }
-    st.dataframe(df, column_order=list(labels), column_config=config, hide_index=True, height=height)
+    st.dataframe(shown, column_order=list(labels), column_config=config, hide_index=True, height=height)
     download_csv(df, name)
 
 
@@ -155,3 +163,15 @@ def as_text(values: pd.Series, fmt: str, *, missing: str = "–") -> list[str]:
     For columns that mix figures with the privacy rule's labels, which a number column cannot show.
     """
     return [v if isinstance(v, str) else missing if pd.isna(v) else fmt.format(v) for v in values]
+
+
+def _mixes_text_and_numbers(values: pd.Series) -> bool:
+    if values.dtype != object:
+        return False
+    is_text = values.map(lambda v: isinstance(v, str))
+    return bool(is_text.any() and (~is_text & values.notna()).any())
+
+
+def _integral(values: pd.Series) -> bool:
+    numbers = pd.to_numeric(values.where(values.map(lambda v: not isinstance(v, str))), errors="coerce").dropna()
+    return bool((numbers == numbers.round()).all())

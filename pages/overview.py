@@ -30,7 +30,7 @@ st.caption(f"**{period}** ({filters.days} days, {channel_text}) compared with **
 
 # ---- Headline KPIs ---------------------------------------------------------------------------
 with components.guard("the KPIs"):
-    kpis = data_access.kpis(db, filters)
+    kpis = queries.private_kpis(data_access.kpis(db, filters))
     if kpis.set_index("metric").loc["orders", "value"] == 0:
         st.info(
             "No orders match these filters. Widen the date range or select more sales channels in the sidebar.",
@@ -79,7 +79,7 @@ with components.guard("sales over time"):
 # ---- Channel share ---------------------------------------------------------------------------
 st.subheader("Channel share")
 with components.guard("the channel share"):
-    share = data_access.channel_share(db, filters)
+    share = queries.private_channel_share(data_access.channel_share(db, filters))
     left, right = st.columns(2)
     left.plotly_chart(charts.channel_share_bars(share, period=period))
     with right:

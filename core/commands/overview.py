@@ -8,6 +8,7 @@ from pathlib import Path
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.privacy import small_group_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +28,8 @@ def _overview(args: argparse.Namespace) -> int:
         unknown = sorted(set(filters.channels or ()) - known)
         if unknown:
             raise OmnimixError(f"Unknown sales channel(s) {', '.join(unknown)}; the data has {', '.join(sorted(known))}.")
-        kpis = queries.kpis(con, filters)
-        share = queries.channel_share(con, filters)
+        kpis = queries.private_kpis(queries.kpis(con, filters))
+        share = queries.private_channel_share(queries.channel_share(con, filters))
         groups = queries.private_channel_counts(queries.customers_by_channel_count(con, filters))
         pairs = queries.private_pair_overlap(queries.channel_pair_overlap(con, filters))
     previous = filters.previous_period()
@@ -41,6 +42,6 @@ def _overview(args: argparse.Namespace) -> int:
         "buyers_by_channel_count": groups,
         "channel_pairs": pairs,
     }
-    lines = [f"{r.metric}: {r.value:,.2f}" for r in kpis.itertuples()]
+    lines = [f"{r.metric}: {small_group_label() if r.hidden else f'{r.value:,.2f}'}" for r in kpis.itertuples()]
     lines += [f"{r.channel}: {r.revenue_share:.1%} of revenue" for r in share.itertuples()]
     return emit(args, payload, "\n".join(lines))
