@@ -159,6 +159,9 @@ def _step(top: float) -> int:
 slider_max = {c: max(3 * current[c], 100.0) for c in channels}
 steps = {c: _step(slider_max[c]) for c in channels}
 slider_max = {c: int(np.ceil(slider_max[c] / steps[c]) * steps[c]) for c in channels}
+# The what-if compares with the current budget as the sliders can show it, so an untouched
+# slider reads "+0 EUR" rather than a rounding difference.
+current_on_sliders = {c: float(min(max(round(current[c] / steps[c]) * steps[c], 0), slider_max[c])) for c in channels}
 
 
 def _short_eur(value: float) -> str:
@@ -224,12 +227,12 @@ def what_if() -> None:
         )  # fmt: skip
     spend = {c: float(st.session_state[_key(c)]) for c in channels}
     pred = model.predict_budget(spend, weeks=int(weeks))
-    base = model.predict_budget(current, weeks=int(weeks))
+    base = model.predict_budget(current_on_sliders, weeks=int(weeks))
     change = pred.revenue - base.revenue
     k1, k2, k3, k4 = st.columns(4)
     k1.metric(f"Predicted revenue, {weeks} weeks", components.format_value(pred.revenue, "EUR"),
               delta=f"{change:+,.0f} EUR ({change / base.revenue:+.1%})", border=True,
-              help="Change against the current budget. Steady state: the budget has run long enough for carry-over to settle; baseline of a typical recent week.")  # fmt: skip
+              help="Change against the current budget (rounded to the slider steps). Steady state: the budget has run long enough for carry-over to settle; baseline of a typical recent week.")  # fmt: skip
     spread = (pred.high - pred.low) / 2 / pred.revenue if pred.revenue else float("nan")
     k2.metric("Uncertainty (90% range)", f"±{spread:.1%}", delta=f"{_short_eur(pred.low)} – {_short_eur(pred.high)}",
               delta_color="off", delta_arrow="off", border=True,
