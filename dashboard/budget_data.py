@@ -13,19 +13,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.db import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.weekly import WeeklyData, from_db, read_csv
 from dashboard import data_access
 
-Version = tuple[int, int, int] | None
+Version = data_access.FileVersion
 
-
-def _version(db: Path) -> Version:
-    version = data_access.file_version(db)
-    if version is None:
-        raise OmnimixError(f"Database {db} does not exist.")
-    return version
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -48,7 +41,7 @@ def _model(key: tuple, seed: int, _data: WeeklyData) -> MediaMixModel:
 
 def weekly_from_db(db: Path) -> WeeklyData:
     """Weekly revenue and spend per channel of ``db``."""
-    return _weekly_db(str(db), _version(db))
+    return _weekly_db(str(db), data_access.existing_version(db))
 
 
 def weekly_from_csv(
@@ -61,7 +54,7 @@ def weekly_from_csv(
 
 def model_for_db(db: Path, seed: int = 0) -> MediaMixModel:
     """The fitted model on all weeks of ``db``."""
-    version = _version(db)
+    version = data_access.existing_version(db)
     return _model(("db", str(db), version), seed, weekly_from_db(db))
 
 

@@ -57,6 +57,14 @@ def file_version(db: Path) -> FileVersion | None:
     return st_.st_ino, st_.st_mtime_ns, st_.st_size
 
 
+def existing_version(db: Path) -> FileVersion:
+    """:func:`file_version` of a database that must exist (cache key of the pages' wrappers)."""
+    version = file_version(db)
+    if version is None:
+        raise OmnimixError(f"Database {db} does not exist.")
+    return version
+
+
 @dataclass
 class _Handle:
     con: duckdb.DuckDBPyConnection

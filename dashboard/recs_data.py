@@ -23,14 +23,8 @@ from dashboard import data_access
 EVAL_SAMPLE = 2000
 """Held-out customers evaluated on the page (a seeded sample keeps it to seconds)."""
 
-Version = tuple[int, int, int] | None
+Version = data_access.FileVersion
 
-
-def _version(db: Path) -> Version:
-    version = data_access.file_version(db)
-    if version is None:
-        raise OmnimixError(f"Database {db} does not exist.")
-    return version
 
 
 def _read(db: str, fn, *args):  # noqa: ANN001, ANN202 - a thin bridge to the shared cursor
@@ -52,12 +46,12 @@ def _model(db: str, version: Version, name: str) -> Recommender:
 
 
 def interactions(db: Path) -> Interactions:
-    return _interactions(str(db), _version(db))
+    return _interactions(str(db), data_access.existing_version(db))
 
 
 def model(db: Path, name: str) -> Recommender:
     """The fitted recommender ``name`` on all data of ``db``."""
-    return _model(str(db), _version(db), name)
+    return _model(str(db), data_access.existing_version(db), name)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -67,7 +61,7 @@ def _recommend(db: str, version: Version, name: str, customer_id: str, n: int, e
 
 def recommend(db: Path, name: str, customer_id: str, n: int, *, exclude_seen: bool) -> pd.DataFrame:
     """Top-``n`` of one model for one customer, see :meth:`core.recs.base.Recommender.recommend`."""
-    return _recommend(str(db), _version(db), name, customer_id, n, exclude_seen)
+    return _recommend(str(db), data_access.existing_version(db), name, customer_id, n, exclude_seen)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -77,7 +71,7 @@ def _profile(db: str, version: Version, customer_id: str) -> tuple[dict, pd.Data
 
 def profile(db: Path, customer_id: str) -> tuple[dict, pd.DataFrame]:
     """Profile dict and purchase history of a customer (unknown id → OmnimixError)."""
-    return _profile(str(db), _version(db), customer_id)
+    return _profile(str(db), data_access.existing_version(db), customer_id)
 
 
 def is_customer(db: Path, customer_id: str) -> bool:
@@ -125,4 +119,4 @@ def _evaluation(db: str, version: Version, k: int, holdout_weeks: int, sample: i
 
 def evaluation(db: Path, *, k: int, holdout_weeks: int, sample: int = EVAL_SAMPLE) -> Evaluation:
     """Offline evaluation of every model, see :func:`core.recs.evaluate.evaluate`."""
-    return _evaluation(str(db), _version(db), k, holdout_weeks, sample)
+    return _evaluation(str(db), data_access.existing_version(db), k, holdout_weeks, sample)
