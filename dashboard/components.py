@@ -143,7 +143,7 @@ def table(
         ``"percent"`` (for fractions) or ``"%.2f"``; other columns are shown as they are.
     """
     formats = dict(formats or {})
-    shown = df[[c for c in labels if c in df.columns]].copy()
+    shown = df.copy()
     for col in shown.columns:
         if _mixes_text_and_numbers(shown[col]):
             # e.g. counts with the privacy rule's "fewer than 50": shown as text, not as a number column
