@@ -77,18 +77,24 @@ def test_all_data_features_by_hand(tiny):
     assert feats.categories == ("Books", "Fashion")
     a, b = rows(feats)["A"], rows(feats)["B"]
     expected_a = {
-        "recency_days": 0, "frequency": 3, "monetary": 120.0, "aov": 40.0, "basket_size": 4 / 3,
+        "recency_days": 0, "frequency": 3,
+        # Sign-up 2024-01-01 is before the period start (first order, 2024-03-01): 3 orders in the
+        # 20 days to the last order, counted as the 30-day minimum span.
+        "orders_per_year": 3 * 365.25 / 30, "monetary": 120.0, "aov": 40.0, "basket_size": 4 / 3,
         "tenure_days": 80,  # 2024-01-01 -> 2024-03-21 (leap February)
         "days_between_orders": 10.0,  # 20 days between first and last order / 2 gaps
         "conversion": 0.5,  # 2 purchases / 4 views (web and app)
+        "views_per_line": 1.0,  # 4 views / 4 order lines
         "discount_share": 0.25,  # 1 of 4 lines below list price
+        "discount_depth": 0.05,  # (0 + 10/50 + 0 + 0) / 4 lines: the dress at 40 instead of 50
         "ch_app": 0.0, "ch_store": 1 / 3, "ch_web": 2 / 3,
         "cat_books": 30 / 120, "cat_fashion": 90 / 120,
     }
     expected_b = {
-        "recency_days": 6, "frequency": 1, "monetary": 24.0, "aov": 24.0, "basket_size": 1.0,
+        "recency_days": 6, "frequency": 1, "orders_per_year": 365.25 / 30, "monetary": 24.0, "aov": 24.0, "basket_size": 1.0,
         "tenure_days": 49, "days_between_orders": 6.0,  # one order: days since it
-        "conversion": 0.0, "discount_share": 1.0,
+        "conversion": 0.0, "views_per_line": 0.0, "discount_share": 1.0,
+        "discount_depth": 0.2,  # the book at 8 instead of 10
         "ch_app": 1.0, "ch_store": 0.0, "ch_web": 0.0, "cat_books": 1.0, "cat_fashion": 0.0,
     }
     assert a == pytest.approx(expected_a)
@@ -103,10 +109,13 @@ def test_filters_restrict_orders_and_events(tiny):
     a = rows(feats)
     assert list(a) == ["A"]  # B only bought in the app
     assert a["A"] == pytest.approx({
-        "recency_days": 10, "frequency": 1, "monetary": 50.0, "aov": 50.0, "basket_size": 1.0,
+        "recency_days": 10, "frequency": 1,
+        "orders_per_year": 365.25 / 30,  # 2024-03-05 (range start) to 03-21 is 16 days: the 30-day minimum
+        "monetary": 50.0, "aov": 50.0, "basket_size": 1.0,
         "tenure_days": 90, "days_between_orders": 10.0,
         "conversion": 1.0,  # the 03-20 web view and the 03-21 purchase; the app view is filtered out
-        "discount_share": 0.0, "ch_web": 1.0, "cat_books": 0.0, "cat_fashion": 1.0,
+        "views_per_line": 1.0,  # that one web view / one order line
+        "discount_share": 0.0, "discount_depth": 0.0, "ch_web": 1.0, "cat_books": 0.0, "cat_fashion": 1.0,
     })
 
 
@@ -118,7 +127,8 @@ def test_groups_labels_and_cluster_columns(tiny):
     assert feats.units["monetary"] == "EUR"
     assert feats.columns(["channel"]) == ["ch_app", "ch_store", "ch_web"]
     clustered = feats.cluster_columns(["rfm"])
-    assert "tenure_days" not in clustered and "monetary" not in clustered and "frequency" in clustered
+    assert "tenure_days" not in clustered and "monetary" not in clustered and "frequency" not in clustered
+    assert "orders_per_year" in clustered and "recency_days" in clustered
 
 
 @pytest.mark.parametrize("filters", [Filters(channels=("marketplace",)), Filters(dt.date(2025, 1, 1), dt.date(2025, 2, 1)),

@@ -87,12 +87,14 @@ def _features(table: pd.DataFrame, channels=("store", "web"), categories=("Books
 def _persona_table() -> pd.DataFrame:
     """60 store loyalists spending a lot, 60 web bargain hunters spending little, 60 lapsed one-time web buyers."""
     n = 60
-    base = {"recency_days": 20.0, "frequency": 6.0, "monetary": 300.0, "aov": 50.0, "basket_size": 1.5,
-            "tenure_days": 700.0, "days_between_orders": 40.0, "conversion": 0.3, "discount_share": 0.2,
+    base = {"recency_days": 20.0, "frequency": 6.0, "orders_per_year": 4.0, "monetary": 300.0, "aov": 50.0, "basket_size": 1.5,
+            "tenure_days": 700.0, "days_between_orders": 40.0, "conversion": 0.3, "views_per_line": 3.0,
+            "discount_share": 0.2, "discount_depth": 0.05,
             "ch_store": 0.0, "ch_web": 1.0, "cat_books": 0.5, "cat_fashion": 0.5}
-    store = base | {"monetary": 3000.0, "aov": 250.0, "frequency": 12.0, "ch_store": 0.9, "ch_web": 0.1, "discount_share": 0.0}
-    bargain = base | {"discount_share": 0.8, "cat_books": 0.9, "cat_fashion": 0.1}
-    lapsed = base | {"recency_days": 600.0, "frequency": 1.0, "monetary": 40.0, "aov": 40.0, "days_between_orders": 600.0}
+    store = base | {"monetary": 3000.0, "aov": 250.0, "frequency": 12.0, "orders_per_year": 8.0, "ch_store": 0.9, "ch_web": 0.1, "discount_share": 0.0,
+                    "discount_depth": 0.0}
+    bargain = base | {"discount_share": 0.8, "discount_depth": 0.2, "cat_books": 0.9, "cat_fashion": 0.1}
+    lapsed = base | {"recency_days": 600.0, "frequency": 1.0, "orders_per_year": 1.0, "monetary": 40.0, "aov": 40.0, "days_between_orders": 600.0}
     rows = [store] * n + [bargain] * n + [lapsed] * n
     table = pd.DataFrame(rows)
     jitter = np.random.default_rng(1).uniform(0.97, 1.03, size=table.shape)
@@ -104,15 +106,15 @@ def _persona_table() -> pd.DataFrame:
 def test_preprocessor_logs_skewed_amounts_and_balances_groups():
     feats = _features(_persona_table())
     pre = Preprocessor(groups=("rfm", "channel")).fit(feats)
-    assert pre.columns_ == ["recency_days", "frequency", "aov", "basket_size", "conversion", "discount_share",
-                            "ch_store", "ch_web"]
+    assert pre.columns_ == ["recency_days", "orders_per_year", "aov", "basket_size", "conversion", "views_per_line",
+                            "discount_share", "discount_depth", "ch_store", "ch_web"]
     X = pre.transform(feats.table)
     np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-12)
-    # Each group carries total variance 1: six behaviour columns, two channel columns.
-    np.testing.assert_allclose(X.var(axis=0), [1 / 6] * 6 + [1 / 2] * 2)
+    # Each group carries total variance 1: eight behaviour columns, two channel columns.
+    np.testing.assert_allclose(X.var(axis=0), [1 / 8] * 8 + [1 / 2] * 2)
     # Recency is logged before scaling: the transformed values follow log1p, not the raw days.
     raw = np.log1p(feats.table["recency_days"].to_numpy())
-    np.testing.assert_allclose(X[:, 0], (raw - raw.mean()) / raw.std() / np.sqrt(6))
+    np.testing.assert_allclose(X[:, 0], (raw - raw.mean()) / raw.std() / np.sqrt(8))
     assert evidence_weights(pd.DataFrame({"frequency": [1.0, 4.0, 30.0]})).tolist() == [1.0, 4.0, 10.0]
 
 
@@ -150,8 +152,22 @@ def test_same_seed_same_segments_and_names(small_db: Path):
     pd.testing.assert_frame_equal(a.profiles.summary, b.profiles.summary)
 
 
-def test_k6_recovers_the_generator_personas(small_db: Path):
-    with duckdb.connect(str(small_db), read_only=True) as con:
+@pytest.fixture(scope="module")
+def seed1_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second generated sample (3,000 customers, seed 1): persona recovery must not hinge on one draw."""
+    from core.generator import generate_database
+
+    path = tmp_path_factory.mktemp("seg_seed1") / "seed1.duckdb"
+    generate_database(path, n_customers=3000, seed=1)
+    return path
+
+
+@pytest.mark.parametrize("db", ["small_db", "seed1_db"])
+def test_k6_recovers_the_generator_personas(db: str, request: pytest.FixtureRequest):
+    # The model never sees truth_personas; only this score does.  Measured 0.834 (seed 7) and
+    # 0.852 (seed 1); a gradient-boosting classifier trained on the truth (5-fold) scores about
+    # the same at these sizes (0.825, 0.833), so more than ~0.85 is not in the features.
+    with duckdb.connect(str(request.getfixturevalue(db)), read_only=True) as con:
         feats = customer_features(con, Filters())
         truth = con.execute("SELECT customer_id, persona FROM truth_personas").df().set_index("customer_id")["persona"]
     seg = segment(feats, k=6, seed=0)

@@ -10,15 +10,19 @@ How the filters apply (the same rules as :mod:`core.queries`)
 - Browsing events count when ``event_ts`` is in the range and the event's channel is selected.
 - The reference date ("today" for recency and tenure) is the end of the range, or the last
   order date in the data when the range is open.
+- The period start (for the shopping pace) is the start of the range, or the first order date
+  in the selected channels when the range is open.
 
 Feature groups (the user chooses which ones the clustering uses)
 -----------------------------------------------------------------
 ``rfm``
-    recency_days, frequency, monetary, aov, basket_size, tenure_days, days_between_orders,
-    conversion, discount_share (see :data:`BASE_FEATURES` for exact definitions).  Tenure,
-    days between orders and revenue are descriptive only (``cluster=False``): tenure says when
-    someone signed up rather than how they shop, the gap is close to 1 / frequency, and
-    revenue = orders × average order value, which are both clustered on already.
+    recency_days, frequency, orders_per_year, monetary, aov, basket_size, tenure_days, days_between_orders,
+    conversion, views_per_line, discount_share, discount_depth (see :data:`BASE_FEATURES` for
+    exact definitions).  Orders, tenure, days between orders and revenue are descriptive only
+    (``cluster=False``): the order count mixes how often someone buys with how long they have
+    been a customer in the period, so the clustering uses the shopping pace (orders per active
+    year) and recency instead; tenure says when someone signed up rather than how they shop,
+    the gap is close to 1 / pace, and revenue = orders × average order value.
 ``channel``
     ``ch_<channel>``: share of the customer's orders placed in each sales channel.
 ``category``
@@ -46,19 +50,27 @@ from core.filters import Filters
 CUSTOMER = "customer_id"
 RECENCY = "recency_days"
 FREQUENCY = "frequency"
+PACE = "orders_per_year"
 MONETARY = "monetary"
 AOV = "aov"
 BASKET = "basket_size"
 TENURE = "tenure_days"
 DAYS_BETWEEN = "days_between_orders"
 CONVERSION = "conversion"
+VIEWS_PER_LINE = "views_per_line"
 DISCOUNT = "discount_share"
+DISCOUNT_DEPTH = "discount_depth"
 
 RFM, CHANNEL, CATEGORY = "rfm", "channel", "category"
 FEATURE_GROUPS: tuple[str, ...] = (RFM, CHANNEL, CATEGORY)
 """Valid feature-group names, in the order the UI lists them."""
 
 GROUP_LABELS: dict[str, str] = {RFM: "RFM & behaviour", CHANNEL: "Channel mix", CATEGORY: "Category mix"}
+
+
+MIN_PACE_DAYS = 30
+"""Shortest active span the shopping pace divides by, so a first order right after sign-up
+does not read as hundreds of orders a year."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,11 @@ class FeatureSpec:
 
 BASE_FEATURES: dict[str, FeatureSpec] = {
     RECENCY: FeatureSpec("Recency", "days", "Days from the customer's last order to the reference date.", True),
-    FREQUENCY: FeatureSpec("Orders", "orders", "Number of orders in the period and channels.", True),
+    FREQUENCY: FeatureSpec("Orders", "orders", "Number of orders in the period and channels.", True, cluster=False),
+    PACE: FeatureSpec(
+        "Shopping pace", "orders/year",
+        "Orders ÷ years from the later of sign-up and the period start to the last order (at least "
+        f"{MIN_PACE_DAYS} days): how often the customer buys while active, whatever their sign-up date.", True),
     MONETARY: FeatureSpec("Revenue", "EUR", "Sum of quantity × unit price over the customer's order lines.", True,
                           cluster=False),
     AOV: FeatureSpec("Average order value", "EUR", "Revenue ÷ orders.", True),
@@ -88,7 +104,14 @@ BASE_FEATURES: dict[str, FeatureSpec] = {
         "Browse-to-buy conversion", "share",
         "Purchase events ÷ product views in the period and channels; 0 without tracked views "
         "(store-only buyers: store visits are not tracked).", False),
+    VIEWS_PER_LINE: FeatureSpec(
+        "Browsing intensity", "views",
+        "Product views in the period and channels ÷ order lines: how much the customer looks before buying "
+        "(0 without tracked views).", True),
     DISCOUNT: FeatureSpec("Discounted lines", "share", "Share of order lines bought below the product's list price.", False),
+    DISCOUNT_DEPTH: FeatureSpec(
+        "Average discount", "share",
+        "Average % off the product's list price over the customer's order lines (0 = always paid full price).", False),
 }
 """The fixed features (group ``rfm``), in column order."""
 
@@ -207,17 +230,21 @@ def feature_sql(filters: Filters, channels: tuple[str, ...], categories: tuple[s
     sql = f"""
     WITH r AS (SELECT CAST(? AS DATE) AS d),
     o AS (SELECT o.order_id, o.customer_id, o.order_ts, o.channel FROM orders AS o WHERE {o_where}),
+    -- Period start: the range's start, or the first order in the data when the range is open.
+    s AS (SELECT coalesce(CAST(? AS DATE), CAST(min(order_ts) AS DATE)) AS d FROM o),
     per_order AS (
         SELECT customer_id, count(*) AS frequency, min(order_ts) AS first_ts, max(order_ts) AS last_ts
                {', ' + ch_cols if ch_cols else ''}
         FROM o GROUP BY customer_id),
     lines AS (
         SELECT o.customer_id, i.quantity * i.unit_price AS revenue, p.category,
-               CAST(i.unit_price < p.price - 0.005 AS DOUBLE) AS discounted
+               CAST(i.unit_price < p.price - 0.005 AS DOUBLE) AS discounted,
+               greatest(1 - i.unit_price / nullif(p.price, 0), 0) AS depth
         FROM o JOIN order_items AS i ON i.order_id = o.order_id
         LEFT JOIN products AS p ON p.product_id = i.product_id),
     per_line AS (
-        SELECT customer_id, sum(revenue) AS monetary, count(*) AS n_lines, avg(discounted) AS discount_share
+        SELECT customer_id, sum(revenue) AS monetary, count(*) AS n_lines, avg(discounted) AS discount_share,
+               avg(depth) AS discount_depth
                {', ' + cat_cols if cat_cols else ''}
         FROM lines GROUP BY customer_id),
     per_event AS (
@@ -227,6 +254,8 @@ def feature_sql(filters: Filters, channels: tuple[str, ...], categories: tuple[s
     SELECT f.customer_id,
            CAST(date_diff('day', CAST(f.last_ts AS DATE), {ref}) AS DOUBLE) AS {RECENCY},
            CAST(f.frequency AS DOUBLE) AS {FREQUENCY},
+           f.frequency * 365.25 / greatest(
+               date_diff('day', greatest(c.signup_date, s.d), CAST(f.last_ts AS DATE)), {MIN_PACE_DAYS}) AS {PACE},
            coalesce(l.monetary, 0) AS {MONETARY},
            coalesce(l.monetary, 0) / f.frequency AS {AOV},
            coalesce(l.n_lines, 0) / f.frequency AS {BASKET},
@@ -236,16 +265,18 @@ def feature_sql(filters: Filters, channels: tuple[str, ...], categories: tuple[s
                 ELSE CAST(date_diff('day', CAST(f.last_ts AS DATE), {ref}) AS DOUBLE) END AS {DAYS_BETWEEN},
            -- least() skips NULLs, so customers without views need the explicit CASE.
            CASE WHEN e.views > 0 THEN least(e.purchases / e.views, 1.0) ELSE 0.0 END AS {CONVERSION},
-           coalesce(l.discount_share, 0) AS {DISCOUNT}
+           CASE WHEN l.n_lines > 0 THEN coalesce(e.views, 0) / l.n_lines ELSE 0.0 END AS {VIEWS_PER_LINE},
+           coalesce(l.discount_share, 0) AS {DISCOUNT},
+           coalesce(l.discount_depth, 0) AS {DISCOUNT_DEPTH}
            {''.join(f', f.{channel_column(c)}' for c in channels)}
            {''.join(f', coalesce(l.{category_column(c)}, 0) AS {category_column(c)}' for c in categories)}
-    FROM per_order AS f CROSS JOIN r
+    FROM per_order AS f CROSS JOIN r CROSS JOIN s
     JOIN customers AS c ON c.customer_id = f.customer_id
     LEFT JOIN per_line AS l ON l.customer_id = f.customer_id
     LEFT JOIN per_event AS e ON e.customer_id = f.customer_id
     ORDER BY f.customer_id"""
     # Parameter order follows the placeholders' order in the text above.
-    params = [reference, *o_params, *channels, *categories, *e_params]
+    params = [reference, *o_params, filters.start, *channels, *categories, *e_params]
     return sql, params
 
 
