@@ -51,6 +51,15 @@ def current() -> Context:
     return ctx if ctx is not None else Context(data_access.db_path(), None, "The sidebar has not run yet.")
 
 
+def ready() -> tuple[Path, Filters]:
+    """The database and filters for a page that needs data; otherwise explain why and stop the page."""
+    ctx = current()
+    if ctx.filters is None:
+        st.info(ctx.problem)
+        st.stop()
+    return ctx.db, ctx.filters
+
+
 def missing_db_message(db: Path) -> str:
     return (
         f"No database at `{db}`. `make run` builds the sample database on first start; or run "

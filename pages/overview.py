@@ -17,11 +17,7 @@ st.caption(
     "and how customers combine channels. Change the period and channels in the sidebar."
 )
 
-ctx = state.current()
-if ctx.filters is None:
-    st.info(ctx.problem)
-    st.stop()
-db, filters = ctx.db, ctx.filters
+db, filters = state.ready()
 period = charts.format_period(filters.start, filters.end)
 prev = filters.previous_period()
 prev_period = charts.format_period(prev.start, prev.end)

@@ -37,11 +37,7 @@ st.caption(
     "sidebar's date and channel filters do not apply here."
 )
 
-ctx = state.current()
-if ctx.filters is None:
-    st.info(ctx.problem)
-    st.stop()
-db = ctx.db
+db, _ = state.ready()  # recommendations learn from all data: the filters do not apply
 
 preview, evaluation = st.tabs(
     ["Customer preview", "Evaluation"], key="recs_view", on_change="rerun", bind="query-params"

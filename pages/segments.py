@@ -27,11 +27,7 @@ st.caption(
     "based on; names and descriptions come from each segment's strongest traits."
 )
 
-ctx = state.current()
-if ctx.filters is None:
-    st.info(ctx.problem)
-    st.stop()
-db, filters = ctx.db, ctx.filters
+db, filters = state.ready()
 period = charts.format_period(filters.start, filters.end)
 
 try:
