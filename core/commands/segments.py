@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
+from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.db import DEFAULT_DB, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,23 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--features", default="rfm,channel,category",
                    help="feature groups to cluster on, comma-separated: rfm, channel, category (default all)")
     p.add_argument("--out", type=Path, help="write membership (customer_id, segment, name) to this CSV file")
-    p.add_argument("--start", type=_date, help="first order date, YYYY-MM-DD (default: all data)")
-    p.add_argument("--end", type=_date, help="last order date, YYYY-MM-DD (default: all data)")
-    p.add_argument("--channels", help="sales channels, comma-separated (default: all)")
+    add_filter_args(p)
     p.add_argument("--diagnose", action="store_true", help="also score k = 2..12 and suggest a k")
     add_json_flag(p)
     p.set_defaults(handler=_segments)
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from exc
-
-
 def _segments(args: argparse.Namespace) -> int:
-    from core.filters import Filters
     from core.segments.clustering import diagnose, suggest_k, validate_k
     from core.segments.columns import CUSTOMERS, NAME, SEGMENT
     from core.segments.export import membership, public_profiles, write_membership
@@ -44,10 +34,7 @@ def _segments(args: argparse.Namespace) -> int:
     # Check the cheap inputs before reading the data.
     validate_k(args.k)
     groups = validate_groups(args.features)
-    if args.start and args.end and args.start > args.end:
-        raise OmnimixError(f"--start {args.start} is after --end {args.end}.")
-    channels = None if args.channels is None else tuple(c.strip() for c in args.channels.split(",") if c.strip())
-    filters = Filters(args.start, args.end, channels)
+    filters = filters_from_args(args)
     with open_db(args.db, read_only=True) as con:
         features = customer_features(con, filters)
     seg = segment(features, k=args.k, seed=args.seed, groups=groups)
