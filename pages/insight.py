@@ -27,11 +27,7 @@ st.caption(
     f"\"{small_group_label(N)}\"; no figure describes a handful of people."
 )
 
-ctx = state.current()
-if ctx.filters is None:
-    st.info(ctx.problem)
-    st.stop()
-db, filters = ctx.db, ctx.filters
+db, filters = state.ready()
 period = charts.format_period(filters.start, filters.end)
 channel_text = "all sales channels" if filters.channels is None else ", ".join(filters.channels) or "no channels"
 st.caption(f"**{period}** ({filters.days} days, {channel_text}).")

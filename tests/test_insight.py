@@ -38,7 +38,7 @@ from core.insight import (
     weekly_channel_revenue,
 )
 from core.insight.anomalies import robust_z, seasonal_expectation
-from core.insight.base import COMPLEMENT_LABEL
+from core.insight.base import COMPLEMENT_LABEL, order_lines_clause
 from core.insight.journeys import NO_REPEAT
 from core.privacy import MIN_GROUP_SIZE
 
@@ -232,6 +232,36 @@ def test_multichannel_value_hides_both_groups_when_one_is_small(con):
     # 3 single-channel customers would reveal the 2 others next to the 5 buyers shown on the Overview
     assert df.loc["single-channel", "customers"] == COMPLEMENT_LABEL
     assert df.drop(columns="customers").isna().all().all()
+
+
+# ---- order-line id range (a speed-up that must not change results) -----------------------------
+
+
+def test_order_lines_clause_bounds_are_the_windows_smallest_and_largest_order_id(con):
+    params: dict = {}
+    # February 2024: o2, o5, o6, o8 (ids compare as text)
+    clause = order_lines_clause(con, dt.datetime(2024, 2, 1), dt.datetime(2024, 3, 1), params)
+    assert clause == " AND i.order_id BETWEEN $first_order AND $last_order"
+    assert params == {"first_order": "o2", "last_order": "o8"}
+    # the whole history (2023-12-10 – 2024-04-30) leaves nothing to skip
+    assert order_lines_clause(con, None, None, params := {}) == "" and params == {}
+    assert order_lines_clause(con, dt.datetime(2023, 12, 1), dt.datetime(2024, 5, 1), params) == ""
+    # a window without orders: NULL bounds, so no line matches (as the join would find none)
+    assert order_lines_clause(con, dt.datetime(2024, 1, 21), dt.datetime(2024, 2, 3), params := {}) != ""
+    assert params == {"first_order": None, "last_order": None}
+
+
+def test_narrow_windows_with_ids_not_growing_with_time_give_the_hand_computed_figures(con):
+    # o10/o11 sort before o2 as text and o7 (December) sits inside the range of later orders,
+    # so the id range of a window holds lines of other orders: the join must still drop them.
+    march = Filters(dt.date(2024, 3, 1), dt.date(2024, 4, 30), None)
+    df = cohort_table(con, march, min_group=1)
+    assert rows(df, ["cohort", "months_since", "active_customers", "revenue"]) == [
+        ("2024-03", 0, 1, 10.0), ("2024-03", 1, 1, 15.0)]
+    value = multichannel_value(con, march, min_group=1).set_index("group")
+    # c1 (app 30), c5 (web 10 + 10 + 5): both single-channel in March-April
+    assert value.loc["single-channel", "customers"] == 2
+    assert value.loc["single-channel", "revenue_per_customer"] == 27.5
 
 
 # ---- the minimum group size everywhere ----------------------------------------------------------

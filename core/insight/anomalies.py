@@ -112,15 +112,19 @@ def weekly_channel_revenue(con: duckdb.DuckDBPyConnection, filters: Filters, *, 
     # Revenue over all history (the expectation needs it) from the order lines, aggregated straight
     # to (week, channel); buyers only for the weeks returned, from the orders alone: counting
     # distinct buyers over all history, or over the joined lines, costs more than the rest.
+    # The week of an order is worked out once per order, on a DATE, before the join to its
+    # lines (after it, it would be once per line, on a timestamp).
     clause = channel_clause(filters, "o.channel")
     params = {**filter_params(filters), "from": day_start(filters.start or dt.date(1, 1, 1))}
     weekly = con.execute(
         f"""
         SELECT week, channel, coalesce(r.revenue, 0) AS revenue, coalesce(n.buyers, 0) AS buyers
-        FROM (SELECT date_trunc('week', o.order_ts)::DATE AS week, o.channel, sum(i.quantity * i.unit_price) AS revenue
-              FROM orders AS o JOIN order_items AS i ON i.order_id = o.order_id
-              WHERE {clause} GROUP BY ALL) AS r
-        FULL JOIN (SELECT date_trunc('week', o.order_ts)::DATE AS week, o.channel, count(DISTINCT o.customer_id) AS buyers
+        FROM (SELECT o.week, o.channel, sum(i.quantity * i.unit_price) AS revenue
+              FROM order_items AS i
+              JOIN (SELECT o.order_id, date_trunc('week', o.order_ts::DATE) AS week, o.channel
+                    FROM orders AS o WHERE {clause}) AS o ON o.order_id = i.order_id
+              GROUP BY ALL) AS r
+        FULL JOIN (SELECT date_trunc('week', o.order_ts::DATE) AS week, o.channel, count(DISTINCT o.customer_id) AS buyers
                    FROM orders AS o WHERE {clause} AND o.order_ts >= $from GROUP BY ALL) AS n USING (week, channel)""",
         params,
     ).df()

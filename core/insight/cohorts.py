@@ -26,7 +26,13 @@ import pandas as pd
 
 from core.db import OmnimixError
 from core.filters import Filters
-from core.insight.base import COMPLEMENT_LABEL, channel_clause, hide_small_groups, protect_lone_hidden_group
+from core.insight.base import (
+    COMPLEMENT_LABEL,
+    channel_clause,
+    hide_small_groups,
+    order_lines_clause,
+    protect_lone_hidden_group,
+)
 from core.privacy import MIN_GROUP_SIZE
 
 COHORT_BY = {"month": "First-order month", "acquisition": "Acquisition channel"}
@@ -69,20 +75,29 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
     if by == "month" and start.day != 1:
         # Only whole months: a cohort of the last days of a month would be small and not comparable.
         start = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    key = "strftime(f.cohort_month, '%Y-%m')" if by == "month" else "coalesce(c.acquisition_channel, 'unknown')"
+    # The cohort is a DATE (first of the month) while the query runs and becomes "YYYY-MM" only
+    # on the few output rows: dates hash and compare faster than strings over millions of rows.
+    key = "date_trunc('month', f.first_ts::DATE)" if by == "month" else "coalesce(c.acquisition_channel, 'unknown')"
+    label = "strftime(ob.cohort, '%Y-%m')" if by == "month" else "ob.cohort"
     join = "" if by == "month" else "LEFT JOIN customers AS c ON c.customer_id = f.customer_id"
     where = f"{channel_clause(filters, 'o.channel')} AND o.order_ts < $after_end"
-    # Month k is observed when the month after it starts on or before the day after `end`.
+    # Months are counted as integers (year × 12 + month): month k of a customer is their
+    # first-order month index + k. Month k is observed when the month after it starts on or
+    # before the day after `end`, i.e. k <= $last_month - first month index.
+    after_end = end + dt.timedelta(days=1)
+    params = {"after_end": dt.datetime.combine(after_end, dt.time.min), "last_month": after_end.year * 12 + after_end.month - 1,
+              "start": dt.datetime.combine(start, dt.time.min), "max_k": max_months}
+    if filters.channels is not None:
+        params["channels"] = list(filters.channels)
+    lines = order_lines_clause(con, params["start"], params["after_end"], params)
     sql = f"""
         WITH firsts AS (
             SELECT customer_id, min(order_ts) AS first_ts FROM orders AS o
             WHERE {where} GROUP BY customer_id),
-        f AS (
-            SELECT customer_id, date_trunc('month', first_ts)::DATE AS cohort_month,
-                   date_diff('month', date_trunc('month', first_ts), $after_end::DATE) - 1 AS last_k
-            FROM firsts WHERE first_ts >= $start),
-        members AS MATERIALIZED (SELECT f.customer_id, f.cohort_month, least(f.last_k, $max_k) AS last_k, {key} AS cohort
-                    FROM f {join}),
+        members AS MATERIALIZED (
+            SELECT f.customer_id, {key} AS cohort, year(f.first_ts) * 12 + month(f.first_ts) AS first_month,
+                   least($last_month - (year(f.first_ts) * 12 + month(f.first_ts)), $max_k) AS last_k
+            FROM firsts AS f {join} WHERE f.first_ts >= $start),
         sizes AS (SELECT cohort, count(*) AS cohort_size FROM members GROUP BY cohort),
         observed AS (
             SELECT m.cohort, k.months_since, count(*) AS customers_observed
@@ -90,36 +105,28 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
             GROUP BY ALL),
         member_orders AS MATERIALIZED (
             -- members' orders all start at the period start; saying so lets DuckDB skip older
-            -- orders before the joins.
-            -- Reading orders twice is cheaper than materialising all of them for both uses.
-            SELECT m.cohort, date_diff('month', m.cohort_month, date_trunc('month', o.order_ts)::DATE) AS months_since,
+            -- orders before the join. Only the columns the two uses below need.
+            SELECT m.cohort, year(o.order_ts) * 12 + month(o.order_ts) - m.first_month AS months_since,
                    o.order_id, o.customer_id
             FROM orders AS o JOIN members AS m ON m.customer_id = o.customer_id
             WHERE {where} AND o.order_ts >= $start
-              AND date_diff('month', m.cohort_month, date_trunc('month', o.order_ts)::DATE) <= m.last_k),
-        -- Active customers from the orders alone and revenue from the order lines, each grouped
-        -- straight to (cohort, month): grouping the joined lines per customer first costs more.
+              AND year(o.order_ts) * 12 + month(o.order_ts) - m.first_month <= m.last_k),
+        -- Active customers from the orders alone (distinct (cohort, month, customer) rows grouped
+        -- again: cheaper than count(DISTINCT) here), revenue by joining the order lines straight to
+        -- the member orders (one hash table of member orders; no pre-aggregation per order).
         active AS (
-            SELECT cohort, months_since, count(DISTINCT customer_id) AS active_customers
-            FROM member_orders GROUP BY ALL),
-        -- Only the lines of member orders: without the IN, DuckDB pre-sums every order's lines
-        -- (10M groups at 10M orders) before the join, which took most of the time.
-        lines AS (
-            SELECT order_id, quantity * unit_price AS amount FROM order_items
-            WHERE order_id IN (SELECT order_id FROM member_orders)),
+            SELECT cohort, months_since, count(*) AS active_customers
+            FROM (SELECT DISTINCT cohort, months_since, customer_id FROM member_orders) GROUP BY ALL),
         spent AS (
-            SELECT mo.cohort, mo.months_since, sum(l.amount) AS revenue
-            FROM member_orders AS mo JOIN lines AS l ON l.order_id = mo.order_id GROUP BY ALL)
-        SELECT ob.cohort, ob.months_since, s.cohort_size, ob.customers_observed,
+            SELECT mo.cohort, mo.months_since, sum(i.quantity * i.unit_price) AS revenue
+            FROM order_items AS i JOIN member_orders AS mo ON mo.order_id = i.order_id
+            WHERE TRUE{lines} GROUP BY ALL)
+        SELECT {label} AS cohort, ob.months_since, s.cohort_size, ob.customers_observed,
                coalesce(a.active_customers, 0) AS active_customers, coalesce(r.revenue, 0) AS revenue
         FROM observed AS ob JOIN sizes AS s USING (cohort)
              LEFT JOIN active AS a USING (cohort, months_since)
              LEFT JOIN spent AS r USING (cohort, months_since)
         ORDER BY ob.cohort, ob.months_since"""
-    params = {"after_end": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min),
-              "start": dt.datetime.combine(start, dt.time.min), "max_k": max_months}
-    if filters.channels is not None:
-        params["channels"] = list(filters.channels)
     df = con.execute(sql, params).df()
     if df.empty:
         return pd.DataFrame(columns=COHORT_COLUMNS)

@@ -85,7 +85,7 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
     first = next(iter(periods.values()))
     params: dict = filter_params(first)
     cases, any_period = [], []
-    for i, (label, f) in enumerate(periods.items()):
+    for i, f in enumerate(periods.values()):
         bounds = ["TRUE"]
         if f.start is not None:
             bounds.append(f"event_ts >= $start{i}")
@@ -93,8 +93,8 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
         if f.end is not None:
             bounds.append(f"event_ts < $after_end{i}")
             params[f"after_end{i}"] = day_start(f.end) + pd.Timedelta(days=1)
-        params[f"label{i}"] = label
-        cases.append(f"WHEN {' AND '.join(bounds)} THEN $label{i}")
+        # The period's position, not its label: a small integer per event is cheaper to group by.
+        cases.append(f"WHEN {' AND '.join(bounds)} THEN {i}")
         any_period.append(f"({' AND '.join(bounds)})")
     tagged = f"""SELECT CASE {' '.join(cases)} END AS period, channel, event_type AS step, customer_id
                  FROM events WHERE {channel_clause(first, 'channel')} AND ({' OR '.join(any_period)})"""
@@ -102,7 +102,7 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
         f"SELECT period, channel, step, count(*) AS events, approx_count_distinct(customer_id) AS estimate "
         f"FROM ({tagged}) GROUP BY ALL", params).df()
     counts["enough"] = counts["estimate"] >= _MARGIN * min_group
-    keys = counts["period"].astype(str) + "|" + counts["channel"].astype(str) + "|" + counts["step"].astype(str)
+    keys = counts["period"].astype("int64").astype(str) + "|" + counts["channel"].astype(str) + "|" + counts["step"].astype(str)
     unsure = keys[~counts["enough"]].tolist()
     if unsure:
         exact = con.execute(
@@ -111,6 +111,8 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
                 GROUP BY ALL HAVING count(DISTINCT customer_id) >= $min_group""",
             {**params, "unsure": unsure, "min_group": min_group}).fetchall()
         counts["enough"] |= keys.isin({r[0] for r in exact})
+    labels = list(periods)
+    counts["period"] = [labels[int(i)] for i in counts["period"]]
     return counts
 
 

@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters
-from core.insight.base import COMPLEMENT_LABEL, channel_clause, day_start, filter_params, protect_lone_hidden_group
+from core.insight.base import (
+    COMPLEMENT_LABEL,
+    channel_clause,
+    day_start,
+    filter_params,
+    order_lines_clause,
+    protect_lone_hidden_group,
+)
 from core.privacy import MIN_GROUP_SIZE, suppress_nested_groups, suppress_small_groups
 
 NO_REPEAT = "no repeat purchase"
@@ -105,7 +112,11 @@ def multichannel_value(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     figures are hidden too (shown as :data:`~core.insight.base.COMPLEMENT_LABEL`), and so are
     both shares: the total number of buyers is public, so either would reveal the small group.
     """
-    where, params = filters.sql("o.order_ts", "o.channel")
+    where, params = _window(filters)
+    if filters.start is not None:
+        where += " AND o.order_ts >= $start"
+        params["start"] = day_start(filters.start)
+    lines = order_lines_clause(con, params.get("start"), params.get("after_end"), params)
     # Orders and channels per customer from the orders alone (multi-channel when the smallest and
     # largest channel name differ, cheaper than counting distinct channels), revenue per customer
     # from the order lines; grouping the joined lines per order first costs a 10M-group aggregation.
@@ -117,11 +128,11 @@ def multichannel_value(con: duckdb.DuckDBPyConnection, filters: Filters, *,
         revenue AS (
             SELECT o.customer_id, sum(i.quantity * i.unit_price) AS revenue
             FROM orders AS o JOIN order_items AS i ON i.order_id = o.order_id
-            WHERE {where} GROUP BY o.customer_id)
+            WHERE {where}{lines} GROUP BY o.customer_id)
         SELECT CASE WHEN multi THEN 'multi-channel' ELSE 'single-channel' END AS "group",
                count(*) AS customers, sum(orders) AS orders, coalesce(sum(r.revenue), 0) AS revenue
         FROM per_customer LEFT JOIN revenue AS r USING (customer_id) GROUP BY ALL ORDER BY 1 DESC""",
-        [*params, *params],
+        params,
     ).df()
     if df.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
