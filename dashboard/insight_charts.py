@@ -121,7 +121,7 @@ def funnel_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
             textposition="outside", customdata=events,
             hovertemplate="%{x}: %{y:.1f}% of views (%{customdata})<extra>" + _STEP_WORDS[step] + "</extra>",
         ))
-    _titled(fig, "Funnel per channel: % of product views reaching each step (−drop-off at the step)", period)
+    _titled(fig, "Funnel per channel: % of views reaching each step (−drop-off)", period)
     fig.update_layout(barmode="group", bargap=0.2)
     fig.update_traces(marker_line_width=0)
     for trace, shade in zip(fig.data, ("#c6dbef", "#6baed6", "#08519c"), strict=True):
