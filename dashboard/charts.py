@@ -43,10 +43,12 @@ def format_period(start: dt.date | None, end: dt.date | None) -> str:
 
 def _layout(fig: go.Figure, title: str, *, height: int = _HEIGHT) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1, "title": None},
+        # Title pinned to the top of the figure and room below it: a legend that wraps onto a
+        # second line on a narrow column grows into that room instead of over the title.
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98, "yanchor": "top"},
+        height=height + 30,
+        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1, "title": None},
         hovermode="x unified",
     )
     return fig
