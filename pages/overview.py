@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import queries
+from core import overview_privacy
 from core.privacy import MIN_GROUP_SIZE
 from core.queries import KPI_DEFINITIONS
 from dashboard import charts, components, data_access, state
@@ -26,7 +26,7 @@ st.caption(f"**{period}** ({filters.days} days, {channel_text}) compared with **
 
 # ---- Headline KPIs ---------------------------------------------------------------------------
 with components.guard("the KPIs"):
-    kpis = queries.private_kpis(data_access.kpis(db, filters))
+    kpis = overview_privacy.private_kpis(data_access.kpis(db, filters))
     if kpis.set_index("metric").loc["orders", "value"] == 0:
         st.info(
             "No orders match these filters. Widen the date range or select more sales channels in the sidebar.",
@@ -75,7 +75,7 @@ with components.guard("sales over time"):
 # ---- Channel share ---------------------------------------------------------------------------
 st.subheader("Channel share")
 with components.guard("the channel share"):
-    share = queries.private_channel_share(data_access.channel_share(db, filters))
+    share = overview_privacy.private_channel_share(data_access.channel_share(db, filters))
     left, right = st.columns(2)
     left.plotly_chart(charts.channel_share_bars(share, period=period))
     with right:
@@ -101,7 +101,7 @@ st.subheader(
 )
 with components.guard("the cross-channel behaviour"):
     # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
-    groups = queries.private_channel_counts(data_access.customers_by_channel_count(db, filters))
+    groups = overview_privacy.private_channel_counts(data_access.customers_by_channel_count(db, filters))
     groups["buyers"] = components.as_text(groups["customers"], "{:,.0f}")
     groups["share_text"] = components.as_text(groups["customer_share"], "{:.1%}")
     groups["value_text"] = components.as_text(groups["revenue_per_customer"], "€{:,.2f}")
@@ -124,7 +124,7 @@ with components.guard("the cross-channel behaviour"):
         )
 
 with components.guard("the channel overlap"):
-    pairs = queries.private_pair_overlap(data_access.channel_pair_overlap(db, filters))
+    pairs = overview_privacy.private_pair_overlap(data_access.channel_pair_overlap(db, filters))
     if pairs.empty:
         st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
     elif pairs["jaccard"].isna().all():

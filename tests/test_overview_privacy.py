@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from core import queries
+from core import overview_privacy, queries
 from core.cli import main
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE
@@ -23,7 +23,7 @@ def test_channel_count_groups_below_the_minimum_are_hidden_with_their_complement
                            "orders": [130, 60, 90, 0],
                            "revenue": [1e4, 5e3, 8e3, 0.0], "revenue_per_customer": [83.3, 102.0, 133.3, float("nan")],
                            "customer_share": [0.52, 0.21, 0.26, 0.0]})
-    shown = queries.private_channel_counts(groups)
+    shown = overview_privacy.private_channel_counts(groups)
     # 49 is hidden; alone it would follow from the total (229 - 120 - 60), so 60 goes too.
     # The empty group describes nobody and stays 0.
     assert shown["customers"].tolist() == [120, "fewer than 50", "fewer than 50", 0]
@@ -36,7 +36,7 @@ def test_two_hidden_groups_need_no_extra_suppression():
     groups = pd.DataFrame({"channels_used": ["1", "2", "3+"], "customers": [300, 20, 10], "orders": [1, 2, 3],
                            "revenue": [1.0, 2.0, 3.0], "revenue_per_customer": [1.0, 1.0, 1.0],
                            "customer_share": [0.9, 0.06, 0.04]})
-    shown = queries.private_channel_counts(groups)
+    shown = overview_privacy.private_channel_counts(groups)
     assert shown["customers"].tolist() == [300, "fewer than 50", "fewer than 50"]
     assert shown.loc[0, "revenue"] == 1.0
 
@@ -46,7 +46,7 @@ def test_pairs_with_few_buyers_are_hidden_but_empty_pairs_stay():
                           "customers_both": [0, 12, 300], "customers_a": [400, 400, 500],
                           "customers_b": [30, 600, 600], "jaccard": [0.0, 0.012, 0.375],
                           "share_of_a": [0.0, 0.03, 0.6], "share_of_b": [0.0, 0.02, 0.5]})
-    shown = queries.private_pair_overlap(pairs, min_size=MIN_GROUP_SIZE)
+    shown = overview_privacy.private_pair_overlap(pairs, min_size=MIN_GROUP_SIZE)
     assert shown["customers_both"].tolist() == [0, "fewer than 50", 300]
     assert shown["customers_b"].tolist() == ["fewer than 50", 600, 600]
     assert shown.loc[[0, 1], ["jaccard", "share_of_a", "share_of_b"]].isna().all().all()
@@ -56,12 +56,12 @@ def test_pairs_with_few_buyers_are_hidden_but_empty_pairs_stay():
 def test_channel_buyers_and_customer_kpi_hidden_when_small():
     share = pd.DataFrame({"channel": ["web", "marketplace"], "revenue": [9e3, 1e3], "orders": [90, 12],
                           "customers": [80, 11], "revenue_share": [0.9, 0.1], "orders_share": [0.88, 0.12]})
-    shown = queries.private_channel_share(share)
+    shown = overview_privacy.private_channel_share(share)
     assert shown["customers"].tolist() == [80, "fewer than 50"]
     assert shown["revenue"].tolist() == [9e3, 1e3], "sales figures are not about a group of people"
     kpis = pd.DataFrame({"metric": ["revenue", "customers"], "value": [1e3, 12.0], "previous": [9e2, 70.0],
                          "change": [1e2, -58.0], "change_pct": [11.1, -82.9]})
-    shown = queries.private_kpis(kpis)
+    shown = overview_privacy.private_kpis(kpis)
     assert shown["hidden"].tolist() == [False, True]
     assert shown.loc[1, ["value", "previous", "change", "change_pct"]].isna().all()
     assert shown.loc[0, "value"] == 1e3
@@ -78,7 +78,7 @@ def test_cli_overview_hides_small_groups_and_matches_the_queries(small_db, capsy
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["kpis"][0]["metric"] == "revenue" and out["kpis"][0]["value"] == pytest.approx(revenue)
-    expected = queries.private_channel_counts(raw_groups)
+    expected = overview_privacy.private_channel_counts(raw_groups)
     shown = {g["channels_used"]: g["customers"] for g in out["buyers_by_channel_count"]}
     assert shown == dict(zip(expected["channels_used"], expected["customers"], strict=True))
     assert "fewer than 50" in shown.values()

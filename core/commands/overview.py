@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _overview(args: argparse.Namespace) -> int:
-    from core import queries
+    from core import overview_privacy, queries
 
     filters = filters_from_args(args)
     with open_db(args.db, read_only=True) as con:
@@ -28,10 +28,10 @@ def _overview(args: argparse.Namespace) -> int:
         unknown = sorted(set(filters.channels or ()) - known)
         if unknown:
             raise OmnimixError(f"Unknown sales channel(s) {', '.join(unknown)}; the data has {', '.join(sorted(known))}.")
-        kpis = queries.private_kpis(queries.kpis(con, filters))
-        share = queries.private_channel_share(queries.channel_share(con, filters))
-        groups = queries.private_channel_counts(queries.customers_by_channel_count(con, filters))
-        pairs = queries.private_pair_overlap(queries.channel_pair_overlap(con, filters))
+        kpis = overview_privacy.private_kpis(queries.kpis(con, filters))
+        share = overview_privacy.private_channel_share(queries.channel_share(con, filters))
+        groups = overview_privacy.private_channel_counts(queries.customers_by_channel_count(con, filters))
+        pairs = overview_privacy.private_pair_overlap(queries.channel_pair_overlap(con, filters))
     previous = filters.previous_period()
     payload = {
         "db": str(args.db),
