@@ -19,3 +19,10 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("omnimix") / "small.duckdb"
     generate_database(path, n_customers=2000, seed=7)
     return path
+
+
+@pytest.fixture
+def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``small_db`` as the database the dashboard reads (``$OMNIMIX_DB``)."""
+    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
+    return small_db

@@ -43,11 +43,6 @@ def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
-@pytest.fixture
-def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
-    return small_db
-
 
 @pytest.fixture
 def writable_copy(small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

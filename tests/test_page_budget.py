@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "../pages/budget.py"
+PAGE = "pages/budget.py"
 
-
-@pytest.fixture
-def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
-    return small_db
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app_page(PAGE, query)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     return at

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import duckdb
-import pytest
+from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from core.filters import Filters
 from core.insight import cohort_table, readings
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "../pages/insight.py"  # AppTest resolves page paths against dashboard/
+PAGE = "pages/insight.py"
 BULB = ":material/lightbulb: "
 DEFAULT = Filters(dt.date(2024, 12, 30), dt.date(2025, 12, 28), None)  # last 52 weeks of the sample
 
 
-@pytest.fixture
-def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
-    return small_db
-
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app_page(PAGE, query)
     return at
 
 

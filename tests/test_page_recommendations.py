@@ -7,12 +7,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from core.recs.evaluate import METRIC_HELP
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "../pages/recommendations.py"
+PAGE = "pages/recommendations.py"
 
 
 @pytest.fixture
@@ -36,10 +36,7 @@ def buyer(small_db: Path) -> tuple[str, int, set[str]]:
 
 
 def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app_page(PAGE, query)
     return at
 
 

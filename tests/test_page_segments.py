@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import duckdb
-import pytest
+from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from core.filters import Filters
 from core.segments.features import customer_features
 from core.segments.pipeline import segment
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "../pages/segments.py"
+PAGE = "pages/segments.py"
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app_page(PAGE, query)
     return at
 
 
@@ -37,11 +32,6 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, at.exception
     assert not at.error, texts(at.error)
 
-
-@pytest.fixture
-def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OMNIMIX_DB", str(small_db))
-    return small_db
 
 
 def test_default_view(sample_env):
