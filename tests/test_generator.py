@@ -175,3 +175,38 @@ def test_generate_database_writes_file_atomically_and_refuses_to_overwrite(tmp_p
             with pytest.raises(duckdb.ConstraintException):
                 con.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
     con.close()
+
+
+def _incident_weeks(con) -> list[tuple[object, pd.Timestamp]]:
+    from core.generator.incidents import INCIDENTS, incident_week
+
+    first = con.execute("SELECT min(week) FROM marketing_spend").fetchone()[0]
+    n_weeks = con.execute("SELECT count(DISTINCT week) FROM marketing_spend").fetchone()[0]
+    return [(i, pd.Timestamp(first) + pd.Timedelta(weeks=incident_week(i, n_weeks))) for i in INCIDENTS]
+
+
+def test_planted_channel_incidents_move_revenue_between_channels(sample):
+    weekly = sample.execute("""
+        SELECT date_trunc('week', o.order_ts)::DATE AS week, o.channel, sum(i.quantity * i.unit_price) AS revenue
+        FROM orders o JOIN order_items i USING (order_id) GROUP BY ALL""").df()
+    weekly["week"] = pd.to_datetime(weekly["week"])
+    for incident, week in _incident_weeks(sample):
+        series = weekly[weekly["channel"] == incident.channel].set_index("week")["revenue"].sort_index()
+        around = series[(series.index >= week - pd.Timedelta(weeks=4)) & (series.index <= week + pd.Timedelta(weeks=4))]
+        ratio = series[week] / around.drop(week).median()
+        expected_up = incident.channel in incident.targets
+        assert (ratio > 1.4) if expected_up else (ratio < 0.7), (incident.channel, ratio)
+
+
+def test_planted_incidents_are_the_weeks_the_insight_page_flags():
+    from core.filters import Filters
+    from core.insight import anomaly_weeks, weekly_channel_revenue
+
+    con = duckdb.connect()
+    generate_into(con, n_customers=30_000, seed=3)
+    # min_group=1: at this size the marketplace has fewer than 50 buyers in its outage week.
+    flagged = anomaly_weeks(weekly_channel_revenue(con, Filters(None, None, None), min_group=1))
+    flagged_weeks = set(zip(flagged["channel"], pd.to_datetime(flagged["week"]), strict=True))
+    for incident, week in _incident_weeks(con):
+        assert (incident.channel, week) in flagged_weeks, f"{incident.channel} incident in week {week.date()} not flagged"
+    assert len(flagged) <= 6, "a handful of unusual weeks, not noise everywhere"

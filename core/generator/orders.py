@@ -13,6 +13,7 @@ import numpy as np
 
 from core.generator.catalogue import ProductSampler
 from core.generator.customers import CustomerDraw
+from core.generator.incidents import plant_incidents
 from core.generator.personas import PERSONAS, SALES_CHANNELS
 
 STORE = SALES_CHANNELS.index("store")
@@ -108,6 +109,7 @@ def draw_orders(customers: CustomerDraw, prices: np.ndarray, sampler: ProductSam
     cum = np.concatenate([[0.0], np.cumsum(m)])
     lo, hi = cum[customers.first_week[cust]], cum[customers.end_week[cust]]
     week = (np.searchsorted(cum, lo + rng.random(n_orders) * (hi - lo), side="right") - 1).clip(0, n_weeks - 1)
+    channel = plant_incidents(channel, week, n_weeks, rng)
     is_store = channel == STORE
     dow = np.where(is_store, rng.choice(7, n_orders, p=_DOW_STORE), rng.choice(7, n_orders, p=_DOW_ONLINE))
     hour = np.where(is_store, rng.uniform(9, 20, n_orders), (rng.normal(19.5, 3.5, n_orders) % 24))
