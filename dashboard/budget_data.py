@@ -23,8 +23,7 @@ Version = data_access.FileVersion
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _weekly_db(db: str, version: Version) -> WeeklyData:
-    with data_access._cursor(Path(db)) as cur:  # the shared read-only connection
-        return from_db(cur)
+    return data_access.read(db, from_db)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

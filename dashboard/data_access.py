@@ -124,15 +124,23 @@ _QUERIES: dict[str, Callable[..., Any]] = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, db: str, version: FileVersion | None, args: tuple, kwargs: tuple) -> Any:
+def read(db: Path | str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(con, *args, **kwargs)`` on the shared read-only connection to ``db``.
+
+    Every page module reads through here: a second connection to the file would clash, and a
+    load in another session that closes the connection mid-query becomes a plain message.
+    """
     try:
         with _cursor(Path(db)) as cur:
-            return _QUERIES[name](cur, *args, **dict(kwargs))
+            return fn(cur, *args, **kwargs)
     except duckdb.ConnectionException as exc:
-        # Another session released the connection for a load while this query ran.
         release(Path(db))
         raise OmnimixError("The database was being updated; reload the page to see the new data.") from exc
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, db: str, version: FileVersion | None, args: tuple, kwargs: tuple) -> Any:
+    return read(db, _QUERIES[name], *args, **dict(kwargs))
 
 
 def _query(name: str, db: Path, *args: Any, **kwargs: Any) -> Any:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -34,13 +33,7 @@ _QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(name: str, db: str, version: data_access.FileVersion, filters: Filters, kwargs: tuple) -> pd.DataFrame:
-    try:
-        with data_access._cursor(Path(db)) as cur:
-            return _QUERIES[name](cur, filters, **dict(kwargs))
-    except duckdb.ConnectionException as exc:
-        # Another session released the connection for a load while this query ran.
-        data_access.release(Path(db))
-        raise OmnimixError("The database was being updated; reload the page to see the new data.") from exc
+    return data_access.read(db, _QUERIES[name], filters, **dict(kwargs))
 
 
 def _query(name: str, db: Path, filters: Filters, **kwargs: Any) -> pd.DataFrame:

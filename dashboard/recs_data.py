@@ -27,15 +27,9 @@ Version = data_access.FileVersion
 
 
 
-def _read(db: str, fn, *args):  # noqa: ANN001, ANN202 - a thin bridge to the shared cursor
-    # The shared read-only connection of data_access; a second connection to the file would clash.
-    with data_access._cursor(Path(db)) as cur:
-        return fn(cur, *args)
-
-
 @st.cache_resource(show_spinner="Reading interactions…", max_entries=2)
 def _interactions(db: str, version: Version) -> Interactions:
-    return _read(db, lambda con: from_db(con))
+    return data_access.read(db, from_db)
 
 
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=12)
@@ -66,7 +60,7 @@ def recommend(db: Path, name: str, customer_id: str, n: int, *, exclude_seen: bo
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _profile(db: str, version: Version, customer_id: str) -> tuple[dict, pd.DataFrame]:
-    return _read(db, recs_profile.customer_profile, customer_id), _read(db, recs_profile.purchase_history, customer_id)
+    return data_access.read(db, recs_profile.customer_profile, customer_id), data_access.read(db, recs_profile.purchase_history, customer_id)
 
 
 def profile(db: Path, customer_id: str) -> tuple[dict, pd.DataFrame]:
@@ -114,7 +108,7 @@ def example_customer(db: Path) -> str:
 
 @st.cache_data(show_spinner="Evaluating every recommender on the time split…", max_entries=16)
 def _evaluation(db: str, version: Version, k: int, holdout_weeks: int, sample: int) -> Evaluation:
-    return _read(db, lambda con: evaluate_db(con, k=k, holdout_weeks=holdout_weeks, max_customers=sample))
+    return data_access.read(db, lambda con: evaluate_db(con, k=k, holdout_weeks=holdout_weeks, max_customers=sample))
 
 
 def evaluation(db: Path, *, k: int, holdout_weeks: int, sample: int = EVAL_SAMPLE) -> Evaluation:

@@ -38,8 +38,7 @@ def _version(db: Path) -> Version:
 
 @st.cache_data(show_spinner="Computing customer features…", max_entries=8)
 def _features(db: str, version: Version, filters: Filters) -> CustomerFeatures:
-    with data_access._cursor(Path(db)) as cur:
-        return customer_features(cur, filters)
+    return data_access.read(db, customer_features, filters)
 
 
 def features(db: Path, filters: Filters) -> CustomerFeatures:
@@ -110,8 +109,7 @@ def _segment_details(db: str, version: Version, filters: Filters, groups: tuple[
     seg = _segmentation(db, version, filters, groups, k, seed)
     in_segment = seg.labels == number - 1
     members = seg.features.table["customer_id"].to_numpy()[in_segment]
-    with data_access._cursor(Path(db)) as cur:
-        products = details.top_products(cur, members, filters)
+    products = data_access.read(db, details.top_products, members, filters)
     return products, details.channel_mix(seg.features, in_segment)
 
 
