@@ -9,21 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.privacy import MIN_GROUP_SIZE, small_group_label
-
-
-def _hide_complement(counts: pd.Series, hidden: pd.Series) -> pd.Series:
-    """Also hide the next smallest group when exactly one group is hidden.
-
-    Otherwise the hidden count follows by subtraction from the total, which the page shows
-    (the Customers card).  Groups of 0 describe nobody and never need hiding.
-    """
-    if hidden.sum() != 1:
-        return hidden
-    visible = counts.where(~hidden & (counts > 0))
-    if visible.notna().sum() < 2:  # the one visible group is the total itself: hide it too
-        return hidden | visible.notna()
-    return hidden | (counts.index == visible.idxmin())
+from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE, small_group_label, with_complement
 
 
 def private_channel_counts(groups: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
@@ -32,17 +18,20 @@ def private_channel_counts(groups: pd.DataFrame, *, min_size: int = MIN_GROUP_SI
     A hidden group keeps its row, with ``"fewer than N"`` in ``customers`` and missing
     ``orders``, ``revenue``, ``revenue_per_customer`` and ``customer_share``.  An empty
     group describes nobody and stays visible as 0.  So that no hidden count can be worked
-    out from the total, a lone hidden group takes the next smallest with it, and the shares
+    out from the total, a lone hidden group takes the next smallest with it (shown as
+    :data:`~core.privacy.COMPLEMENT_LABEL`), and the shares
     of buyers are dropped from every row whenever a group is hidden.
     """
     counts = groups["customers"]
-    hidden = _hide_complement(counts, (counts > 0) & (counts < min_size))
+    small = (counts > 0) & (counts < min_size)
+    hidden = with_complement(counts, small)
     out = groups.copy()
     for col in ("orders", "revenue", "revenue_per_customer", "customer_share"):
         out[col] = out[col].astype("float64").where(~hidden)
     if hidden.any():
         out["customer_share"] = np.nan
-    out["customers"] = counts.astype(object).where(~hidden, small_group_label(min_size))
+    out["customers"] = (counts.astype(object).where(~small, small_group_label(min_size))
+                        .where(~hidden | small, COMPLEMENT_LABEL))
     return out
 
 

@@ -38,9 +38,9 @@ from core.insight import (
     weekly_channel_revenue,
 )
 from core.insight.anomalies import robust_z, seasonal_expectation
-from core.insight.base import COMPLEMENT_LABEL, order_lines_clause
+from core.insight.base import order_lines_clause
 from core.insight.journeys import NO_REPEAT
-from core.privacy import MIN_GROUP_SIZE
+from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
 
 PERIOD = Filters(dt.date(2024, 1, 1), dt.date(2024, 4, 30), None)
 CUSTOMERS = [("c1", "search"), ("c2", "search"), ("c3", "search"), ("c4", "search"), ("c5", None)]
@@ -207,11 +207,20 @@ def test_channel_journeys_matrix(con):
 
 
 def test_journey_cells_below_the_minimum_are_hidden(con):
+    # Only first purchases in web: no first channel is hidden, so no complement is needed.
+    web_store = Filters(PERIOD.start, PERIOD.end, ("web", "store"))
+    df = channel_journeys(con, web_store, min_group=2).set_index(["first_channel", "later_channel"])
+    assert df.loc[("web", "web"), "customers"] == 2 and df.loc[("web", "web"), "share_of_first"] == pytest.approx(2 / 3)
+    assert df.loc[("web", "store"), "customers"] == "fewer than 2"
+    assert np.isnan(df.loc[("web", "store"), "share_of_first"])
+
+
+def test_a_lone_hidden_first_channel_takes_the_next_smallest_with_it(con):
     df = channel_journeys(con, PERIOD, min_group=2).set_index(["first_channel", "later_channel"])
     assert df.loc[("app", NO_REPEAT), "first_customers"] == "fewer than 2"
-    assert df.loc[("web", "web"), "customers"] == 2 and df.loc[("web", "web"), "share_of_first"] == pytest.approx(2 / 3)
-    assert (df.loc[[("web", "app"), ("web", "store")], "customers"] == "fewer than 2").all()
-    assert df.loc[[("web", "app"), ("web", "store"), ("app", NO_REPEAT)], "share_of_first"].isna().all()
+    # 3 web first-buyers next to the 4 new customers the cohorts show would reveal app's 1.
+    assert (df.loc["web", ["first_customers", "customers"]] == COMPLEMENT_LABEL).all().all()
+    assert df[["share_of_first", "orders"]].isna().all().all()
 
 
 def test_multichannel_value(con):
@@ -328,9 +337,13 @@ def test_readings_of_the_visible_figures(con):
         "was app (33% of them).")
     assert readings.value_reading(multichannel_value(con, PERIOD, min_group=1), min_group=1) == (
         "Multi-channel customers spent EUR 55 each in the period, 3.3× as much as single-channel customers (EUR 17).")
-    assert readings.journey_reading(channel_journeys(con, PERIOD, min_group=2), min_group=2) == (
+    web_store = Filters(PERIOD.start, PERIOD.end, ("web", "store"))
+    assert readings.journey_reading(channel_journeys(con, web_store, min_group=2), min_group=2) == (
         "Of the 3 customers whose first purchase was in web, all bought again; 67% bought in web again "
         "(other channels each had fewer than 2 of them, so they are hidden).")
+    assert readings.journey_reading(channel_journeys(con, PERIOD, min_group=2), min_group=2) == (
+        "Every first channel here is hidden: one has fewer than 2 customers, and the others are hidden with it "
+        "so that it cannot be worked out from the total (privacy rule).")
 
 
 # ---- anomaly weeks ----------------------------------------------------------------------------

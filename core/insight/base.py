@@ -10,9 +10,6 @@ import pandas as pd
 from core.filters import Filters
 from core.privacy import suppress_nested_groups
 
-COMPLEMENT_LABEL = "hidden (protects a smaller group)"
-"""Shown instead of a count hidden only so that a smaller hidden group cannot be derived."""
-
 
 def channel_clause(filters: Filters, column: str) -> str:
     """``TRUE`` or a test of ``column`` against the named parameter ``$channels``.
@@ -75,30 +72,6 @@ def order_lines_clause(con: duckdb.DuckDBPyConnection, start: dt.datetime | None
     # No order in the window: NULL bounds match no line, as the join would.
     params.update(first_order=low, last_order=high)
     return f" AND {column} BETWEEN $first_order AND $last_order"
-
-
-def protect_lone_hidden_group(hidden: pd.Series, sizes: pd.Series) -> pd.Series:
-    """Groups to hide as well so that a lone hidden group cannot be worked out by subtraction.
-
-    When the groups of a partition add up to a total shown elsewhere (all buyers, all new
-    customers), one hidden group equals the total minus the visible ones. Hiding the smallest
-    visible group too leaves only the sum of two groups (secondary suppression).
-
-    Parameters
-    ----------
-    hidden : Series of bool, one per group
-        Groups already hidden by the minimum group size.
-    sizes : Series of int, same index
-        Customers per group.
-
-    Returns
-    -------
-    Series of bool: the extra group to hide (at most one).
-    """
-    extra = pd.Series(False, index=hidden.index)
-    if int(hidden.sum()) == 1 and (~hidden).any():
-        extra[sizes[~hidden].idxmin()] = True
-    return extra
 
 
 def hide_small_groups(df: pd.DataFrame, count_columns: list[str], *, min_size: int,

@@ -26,14 +26,8 @@ import pandas as pd
 
 from core.db import OmnimixError
 from core.filters import Filters
-from core.insight.base import (
-    COMPLEMENT_LABEL,
-    channel_clause,
-    hide_small_groups,
-    order_lines_clause,
-    protect_lone_hidden_group,
-)
-from core.privacy import MIN_GROUP_SIZE
+from core.insight.base import channel_clause, hide_small_groups, order_lines_clause
+from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE, with_complement
 
 COHORT_BY = {"month": "First-order month", "acquisition": "Acquisition channel"}
 COHORT_COLUMNS = ["cohort", "months_since", "cohort_size", "customers_observed", "active_customers",
@@ -57,7 +51,7 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
     min_group : int, default=MIN_GROUP_SIZE
         Cohorts and monthly active groups with fewer customers are hidden ("fewer than N"). When
     exactly one cohort is hidden, the smallest other cohort is hidden too
-    (:data:`~core.insight.base.COMPLEMENT_LABEL`) so it cannot be derived from the total.
+    (:data:`~core.privacy.COMPLEMENT_LABEL`) so it cannot be derived from the total.
 
     Returns
     -------
@@ -146,7 +140,8 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
     # The cohorts add up to all new customers of the period, a figure the other grouping shows:
     # a single hidden cohort would be that total minus the visible ones.
     sizes = df.groupby("cohort")["cohort_size"].first()
-    extra = protect_lone_hidden_group(sizes < min_group, sizes)
+    small = sizes < min_group
+    extra = with_complement(sizes, small) & ~small
     rows = out["cohort"].isin(extra[extra].index)
     if rows.any():
         for c in ("cohort_size", "customers_observed", "active_customers"):

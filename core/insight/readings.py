@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.privacy import MIN_GROUP_SIZE
+from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
 
 _NONE = "Every group here has fewer than {n} customers, so nothing is shown (privacy rule)."
 
@@ -107,7 +107,12 @@ def journey_reading(df: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) -> str
     sizes = pd.to_numeric(df.drop_duplicates("first_channel").set_index("first_channel")["first_customers"],
                           errors="coerce").dropna() if not df.empty else pd.Series(dtype=float)
     if sizes.empty:
-        return _NONE.format(n=min_group) if not df.empty else "No customers made a first order in this period."
+        if df.empty:
+            return "No customers made a first order in this period."
+        if (df["first_customers"] == COMPLEMENT_LABEL).any():
+            return (f"Every first channel here is hidden: one has fewer than {min_group} customers, and the others "
+                    "are hidden with it so that it cannot be worked out from the total (privacy rule).")
+        return _NONE.format(n=min_group)
     first = sizes.idxmax()
     rows = df[(df["first_channel"] == first)]
     back = rows[(rows["later_channel"] != NO_REPEAT) & rows["share_of_first"].notna()]
