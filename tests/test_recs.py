@@ -213,3 +213,25 @@ def test_is_kind_on_categorical_and_plain_columns():
     assert is_kind(plain, "purchase").tolist() == [False, True, False, True]
     assert is_kind(plain.astype("category"), "purchase").tolist() == [False, True, False, True]
     assert not is_kind(plain, "refund").any()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3"])
+def test_every_count_argument_is_checked_the_same_way(inter, bad):
+    from core.recs.evaluate import evaluate
+    from core.recs.metrics import ndcg_at_k
+    from core.recs.split import time_split
+
+    checks = {
+        "n (number of recommendations)": lambda: MostPopular().fit(inter).recommend("c0", bad),
+        "k": lambda: ndcg_at_k(pd.DataFrame(columns=["customer_id", "product_id"]),
+                               pd.DataFrame(columns=["customer_id", "product_id", "rank"]), k=bad),
+        "holdout_weeks": lambda: time_split(LOG, holdout_weeks=bad),
+        "max_customers": lambda: evaluate(LOG, PRODUCTS, CUSTOMERS, max_customers=bad),
+    }
+    for what, call in checks.items():
+        with pytest.raises(OmnimixError) as err:
+            call()
+        assert str(err.value) == f"{what} must be a positive whole number, got {bad!r}."
+    from core.recs.checks import check_positive_int
+
+    assert type(check_positive_int(np.int64(3), "k")) is int

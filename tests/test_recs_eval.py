@@ -51,7 +51,7 @@ def test_time_split_has_no_leakage(sample):
 def test_split_rejects_bad_weeks(sample):
     from core.db import OmnimixError
 
-    with pytest.raises(OmnimixError, match="holdout_weeks must be a whole number"):
+    with pytest.raises(OmnimixError, match="holdout_weeks must be a positive whole number, got 0"):
         time_split(sample[0], holdout_weeks=0)
     with pytest.raises(OmnimixError, match="holds out all purchases"):
         time_split(sample[0], holdout_weeks=500)
@@ -135,7 +135,7 @@ def test_small_segments_are_hidden():
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--k", "0"], "k must be a positive whole number, got 0"),
-    (["--holdout-weeks", "0"], "holdout_weeks must be a whole number of weeks >= 1, got 0"),
+    (["--holdout-weeks", "0"], "holdout_weeks must be a positive whole number, got 0"),
     (["--holdout-weeks", "900"], "holds out all purchases"),
     (["--max-customers", "0"], "max_customers must be a positive whole number, got 0"),
 ])

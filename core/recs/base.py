@@ -13,6 +13,7 @@ import pandas as pd
 from core.db import OmnimixError
 from core.recs import columns as C
 from core.recs import explain
+from core.recs.checks import check_positive_int
 from core.recs.interactions import Interactions
 
 SOURCE_MODEL = "model"
@@ -22,10 +23,8 @@ BATCH = 512  # customers scored at once: a (512, n_products) dense block stays a
 
 
 def check_n(n: object) -> int:
-    """``n`` as a positive int, else an error naming it."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-        raise OmnimixError(f"n (number of recommendations) must be a positive whole number, got {n!r}.")
-    return int(n)
+    """``n`` (list length of :meth:`Recommender.recommend`) as a positive int, else an error naming it."""
+    return check_positive_int(n, "n (number of recommendations)")
 
 
 class Recommender:

@@ -20,6 +20,7 @@ from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
 from core.recs import BASELINE, MODELS, Hybrid, Recommender, make_model
 from core.recs import columns as C
 from core.recs import metrics as M
+from core.recs.checks import check_positive_int
 from core.recs.interactions import Interactions, build_interactions, load_catalogue, load_customers, load_log
 from core.recs.split import holdout_truth, time_split
 
@@ -78,10 +79,9 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
         Evaluate a seeded random sample of this many held-out customers.
     random_state : int, default=0
     """
-    k = M._check_k(k)
-    if max_customers is not None and (isinstance(max_customers, bool) or not isinstance(max_customers, (int, np.integer))
-                                      or max_customers < 1):
-        raise OmnimixError(f"max_customers must be a positive whole number, got {max_customers!r}.")
+    k = check_positive_int(k, "k")
+    if max_customers is not None:
+        max_customers = check_positive_int(max_customers, "max_customers")
     names = list(MODELS) if models is None else list(dict.fromkeys([BASELINE, *models]))
     for name in names:
         make_model(name)  # unknown names fail before any work

@@ -24,6 +24,7 @@ import pandas as pd
 
 from core.db import OmnimixError
 from core.recs import columns as C
+from core.recs.checks import check_positive_int
 
 ACCURACY = ("precision", "recall", "ndcg", "map", "hit_rate")
 
@@ -34,16 +35,10 @@ def _check(frame: pd.DataFrame, what: str, cols: list[str]) -> None:
         raise OmnimixError(f"The {what} frame has no column '{missing[0]}' (it has {', '.join(map(str, frame.columns))}).")
 
 
-def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise OmnimixError(f"k must be a positive whole number, got {k!r}.")
-    return int(k)
-
-
 def per_user_accuracy(truth: pd.DataFrame, predictions: pd.DataFrame, *, k: int = 10, col_user: str = C.CUSTOMER,
                       col_item: str = C.PRODUCT, col_rank: str = C.RANK) -> pd.DataFrame:
     """Every accuracy metric per user (users in both frames), indexed by user."""
-    k = _check_k(k)
+    k = check_positive_int(k, "k")
     _check(truth, "truth", [col_user, col_item])
     _check(predictions, "predictions", [col_user, col_item, col_rank])
     truth = truth[[col_user, col_item]].drop_duplicates()
@@ -109,7 +104,7 @@ def hit_rate_at_k(truth: pd.DataFrame, predictions: pd.DataFrame, *, k: int = 10
 def catalogue_coverage(catalogue: pd.DataFrame, predictions: pd.DataFrame, *, k: int = 10,
                        col_item: str = C.PRODUCT, col_rank: str = C.RANK) -> float:
     """Distinct items in anyone's top k ÷ items in the catalogue."""
-    k = _check_k(k)
+    k = check_positive_int(k, "k")
     _check(catalogue, "catalogue", [col_item])
     _check(predictions, "predictions", [col_item, col_rank])
     n = catalogue[col_item].nunique()
@@ -119,7 +114,7 @@ def catalogue_coverage(catalogue: pd.DataFrame, predictions: pd.DataFrame, *, k:
 def novelty(train: pd.DataFrame, predictions: pd.DataFrame, *, k: int = 10, col_user: str = C.CUSTOMER,
             col_item: str = C.PRODUCT, col_rank: str = C.RANK) -> float:
     """Mean self-information (bits) of recommended items; higher = less obvious items."""
-    k = _check_k(k)
+    k = check_positive_int(k, "k")
     _check(train, "train", [col_user, col_item])
     _check(predictions, "predictions", [col_user, col_item, col_rank])
     n_users = train[col_user].nunique()
@@ -135,7 +130,7 @@ def intra_list_diversity(catalogue: pd.DataFrame, predictions: pd.DataFrame, *, 
                          col_user: str = C.CUSTOMER, col_item: str = C.PRODUCT, col_rank: str = C.RANK,
                          col_category: str = C.CATEGORY) -> float:
     """Share of item pairs in a user's top k from different categories, averaged over users."""
-    k = _check_k(k)
+    k = check_positive_int(k, "k")
     _check(catalogue, "catalogue", [col_item, col_category])
     _check(predictions, "predictions", [col_user, col_item, col_rank])
     top = predictions.loc[predictions[col_rank] <= k, [col_user, col_item]]

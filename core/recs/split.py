@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from core.db import OmnimixError
 from core.recs import columns as C
+from core.recs.checks import check_positive_int
 from core.recs.interactions import is_kind
 
 
@@ -36,13 +37,12 @@ def time_split(log: pd.DataFrame, *, holdout_weeks: int = 8) -> TimeSplit:
     OmnimixError
         When ``holdout_weeks`` is not a positive whole number, or either side has no purchases.
     """
-    if isinstance(holdout_weeks, bool) or not isinstance(holdout_weeks, (int, np.integer)) or holdout_weeks < 1:
-        raise OmnimixError(f"holdout_weeks must be a whole number of weeks >= 1, got {holdout_weeks!r}.")
+    holdout_weeks = check_positive_int(holdout_weeks, "holdout_weeks")
     buys = is_kind(log, C.PURCHASE)
     if not buys.any():
         raise OmnimixError("There are no purchases to evaluate recommendations on.")
     end = pd.Timestamp(log.loc[buys, C.TS].max()).normalize() + pd.Timedelta(days=1)
-    cutoff = end - pd.Timedelta(weeks=int(holdout_weeks))
+    cutoff = end - pd.Timedelta(weeks=holdout_weeks)
     ts = log[C.TS]
     train, test = log[ts < cutoff], log[ts >= cutoff]
     first = pd.Timestamp(log.loc[buys, C.TS].min()).date()
@@ -50,7 +50,7 @@ def time_split(log: pd.DataFrame, *, holdout_weeks: int = 8) -> TimeSplit:
         raise OmnimixError(
             f"holdout_weeks={holdout_weeks} holds out all purchases (they start on {first}); choose fewer weeks."
         )
-    return TimeSplit(cutoff, int(holdout_weeks), train, test)
+    return TimeSplit(cutoff, holdout_weeks, train, test)
 
 
 def holdout_truth(split: TimeSplit, bought_before: sp.spmatrix) -> pd.DataFrame:
