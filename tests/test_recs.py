@@ -235,3 +235,16 @@ def test_every_count_argument_is_checked_the_same_way(inter, bad):
     from core.recs.checks import check_positive_int
 
     assert type(check_positive_int(np.int64(3), "k")) is int
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_get_params_are_the_constructor_parameters_only(inter, name):
+    import inspect
+
+    model = make_model(name)
+    wanted = {p for p in inspect.signature(type(model).__init__).parameters if p != "self"}
+    assert set(model.get_params()) == wanted
+    model.fit(inter)
+    model.recommend(["c0", "c3"], 2)  # user-kNN remembers neighbours here
+    assert set(model.get_params()) == wanted
+    assert type(model)(**model.get_params()).get_params() == model.get_params()

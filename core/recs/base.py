@@ -7,6 +7,8 @@ any history get their segment's popular items (or the overall ones), labelled as
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 
@@ -43,7 +45,14 @@ class Recommender:
     """How the model chooses, in one plain sentence for the page."""
 
     def get_params(self) -> dict:
-        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+        """The constructor parameters and their values (as scikit-learn's ``get_params``).
+
+        Read from the ``__init__`` signature, not from ``vars(self)``: fitting also stores
+        private working state (e.g. user-kNN's neighbour memo) that is not a parameter.
+        """
+        init = inspect.signature(type(self).__init__).parameters.values()
+        names = [p.name for p in init if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return {name: getattr(self, name) for name in names}
 
     def fit(self, interactions: Interactions) -> Recommender:
         """Learn from ``interactions`` (not modified); returns ``self``."""
