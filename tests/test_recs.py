@@ -248,3 +248,13 @@ def test_get_params_are_the_constructor_parameters_only(inter, name):
     model.recommend(["c0", "c3"], 2)  # user-kNN remembers neighbours here
     assert set(model.get_params()) == wanted
     assert type(model)(**model.get_params()).get_params() == model.get_params()
+
+
+def test_recommend_for_no_customers_is_an_empty_frame(inter):
+    from core.recs.base import RECOMMEND_COLUMNS
+
+    model = ItemKNN().fit(inter)
+    empty = model.recommend([], 5)
+    assert empty.empty and empty.columns.tolist() == RECOMMEND_COLUMNS
+    # Same columns and dtypes as a non-empty answer, so callers can concatenate the two.
+    pd.testing.assert_series_equal(empty.dtypes, model.recommend("c3", 2).dtypes)

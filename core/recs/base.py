@@ -22,6 +22,9 @@ SOURCE_MODEL = "model"
 SOURCE_SEGMENT = "segment popularity"
 SOURCE_OVERALL = "overall popularity"
 BATCH = 512  # customers scored at once: a (512, n_products) dense block stays a few MB
+PRODUCT_COLUMNS = [C.PRODUCT, C.NAME, C.CATEGORY, C.BRAND, C.PRICE, C.PRICE_TIER]
+RECOMMEND_COLUMNS = [C.CUSTOMER, C.RANK, *PRODUCT_COLUMNS, C.SCORE, C.SOURCE, C.EXPLANATION]
+"""Columns of :meth:`Recommender.recommend`, in order."""
 
 
 def check_n(n: object) -> int:
@@ -153,7 +156,7 @@ class Recommender:
         -------
         DataFrame with ``customer_id``, ``rank`` (1 = best), ``product_id``, ``name``,
         ``category``, ``brand``, ``price``, ``price_tier``, ``score``, ``source`` and
-        ``explanation``.
+        ``explanation`` (:data:`RECOMMEND_COLUMNS`); no rows for an empty ``customer_ids``.
         """
         self._check_fitted()
         n = check_n(n)
@@ -172,8 +175,19 @@ class Recommender:
             text = np.full(it.shape[0], fallback, dtype=object)
             text[md] = reasons
             source = np.where(md, SOURCE_MODEL, SOURCE_SEGMENT if seg != C.NO_SEGMENT else SOURCE_OVERALL)
-            frame = inter.products.iloc[it][[C.PRODUCT, C.NAME, C.CATEGORY, C.BRAND, C.PRICE, C.PRICE_TIER]].reset_index(drop=True)
+            frame = inter.products.iloc[it][PRODUCT_COLUMNS].reset_index(drop=True)
             frame.insert(0, C.RANK, np.arange(1, it.shape[0] + 1))
             frame.insert(0, C.CUSTOMER, str(inter.customers[C.CUSTOMER].iloc[row]))
             frames.append(frame.assign(**{C.SCORE: sc, C.SOURCE: source, C.EXPLANATION: text}))
+        if not frames:  # no customers asked for: pd.concat cannot build an empty frame from nothing
+            return self._empty_recommendations()
         return pd.concat(frames, ignore_index=True)
+
+    def _empty_recommendations(self) -> pd.DataFrame:
+        """A frame with the columns and dtypes of :meth:`recommend` and no rows."""
+        products = self.interactions_.products.iloc[:0][PRODUCT_COLUMNS].reset_index(drop=True)
+        text = pd.Series([], dtype=str)
+        frame = products.assign(**{C.SCORE: np.zeros(0), C.SOURCE: text, C.EXPLANATION: text})
+        frame.insert(0, C.RANK, np.zeros(0, dtype=np.int64))
+        frame.insert(0, C.CUSTOMER, text)
+        return frame
