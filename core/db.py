@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +18,60 @@ class OmnimixError(Exception):
     """An error caused by the user's input; its message is shown as it is (CLI exit code 2)."""
 
 
+def open_error(path: Path, exc: duckdb.Error, *, read_only: bool) -> OmnimixError:
+    """One sentence for a failed ``duckdb.connect``, instead of DuckDB's multi-sentence text.
+
+    Parameters
+    ----------
+    path : Path
+        The database file.
+    exc : duckdb.Error
+        What DuckDB raised.
+    read_only : bool
+        Whether the failed open was read-only: then the program holding the lock is writing.
+
+    Returns
+    -------
+    OmnimixError
+        The error to raise.
+    """
+    text = str(exc)
+    if "Could not set lock on file" in text:
+        pid = m.group(1) if (m := re.search(r"\(PID (\d+)\)", text)) else None
+        who = f"another program (PID {pid})" if pid else "another program"
+        if read_only:
+            # Read-only opens only conflict with a writer, e.g. `omnimix load` or `generate`.
+            return OmnimixError(f"Database {path} is being changed by {who}; try again when it has finished.")
+        return OmnimixError(f"Database {path} is open in {who}, e.g. the dashboard; stop it or load through the Data page.")
+    if "not a valid DuckDB database file" in text:
+        return OmnimixError(f"{path} is not a DuckDB database file.")
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first).rstrip(".")
+    return OmnimixError(f"Cannot open database {path}: {first}.")
+
+
 def connect(path: str | Path, *, read_only: bool = False, create: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open ``path``. With ``create`` a missing file becomes an empty database with the schema."""
+    """Open ``path``. With ``create`` a missing file becomes an empty database with the schema.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file.
+    read_only : bool, default=False
+        Open read-only (other processes may read at the same time).
+    create : bool, default=False
+        Create a missing file (and its folder) and make sure the schema's data tables exist.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+
+    Raises
+    ------
+    OmnimixError
+        The file is missing (without ``create``), locked by another program or not a
+        DuckDB database; one sentence each.
+    """
     path = Path(path)
     if not path.exists():
         if read_only or not create:
@@ -27,7 +80,7 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool = False) 
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise OmnimixError(f"Cannot open database {path}: {exc}") from exc
+        raise open_error(path, exc, read_only=read_only) from exc
     con.execute("SET enable_progress_bar = false")
     if create:
         create_schema(con)

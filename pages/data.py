@@ -43,7 +43,11 @@ with components.guard("the database contents"):
     span = f"orders from {summary['first_order']} to {summary['last_order']}" if summary["first_order"] else "no orders yet"
     st.markdown(f"`{db}` · {size_mb:,.1f} MB · {span}")
     components.table(counts, "table_row_counts", labels={"table": "Table", "rows": "Rows", "meaning": "Holds"}, formats={"rows": "localized"})
-    if st.button("Reload from disk", help="Use after changing the database outside the dashboard, e.g. with the omnimix CLI."):
+    if st.button(
+        "Reload from disk",
+        help="Use after the file was replaced outside the dashboard, e.g. by `omnimix generate --force` to this path. "
+        "While the dashboard runs, other programs can read this database but not change it: load files on this page.",
+    ):
         data_access.refresh()
         st.rerun()
 

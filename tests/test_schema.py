@@ -83,3 +83,49 @@ def test_readme_schema_section_matches_the_code():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = readme.split("<!-- schema:start -->\n", 1)[1].split("\n<!-- schema:end -->", 1)[0]
     assert section == schema_markdown()
+
+
+def _hold_open(db, *, read_only: bool):
+    """A separate process holding ``db`` open (like the running dashboard), until its stdin closes."""
+    import subprocess
+    import sys
+
+    code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'ro'); "
+            "print('open', flush=True); sys.stdin.read()")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), "ro" if read_only else "rw"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "open"
+    return proc
+
+
+def test_database_locked_by_another_process_is_one_sentence(tmp_path):
+    db = init_db(tmp_path / "x.duckdb")
+    holder = _hold_open(db, read_only=True)
+    try:
+        with pytest.raises(OmnimixError) as err:
+            connect(db)
+    finally:
+        holder.communicate("", timeout=60)
+    message = str(err.value)
+    assert message == (f"Database {db} is open in another program (PID {holder.pid}), e.g. the dashboard; "
+                       "stop it or load through the Data page.")
+
+
+def test_reading_a_database_another_process_writes_is_one_sentence(tmp_path):
+    db = init_db(tmp_path / "x.duckdb")
+    holder = _hold_open(db, read_only=False)
+    try:
+        with pytest.raises(OmnimixError) as err:
+            connect(db, read_only=True)
+    finally:
+        holder.communicate("", timeout=60)
+    assert str(err.value) == f"Database {db} is being changed by another program (PID {holder.pid}); try again when it has finished."
+
+
+def test_a_file_that_is_not_duckdb_is_one_sentence(tmp_path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("hello\n")
+    for read_only in (True, False):
+        with pytest.raises(OmnimixError) as err:
+            connect(path, read_only=read_only)
+        assert str(err.value) == f"{path} is not a DuckDB database file."
