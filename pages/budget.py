@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.db import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import optimize_budget, target_roas_budget
-from dashboard import budget_charts, budget_data, charts, components, state
+from dashboard import budget_charts, budget_controls, budget_data, charts, components, state
 
 EUR, RATIO = "euro", "%.2f"
 URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query parameters
@@ -150,18 +149,11 @@ def _key(channel: str) -> str:
     return f"budget_spend_{channel}"
 
 
-def _step(top: float) -> int:
-    raw = max(top / 200, 1)
-    magnitude = 10 ** int(np.floor(np.log10(raw)))
-    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
-
-
-slider_max = {c: max(3 * current[c], 100.0) for c in channels}
-steps = {c: _step(slider_max[c]) for c in channels}
-slider_max = {c: int(np.ceil(slider_max[c] / steps[c]) * steps[c]) for c in channels}
+grid = budget_controls.slider_grid(current, multiple=3.0)
+steps, slider_max = grid.steps, grid.maxima
 # The what-if compares with the current budget as the sliders can show it, so an untouched
 # slider reads "+0 EUR" rather than a rounding difference.
-current_on_sliders = {c: float(min(max(round(current[c] / steps[c]) * steps[c], 0), slider_max[c])) for c in channels}
+current_on_sliders = {c: float(v) for c, v in grid.snap_all(current).items()}
 
 
 def _short_eur(value: float) -> str:
@@ -171,23 +163,13 @@ def _short_eur(value: float) -> str:
     return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
 
 
-def _from_url() -> dict[str, float]:
-    wanted: dict[str, float] = {}
-    for part in st.query_params.get(URL_SPEND, "").split(","):
-        name, _, value = part.partition(":")
-        try:
-            if name in current:
-                wanted[name] = float(value)
-        except ValueError:
-            pass
-    return wanted
-
-
 if not st.session_state.get(URL_READ) or any(_key(c) not in st.session_state for c in channels):
-    shared = _from_url() if not st.session_state.get(URL_READ) else {}
+    # The link is read once per session; a hand-edited one may hold anything (parse_shared
+    # keeps finite amounts of at least 0 only).
+    link = st.query_params.get(URL_SPEND, "") if not st.session_state.get(URL_READ) else ""
+    shared = budget_controls.parse_shared(link, channels)
     for c in channels:
-        value = shared.get(c, current[c])
-        st.session_state[_key(c)] = int(min(max(round(value / steps[c]) * steps[c], 0), slider_max[c]))
+        st.session_state[_key(c)] = grid.snap(c, shared.get(c, current[c]))
     try:
         st.session_state[WEEKS] = int(min(max(int(st.query_params.get(URL_WEEKS, 4)), 1), 52))
     except ValueError:
@@ -201,7 +183,7 @@ def _scale_channels() -> None:
     new = st.session_state[TOTAL]
     for c in channels:
         share = st.session_state[_key(c)] / old if old > 0 else 1 / len(channels)
-        st.session_state[_key(c)] = int(min(round(share * new / steps[c]) * steps[c], slider_max[c]))
+        st.session_state[_key(c)] = grid.snap(c, share * new)
 
 
 def _sync_total() -> None:
@@ -318,7 +300,7 @@ if submitted:
 def _apply_plan() -> None:
     proposed = st.session_state[PLAN]["plan"].proposed
     for c, x in zip(channels, proposed, strict=True):
-        st.session_state[_key(c)] = int(min(round(x / steps[c]) * steps[c], slider_max[c]))
+        st.session_state[_key(c)] = grid.snap(c, x)
     _sync_total()
 
 

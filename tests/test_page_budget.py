@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
-PAGE = "pages/budget.py"
+from dashboard.budget_controls import parse_shared, slider_grid
 
+PAGE = "pages/budget.py"
+CHANNELS = ["search", "social", "display", "email", "affiliate", "tv"]
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
@@ -68,3 +71,19 @@ def test_total_slider_scales_every_channel(sample_env):
     for k in keys:  # each channel doubles, up to its slider step and maximum
         step, top = at.slider(key=k).step, at.slider(key=k).max
         assert abs(after[k] - min(2 * before[k], top)) <= step
+
+
+@pytest.mark.parametrize("link", ["search:nan", "search:inf,tv:-inf", "search:-5", "search:1e999"])
+def test_a_bad_amount_in_the_link_keeps_the_current_spend(sample_env, link):
+    at = open_page({"budget": f"{link},social:0"})
+    default = open_page()
+    assert at.slider(key="budget_spend_search").value == default.slider(key="budget_spend_search").value
+    assert at.slider(key="budget_spend_social").value == 0  # the good part of the link is still used
+
+
+def test_link_parsing_and_snapping_helpers():
+    assert parse_shared("search:2000, tv:nan,radio:5,social:-1,email:x,display:inf", CHANNELS) == {"search": 2000.0}
+    grid = slider_grid({"search": 1000.0, "tv": 0.0}, multiple=3.0)
+    assert grid.maxima == {"search": 3000, "tv": 100} and grid.steps == {"search": 20, "tv": 1}
+    assert grid.snap_all({"search": 1011.0, "tv": 1e9}) == {"search": 1020, "tv": 100}
+    assert grid.snap("search", -3.0) == 0

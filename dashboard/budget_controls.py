@@ -1,0 +1,84 @@
+"""State of the Budget simulator's what-if sliders: steps, snapping and the shared link.
+
+No widgets here: the page draws them.  Keeping the arithmetic in one place means the
+link, the optimiser's "try this split" and the total slider all round a budget the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+SLIDER_FLOOR = 100.0
+"""Smallest slider maximum (EUR per week), so a channel with no current spend can still be tried."""
+
+
+def slider_step(top: float) -> int:
+    """A round slider step (1, 2 or 5 × a power of ten) giving about 200 positions up to ``top``."""
+    raw = max(top / 200, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
+
+
+@dataclass(frozen=True)
+class SliderGrid:
+    """Step and maximum of every channel's weekly-spend slider (EUR per week).
+
+    Attributes
+    ----------
+    steps, maxima : dict of str to int
+        Per channel; each maximum is a whole number of steps.
+    """
+
+    steps: dict[str, int]
+    maxima: dict[str, int]
+
+    def snap(self, channel: str, value: float) -> int:
+        """``value`` (EUR per week, finite) rounded to the channel's step and kept on the slider."""
+        step = self.steps[channel]
+        return int(min(max(round(value / step) * step, 0), self.maxima[channel]))
+
+    def snap_all(self, values: Mapping[str, float]) -> dict[str, int]:
+        """:meth:`snap` for every channel in ``values``."""
+        return {c: self.snap(c, v) for c, v in values.items()}
+
+
+def slider_grid(current: Mapping[str, float], *, multiple: float) -> SliderGrid:
+    """Sliders from 0 to ``multiple`` × current weekly spend (at least :data:`SLIDER_FLOOR`).
+
+    Parameters
+    ----------
+    current : mapping of str to float
+        Current weekly spend per channel (EUR).
+    multiple : float
+        Slider maximum as a multiple of the current spend, rounded up to a whole step.
+    """
+    tops = {c: max(multiple * v, SLIDER_FLOOR) for c, v in current.items()}
+    steps = {c: slider_step(t) for c, t in tops.items()}
+    return SliderGrid(steps, {c: int(math.ceil(tops[c] / steps[c]) * steps[c]) for c in tops})
+
+
+def parse_shared(text: str, channels: Iterable[str]) -> dict[str, float]:
+    """Weekly budgets from a link's ``channel:EUR,channel:EUR`` text.
+
+    Unknown channels and amounts that are not finite numbers of at least 0 are left out
+    (that channel keeps its current spend): a hand-edited link must never break the page.
+
+    Examples
+    --------
+    >>> parse_shared("search:2000,tv:nan,radio:5,social:-1,email:x", ["search", "tv", "social", "email"])
+    {'search': 2000.0}
+    """
+    known = set(channels)
+    wanted: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition(":")
+        name = name.strip()
+        try:
+            amount = float(value)
+        except ValueError:
+            continue
+        if name in known and math.isfinite(amount) and amount >= 0:
+            wanted[name] = amount
+    return wanted
