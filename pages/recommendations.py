@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from core.recs import BASELINE, MODELS
+from core.recs import BASELINE, MODELS, make_model
 from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, private_by_segment
 from dashboard import components, recs_charts, recs_data, state
 
@@ -140,7 +140,7 @@ if preview.open:
             for col, name in zip(st.columns(len(chosen)), chosen, strict=True):
                 with col.container(border=True), components.guard(f"the {LABELS[name]} recommendations"):
                     st.markdown(f"**{LABELS[name]}**")
-                    st.caption(MODELS[name].summary)
+                    st.caption(make_model(name).summary)  # the same default parameters recs_data fits
                     recs = recs_data.recommend(db, name, customer_id, int(n), exclude_seen=exclude)
                     if recs.empty:
                         st.info("Nothing left to recommend: the customer has bought every product.")

@@ -258,3 +258,13 @@ def test_recommend_for_no_customers_is_an_empty_frame(inter):
     assert empty.empty and empty.columns.tolist() == RECOMMEND_COLUMNS
     # Same columns and dtypes as a non-empty answer, so callers can concatenate the two.
     pd.testing.assert_series_equal(empty.dtypes, model.recommend("c3", 2).dtypes)
+
+
+def test_summaries_follow_the_parameters():
+    assert UserKNN().summary == "What the 50 customers with the most similar history bought."
+    assert "the 20 customers" in UserKNN(n_neighbours=20).summary
+    assert Hybrid().summary == "A weighted blend: 60% item-kNN, 20% user-kNN, 10% content-based, 10% popular in segment."
+    assert Hybrid(weights={"item_knn": 3, "content": 1, "user_knn": 0}).summary == (
+        "A weighted blend: 75% item-kNN, 25% content-based.")
+    # Every model has a sentence for the page.
+    assert all(make_model(name).summary.endswith(".") for name in MODELS)

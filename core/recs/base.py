@@ -45,7 +45,8 @@ class Recommender:
     name: str = "base"
     label: str = "Base"
     summary: str = ""
-    """How the model chooses, in one plain sentence for the page."""
+    """How the model chooses, in one plain sentence for the page.  Read it from an instance:
+    models whose sentence names a parameter (user-kNN, hybrid) build it from their own values."""
 
     def get_params(self) -> dict:
         """The constructor parameters and their values (as scikit-learn's ``get_params``).

@@ -21,6 +21,11 @@ DEFAULT_WEIGHTS: dict[str, float] = {"item_knn": 0.6, "user_knn": 0.2, "content"
 _COMPONENTS: dict[str, type[Recommender]] = {c.name: c for c in (ItemKNN, UserKNN, ContentBased, SegmentPopular)}
 
 
+def _lower_first(text: str) -> str:
+    """"Item-kNN" -> "item-kNN": lower-case the first letter only, so "kNN" keeps its capitals."""
+    return text[:1].lower() + text[1:]
+
+
 def _row_max_scaled(scores: np.ndarray) -> np.ndarray:
     top = scores.max(axis=1, keepdims=True)
     return np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
@@ -42,7 +47,17 @@ class Hybrid(Recommender):
 
     name = "hybrid"
     label = "Hybrid"
-    summary = "A weighted blend: 60% item-kNN, 20% user-kNN, 10% content-based, 10% popular in segment."
+
+    @property
+    def summary(self) -> str:
+        """The blend in words, e.g. "A weighted blend: 60% item-kNN, 20% user-kNN, ...", from the actual weights."""
+        weights = getattr(self, "weights_", None) or (DEFAULT_WEIGHTS if self.weights is None else self.weights)
+        used = {name: float(w) for name, w in weights.items() if name in _COMPONENTS and w > 0}
+        total = sum(used.values())
+        if not total:
+            return "A weighted blend of other recommenders."
+        parts = [f"{w / total:.0%} {_lower_first(_COMPONENTS[name].label)}" for name, w in used.items()]
+        return f"A weighted blend: {', '.join(parts)}."
 
     def __init__(self, *, weights: dict[str, float] | None = None):
         self.weights = weights

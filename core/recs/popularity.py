@@ -22,7 +22,9 @@ class MostPopular(Recommender):
 
     name = "popular"
     label = "Most popular"
-    summary = "The products most customers bought; the same list for everyone (the baseline)."
+    # Customers without history get their segment's list instead (see base.Recommender), so
+    # "the same list for everyone" would be false for them.
+    summary = "The products most customers bought: the same list for every customer with a history (the baseline)."
 
     def __init__(self, *, by_segment: bool = False):
         self.by_segment = by_segment

@@ -96,7 +96,10 @@ class UserKNN(Recommender):
 
     name = "user_knn"
     label = "User-kNN"
-    summary = "What the 50 customers with the most similar history bought."
+
+    @property
+    def summary(self) -> str:
+        return f"What the {self.n_neighbours:,} customers with the most similar history bought."
 
     def __init__(self, *, n_neighbours: int = 50):
         self.n_neighbours = n_neighbours
