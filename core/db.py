@@ -60,7 +60,8 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool = False) 
     read_only : bool, default=False
         Open read-only (other processes may read at the same time).
     create : bool, default=False
-        Create a missing file (and its folder) and make sure the schema's data tables exist.
+        Create a missing file (and its folder) and make sure the schema's data tables (not
+        the generator's ``truth_`` tables) exist.
 
     Returns
     -------
@@ -83,7 +84,8 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool = False) 
         raise open_error(path, exc, read_only=read_only) from exc
     con.execute("SET enable_progress_bar = false")
     if create:
-        create_schema(con)
+        # truth_ tables describe how the generator drew a sample; a user's database has no truth.
+        create_schema(con, truth=False)
     return con
 
 
@@ -97,7 +99,7 @@ def open_db(path: str | Path, *, read_only: bool = False, create: bool = False) 
 
 
 def init_db(path: str | Path) -> Path:
-    """Create an empty database with the schema and the standard channels (idempotent)."""
+    """Create an empty database with the data tables and the standard channels (idempotent)."""
     with open_db(path, create=True):
         pass
     return Path(path)

@@ -58,3 +58,16 @@ def test_console_script_runs_as_a_process(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_init_creates_the_data_tables_but_no_truth_tables(tmp_path, capsys):
+    # README: tables starting with truth_ exist only in generated samples.
+    db = tmp_path / "x.duckdb"
+    code, out, _ = run(capsys, "init", "--db", str(db), "--json")
+    assert code == 0
+    assert not any(t.startswith("truth_") for t in json.loads(out)["tables"])
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == {"channels", "customers", "products", "orders", "order_items", "events", "marketing_spend"}
+    code, out, _ = run(capsys, "info", "--db", str(db), "--json")
+    assert code == 0 and set(json.loads(out)["rows"]) == tables

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, OmnimixError, init_db, open_db
-from core.schema import TABLES
+from core.schema import DATA_TABLES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _init(args: argparse.Namespace) -> int:
     init_db(args.db)
-    return emit(args, {"db": str(args.db), "tables": list(TABLES)}, f"Initialised {args.db} ({len(TABLES)} tables).")
+    return emit(args, {"db": str(args.db), "tables": list(DATA_TABLES)},
+                f"Initialised {args.db} ({len(DATA_TABLES)} tables: {', '.join(DATA_TABLES)}).")
 
 
 def _generate(args: argparse.Namespace) -> int:
