@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from core.cli import main
 
@@ -71,3 +72,13 @@ def test_init_creates_the_data_tables_but_no_truth_tables(tmp_path, capsys):
     assert tables == {"channels", "customers", "products", "orders", "order_items", "events", "marketing_spend"}
     code, out, _ = run(capsys, "info", "--db", str(db), "--json")
     assert code == 0 and set(json.loads(out)["rows"]) == tables
+
+
+def test_seed_outside_range_is_an_argument_error_with_exit_2(tmp_path, capsys):
+    for seed in ("-1", str(2**32), "x"):
+        with pytest.raises(SystemExit) as exc:
+            main(["generate", "--db", str(tmp_path / "s.duckdb"), "--customers", "100", "--seed", seed])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2
+        assert "argument --seed: must be a whole number from 0 to 4294967295" in err and "Traceback" not in err
+    assert not (tmp_path / "s.duckdb").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.commands.options import seed_arg
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, OmnimixError, init_db, open_db
 from core.schema import DATA_TABLES
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="generate the seeded omnichannel sample with known truth")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--customers", type=int, default=50_000)
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=seed_arg, default=42, help="random seed, 0 to 2**32-1 (default 42)")
     p.add_argument("--weeks", type=int, default=156, help="weeks of history (default 156 = 3 years)")
     p.add_argument("--force", action="store_true", help="overwrite an existing database file")
     add_json_flag(p)

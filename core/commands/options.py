@@ -1,4 +1,4 @@
-"""Command-line options shared by several commands: the date range and sales-channel filters."""
+"""Command-line options shared by several commands: seeds, the date range and sales-channel filters."""
 
 from __future__ import annotations
 
@@ -7,6 +7,34 @@ import datetime as dt
 
 from core.db import OmnimixError
 from core.filters import Filters
+
+MAX_SEED = 2**32 - 1  # numpy's SeedSequence and scikit-learn's random_state take 0 .. 2**32 - 1
+
+
+def seed_arg(value: str) -> int:
+    """argparse ``type`` for ``--seed``: a whole number from 0 to 2**32 - 1.
+
+    Parameters
+    ----------
+    value : str
+        The option's text.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Not a whole number in range; argparse prints it as one line and exits with code 2.
+    """
+    try:
+        seed = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED} (got '{value}')") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED} (got {seed})")
+    return seed
 
 
 def add_filter_args(parser: argparse.ArgumentParser) -> None:
