@@ -6,10 +6,20 @@ link, the optimiser's "try this split" and the total slider all round a budget t
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from core.mmm.model import MediaMixModel
+
+SPEND_PREFIX = "budget_spend_"
+"""Session-state key prefix of the per-channel weekly spend sliders."""
+TOTAL = "budget_total"
+"""Session-state key of the total weekly budget slider."""
 SLIDER_FLOOR = 100.0
 """Smallest slider maximum (EUR per week), so a channel with no current spend can still be tried."""
 
@@ -82,3 +92,53 @@ def parse_shared(text: str, channels: Iterable[str]) -> dict[str, float]:
         if name in known and math.isfinite(amount) and amount >= 0:
             wanted[name] = amount
     return wanted
+
+
+def spend_key(channel: str) -> str:
+    """Session-state key of ``channel``'s weekly spend slider."""
+    return f"{SPEND_PREFIX}{channel}"
+
+
+def set_channels(state: MutableMapping[str, Any], grid: SliderGrid, values: Mapping[str, float]) -> None:
+    """Put ``values`` (EUR per week) on the channel sliders, snapped, and the total with them."""
+    for c, v in values.items():
+        state[spend_key(c)] = grid.snap(c, v)
+    sync_total(state, grid.steps)
+
+
+def sync_total(state: MutableMapping[str, Any], channels: Iterable[str]) -> None:
+    """Set the total slider to the sum of the channel sliders."""
+    state[TOTAL] = int(sum(state[spend_key(c)] for c in channels))
+
+
+def scale_channels(state: MutableMapping[str, Any], grid: SliderGrid) -> None:
+    """Scale every channel to the total slider's new value, keeping their shares.
+
+    The channels are snapped to their steps and maxima, so the total is then set to what
+    they add up to: the two sliders never disagree.
+    """
+    channels = list(grid.steps)
+    old = sum(state[spend_key(c)] for c in channels)
+    new = state[TOTAL]
+    shares = {c: state[spend_key(c)] / old if old > 0 else 1 / len(channels) for c in channels}
+    set_channels(state, grid, {c: shares[c] * new for c in channels})
+
+
+def forget_budgets(state: MutableMapping[str, Any]) -> None:
+    """Drop every channel slider's value (they are re-initialised from the current spend)."""
+    for key in [k for k in state if str(k).startswith(SPEND_PREFIX)]:
+        del state[key]
+    state.pop(TOTAL, None)
+
+
+def model_token(model: MediaMixModel) -> str:
+    """A fingerprint of a fitted model: equal tokens mean the same channels, weeks and curves.
+
+    The page keeps it in the session: when the data behind the model change (a regenerated
+    database, another CSV), budgets and plans made for the old model are dropped.
+    """
+    digest = hashlib.sha256(repr((tuple(model.channels_), str(model.weeks_[0]), str(model.weeks_[-1]))).encode())
+    for values in (model.current_spend_, model.coef_, model.decay_, model.half_saturation_, model.shape_):
+        digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
+    digest.update(repr(float(model.base_level_)).encode())
+    return digest.hexdigest()[:16]

@@ -16,8 +16,8 @@ from dashboard import budget_charts, budget_controls, budget_data, charts, compo
 EUR, RATIO = "euro", "%.2f"
 URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query parameters
 SCENARIOS, PLAN, URL_READ = "budget_scenarios", "budget_plan", "budget_url_read"
-WEEKS = "budget_weeks_input"
-TOTAL = "budget_total"
+WEEKS, OPT_TOTAL = "budget_weeks_input", "budget_opt_total"
+MODEL = "budget_model"  # fingerprint of the model the budgets, plan and optimiser total were made for
 
 st.title("Budget simulator")
 st.caption(
@@ -145,15 +145,13 @@ with right:
 
 
 # ---- What-if ---------------------------------------------------------------------------------
-def _key(channel: str) -> str:
-    return f"budget_spend_{channel}"
-
-
+_key, TOTAL = budget_controls.spend_key, budget_controls.TOTAL
 grid = budget_controls.slider_grid(current, multiple=3.0)
 steps, slider_max = grid.steps, grid.maxima
 # The what-if compares with the current budget as the sliders can show it, so an untouched
 # slider reads "+0 EUR" rather than a rounding difference.
 current_on_sliders = {c: float(v) for c, v in grid.snap_all(current).items()}
+token = budget_controls.model_token(model)
 
 
 def _short_eur(value: float) -> str:
@@ -163,31 +161,40 @@ def _short_eur(value: float) -> str:
     return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
 
 
+def _sync_total() -> None:
+    budget_controls.sync_total(st.session_state, channels)
+
+
+def _scale_channels() -> None:
+    budget_controls.scale_channels(st.session_state, grid)
+
+
+def _stored_plan() -> dict | None:
+    """The optimiser's last plan, if it was made with this model."""
+    stored = st.session_state.get(PLAN)
+    return stored if stored and stored["model"] == token else None
+
+
+if st.session_state.get(MODEL) != token:
+    # New data (a regenerated database, another CSV or columns): budgets, the optimiser's
+    # total and its plan were made for the old model and would mislead, so start afresh.
+    budget_controls.forget_budgets(st.session_state)
+    for stale in (PLAN, OPT_TOTAL):
+        st.session_state.pop(stale, None)
+    st.session_state[MODEL] = token
 if not st.session_state.get(URL_READ) or any(_key(c) not in st.session_state for c in channels):
     # The link is read once per session; a hand-edited one may hold anything (parse_shared
     # keeps finite amounts of at least 0 only).
     link = st.query_params.get(URL_SPEND, "") if not st.session_state.get(URL_READ) else ""
     shared = budget_controls.parse_shared(link, channels)
-    for c in channels:
-        st.session_state[_key(c)] = grid.snap(c, shared.get(c, current[c]))
+    budget_controls.set_channels(st.session_state, grid, {c: shared.get(c, current[c]) for c in channels})
     try:
         st.session_state[WEEKS] = int(min(max(int(st.query_params.get(URL_WEEKS, 4)), 1), 52))
     except ValueError:
         st.session_state[WEEKS] = 4
     st.session_state[URL_READ] = True
-st.session_state[TOTAL] = int(sum(st.session_state[_key(c)] for c in channels))
-
-
-def _scale_channels() -> None:
-    old = sum(st.session_state[_key(c)] for c in channels)
-    new = st.session_state[TOTAL]
-    for c in channels:
-        share = st.session_state[_key(c)] / old if old > 0 else 1 / len(channels)
-        st.session_state[_key(c)] = grid.snap(c, share * new)
-
-
-def _sync_total() -> None:
-    st.session_state[TOTAL] = int(sum(st.session_state[_key(c)] for c in channels))
+# Widget values are dropped when the user visits another page; the total follows the channels.
+_sync_total()
 
 
 @st.fragment
@@ -231,8 +238,7 @@ def what_if() -> None:
     if st.query_params.get(URL_WEEKS) != str(weeks):
         st.query_params[URL_WEEKS] = str(weeks)
     st.caption("Copy the page address to share this scenario: the budgets are in the link.")
-    plan = st.session_state.get(PLAN)
-    plan = plan if plan and tuple(plan["plan"].channels) == tuple(channels) else None  # from another data source
+    plan = _stored_plan()
     allowed = plan["bounds"] if plan else None
     optimised = dict(zip(channels, plan["plan"].proposed, strict=True)) if plan else None
     curves = budget_charts.response_curves(
@@ -270,13 +276,10 @@ st.subheader(
 with st.form("budget_optimiser"):
     o1, o2, o3 = st.columns(3)
     goal = o1.radio("Goal", ["Most revenue for a total", "Largest budget at a target ROAS"], key="budget_goal")
-    total = o2.number_input(
-        "Total weekly budget (EUR)",
-        min_value=0.0,
-        value=float(round(sum(current.values()))),
-        step=1000.0,
-        key="budget_opt_total",
-    )
+    # Set through the session state, not value=: a keyed widget ignores a new value= once it
+    # has one, and the total must follow the model (see MODEL above).
+    st.session_state.setdefault(OPT_TOTAL, float(round(sum(current.values()))))
+    total = o2.number_input("Total weekly budget (EUR)", min_value=0.0, step=1000.0, key=OPT_TOTAL)
     target = o2.number_input("Target ROAS", min_value=0.1, value=2.0, step=0.1, key="budget_opt_target",
                              help="Media revenue per EUR of spend to keep (used by the second goal).")  # fmt: skip
     lo_pct, hi_pct = o3.slider(
@@ -291,7 +294,7 @@ if submitted:
             plan = optimize_budget(model, total, bounds=bounds)
         else:
             plan = target_roas_budget(model, target, bounds=bounds)
-        st.session_state[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(plan_weeks)}
+        st.session_state[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(plan_weeks), "model": token}
     except OmnimixError as exc:
         st.session_state.pop(PLAN, None)
         st.warning(str(exc), icon=":material/block:")
@@ -299,13 +302,11 @@ if submitted:
 
 def _apply_plan() -> None:
     proposed = st.session_state[PLAN]["plan"].proposed
-    for c, x in zip(channels, proposed, strict=True):
-        st.session_state[_key(c)] = grid.snap(c, x)
-    _sync_total()
+    budget_controls.set_channels(st.session_state, grid, dict(zip(channels, proposed, strict=True)))
 
 
-stored = st.session_state.get(PLAN)
-if stored and tuple(stored["plan"].channels) == tuple(channels):
+stored = _stored_plan()
+if stored:
     with components.guard("the proposed split"):
         plan, w = stored["plan"], stored["weeks"]
         st.success(plan.message, icon=":material/lightbulb:")

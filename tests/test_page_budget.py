@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
 import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
-from dashboard.budget_controls import parse_shared, slider_grid
+from dashboard.budget_controls import TOTAL, parse_shared, scale_channels, slider_grid, spend_key
 
 PAGE = "pages/budget.py"
 CHANNELS = ["search", "social", "display", "email", "affiliate", "tv"]
@@ -87,3 +92,42 @@ def test_link_parsing_and_snapping_helpers():
     assert grid.maxima == {"search": 3000, "tv": 100} and grid.steps == {"search": 20, "tv": 1}
     assert grid.snap_all({"search": 1011.0, "tv": 1e9}) == {"search": 1020, "tv": 100}
     assert grid.snap("search", -3.0) == 0
+
+
+def _regenerate_with_double_spend(source: Path, db: Path) -> None:
+    """Replace ``db`` by a copy of ``source`` whose marketing spend is doubled (a new file, like --force)."""
+    fresh = db.with_name("fresh.duckdb")
+    shutil.copy(source, fresh)
+    with duckdb.connect(str(fresh)) as con:
+        con.execute("UPDATE marketing_spend SET spend = spend * 2")
+    os.replace(fresh, db)
+
+
+def test_new_data_resets_budgets_optimiser_total_and_plan(small_db, tmp_path, monkeypatch):
+    db = tmp_path / "omnimix.duckdb"
+    shutil.copy(small_db, db)
+    monkeypatch.setenv("OMNIMIX_DB", str(db))
+    at = open_page()
+    old_total = at.number_input(key="budget_opt_total").value
+    old_search = at.slider(key="budget_spend_search").value
+    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    assert at.success
+    _regenerate_with_double_spend(small_db, db)
+    at.run()
+    assert not at.exception, at.exception
+    # current weekly spend doubled: the optimiser's total and the sliders follow, the old plan is gone
+    assert abs(at.number_input(key="budget_opt_total").value - 2 * old_total) <= 1
+    search = at.slider(key="budget_spend_search")
+    assert abs(search.value - 2 * old_search) <= search.step
+    assert not at.success
+    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.success
+
+
+def test_scaling_the_total_leaves_total_and_channels_in_agreement():
+    grid = slider_grid({"search": 1000.0, "tv": 10.0}, multiple=3.0)
+    state = {spend_key("search"): 1000, spend_key("tv"): 10, TOTAL: 5000}  # more than the sliders allow
+    scale_channels(state, grid)
+    assert state[spend_key("search")] == 3000 and state[spend_key("tv")] == 50
+    assert state[TOTAL] == 3050  # what the channels add up to, not the 5000 asked for
