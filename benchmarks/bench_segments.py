@@ -39,9 +39,10 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from core.filters import Filters  # noqa: E402
 from core.segments import details  # noqa: E402
+from core.segments.clustering import sample_rows  # noqa: E402
 from core.segments.export import public_profiles  # noqa: E402
 from core.segments.features import _distinct, _reference_date, customer_features, feature_sql  # noqa: E402
-from core.segments.pipeline import sample_rows, segment  # noqa: E402
+from core.segments.pipeline import segment  # noqa: E402
 
 SAMPLE_DB = ROOT / "sample_data" / "omnimix.duckdb"
 NEW_KS = [7, 8, 5, 9, 4]

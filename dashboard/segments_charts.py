@@ -98,9 +98,9 @@ def size_revenue_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
         fig.add_trace(go.Bar(y=y, x=values, name=name, orientation="h", marker={"color": color},
                              text=["–" if pd.isna(v) else f"{v:.1f}%" for v in values], textposition="outside",
                              hovertemplate="%{y}: %{x:.1f}%<extra>" + name + "</extra>"))
-    _layout(fig, f"Share of customers and of revenue (EUR)<br><sup>{period}</sup>", height=max(460, 110 + 48 * len(y)))
-    top = float(np.nanmax(pd.to_numeric(summary[["customer_share", "revenue_share"]].stack(), errors="coerce")) * 100) \
-        if len(summary) else 100.0
+    _layout(fig, f"Share of customers and of revenue (%)<br><sup>{period}</sup>", height=max(460, 110 + 48 * len(y)))
+    shares = pd.to_numeric(summary[["customer_share", "revenue_share"]].stack(), errors="coerce").dropna()
+    top = float(shares.max()) * 100 if len(shares) else 100.0  # every share hidden: any axis will do
     fig.update_layout(barmode="group", hovermode="closest", bargap=0.25,
                       legend={"traceorder": "reversed", "orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"})
     fig.update_xaxes(title=None, range=[0, top * 1.25], ticksuffix="%")

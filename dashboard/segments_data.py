@@ -1,7 +1,7 @@
 """Cached access to the customer segmentation for the Segments page.
 
-Features and diagnostics are data (``st.cache_data``), the fitted segmentation is a model
-(``st.cache_resource``, never copied).  Every key holds the database file's identity
+Diagnostics and small tables are data (``st.cache_data``); the feature table and the fitted
+segmentation are resources (``st.cache_resource``, never copied, read-only).  Every key holds the database file's identity
 (inode, mtime, size) and the sidebar filters, so a regenerated or reloaded database and a
 new date range are recomputed, while moving the k slider back and forth reuses fits.
 """
@@ -17,10 +17,12 @@ import streamlit as st
 from core.db import OmnimixError
 from core.filters import Filters
 from core.segments import details
-from core.segments.clustering import diagnose, suggest_k
+from core.segments.clustering import diagnose, sample_rows, suggest_k
+from core.segments.export import public_names, public_profiles
 from core.segments.features import CustomerFeatures, customer_features
-from core.segments.pipeline import Segmentation, sample_rows, segment
+from core.segments.pipeline import Segmentation, segment
 from core.segments.preprocess import Preprocessor, evidence_weights
+from core.segments.rfm import rfm_groups as _group_rfm
 from core.segments.rfm import rfm_table
 from dashboard import data_access
 
@@ -36,13 +38,18 @@ def _version(db: Path) -> Version:
     return version
 
 
-@st.cache_data(show_spinner="Computing customer features…", max_entries=8)
+# A resource, not data: every cached segmentation holds the table, and st.cache_data would hand
+# each of them its own unpickled copy (about 0.2 GB per k at 1M customers).
+@st.cache_resource(show_spinner="Computing customer features…", max_entries=8)
 def _features(db: str, version: Version, filters: Filters) -> CustomerFeatures:
     return data_access.read(db, customer_features, filters)
 
 
 def features(db: Path, filters: Filters) -> CustomerFeatures:
-    """Customer features for the filters, see :func:`core.segments.features.customer_features`."""
+    """Customer features for the filters (shared between sessions; treat as read-only).
+
+    See :func:`core.segments.features.customer_features`.
+    """
     return _features(str(db), _version(db), filters)
 
 
@@ -80,7 +87,7 @@ def _scatter(db: str, version: Version, filters: Filters, groups: tuple[str, ...
     X = seg.matrix(rows)
     pca = PCA(n_components=2, random_state=seed).fit(X)
     xy = pca.transform(X)
-    names = seg.profiles.names()
+    names = public_names(public_profiles(seg.profiles.summary, seg.profiles.means))
     labels = seg.labels[rows] + 1
     out = pd.DataFrame({"pc1": xy[:, 0], "pc2": xy[:, 1], "segment": labels,
                         "name": [names[s] for s in labels]})
@@ -94,13 +101,14 @@ def scatter(db: Path, filters: Filters, groups: tuple[str, ...], k: int, seed: i
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _rfm(db: str, version: Version, filters: Filters) -> pd.DataFrame:
-    return rfm_table(_features(db, version, filters).table)
+def _rfm_groups(db: str, version: Version, filters: Filters) -> pd.DataFrame:
+    table = _features(db, version, filters).table
+    return _group_rfm(rfm_table(table), table.set_index("customer_id")["monetary"])
 
 
-def rfm(db: Path, filters: Filters) -> pd.DataFrame:
-    """RFM scores and group per customer, see :func:`core.segments.rfm.rfm_table`."""
-    return _rfm(str(db), _version(db), filters)
+def rfm_groups(db: Path, filters: Filters) -> pd.DataFrame:
+    """Customers and revenue per named RFM group, small groups hidden, see :func:`core.segments.rfm.rfm_groups`."""
+    return _rfm_groups(str(db), _version(db), filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

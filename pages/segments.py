@@ -6,17 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from core.db import OmnimixError
-from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
+from core.privacy import MIN_GROUP_SIZE, small_group_label
 from core.segments import columns as C
 from core.segments.clustering import K_MAX, K_MIN
-from core.segments.export import membership, public_profiles
+from core.segments.export import membership, public_names, public_profiles
 from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
-from core.segments.rfm import RFM_GROUPS
 from dashboard import charts, components, segments_charts, segments_data, state
 from dashboard.navigation import PAGES
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
-K_KEY, GROUPS_KEY, DETAIL_KEY = "segments_k", "segments_features", "segments_detail"  # also the URL keys
+K_KEY, GROUPS_KEY = "segments_k", "segments_features"  # session keys, also the URL keys
+DETAIL_KEY = "segments_detail"
 DEFAULT_K, SEED = 6, 0
 RECS_PAGE = next((p for p in PAGES if p.file == "pages/recommendations.py"), None)
 
@@ -35,6 +35,11 @@ try:
 except OmnimixError as exc:
     st.info(str(exc), icon=":material/filter_alt_off:")
     st.stop()
+if feats.n_customers < MIN_GROUP_SIZE:
+    st.info(f"{small_group_label().capitalize()} customers bought in {period} and the selected channels. Segments "
+            "of so few people would describe individuals, so they are not shown (privacy rule); widen the date "
+            "range or the channels in the sidebar.", icon=":material/filter_alt_off:")
+    st.stop()
 
 # The first run of a session takes k and the feature groups from the link, if valid.
 if K_KEY not in st.session_state:
@@ -43,11 +48,6 @@ if K_KEY not in st.session_state:
 if GROUPS_KEY not in st.session_state:
     url_groups = [g for g in st.query_params.get(GROUPS_KEY, "").split(",") if g in FEATURE_GROUPS]
     st.session_state[GROUPS_KEY] = url_groups or list(FEATURE_GROUPS)
-
-
-def _counts_as_text(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Counts hidden as "fewer than 50" make the column text; format the others to match."""
-    return df.assign(**{column: [v if isinstance(v, str) else f"{int(v):,}" for v in df[column]]})
 
 
 def _use_k(k: int) -> None:
@@ -62,7 +62,8 @@ def explorer() -> None:
                     help="How many groups K-means splits the customers into. The chart below shows which k fits best.")
     chosen = right.multiselect(
         "Based on", list(FEATURE_GROUPS), key=GROUPS_KEY, format_func=GROUP_LABELS.get,
-        help="RFM & behaviour: recency, orders, order value, basket size, browse-to-buy conversion, discount habit. "
+        help="RFM & behaviour: recency, order value, basket size, shopping pace, browsing intensity, "
+             "browse-to-buy conversion, discount habit. "
              "Channel mix: share of orders per sales channel. Category mix: share of revenue per product category.")
     if not chosen:
         st.info("Choose at least one feature group to base the segments on.")
@@ -79,16 +80,19 @@ def explorer() -> None:
         seg = segments_data.segmentation(db, filters, groups, k, SEED)
         diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
         summary = public_profiles(seg.profiles.summary, seg.profiles.means)
-        summary_shown = _counts_as_text(summary, C.CUSTOMERS)
+        visible = summary[C.CUSTOMERS].map(lambda v: not isinstance(v, str))
+        largest = summary[C.CUSTOMER_SHARE].iloc[0]
 
         a, b, c, d = st.columns(4)
         a.metric("Customers segmented", f"{feats.n_customers:,}", border=True,
                  help=f"Customers with at least one order in {period} and the selected channels.")
         b.metric("Silhouette", f"{seg.silhouette:.2f}", border=True,
                  help="How much closer customers are to their own segment than to the next one, from -1 to 1 "
-                      "(seeded sample of 1,500). Real customer bases rarely exceed 0.3.")
+                      "(seeded sample of 1,500 customers). Real customer bases rarely exceed 0.3. The chart below "
+                      "scores every k on a quicker fit to a sample of customers, so its value at this k can differ "
+                      "slightly.")
         c.metric("Suggested k", suggested, border=True, help=reason)
-        d.metric("Largest segment", f"{seg.profiles.summary[C.CUSTOMER_SHARE].iloc[0]:.0%}", border=True,
+        d.metric("Largest segment", "hidden" if pd.isna(largest) else f"{largest:.0%}", border=True,
                  help="Share of customers in segment 1; segments are numbered by size.")
 
         st.subheader("Choosing k", help="Inertia: average squared distance of customers to their segment's centre. "
@@ -111,9 +115,9 @@ def explorer() -> None:
         right.plotly_chart(segments_charts.pca_scatter(points, period=period))
         right.caption("Principal component analysis squeezes the clustering features into the two directions in "
                       "which customers differ most; overlap here does not mean the segments overlap in all features.")
-        components.table(summary_shown, "segments", labels={
+        components.table(summary, "segments", labels={
             C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
-            C.DESCRIPTION: "What sets them apart"}, formats={C.REVENUE: EUR})
+            C.DESCRIPTION: "What sets them apart"}, formats={C.CUSTOMERS: COUNT, C.REVENUE: EUR})
         # Built on click only: the CSV of every customer is the slowest part of a k change.
         st.download_button(
             "Download membership CSV",
@@ -123,38 +127,45 @@ def explorer() -> None:
         st.caption(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} customers are "
                    "exported as 'Other'. The segments table download adds every feature's mean.")
 
-        st.plotly_chart(segments_charts.profile_heatmap(seg.profiles.index, seg.profiles.names(), feats.labels,
-                                                        period=period))
-        st.caption("Blue: above the average customer, red: below (index 200 = twice the average, 50 = half). "
-                   "Shares are per customer: 'Share of orders: store' 300 means three times the average store share.")
+        shown_index = seg.profiles.index.loc[summary.loc[visible, C.SEGMENT]]
+        if shown_index.empty:
+            st.info("Every segment's figures are hidden (privacy rule), so no profile is shown.")
+        else:
+            st.plotly_chart(segments_charts.profile_heatmap(shown_index, public_names(summary), feats.labels,
+                                                            period=period))
+            st.caption("Blue: above the average customer, red: below (index 200 = twice the average, 50 = half). "
+                       "Shares are per customer: 'Share of orders: store' 300 means three times the average store "
+                       "share. Hidden segments are left out (privacy rule).")
 
         _segment_details(seg, summary, groups, k)
 
 
 def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001
     st.subheader("Inside one segment")
-    names = seg.profiles.names()
-    numbers = list(summary[C.SEGMENT])
+    names = public_names(summary)
+    visible = summary[C.CUSTOMERS].map(lambda v: not isinstance(v, str))
+    numbers = [int(n) for n in summary.loc[visible, C.SEGMENT]]
+    if not numbers:
+        st.info("Every segment's figures are hidden (privacy rule), so none is shown in detail.")
+        return
     if st.session_state.get(DETAIL_KEY) not in numbers:
         st.session_state[DETAIL_KEY] = numbers[0]
     number = st.selectbox("Segment", numbers, key=DETAIL_KEY, format_func=lambda s: f"{s}. {names[s]}")
-    size = int(seg.profiles.summary.set_index(C.SEGMENT).loc[number, C.CUSTOMERS])
-    if size < MIN_GROUP_SIZE:
-        st.info(f"This segment has fewer than {MIN_GROUP_SIZE} customers; its details are hidden to protect privacy.")
-        return
+    if len(numbers) < len(summary):
+        st.caption("Hidden segments are not listed (privacy rule).")
     st.caption(summary.set_index(C.SEGMENT).loc[number, C.DESCRIPTION])
     products, channel_mix = segments_data.segment_details(db, filters, groups, k, SEED, number)
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Most bought products**")
-        components.table(_counts_as_text(products, "buyers"), f"segment_{number}_top_products", labels={
+        components.table(products, f"segment_{number}_top_products", labels={
             "name": "Product", "category": "Category", "buyers": "Buyers", "revenue": "Revenue",
-            "revenue_share": "% of segment revenue"}, formats={"revenue": EUR, "revenue_share": PCT})
+            "revenue_share": "% of segment revenue"}, formats={"buyers": COUNT, "revenue": EUR, "revenue_share": PCT})
     with right:
         st.markdown("**Sales channels**")
-        components.table(_counts_as_text(channel_mix, "buyers"), f"segment_{number}_channels", labels={
+        components.table(channel_mix, f"segment_{number}_channels", labels={
             "channel": "Channel", "buyers": "Buyers", "orders": "Orders", "orders_share": "% of orders"},
-            formats={"orders": COUNT, "orders_share": PCT})
+            formats={"buyers": COUNT, "orders": COUNT, "orders_share": PCT})
     if RECS_PAGE is not None:
         customer = segments_data.sample_customer(seg, number, seed=number)
         st.page_link(RECS_PAGE.path, label=f"Recommendations for a sample customer of this segment ({customer})",
@@ -167,17 +178,7 @@ explorer()
 st.subheader("RFM lens", help="Classic recency-frequency-monetary scoring: each customer gets 1-5 per letter by "
              "quintile (5 = most recent, most orders, most revenue) and a named group from the scores.")
 with components.guard("the RFM groups"):
-    rfm = segments_data.rfm(db, filters)
-    revenue = feats.table.set_index(C.CUSTOMER)["monetary"]
-    groups_table = (rfm.assign(revenue=revenue.reindex(rfm[C.CUSTOMER]).to_numpy())
-                    .groupby(C.RFM_GROUP).agg(customers=(C.CUSTOMER, "size"), revenue=("revenue", "sum"))
-                    .reindex(list(RFM_GROUPS)).dropna(subset=["customers"]).reset_index())
-    groups_table["customers"] = groups_table["customers"].astype("int64")
-    groups_table["customer_share"] = groups_table["customers"] / groups_table["customers"].sum()
-    groups_table["revenue_share"] = groups_table["revenue"] / groups_table["revenue"].sum()
-    groups_table["meaning"] = groups_table[C.RFM_GROUP].map(RFM_GROUPS)
-    shown = suppress_small_groups(groups_table, "customers", value_columns=["revenue", "customer_share", "revenue_share"])
-    components.table(_counts_as_text(shown, "customers"), "rfm_groups", labels={
+    components.table(segments_data.rfm_groups(db, filters), "rfm_groups", labels={
         C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers", "customer_share": "% of customers",
-        "revenue_share": "% of revenue"}, formats={"customer_share": PCT, "revenue_share": PCT})
+        "revenue_share": "% of revenue"}, formats={"customers": COUNT, "customer_share": PCT, "revenue_share": PCT})
     st.caption(f"Scores are relative to the customers in {period}; the download adds revenue in EUR.")

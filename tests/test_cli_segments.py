@@ -32,6 +32,8 @@ def test_json_output_and_membership_csv(small_db: Path, tmp_path: Path, capsys):
     segments = payload["segments"]
     assert [s["segment"] for s in segments] == [1, 2, 3, 4]
     assert sum(s["customers"] for s in segments) == buyers  # all segments are well above 50 here
+    assert sum(g["customers"] for g in payload["rfm_groups"]) == buyers
+    assert sum(g["revenue_share"] for g in payload["rfm_groups"]) == pytest.approx(1.0)
     assert len({s["name"] for s in segments}) == 4
     assert sum(s["revenue_share"] for s in segments) == pytest.approx(1.0)
     assert {"description", "frequency", "ch_store", "cat_fashion"} <= set(segments[0])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from core.filters import Filters
+from core.privacy import MIN_GROUP_SIZE
+from core.segments.export import HIDDEN_NAME
 from core.segments.features import customer_features
 from core.segments.pipeline import segment
 
@@ -109,3 +112,32 @@ def test_no_orders_in_filter_is_a_message(sample_env):
     assert_clean(at)
     assert "No customer placed an order" in texts(at.info)
     assert not at.slider
+
+
+def chart(at: AppTest, title_part: str) -> dict:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(s for s in specs if title_part in s["layout"]["title"]["text"])
+
+
+def test_too_few_customers_for_segments_is_a_message(sample_env):
+    # One day in one channel: a handful of buyers, whose segments would describe individuals.
+    at = open_page({"start": "2025-12-28", "end": "2025-12-28", "channels": "social", "segments_k": "3"})
+    assert_clean(at)
+    assert f"fewer than {MIN_GROUP_SIZE} customers bought" in texts(at.info).lower()
+    assert not at.metric and not at.dataframe and not at.slider
+
+
+def test_small_segments_show_no_figures_or_names(sample_env):
+    # Half a year of app buyers split 12 ways: most segments fall under the minimum group size.
+    at = open_page({"start": "2025-07-01", "end": "2025-12-28", "channels": "app", "segments_k": "12"})
+    assert_clean(at)
+    table = segments_table(at)
+    hidden = table["customers"].str.contains("fewer than|hidden")  # shown as text next to "1,234"
+    assert 0 < hidden.sum() < len(table), "the filter should leave some segments visible and some hidden"
+    assert (table.loc[hidden, "name"] == HIDDEN_NAME).all()
+    assert table.loc[hidden, ["revenue", "customer_share", "revenue_share"]].isna().all().all()
+    visible = [f"{s}. {n}" for s, n in zip(table.loc[~hidden, "segment"], table.loc[~hidden, "name"], strict=True)]
+    assert chart(at, "Segment profiles")["data"][0]["y"] == visible
+    assert at.selectbox(key="segments_detail").options == visible
+    legend = {t["name"] for t in chart(at, "sampled customers")["data"]}
+    assert legend <= set(visible) | {f"{s}. {HIDDEN_NAME}" for s in table.loc[hidden, "segment"]}

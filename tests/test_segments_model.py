@@ -13,13 +13,14 @@ from sklearn.metrics import adjusted_rand_score
 
 from core.db import OmnimixError
 from core.filters import Filters
+from core.privacy import COMPLEMENT_LABEL
 from core.segments.clustering import Segmenter, diagnose, suggest_k, validate_k
-from core.segments.export import membership, public_profiles
+from core.segments.export import HIDDEN_NAME, membership, public_names, public_profiles
 from core.segments.features import BASE_FEATURES, CustomerFeatures, customer_features
 from core.segments.pipeline import segment
 from core.segments.preprocess import Preprocessor, evidence_weights
 from core.segments.profiles import build_profiles
-from core.segments.rfm import RFM_GROUPS, quintile_score, rfm_table
+from core.segments.rfm import RFM_GROUPS, quintile_score, rfm_groups, rfm_table
 
 # Three well separated blobs of sizes 30, 20, 10 in 2-D.
 _RNG = np.random.default_rng(0)
@@ -220,10 +221,39 @@ def test_export_merges_segments_below_min_size():
 
 
 def test_public_profiles_hide_small_segments():
-    summary = pd.DataFrame({"segment": [1, 2], "name": ["A", "B"], "customers": [80, 12], "customer_share": [0.87, 0.13],
-                            "revenue": [900.0, 100.0], "revenue_share": [0.9, 0.1], "description": ["a", "b"]})
-    means = pd.DataFrame({"aov": [50.0, 70.0]}, index=pd.Index([1, 2], name="segment"))
+    summary = pd.DataFrame({"segment": [1, 2, 3], "name": ["A", "B", "C"], "customers": [80, 12, 9],
+                            "customer_share": [0.79, 0.12, 0.09], "revenue": [900.0, 100.0, 50.0],
+                            "revenue_share": [0.86, 0.09, 0.05], "description": ["a", "b", "c"]})
+    means = pd.DataFrame({"aov": [50.0, 70.0, 60.0]}, index=pd.Index([1, 2, 3], name="segment"))
     out = public_profiles(summary, means)
-    assert out["customers"].tolist() == [80, "fewer than 50"]
-    assert out.loc[1, ["revenue", "revenue_share", "aov"]].isna().all()
-    assert out.loc[0, "aov"] == 50.0 and out.loc[1, "description"].startswith("Fewer than 50")
+    assert out["customers"].tolist() == [80, "fewer than 50", "fewer than 50"]
+    assert out.loc[[1, 2], ["revenue", "revenue_share", "aov"]].isna().all().all()
+    assert out.loc[0, "aov"] == 50.0 and out.loc[1, "description"].startswith("Figures hidden")
+    assert public_names(out) == {1: "A", 2: HIDDEN_NAME, 3: HIDDEN_NAME}, "a name describes the segment's figures"
+
+
+def test_a_lone_small_segment_hides_the_next_smallest_too():
+    # 12 would follow from the customers segmented (200) minus the visible segments.
+    summary = pd.DataFrame({"segment": [1, 2, 3], "name": ["A", "B", "C"], "customers": [120, 68, 12],
+                            "customer_share": [0.6, 0.34, 0.06], "revenue": [900.0, 300.0, 50.0],
+                            "revenue_share": [0.72, 0.24, 0.04], "description": ["a", "b", "c"]})
+    means = pd.DataFrame({"aov": [50.0, 70.0, 60.0]}, index=pd.Index([1, 2, 3], name="segment"))
+    out = public_profiles(summary, means)
+    assert out["customers"].tolist() == [120, COMPLEMENT_LABEL, "fewer than 50"]
+    assert out.loc[[1, 2], ["customer_share", "revenue", "revenue_share", "aov"]].isna().all().all()
+    assert out.loc[0, "revenue_share"] == 0.72
+
+
+def test_rfm_groups_add_revenue_and_hide_small_groups_with_their_complement():
+    # 120 Champions, 70 Lapsed, 10 New: alone, the 10 would follow from the 200 customers segmented.
+    groups = ["Champions"] * 120 + ["Lapsed"] * 70 + ["New"] * 10
+    rfm = pd.DataFrame({"customer_id": [f"C{i}" for i in range(200)], "rfm_group": groups})
+    revenue = pd.Series([10.0] * 120 + [2.0] * 70 + [5.0] * 10, index=rfm["customer_id"])
+    out = rfm_groups(rfm, revenue).set_index("rfm_group")
+    assert list(out.index) == ["Champions", "New", "Lapsed"], "rule order of RFM_GROUPS"
+    assert out.loc["Champions", "customers"] == 120 and out.loc["Champions", "revenue"] == 1200.0
+    assert out.loc["Champions", "customer_share"] == 0.6
+    assert out.loc["New", "customers"] == "fewer than 50"
+    assert out.loc["Lapsed", "customers"] == COMPLEMENT_LABEL
+    assert out.loc[["New", "Lapsed"], ["revenue", "customer_share", "revenue_share"]].isna().all().all()
+    assert out.loc["Lapsed", "meaning"] == RFM_GROUPS["Lapsed"]

@@ -25,11 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _segments(args: argparse.Namespace) -> int:
+    from core.privacy import MIN_GROUP_SIZE, small_group_label
     from core.segments.clustering import diagnose, suggest_k, validate_k
-    from core.segments.columns import CUSTOMERS, NAME, SEGMENT
+    from core.segments.columns import CUSTOMER, CUSTOMERS, NAME, RFM_GROUP, SEGMENT
     from core.segments.export import membership, public_profiles, write_membership
-    from core.segments.features import customer_features, validate_groups
+    from core.segments.features import MONETARY, customer_features, validate_groups
     from core.segments.pipeline import segment
+    from core.segments.rfm import rfm_groups, rfm_table
 
     # Check the cheap inputs before reading the data.
     validate_k(args.k)
@@ -39,16 +41,19 @@ def _segments(args: argparse.Namespace) -> int:
         features = customer_features(con, filters)
     seg = segment(features, k=args.k, seed=args.seed, groups=groups)
     profiles = public_profiles(seg.profiles.summary, seg.profiles.means)
+    rfm = rfm_groups(rfm_table(features.table), features.table.set_index(CUSTOMER)[MONETARY])
+    customers = features.n_customers if features.n_customers >= MIN_GROUP_SIZE else small_group_label()
     payload = {
         "db": str(args.db), "k": seg.k, "seed": seg.seed, "features": list(groups),
-        "customers": features.n_customers, "reference_date": features.reference_date,
+        "customers": customers, "reference_date": features.reference_date,
         "algorithm": seg.model.algorithm_, "silhouette": seg.silhouette,
-        "segments": profiles,
+        "segments": profiles, "rfm_groups": rfm,
     }
-    lines = [f"{features.n_customers:,} customers, k = {seg.k}, features {', '.join(groups)}, "
+    lines = [f"{_count(customers)} customers, k = {seg.k}, features {', '.join(groups)}, "
              f"silhouette {seg.silhouette:.3f} (seed {seg.seed}):"]
-    lines += [f"{r[SEGMENT]:>3}. {r[NAME]} - {r[CUSTOMERS] if isinstance(r[CUSTOMERS], str) else format(r[CUSTOMERS], ',')} "
-              f"customers" for r in profiles.to_dict("records")]
+    lines += [f"{r[SEGMENT]:>3}. {r[NAME]} - {_count(r[CUSTOMERS])} customers" for r in profiles.to_dict("records")]
+    lines += ["", "RFM groups:"] + [f"  {r[RFM_GROUP]} - {_count(r['customers'])} customers"
+                                    for r in rfm.to_dict("records")]
     if args.diagnose:
         from core.segments.preprocess import evidence_weights
 
@@ -61,3 +66,8 @@ def _segments(args: argparse.Namespace) -> int:
         payload["out"], payload["rows_written"] = str(args.out), rows
         lines.append(f"Wrote {rows:,} rows to {args.out} (segments under 50 customers exported as 'Other').")
     return emit(args, payload, "\n".join(lines))
+
+
+def _count(value: int | str) -> str:
+    """A customer count as text: "1,234", or the privacy rule's label as it is."""
+    return value if isinstance(value, str) else f"{value:,}"

@@ -131,7 +131,7 @@ class Segmenter:
             # The restarts run on a seeded sample (cheap), then one pass over everybody refines
             # the best start: as robust against poor local optima as n_init full fits, at the
             # cost of about one.
-            rows = _sample(X.shape[0], self.init_sample, np.random.default_rng(self.random_state))
+            rows = sample_rows(X.shape[0], self.init_sample, np.random.default_rng(self.random_state))
             w = None if sample_weight is None else np.asarray(sample_weight)[rows]
             init = KMeans(n_clusters=k, random_state=self.random_state, n_init=self.n_init).fit(
                 X[rows], sample_weight=w).cluster_centers_
@@ -159,8 +159,14 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    return np.arange(n) if n <= size else np.sort(rng.choice(n, size, replace=False))
+def sample_rows(n: int, size: int, seed: int | np.random.Generator) -> np.ndarray:
+    """A sorted, seeded sample of ``size`` row numbers out of ``n`` (all rows when fewer).
+
+    ``seed`` may be a Generator, so several samples can share one random stream.
+    """
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
 def diagnose(X: np.ndarray, *, k_values: Iterable[int] = range(K_MIN, K_MAX + 1), random_state: int = 0,
@@ -194,10 +200,10 @@ def diagnose(X: np.ndarray, *, k_values: Iterable[int] = range(K_MIN, K_MAX + 1)
     """
     X = np.asarray(X, dtype=np.float64)
     rng = np.random.default_rng(random_state)
-    fit_rows = _sample(X.shape[0], fit_sample, rng)
+    fit_rows = sample_rows(X.shape[0], fit_sample, rng)
     Xs = X[fit_rows]
     ws = None if sample_weight is None else np.asarray(sample_weight)[fit_rows]
-    sil_rows = _sample(Xs.shape[0], silhouette_sample, rng)
+    sil_rows = sample_rows(Xs.shape[0], silhouette_sample, rng)
     with threadpool_limits(limits=n_threads):
         rows = _score_k_range(Xs, ws, sil_rows, sorted({validate_k(k) for k in k_values}), random_state, n_init,
                               n_threads)

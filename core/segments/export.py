@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
+from core.privacy import MIN_GROUP_SIZE, suppress_partition
 from core.segments.columns import CUSTOMER, CUSTOMERS, DESCRIPTION, NAME, OTHER, SEGMENT
 
 
@@ -63,11 +63,24 @@ def public_profiles(summary: pd.DataFrame, means: pd.DataFrame, *, min_size: int
     Returns
     -------
     pandas.DataFrame, one row per segment; segments under ``min_size`` customers show
-    "fewer than 50" as their size and no figures or description.
+    "fewer than 50" as their size and no figures, description or name (a name such as
+    "High-value social one-timers" is a figure in words). The segments add up to the
+    customers segmented, which is shown, so a lone small segment hides the next smallest too
+    (:func:`core.privacy.suppress_partition`).
     """
     table = summary.merge(means, left_on=SEGMENT, right_index=True, how="left")
-    small = table[CUSTOMERS] < min_size
     values = [c for c in table.columns if c not in (SEGMENT, CUSTOMERS) and pd.api.types.is_numeric_dtype(table[c])]
-    out = suppress_small_groups(table, CUSTOMERS, min_size=min_size, value_columns=values)
-    out[DESCRIPTION] = out[DESCRIPTION].where(~small, f"Fewer than {min_size} customers: figures hidden.")
+    out = suppress_partition(table, CUSTOMERS, min_size=min_size, value_columns=values)
+    hidden = out[CUSTOMERS].map(lambda v: isinstance(v, str))
+    out[DESCRIPTION] = out[DESCRIPTION].where(~hidden, f"Figures hidden to protect groups of fewer than {min_size} customers.")
+    out[NAME] = out[NAME].where(~hidden, HIDDEN_NAME)
     return out
+
+
+HIDDEN_NAME = "Hidden segment"
+"""Name shown for a segment whose figures are hidden by the minimum group size."""
+
+
+def public_names(profiles: pd.DataFrame) -> dict[int, str]:
+    """Segment number -> name as shown, from :func:`public_profiles`' table."""
+    return dict(zip(profiles[SEGMENT].astype(int), profiles[NAME], strict=True))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import silhouette_score
 
-from core.segments.clustering import SILHOUETTE_SAMPLE, Segmenter, validate_k
+from core.segments.clustering import SILHOUETTE_SAMPLE, Segmenter, sample_rows, validate_k
 from core.segments.features import FEATURE_GROUPS, CustomerFeatures, validate_groups
 from core.segments.preprocess import Preprocessor, evidence_weights
 from core.segments.profiles import SegmentProfiles, build_profiles
@@ -46,13 +46,6 @@ class Segmentation:
         """The clustering matrix (n_rows, n_columns) of ``rows`` (all customers by default)."""
         table = self.features.table if rows is None else self.features.table.iloc[rows]
         return self.preprocessor.transform(table)
-
-
-def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    """A sorted, seeded sample of ``size`` row numbers out of ``n`` (all rows when fewer)."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
 def segment(features: CustomerFeatures, *, k: int, seed: int = 0,

@@ -200,6 +200,6 @@ def describe(summary_row: dict, means: pd.Series, base: pd.Series, features: Cus
         parts.append("They spread their orders over " + ", ".join(f"{c} {means[col]:.0%}" for c, col in top) + ".")
     parts.append(
         f"On average {means[FREQUENCY]:.1f} orders of €{means[AOV]:,.0f} (all: {base[FREQUENCY]:.1f} of €{base[AOV]:,.0f}), "
-        f"last order {means[RECENCY]:,.0f} days ago (all: {base[RECENCY]:,.0f}); "
+        f"last order {means[RECENCY]:,.0f} days before the period end (all: {base[RECENCY]:,.0f}); "
         f"{means[DISCOUNT]:.0%} of lines bought on discount (all: {base[DISCOUNT]:.0%}).")
     return " ".join(parts)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.privacy import MIN_GROUP_SIZE, suppress_partition
 from core.segments.columns import CUSTOMER, F_SCORE, M_SCORE, R_SCORE, RFM_GROUP, RFM_SCORE
 from core.segments.features import FREQUENCY, MONETARY, RECENCY
 
@@ -84,3 +85,32 @@ def rfm_table(table: pd.DataFrame) -> pd.DataFrame:
         RFM_SCORE: [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
         RFM_GROUP: _group(r, f, m),
     })
+
+
+def rfm_groups(rfm: pd.DataFrame, revenue: pd.Series, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Customers and revenue per named RFM group, as shown to people.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        :func:`rfm_table` output.
+    revenue : pandas.Series
+        Revenue (EUR) per customer, indexed by ``customer_id``.
+    min_size : int, default=MIN_GROUP_SIZE
+
+    Returns
+    -------
+    pandas.DataFrame with ``rfm_group``, ``meaning``, ``customers``, ``revenue``,
+    ``customer_share`` and ``revenue_share``, one row per group with customers, in
+    :data:`RFM_GROUPS` order. The groups add up to the customers segmented, so small groups
+    and, when one is alone, the next smallest are hidden (:func:`core.privacy.suppress_partition`).
+    """
+    table = (rfm.assign(revenue=revenue.reindex(rfm[CUSTOMER]).to_numpy())
+             .groupby(RFM_GROUP).agg(customers=(CUSTOMER, "size"), revenue=("revenue", "sum"))
+             .reindex(list(RFM_GROUPS)).dropna(subset=["customers"]).reset_index())
+    table["customers"] = table["customers"].astype("int64")
+    table["customer_share"] = table["customers"] / table["customers"].sum()
+    table["revenue_share"] = table["revenue"] / table["revenue"].sum()
+    table.insert(1, "meaning", table[RFM_GROUP].map(RFM_GROUPS))
+    return suppress_partition(table, "customers", min_size=min_size,
+                              value_columns=["revenue", "customer_share", "revenue_share"])
