@@ -66,14 +66,3 @@ def multichannel_value(db: Path, filters: Filters, *, min_group: int = MIN_GROUP
 def weekly_revenue(db: Path, filters: Filters, *, min_group: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """Weekly revenue per channel with anomaly flags, see :func:`core.insight.weekly_channel_revenue`."""
     return _query("weekly", db, filters, min_group=min_group)
-
-
-def counts_as_text(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """A copy with the count ``columns`` as text ("1,234" or the hidden-group label) for tables.
-
-    Hidden groups make a count column mix numbers and words, which a number column cannot show.
-    """
-    out = df.copy()
-    for c in columns:
-        out[c] = [v if isinstance(v, str) else ("" if pd.isna(v) else f"{int(v):,}") for v in out[c]]
-    return out

@@ -10,7 +10,7 @@ from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from dashboard import charts, components, insight_charts, insight_data, state
 
-EUR, PCT = "euro", "percent"
+EUR, PCT, COUNT = "euro", "percent", "localized"
 N = MIN_GROUP_SIZE
 COHORT_PARAM = "cohort"  # our own query-parameter key: ?cohort=acquisition
 
@@ -75,13 +75,14 @@ def cohort_section() -> None:
                    "first hidden month so a hidden figure cannot be worked out.")
         with st.expander("Cohort figures"):
             components.table(
-                insight_data.counts_as_text(cohorts, ["cohort_size", "customers_observed", "active_customers"]),
+                cohorts,
                 f"cohorts_by_{by}",
                 labels={"cohort": COHORT_BY[by], "months_since": "Months since first order",
                         "cohort_size": "Cohort customers", "active_customers": "Customers ordering",
                         "retention": "Retention", "revenue_per_customer": "Revenue per customer (month)",
                         "cumulative_revenue_per_customer": "Revenue per customer (to date)"},
-                formats={"retention": PCT, "revenue_per_customer": EUR, "cumulative_revenue_per_customer": EUR},
+                formats={"cohort_size": COUNT, "customers_observed": COUNT, "active_customers": COUNT,
+                         "retention": PCT, "revenue_per_customer": EUR, "cumulative_revenue_per_customer": EUR},
             )
 
 
@@ -107,12 +108,12 @@ with components.guard("the funnels"):
         reading(readings.funnel_reading(funnels))
         with st.expander("Funnel figures, both periods"):
             components.table(
-                insight_data.counts_as_text(funnels, ["events"]),
+                funnels,
                 "funnels",
                 labels={"period": "Period", "channel": "Channel", "step": "Step", "events": "Events",
                         "step_conversion": "From previous step", "drop_off": "Drop-off",
                         "overall_conversion": "Of views"},
-                formats={"step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
+                formats={"events": COUNT, "step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
             )
 
 # ---- Channel journeys ----------------------------------------------------------------------------
@@ -140,20 +141,20 @@ with components.guard("the channel journeys"):
             reading(readings.value_reading(value))
     with st.expander("Journey and value figures"):
         components.table(
-            insight_data.counts_as_text(journeys, ["first_customers", "customers"]),
+            journeys,
             "channel_journeys",
             labels={"first_channel": "First purchase in", "later_channel": "Later purchase in",
                     "first_customers": "First-channel customers", "customers": "Customers",
                     "share_of_first": "Share of first-channel customers"},
-            formats={"share_of_first": PCT},
+            formats={"first_customers": COUNT, "customers": COUNT, "share_of_first": PCT},
         )
         components.table(
-            insight_data.counts_as_text(value, ["customers"]),
+            value,
             "multichannel_value",
             labels={"group": "Customers", "customers": "Count", "customer_share": "% of buyers",
                     "revenue_per_customer": "Revenue per customer", "orders_per_customer": "Orders per customer",
                     "average_order_value": "Average order value", "revenue_share": "% of revenue"},
-            formats={"customer_share": PCT, "revenue_per_customer": EUR, "orders_per_customer": "%.2f",
+            formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": EUR, "orders_per_customer": "%.2f",
                      "average_order_value": EUR, "revenue_share": PCT},
         )
 
@@ -181,10 +182,10 @@ with components.guard("the unusual weeks"):
                        "yearly pattern.")
         with st.expander(f"Unusual weeks ({len(flagged)})", expanded=not flagged.empty):
             components.table(
-                insight_data.counts_as_text(flagged, ["buyers"]),
+                flagged,
                 "unusual_weeks",
                 labels={"week": "Week starting", "channel": "Channel", "revenue": "Revenue",
                         "expected_revenue": "Expected", "deviation": "Difference", "z_score": "Robust z",
                         "buyers": "Buyers"},
-                formats={"revenue": EUR, "expected_revenue": EUR, "deviation": PCT, "z_score": "%+.1f"},
+                formats={"buyers": COUNT, "revenue": EUR, "expected_revenue": EUR, "deviation": PCT, "z_score": "%+.1f"},
             )
