@@ -268,3 +268,21 @@ def test_summaries_follow_the_parameters():
         "A weighted blend: 75% item-kNN, 25% content-based.")
     # Every model has a sentence for the page.
     assert all(make_model(name).summary.endswith(".") for name in MODELS)
+
+
+def test_top_lists_break_ties_by_product_and_are_prefixes_of_longer_lists(inter):
+    from core.recs.base import top_n_columns
+
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 3, size=(40, 8)).astype(float)  # few levels: many ties
+    scores[0, :3] = -np.inf  # bought products left out
+    for n in range(1, 9):
+        want = [sorted(range(8), key=lambda j, row=row: (-row[j], j))[:n] for row in scores]
+        assert top_n_columns(scores, n).tolist() == want, n
+    # The evaluation ranks once at its largest k and cuts shorter lists from that ranking.
+    for name in MODELS:
+        model = make_model(name).fit(inter)
+        rows = np.arange(inter.n_customers)
+        longest = model.top_items(rows, 4, exclude_seen=False)[0]
+        for n in (1, 2, 3):
+            assert (model.top_items(rows, n, exclude_seen=False)[0] == longest[:, :n]).all(), (name, n)

@@ -32,6 +32,36 @@ def check_n(n: object) -> int:
     return check_positive_int(n, "n (number of recommendations)")
 
 
+def top_n_columns(scores: np.ndarray, n: int) -> np.ndarray:
+    """Column indices of the ``n`` largest scores of each row, best first, ties to the lower index.
+
+    The explicit tie-break makes every top-``n`` list the first ``n`` entries of any longer
+    one, so the evaluation can rank once at its largest k and cut shorter lists from it.
+    Only entries at or above each row's ``n``-th largest value are sorted.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_rows, n_columns)
+    n : int
+        At most ``n_columns``.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_rows, n)
+    """
+    n_rows, n_cols = scores.shape
+    if n < n_cols:
+        nth = -np.partition(-scores, n - 1, axis=1)[:, n - 1]
+        cand_r, cand_c = np.nonzero(scores >= nth[:, None])
+    else:
+        cand_r, cand_c = np.divmod(np.arange(n_rows * n_cols), n_cols)
+    order = np.lexsort((cand_c, -scores[cand_r, cand_c], cand_r))  # by row, best first, then lower column
+    cand_r, cand_c = cand_r[order], cand_c[order]
+    starts = np.searchsorted(cand_r, np.arange(n_rows))
+    keep = np.arange(cand_r.size) - starts[cand_r] < n
+    return cand_c[keep].reshape(n_rows, n).astype(np.int64)
+
+
 class Recommender:
     """Base class; see the module docstring.
 
@@ -134,11 +164,8 @@ class Recommender:
             if exclude_seen:
                 seen = self.interactions_.bought[r]
                 s[np.repeat(np.arange(r.shape[0]), np.diff(seen.indptr)), seen.indices] = -np.inf
-            part = np.argpartition(-s, n - 1, axis=1)[:, :n] if n < s.shape[1] else np.tile(np.arange(s.shape[1]), (r.shape[0], 1))
-            ps = np.take_along_axis(s, part, axis=1)
-            order = np.argsort(-ps, axis=1, kind="stable")
-            items[lo:lo + BATCH] = np.take_along_axis(part, order, axis=1)
-            vals[lo:lo + BATCH] = np.take_along_axis(ps, order, axis=1)
+            items[lo:lo + BATCH] = top_n_columns(s, n)
+            vals[lo:lo + BATCH] = np.take_along_axis(s, items[lo:lo + BATCH], axis=1)
             made[lo:lo + BATCH] = np.take_along_axis(m, items[lo:lo + BATCH], axis=1)
         return items, vals, made
 
