@@ -102,3 +102,11 @@ def test_other_bad_input_exits_2(small_db: Path, tmp_path: Path, capsys):
     assert code == 2 and "is after --end" in err
     code, _, err = run(capsys, "--db", str(tmp_path / "missing.duckdb"))
     assert code == 2 and "does not exist" in err
+
+
+def test_negative_seed_exits_2(small_db: Path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["segments", "--db", str(small_db), "--seed", "-1"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "argument --seed: must be a whole number" in err and "Traceback" not in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.commands.options import add_filter_args, filters_from_args
+from core.commands.options import add_filter_args, filters_from_args, seed_arg
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, open_db
 
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("segments", help="K-means customer segments: sizes, names, profiles, membership CSV")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--k", type=int, default=6, help="number of segments, 2-12 (default 6)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same segments; default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same segments; default 0)")
     p.add_argument("--features", default="rfm,channel,category",
                    help="feature groups to cluster on, comma-separated: rfm, channel, category (default all)")
     p.add_argument("--out", type=Path, help="write membership (customer_id, segment, name) to this CSV file")
