@@ -17,6 +17,7 @@ EUR, RATIO = "euro", "%.2f"
 URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query parameters
 SCENARIOS, PLAN, URL_READ = "budget_scenarios", "budget_plan", "budget_url_read"
 WEEKS, OPT_TOTAL = "budget_weeks_input", "budget_opt_total"
+OPT_ERROR = "budget_opt_error"
 MODEL = "budget_model"  # fingerprint of the model the budgets, plan and optimiser total were made for
 
 st.title("Budget simulator")
@@ -269,35 +270,42 @@ def what_if() -> None:
 with components.guard("the what-if simulator"):
     what_if()
 
+
 # ---- Optimiser -------------------------------------------------------------------------------
+def _optimise() -> None:
+    """Submit callback: it runs before the page is drawn, so the curves above show the new plan at once."""
+    state = st.session_state
+    lo_pct, hi_pct = state["budget_opt_range"]
+    bounds = {c: (current[c] * (1 + lo_pct / 100), current[c] * (1 + hi_pct / 100)) for c in channels}
+    try:
+        if state["budget_goal"].startswith("Most"):
+            plan = optimize_budget(model, state[OPT_TOTAL], bounds=bounds)
+        else:
+            plan = target_roas_budget(model, state["budget_opt_target"], bounds=bounds)
+    except OmnimixError as exc:
+        state.pop(PLAN, None)
+        state[OPT_ERROR] = str(exc)
+        return
+    state[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(state["budget_opt_weeks"]), "model": token}
+
+
 st.subheader(
     "Optimiser", help="Finds the split the model predicts earns most; channels stay within the allowed change."
 )
 with st.form("budget_optimiser"):
     o1, o2, o3 = st.columns(3)
-    goal = o1.radio("Goal", ["Most revenue for a total", "Largest budget at a target ROAS"], key="budget_goal")
+    o1.radio("Goal", ["Most revenue for a total", "Largest budget at a target ROAS"], key="budget_goal")
     # Set through the session state, not value=: a keyed widget ignores a new value= once it
     # has one, and the total must follow the model (see MODEL above).
     st.session_state.setdefault(OPT_TOTAL, float(round(sum(current.values()))))
-    total = o2.number_input("Total weekly budget (EUR)", min_value=0.0, step=1000.0, key=OPT_TOTAL)
-    target = o2.number_input("Target ROAS", min_value=0.1, value=2.0, step=0.1, key="budget_opt_target",
-                             help="Media revenue per EUR of spend to keep (used by the second goal).")  # fmt: skip
-    lo_pct, hi_pct = o3.slider(
-        "Allowed change per channel (% of current)", -100, 300, (-50, 50), step=5, key="budget_opt_range"
-    )
-    plan_weeks = o3.number_input("Planning period (weeks)", 1, 52, 4, key="budget_opt_weeks")
-    submitted = st.form_submit_button("Optimise", icon=":material/auto_graph:", type="primary")
-if submitted:
-    bounds = {c: (current[c] * (1 + lo_pct / 100), current[c] * (1 + hi_pct / 100)) for c in channels}
-    try:
-        if goal.startswith("Most"):
-            plan = optimize_budget(model, total, bounds=bounds)
-        else:
-            plan = target_roas_budget(model, target, bounds=bounds)
-        st.session_state[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(plan_weeks), "model": token}
-    except OmnimixError as exc:
-        st.session_state.pop(PLAN, None)
-        st.warning(str(exc), icon=":material/block:")
+    o2.number_input("Total weekly budget (EUR)", min_value=0.0, step=1000.0, key=OPT_TOTAL)
+    o2.number_input("Target ROAS", min_value=0.1, value=2.0, step=0.1, key="budget_opt_target",
+                    help="Media revenue per EUR of spend to keep (used by the second goal).")  # fmt: skip
+    o3.slider("Allowed change per channel (% of current)", -100, 300, (-50, 50), step=5, key="budget_opt_range")
+    o3.number_input("Planning period (weeks)", 1, 52, 4, key="budget_opt_weeks")
+    st.form_submit_button("Optimise", icon=":material/auto_graph:", type="primary", on_click=_optimise)
+if error := st.session_state.pop(OPT_ERROR, None):  # shown once, in the run after the submit
+    st.warning(error, icon=":material/block:")
 
 
 def _apply_plan() -> None:

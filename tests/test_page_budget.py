@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -131,3 +132,27 @@ def test_scaling_the_total_leaves_total_and_channels_in_agreement():
     scale_channels(state, grid)
     assert state[spend_key("search")] == 3000 and state[spend_key("tv")] == 50
     assert state[TOTAL] == 3050  # what the channels add up to, not the 5000 asked for
+
+
+def figure(at: AppTest, title: str) -> dict:
+    """The plotly figure whose title starts with ``title`` (AppTest keeps charts as JSON specs)."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(s for s in specs if s["layout"]["title"]["text"].startswith(title))
+
+
+def test_new_plan_is_on_the_response_curves_in_the_same_run(sample_env):
+    at = open_page()
+    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    names = {t["name"] for t in figure(at, "Response curves")["data"] if t.get("mode") == "markers"}
+    assert names == {"current", "what-if", "optimised"}
+
+
+def test_infeasible_optimiser_input_is_a_warning_naming_the_bound(sample_env):
+    at = open_page()
+    at.number_input(key="budget_opt_total").set_value(1e9)
+    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    assert not at.exception
+    assert any("upper bounds add up to" in w.value for w in at.warning)
+    assert not at.success
+    at.run()  # the message belongs to that submit only
+    assert not at.warning
