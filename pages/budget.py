@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
 
 from core.db import OmnimixError
-from core.mmm.model import MediaMixModel
+from core.mmm.model import BudgetPrediction, MediaMixModel
 from core.mmm.optimizer import optimize_budget, target_roas_budget
 from dashboard import budget_charts, budget_controls, budget_data, charts, components, state
 
@@ -18,6 +19,7 @@ URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query paramet
 SCENARIOS, PLAN, URL_READ = "budget_scenarios", "budget_plan", "budget_url_read"
 WEEKS, OPT_TOTAL = "budget_weeks_input", "budget_opt_total"
 OPT_ERROR = "budget_opt_error"
+SCENARIO_NAME, NEW_NAME = "budget_scenario_name", "budget_scenario_new_name"
 MODEL = "budget_model"  # fingerprint of the model the budgets, plan and optimiser total were made for
 
 st.title("Budget simulator")
@@ -198,6 +200,45 @@ if not st.session_state.get(URL_READ) or any(_key(c) not in st.session_state for
 _sync_total()
 
 
+def _next_scenario_name(saved: Mapping[str, object]) -> str:
+    n = len(saved) + 1
+    while f"Scenario {n}" in saved:  # the user may have typed that name already
+        n += 1
+    return f"Scenario {n}"
+
+
+def _save_scenario(pred: BudgetPrediction) -> None:
+    """Name field and save button for the what-if budget (inside the what-if fragment)."""
+    saved = st.session_state.setdefault(SCENARIOS, {})
+    # The name field has a key, so its value= would only be used once: a fresh default is set
+    # through the session state after each save or clear (and after a visit to another page).
+    if st.session_state.pop(NEW_NAME, False) or SCENARIO_NAME not in st.session_state:
+        st.session_state[SCENARIO_NAME] = _next_scenario_name(saved)
+    name_col, save_col = st.columns([3, 1])
+    name = name_col.text_input("Scenario name", key=SCENARIO_NAME).strip()
+    if not save_col.button("Save scenario", icon=":material/bookmark_add:"):
+        return
+    if not name:
+        st.warning("Scenario name: type a name to save this budget under.", icon=":material/edit:")
+        return
+    if name in saved:
+        st.warning(
+            f"Scenario name: {name!r} is already saved; choose another name (or clear the saved scenarios).",
+            icon=":material/edit:",
+        )
+        return
+    saved[name] = {
+        **{f"{c} (EUR)": pred.spend[c] for c in channels},
+        "Total spend (EUR)": sum(pred.spend.values()),
+        "Predicted revenue (EUR)": pred.revenue,
+        "Low (EUR)": pred.low,
+        "High (EUR)": pred.high,
+        "Weeks": pred.weeks,
+    }
+    st.session_state[NEW_NAME] = True
+    st.rerun()  # the comparison table below is outside this fragment
+
+
 @st.fragment
 def what_if() -> None:
     st.subheader("What if? Move the weekly budgets")
@@ -251,20 +292,7 @@ def what_if() -> None:
         "green star = its proposal, shaded = the range it was allowed."
     )
 
-    name_col, save_col = st.columns([3, 1])
-    name = name_col.text_input(
-        "Scenario name", value=f"Scenario {len(st.session_state.get(SCENARIOS, {})) + 1}", key="budget_scenario_name"
-    )
-    if save_col.button("Save scenario", icon=":material/bookmark_add:"):
-        st.session_state.setdefault(SCENARIOS, {})[name.strip() or "Scenario"] = {
-            **{f"{c} (EUR)": pred.spend[c] for c in channels},
-            "Total spend (EUR)": sum(pred.spend.values()),
-            "Predicted revenue (EUR)": pred.revenue,
-            "Low (EUR)": pred.low,
-            "High (EUR)": pred.high,
-            "Weeks": pred.weeks,
-        }
-        st.rerun()  # the comparison table below is outside this fragment
+    _save_scenario(pred)
 
 
 with components.guard("the what-if simulator"):
@@ -347,4 +375,5 @@ else:
                      formats=dict.fromkeys(scenarios, "%,.0f"))  # fmt: skip
     if st.button("Clear scenarios", icon=":material/delete:"):
         st.session_state[SCENARIOS] = {}
+        st.session_state[NEW_NAME] = True
         st.rerun()

@@ -156,3 +156,18 @@ def test_infeasible_optimiser_input_is_a_warning_naming_the_bound(sample_env):
     assert not at.success
     at.run()  # the message belongs to that submit only
     assert not at.warning
+
+
+def test_each_save_keeps_earlier_scenarios_and_a_taken_name_is_refused(sample_env):
+    at = open_page()
+    save = [b.label for b in at.button].index("Save scenario")
+    at.button[save].click().run()
+    assert at.text_input(key="budget_scenario_name").value == "Scenario 2"
+    at.slider(key="budget_spend_search").set_value(0).run()
+    at.button[save].click().run()
+    assert list(at.session_state["budget_scenarios"]) == ["Scenario 1", "Scenario 2"]
+    at.text_input(key="budget_scenario_name").set_value("Scenario 1").run()
+    at.button[save].click().run()
+    assert any("Scenario name: 'Scenario 1' is already saved" in w.value for w in at.warning)
+    assert list(at.session_state["budget_scenarios"]) == ["Scenario 1", "Scenario 2"]
+    assert not at.exception
