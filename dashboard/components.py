@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
 from core.db import OmnimixError
+from core.formatting import format_delta, format_value  # the pages use them through this module
 from core.privacy import small_group_label
 from core.queries import KPI_DEFINITIONS
 
@@ -47,32 +46,6 @@ def guard(what: str) -> Iterator[None]:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def format_value(value: float, unit: str) -> str:
-    """Compact display of a KPI value: ``€1.23M``, ``12,345``, ``3.4%``, ``4.52×``; ``–`` if missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit == "EUR":
-        # From 10,000 on, "€12.35k" is easier to compare across cards than "€12,345.67".
-        for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-            if abs(value) >= threshold:
-                return f"€{value / size:,.2f}{suffix}"
-        return f"€{value:,.2f}"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "ratio":
-        return f"{value:.2f}×"
-    return f"{value:,.0f}"
-
-
-def format_delta(row: Mapping[str, Any], unit: str) -> str | None:
-    """Change vs the previous period: percentage points for shares, relative % otherwise."""
-    if unit == "share":
-        change = row["change"]
-        return None if pd.isna(change) else f"{change * 100:+.1f} pp"
-    pct = row["change_pct"]
-    return None if pd.isna(pct) else f"{pct:+.1f}%"
 
 
 def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> None:

@@ -116,6 +116,7 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "summary": lambda con: queries.database_summary(con),
     "date_range": lambda con: data_date_range(con),
     "sales_channels": lambda con: queries.sales_channels(con),
+    "data_start": queries.data_start,
     "kpis": queries.kpis,
     "timeseries": queries.channel_timeseries,
     "share": queries.channel_share,
@@ -163,6 +164,11 @@ def date_range(db: Path) -> tuple[dt.date | None, dt.date | None]:
 def sales_channels(db: Path) -> list[str]:
     """Channels customers buy in, for the channel filter."""
     return _query("sales_channels", db)
+
+
+def data_start(db: Path) -> dt.date | None:
+    """First day with any order, event or spend, see :func:`core.queries.data_start`."""
+    return _query("data_start", db)
 
 
 def kpis(db: Path, filters: Filters) -> pd.DataFrame:

@@ -205,6 +205,20 @@ def test_kpis_without_dates_have_no_previous_period(con):
     assert df["previous"].isna().all() and df["change_pct"].isna().all()
 
 
+def test_previous_period_before_the_data_is_missing_not_zero(con):
+    # The data starts on 2024-02-19 (first spend week); 02-26 .. 03-17 compares with 02-05 .. 02-25,
+    # which is mostly before it: a change against it would be a made-up growth.
+    late = Filters(D(2024, 2, 26), D(2024, 3, 17))
+    df = queries.kpis(con, late)
+    assert kpi_dict(df)["revenue"] == pytest.approx(145.0 + 50.0)  # o9 on 03-03 is inside
+    assert df[["previous", "change", "change_pct"]].isna().all().all()
+    assert queries.data_start(con) == D(2024, 2, 19)
+    assert queries.previous_period_gap(late, D(2024, 2, 19)) == (
+        "no full previous period in the data (2024-02-05 – 2024-02-25 starts before the first data on 2024-02-19)")
+    assert queries.previous_period_gap(CURRENT, D(2024, 2, 19)) is None  # starts on the first day: complete
+    assert queries.previous_period_gap(Filters(), D(2024, 2, 19)) is not None
+
+
 def test_empty_filter_gives_zeros_and_nan_ratios(con):
     values = kpi_dict(queries.kpis(con, NO_CHANNELS))
     assert values["revenue"] == 0 and values["orders"] == 0 and values["customers"] == 0

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
+
+import pandas as pd
 
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.filters import Filters
 from core.privacy import small_group_label
 
 
@@ -21,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _overview(args: argparse.Namespace) -> int:
     from core import overview_privacy, queries
+    from core.filters import data_date_range
 
     filters = filters_from_args(args)
     with open_db(args.db, read_only=True) as con:
@@ -32,16 +37,46 @@ def _overview(args: argparse.Namespace) -> int:
         share = overview_privacy.private_channel_share(queries.channel_share(con, filters))
         groups = overview_privacy.private_channel_counts(queries.customers_by_channel_count(con, filters))
         pairs = overview_privacy.private_pair_overlap(queries.channel_pair_overlap(con, filters))
+        gap = queries.previous_period_gap(filters, queries.data_start(con))
+        first, last = data_date_range(con)
     previous = filters.previous_period()
     payload = {
         "db": str(args.db),
         "filters": {"start": filters.start, "end": filters.end, "channels": filters.channels},
         "previous_period": None if previous is None else {"start": previous.start, "end": previous.end},
+        "previous_period_gap": gap,
         "kpis": kpis,
         "channel_share": share,
         "buyers_by_channel_count": groups,
         "channel_pairs": pairs,
     }
-    lines = [f"{r.metric}: {small_group_label() if r.hidden else f'{r.value:,.2f}'}" for r in kpis.itertuples()]
-    lines += [f"{r.channel}: {r.revenue_share:.1%} of revenue" for r in share.itertuples()]
-    return emit(args, payload, "\n".join(lines))
+    return emit(args, payload, "\n".join(_text(filters, gap, first, last, kpis, share)))
+
+
+def _text(filters: Filters, gap: str | None, first: dt.date | None, last: dt.date | None,
+          kpis: pd.DataFrame, share: pd.DataFrame) -> list[str]:
+    """The text report: the period and its comparison, then one line per KPI and per channel."""
+    from core.formatting import format_delta, format_value
+    from core.queries import KPI_DEFINITIONS
+
+    start, end = filters.start or first, filters.end or last
+    channels = "all sales channels" if filters.channels is None else ", ".join(filters.channels)
+    if start is None or end is None:
+        lines = ["Overview: the database has no orders yet."]
+    else:
+        previous = filters.previous_period()
+        compared = f"compared with {previous.start} – {previous.end}" if gap is None else f"no change shown: {gap}"
+        lines = [f"Overview {start} – {end} ({(end - start).days + 1} days, {channels}); {compared}."]
+    for row in kpis.to_dict("records"):
+        metric = KPI_DEFINITIONS[row["metric"]]
+        value = small_group_label() if row["hidden"] else format_value(row["value"], metric.unit)
+        delta = format_delta(row, metric.unit)
+        lines.append(f"  {metric.label:<16} {value:>14}" + (f"  {delta} vs previous period" if delta else ""))
+    if share.empty:
+        if first is not None:
+            lines.append("No orders match the period and channels.")
+    else:
+        lines.append("Share of revenue by sales channel:")
+        lines += [f"  {r['channel']:<16} {format_value(r['revenue_share'], 'share'):>14}  "
+                  f"({format_value(r['revenue'], 'EUR')})" for r in share.to_dict("records")]
+    return lines

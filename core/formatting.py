@@ -1,0 +1,61 @@
+"""How figures are written for people, the same on the dashboard and on the command line."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Compact display of a value in ``unit``: ``€1.23M``, ``12,345``, ``3.4%``, ``4.52×``; ``–`` if missing.
+
+    Parameters
+    ----------
+    value : float or None
+        The figure; ``None`` or NaN means there is none.
+    unit : str
+        ``"EUR"``, ``"share"`` (a fraction, shown in %), ``"ratio"`` (shown with ×) or
+        anything else for a count.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "EUR":
+        # From 10,000 on, "€12.35k" is easier to compare across cards than "€12,345.67".
+        for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+            if abs(value) >= threshold:
+                return f"€{value / size:,.2f}{suffix}"
+        return f"€{value:,.2f}"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}×"
+    return f"{value:,.0f}"
+
+
+def format_delta(row: Mapping[str, Any], unit: str) -> str | None:
+    """Change vs the previous period: percentage points for shares, relative % otherwise.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :func:`core.queries.kpis` (``change`` and ``change_pct``).
+    unit : str
+        The KPI's unit, see :func:`format_value`.
+
+    Returns
+    -------
+    str or None
+        ``"+0.1 pp"`` or ``"-3.2%"``; ``None`` when there is no change to show.
+    """
+    if unit == "share":
+        change = row["change"]
+        return None if pd.isna(change) else f"{change * 100:+.1f} pp"
+    pct = row["change_pct"]
+    return None if pd.isna(pct) else f"{pct:+.1f}%"
