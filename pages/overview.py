@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import overview_privacy
-from core.privacy import MIN_GROUP_SIZE
-from core.queries import KPI_DEFINITIONS
+from core.formatting import format_delta, format_value
+from core.privacy import MIN_GROUP_SIZE, small_group_label
+from core.queries import KPI_DEFINITIONS, previous_period_gap
 from dashboard import charts, components, data_access, state
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
@@ -22,7 +23,11 @@ period = charts.format_period(filters.start, filters.end)
 prev = filters.previous_period()
 prev_period = charts.format_period(prev.start, prev.end)
 channel_text = "all sales channels" if filters.channels is None else ", ".join(filters.channels) or "no channels"
-st.caption(f"**{period}** ({filters.days} days, {channel_text}) compared with **{prev_period}**.")
+gap = None
+with components.guard("the comparison period"):
+    gap = previous_period_gap(filters, data_access.data_start(db))
+    compared = f"compared with **{prev_period}**" if gap is None else f"no change shown: {gap}"
+    st.caption(f"**{period}** ({filters.days} days, {channel_text}); {compared}.")
 
 # ---- Headline KPIs ---------------------------------------------------------------------------
 with components.guard("the KPIs"):
@@ -33,26 +38,32 @@ with components.guard("the KPIs"):
             icon=":material/filter_alt_off:",
         )
         st.stop()
-    components.kpi_cards(kpis, previous_period=prev_period)
+    components.kpi_cards(kpis, previous_period=prev_period if gap is None else f"{prev_period}, not fully in the data")
     if filters.channels is not None:
         st.caption("Marketing spend and ROAS cover all channels: spend is recorded per media channel, not per sales channel.")
     with st.expander("KPI values and definitions"):
-        labelled = kpis.assign(
-            label=[KPI_DEFINITIONS[m].label for m in kpis["metric"]],
-            definition=[KPI_DEFINITIONS[m].help for m in kpis["metric"]],
-        )
+        # Text columns written exactly like the cards: units, percentage points for the conversion rate.
+        text: dict[str, list[str]] = {"label": [], "value_text": [], "previous_text": [], "change_text": [], "definition": []}
+        for row in kpis.to_dict("records"):
+            metric = KPI_DEFINITIONS[row["metric"]]
+            text["label"].append(metric.label)
+            for column, source in (("value_text", "value"), ("previous_text", "previous")):
+                text[column].append(small_group_label() if row["hidden"] else format_value(row[source], metric.unit))
+            text["change_text"].append(format_delta(row, metric.unit) or "–")
+            text["definition"].append(metric.help)
+        labelled = kpis.assign(**text)
         components.table(
             labelled,
             "kpis",
             labels={
                 "label": "KPI",
-                "value": "This period",
-                "previous": "Previous period",
-                "change_pct": "Change (%)",
+                "value_text": "This period",
+                "previous_text": "Previous period",
+                "change_text": "Change",
                 "definition": "Definition",
             },
-            formats={"value": "%,.2f", "previous": "%,.2f", "change_pct": "%+.1f%%"},
         )
+        st.caption("Change: relative change in %; for the conversion rate, the difference in percentage points (pp).")
 
 # ---- Sales by channel over time --------------------------------------------------------------
 st.subheader("Sales by channel over time")

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import queries
 from core.filters import Filters
-from dashboard.components import format_value
+from core.formatting import format_value
 from dashboard.navigation import PAGES, ROOT, PageSpec
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -42,6 +42,16 @@ def run_app(page: str | None = None, query: dict[str, str] | None = None) -> App
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
+
+
+@pytest.fixture(scope="module")
+def short_history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 weeks of data: the default 52-week period has no full previous period."""
+    from core.generator import generate_database
+
+    path = tmp_path_factory.mktemp("short") / "f60.duckdb"
+    generate_database(path, n_customers=2000, seed=3, n_weeks=60)
+    return path
 
 
 @pytest.fixture
@@ -215,3 +225,29 @@ def test_customer_card_hides_a_handful_of_buyers(sample_env):
     assert not at.exception and not at.error
     card = next(m for m in at.metric if m.label == "Customers")
     assert card.value == "fewer than 50" and not card.delta
+
+
+def test_overview_shows_no_change_against_a_previous_period_before_the_data(short_history_db, monkeypatch):
+    monkeypatch.setenv("OMNIMIX_DB", str(short_history_db))
+    at = run_app()
+    assert not at.exception and not at.error, texts(at.error)
+    assert [m.label for m in at.metric] == KPI_LABELS
+    assert not any(m.delta for m in at.metric), "no +500% against a mostly empty previous period"
+    assert "no change shown: no full previous period in the data" in texts(at.caption)
+    assert all("not fully in the data" in m.help for m in at.metric)
+    kpi_table = next(d.value for d in at.dataframe if "change_text" in d.value.columns)
+    assert set(kpi_table["change_text"]) == {"–"} and set(kpi_table["previous_text"]) == {"–"}
+
+
+def test_kpi_table_is_written_like_the_cards(sample_env):
+    at = run_app()
+    kpi_table = next(d.value for d in at.dataframe if "change_text" in d.value.columns).set_index("metric")
+    cards = {m.label: m for m in at.metric}
+    for metric, definition in queries.KPI_DEFINITIONS.items():
+        card = cards[definition.label]
+        assert kpi_table.loc[metric, "value_text"] == card.value, metric
+        assert kpi_table.loc[metric, "change_text"] == card.delta, metric
+    assert kpi_table.loc["conversion_rate", "value_text"].endswith("%")
+    assert kpi_table.loc["conversion_rate", "change_text"].endswith(" pp")
+    assert kpi_table.loc["roas", "value_text"].endswith("×")
+    assert "." not in kpi_table.loc["orders", "value_text"]  # a count, not 1,717.00
