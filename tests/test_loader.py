@@ -35,10 +35,12 @@ def db(template_db: Path, tmp_path: Path) -> Path:
 
 
 def snapshot(path: Path) -> tuple[str, dict]:
-    """File hash plus (row count, order-independent row checksum) of every table."""
+    """File hash plus (row count, order-independent row checksum) of every table in the file."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = {t: con.execute(f"SELECT count(*), coalesce(sum(hash(x)::HUGEINT), 0) FROM {t} x").fetchone() for t in TABLES}
+        # Every table present, not just the schema's: a failed load must not leave any table behind.
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        rows = {t: con.execute(f'SELECT count(*), coalesce(sum(hash(x)::HUGEINT), 0) FROM "{t}" x').fetchone() for t in tables}
     return digest, rows
 
 
