@@ -202,8 +202,7 @@ def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[
         except duckdb.Error:
             pass  # a failed COMMIT has already rolled back
         if isinstance(exc, duckdb.Error):
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise LoadError(f"The load was rolled back because the database refused it: {first}.") from exc
+            raise LoadError(f"The load was rolled back because the database refused it: {_first_line(exc)}.") from exc
         raise
 
 

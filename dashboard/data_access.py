@@ -145,10 +145,7 @@ def _cached(name: str, db: str, version: FileVersion | None, args: tuple, kwargs
 
 
 def _query(name: str, db: Path, *args: Any, **kwargs: Any) -> Any:
-    version = file_version(db)
-    if version is None:
-        raise OmnimixError(f"Database {db} does not exist.")
-    return _cached(name, str(db), version, args, tuple(sorted(kwargs.items())))
+    return _cached(name, str(db), existing_version(db), args, tuple(sorted(kwargs.items())))
 
 
 def database_summary(db: Path) -> dict[str, Any]:

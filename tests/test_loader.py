@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from core.loader import LOAD_ORDER, LoadError, LoadRequest, load_file, load_files, parse_mapping
-from core.schema import STANDARD_CHANNELS, TABLES
+from core.schema import STANDARD_CHANNELS, TABLES, create_schema
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "examples"
 HEADERS = {name: ",".join(t.column_names) for name, t in TABLES.items()}
@@ -315,3 +315,18 @@ def test_large_file_is_vectorised_and_row_numbers_exact(db: Path, tmp_path: Path
     body = "00123,P001,web,view,2024-01-01 10:00\n" * (n - 1) + "00123,P001,web,clicked,2024-01-01 10:00\n"
     expect_error(db, "events", write(tmp_path, "events.csv", HEADERS["events"] + "\n" + body), f"row {n} (line {n + 1}), column event_type")
     assert load_file(db, "events", write(tmp_path, "ok.csv", HEADERS["events"] + "\n" + body.replace("clicked", "cart"))).rows_loaded == n
+
+
+def test_database_refusal_is_one_sentence_without_duckdb_prefix(tmp_path: Path) -> None:
+    # A rule the database has but the loader does not know: DuckDB itself refuses the insert.
+    con = duckdb.connect(":memory:")
+    create_schema(con, truth=False)
+    con.execute("DROP TABLE channels")
+    con.execute("CREATE TABLE channels (channel VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, CHECK (length(channel) < 5))")
+    with pytest.raises(LoadError) as info:
+        load_file(con, "channels", write(tmp_path, "channels.csv", "channel,kind\npodcast,media\n"))
+    message = str(info.value)
+    assert message.startswith("The load was rolled back because the database refused it: CHECK constraint failed")
+    assert "Constraint Error" not in message and "\n" not in message and not message.endswith("..")
+    assert con.execute("SELECT count(*) FROM channels").fetchone()[0] == 0
+    con.close()
