@@ -172,7 +172,7 @@ if evaluation.open:
             "such customers is scored; the 'Most popular' baseline is always included."
         )
         c1, c2, _ = st.columns([1, 2, 2])
-        k = c1.selectbox("k (list length)", [5, 10, 20], index=1, key="recs_k",
+        k = c1.selectbox("k (list length)", recs_data.EVAL_KS, index=recs_data.EVAL_KS.index(10), key="recs_k",
                          help="How many recommended products per customer the metrics look at.")
         weeks = c2.slider("Held-out weeks", min_value=2, max_value=26, value=8, key="recs_weeks",
                           help="The last N weeks of purchases are hidden from the models and used as the truth.")

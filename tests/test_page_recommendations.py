@@ -147,3 +147,31 @@ def test_evaluation_tab_shows_metrics(db):
     fairness = next(d.value for d in at.dataframe if "rec_share" in d.value.columns)
     assert fairness["rec_share"].sum() == pytest.approx(1.0)
     assert len(at.get("download_button")) >= len(at.dataframe)
+
+
+def test_changing_k_reuses_the_ranked_lists(db, monkeypatch):
+    import streamlit as st
+
+    from dashboard import recs_data
+
+    calls = []
+    real = recs_data.predict_holdout_db
+
+    def counting(con, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append(kwargs)
+        return real(con, **kwargs)
+
+    monkeypatch.setattr(recs_data, "predict_holdout_db", counting)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = run_page({"recs_view": "Evaluation"})
+    shown = {}
+    for k in (5, 20, 10):
+        at.selectbox(key="recs_k").set_value(k).run()
+        assert_clean(at)
+        metrics = next(d.value for d in at.dataframe if "ndcg" in d.value.columns and "coverage" in d.value.columns)
+        shown[k] = metrics.set_index("model")["recall"]
+    # The models fit and rank once, at the longest k; each k then only cuts the lists.
+    assert [c["max_k"] for c in calls] == [20]
+    # Longer lists find at least as many of the products bought later.
+    assert (shown[5] <= shown[10]).all() and (shown[10] <= shown[20]).all() and (shown[5] < shown[20]).any()

@@ -12,7 +12,7 @@ import pytest
 from core.cli import main
 from core.db import init_db
 from core.generator import generate_into
-from core.recs.evaluate import evaluate
+from core.recs.evaluate import evaluate, predict_holdout, score
 from core.recs.interactions import build_interactions, load_catalogue, load_customers, load_log
 from core.recs.split import holdout_truth, time_split
 
@@ -74,6 +74,21 @@ def test_hybrid_reusing_components_scores_like_a_fresh_one(sample):
     alone = evaluate(*sample, k=10, holdout_weeks=8, models=["hybrid"]).metrics.set_index("model")
     cols = ["precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty", "diversity"]
     assert np.allclose(shared.loc["hybrid", cols].to_numpy(float), alone.loc["hybrid", cols].to_numpy(float))
+
+
+def test_metrics_at_each_k_from_one_ranking_equal_separate_evaluations(sample):
+    preds = predict_holdout(*sample, max_k=20, holdout_weeks=8, max_customers=400)
+    timing = ["fit_seconds", "recommend_seconds"]
+    for k in (5, 10, 20):
+        cut, alone = score(preds, k=k), evaluate(*sample, k=k, holdout_weeks=8, max_customers=400)
+        pd.testing.assert_frame_equal(cut.metrics.drop(columns=timing), alone.metrics.drop(columns=timing))
+        pd.testing.assert_frame_equal(cut.by_segment, alone.by_segment)
+        pd.testing.assert_frame_equal(cut.fairness, alone.fairness)
+        assert cut.info == alone.info and cut.held_out_customers == alone.held_out_customers > 400
+    from core.db import OmnimixError
+
+    with pytest.raises(OmnimixError, match="k=21 is longer than the ranked lists"):
+        score(preds, k=21)
 
 
 def test_baseline_always_included(sample):

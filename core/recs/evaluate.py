@@ -54,12 +54,59 @@ class Evaluation:
     fairness : DataFrame, one row per (model, dimension, group): ``rec_share``,
         ``catalogue_share`` and ``sales_share`` (dimension ``brand`` or ``price_tier``).
     info : dict with ``cutoff``, ``holdout_weeks``, ``k``, ``customers`` and ``train_interactions``.
+    held_out_customers : int
+        Customers who bought something new after the cutoff, before any sampling
+        (``info["customers"]`` of them were scored).
     """
 
     metrics: pd.DataFrame
     by_segment: pd.DataFrame
     fairness: pd.DataFrame
     info: dict = field(default_factory=dict)
+    held_out_customers: int = 0
+
+
+@dataclass(frozen=True)
+class HoldoutPredictions:
+    """Every model's top-``max_k`` list for the held-out customers of one time split.
+
+    The expensive part of an evaluation (reading, fitting, ranking); :func:`score` turns it
+    into the metrics at any ``k <= max_k`` in a fraction of a second, because a top-k list is
+    the first k entries of the top-``max_k`` one (ties go to the lower product index).
+
+    Attributes
+    ----------
+    max_k : int
+    cutoff : Timestamp
+    holdout_weeks : int
+    users : ndarray of int, shape (n_users,)
+        Matrix rows of the scored customers, sorted.
+    held_out_customers : int
+        Customers who bought something new after the cutoff, before sampling.
+    truth : DataFrame with ``customer_idx`` and ``product_idx`` of the scored customers.
+    segments : Series of str indexed by ``customer_idx`` (segment before the cutoff).
+    catalogue : DataFrame, the products with ``product_idx`` (and ``brand``, ``price_tier``).
+    train_buys : DataFrame, distinct (``customer_idx``, ``product_idx``) bought before the cutoff.
+    sales : ndarray of shape (n_products,), order lines per product before the cutoff.
+    items : dict of str to ndarray of shape (n_users, min(max_k, n_products)), per model.
+    fit_seconds, recommend_seconds : dict of str to float, per model.
+    train_interactions : int
+    """
+
+    max_k: int
+    cutoff: pd.Timestamp
+    holdout_weeks: int
+    users: np.ndarray
+    held_out_customers: int
+    truth: pd.DataFrame
+    segments: pd.Series
+    catalogue: pd.DataFrame
+    train_buys: pd.DataFrame
+    sales: np.ndarray
+    items: dict[str, np.ndarray]
+    fit_seconds: dict[str, float]
+    recommend_seconds: dict[str, float]
+    train_interactions: int
 
 
 def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, k: int = 10,
@@ -78,8 +125,26 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     max_customers : int, optional
         Evaluate a seeded random sample of this many held-out customers.
     random_state : int, default=0
+
+    See Also
+    --------
+    predict_holdout, score : the two steps, for metrics at several k from one ranking.
     """
     k = check_positive_int(k, "k")
+    preds = predict_holdout(log, products, customers, max_k=k, holdout_weeks=holdout_weeks, models=models,
+                            max_customers=max_customers, random_state=random_state)
+    return score(preds, k=k)
+
+
+def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, max_k: int = 10,
+                    holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
+                    random_state: int = 0) -> HoldoutPredictions:
+    """Fit every model on the data before the cutoff and rank its top-``max_k`` for the held-out customers.
+
+    Parameters are those of :func:`evaluate`, with ``max_k`` the longest list :func:`score`
+    will be asked about.
+    """
+    max_k = check_positive_int(max_k, "k")
     if max_customers is not None:
         max_customers = check_positive_int(max_customers, "max_customers")
     names = list(MODELS) if models is None else list(dict.fromkeys([BASELINE, *models]))
@@ -91,49 +156,84 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     users = truth[C.CUSTOMER_IDX].unique()
     if users.size == 0:
         raise OmnimixError(f"Nobody bought a new product in the last {holdout_weeks} weeks; choose more holdout weeks.")
+    held_out = int(users.size)
     if max_customers is not None and users.size > max_customers:
         users = np.sort(np.random.default_rng(random_state).choice(users, size=max_customers, replace=False))
         truth = truth[truth[C.CUSTOMER_IDX].isin(users)]
-    segments = pd.Series(inter.segments[users], index=pd.Index(users, name=C.CUSTOMER_IDX), name=C.SEGMENT)
 
-    rows, seg_rows, fair_rows = [], [], []
-    train_buys = _bought_pairs(inter)
     fitted: dict[str, Recommender] = {}
+    own_fit_seconds: dict[str, float] = {}
     fit_seconds: dict[str, float] = {}
+    recommend_seconds: dict[str, float] = {}
+    items: dict[str, np.ndarray] = {}
     for name in names:
         t0 = time.perf_counter()
         model = _fit(name, inter, fitted)
         t1 = time.perf_counter()
-        fit_seconds[name] = t1 - t0
+        own_fit_seconds[name] = t1 - t0
+        fit_seconds[name] = _fit_time(model, own_fit_seconds)  # now: only components fitted so far count
         fitted[name] = model
-        items, _, _ = model.top_items(users, k, exclude_seen=True)
-        t2 = time.perf_counter()
-        preds = pd.DataFrame({C.CUSTOMER_IDX: np.repeat(users, items.shape[1]), C.PRODUCT_IDX: items.ravel(),
-                              C.RANK: np.tile(np.arange(1, items.shape[1] + 1), users.size)})
-        cols = dict(k=k, col_user=C.CUSTOMER_IDX, col_item=C.PRODUCT_IDX)
-        per_user = M.per_user_accuracy(truth, preds, **cols).reindex(users).fillna(0.0)
-        catalogue = products.assign(**{C.PRODUCT_IDX: np.arange(len(products))})
+        items[name] = model.top_items(users, max_k, exclude_seen=True)[0]
+        recommend_seconds[name] = time.perf_counter() - t1
+    return HoldoutPredictions(
+        max_k=max_k, cutoff=split.cutoff, holdout_weeks=split.holdout_weeks, users=users, held_out_customers=held_out,
+        truth=truth, segments=pd.Series(inter.segments[users], index=pd.Index(users, name=C.CUSTOMER_IDX), name=C.SEGMENT),
+        catalogue=inter.products.assign(**{C.PRODUCT_IDX: np.arange(inter.n_products)}),
+        train_buys=_bought_pairs(inter), sales=np.asarray(inter.bought.sum(axis=0)).ravel(), items=items,
+        fit_seconds=fit_seconds,
+        recommend_seconds=recommend_seconds, train_interactions=int(inter.matrix.nnz),
+    )
+
+
+def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
+    """The metrics of every model's top-``k`` (the first ``k`` of its top-``max_k``).
+
+    Raises
+    ------
+    OmnimixError
+        When ``k`` is not a positive whole number or exceeds ``preds.max_k``.
+    """
+    k = check_positive_int(k, "k")
+    if k > preds.max_k:
+        raise OmnimixError(f"k={k} is longer than the ranked lists (top {preds.max_k}); predict again with max_k >= {k}.")
+    users, cols = preds.users, dict(k=k, col_user=C.CUSTOMER_IDX, col_item=C.PRODUCT_IDX)
+    rows, seg_rows, fair_rows = [], [], []
+    for name, ranked in preds.items.items():
+        items = ranked[:, :k]
+        top = pd.DataFrame({C.CUSTOMER_IDX: np.repeat(users, items.shape[1]), C.PRODUCT_IDX: items.ravel(),
+                            C.RANK: np.tile(np.arange(1, items.shape[1] + 1), users.size)})
+        per_user = M.per_user_accuracy(preds.truth, top, **cols).reindex(users).fillna(0.0)
         rows.append({C.MODEL: name, **per_user.mean().to_dict(),
-                     "coverage": M.catalogue_coverage(catalogue, preds, k=k, col_item=C.PRODUCT_IDX),
-                     "novelty": M.novelty(train_buys, preds, **cols),
-                     "diversity": M.intra_list_diversity(catalogue, preds, **cols),
-                     "fit_seconds": _fit_time(model, fit_seconds), "recommend_seconds": t2 - t1})
-        by_seg = per_user.join(segments).groupby(C.SEGMENT)
+                     "coverage": M.catalogue_coverage(preds.catalogue, top, k=k, col_item=C.PRODUCT_IDX),
+                     "novelty": M.novelty(preds.train_buys, top, **cols),
+                     "diversity": M.intra_list_diversity(preds.catalogue, top, **cols),
+                     "fit_seconds": preds.fit_seconds[name], "recommend_seconds": preds.recommend_seconds[name]})
+        by_seg = per_user.join(preds.segments).groupby(C.SEGMENT)
         seg_rows.append(by_seg.mean().assign(customers=by_seg.size(), **{C.MODEL: name}).reset_index())
-        fair_rows.append(_fairness(name, items.ravel(), inter))
+        fair_rows.append(_fairness(name, items.ravel(), preds.catalogue, preds.sales))
     metrics = pd.DataFrame(rows)
     by_segment = pd.concat(seg_rows, ignore_index=True)[[C.MODEL, C.SEGMENT, "customers", *M.ACCURACY]]
-    info = {"cutoff": split.cutoff, "holdout_weeks": split.holdout_weeks, "k": k, "customers": int(users.size),
-            "train_interactions": int(inter.matrix.nnz), "models": names}
-    return Evaluation(metrics, by_segment, pd.concat(fair_rows, ignore_index=True), info)
+    info = {"cutoff": preds.cutoff, "holdout_weeks": preds.holdout_weeks, "k": k, "customers": int(users.size),
+            "train_interactions": preds.train_interactions, "models": list(preds.items)}
+    return Evaluation(metrics, by_segment, pd.concat(fair_rows, ignore_index=True), info, preds.held_out_customers)
 
 
 def evaluate_db(con: duckdb.DuckDBPyConnection, **kwargs: object) -> Evaluation:
     """:func:`evaluate` on a database (same keyword arguments)."""
+    return evaluate(*_load(con), **kwargs)
+
+
+def predict_holdout_db(con: duckdb.DuckDBPyConnection, **kwargs: object) -> HoldoutPredictions:
+    """:func:`predict_holdout` on a database (same keyword arguments)."""
+    return predict_holdout(*_load(con), **kwargs)
+
+
+def _load(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Log, catalogue and customers of the database; an empty catalogue is a clear error before the log is read."""
     products = load_catalogue(con)
     if products.empty:
         raise OmnimixError("The product catalogue is empty: load products before evaluating recommendations.")
-    return evaluate(load_log(con), products, load_customers(con), **kwargs)
+    return load_log(con), products, load_customers(con)
 
 
 def private_by_segment(by_segment: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
@@ -166,10 +266,11 @@ def _bought_pairs(inter: Interactions) -> pd.DataFrame:
     return pd.DataFrame({C.CUSTOMER_IDX: b.row, C.PRODUCT_IDX: b.col})
 
 
-def _fairness(name: str, items: np.ndarray, inter: Interactions) -> pd.DataFrame:
-    """Share of recommendation slots per brand and price tier vs share of catalogue and of sales."""
-    products = inter.products
-    sales = np.asarray(inter.bought.sum(axis=0)).ravel()  # order lines per product in training
+def _fairness(name: str, items: np.ndarray, products: pd.DataFrame, sales: np.ndarray) -> pd.DataFrame:
+    """Share of recommendation slots per brand and price tier vs share of catalogue and of sales.
+
+    ``sales`` holds the order lines per product in training.
+    """
     slots = np.bincount(items, minlength=len(products))
     out = []
     for dim in (C.BRAND, C.PRICE_TIER):
