@@ -24,6 +24,13 @@ MEDIA_COLORS: dict[str, str] = {
     "tv": "#D62728",
 }
 
+MARKER_STYLES: dict[str, tuple[str, str]] = {
+    "current": ("circle", "black"),
+    "what-if": ("diamond", "#D55E00"),
+    "optimised": ("star", "#009E73"),
+}
+"""Symbol and colour of the response-curve markers, by label."""
+
 
 def media_color(channel: str) -> str:
     """Colour of a paid media channel (any other name: the dashboard's stable fallback)."""
@@ -85,9 +92,7 @@ def roas_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
 def response_curves(
     curves: pd.DataFrame,
     *,
-    current: Mapping[str, float],
-    proposed: Mapping[str, float] | None = None,
-    optimised: Mapping[str, float] | None = None,
+    markers: Mapping[str, Mapping[str, tuple[float, float]]],
     allowed: Mapping[str, tuple[float, float]] | None = None,
 ) -> go.Figure:
     """Weekly revenue each channel drives against its weekly spend, one panel per channel.
@@ -96,8 +101,10 @@ def response_curves(
     ----------
     curves : pandas.DataFrame
         ``MediaMixModel.response_curves()``: channel, spend, revenue.
-    current, proposed, optimised : mapping channel -> EUR per week
-        Spend marked on each curve: current, the what-if budget and the optimiser's split.
+    markers : mapping label -> (mapping channel -> (spend, revenue))
+        Points to mark, EUR per week, e.g. ``{"current": {...}, "what-if": {...}}``; labels in
+        :data:`MARKER_STYLES` get their symbol.  The revenue comes from the model, not from the
+        curve's grid, so a marker is exact wherever it falls.
     allowed : mapping channel -> (low, high), optional
         Allowed weekly spend, shaded.
     """
@@ -117,14 +124,9 @@ def response_curves(
         if allowed and ch in allowed:
             lo, hi = allowed[ch]
             fig.add_vrect(x0=lo, x1=min(hi, spend.max()), fillcolor="green", opacity=0.08, line_width=0, row=r, col=c)
-        marks = [("current", current, "circle", "black")]
-        if proposed is not None:
-            marks.append(("what-if", proposed, "diamond", "#D55E00"))
-        if optimised is not None:
-            marks.append(("optimised", optimised, "star", "#009E73"))
-        for label, values, symbol, color in marks:
-            x = float(values.get(ch, np.nan))
-            y = float(np.interp(x, spend, rev)) if np.isfinite(x) else np.nan
+        for label, points in markers.items():
+            symbol, color = MARKER_STYLES.get(label, ("circle-open", "grey"))
+            x, y = points.get(ch, (np.nan, np.nan))
             fig.add_trace(
                 go.Scatter(x=[x], y=[y], mode="markers", marker={"symbol": symbol, "size": 10, "color": color},
                            name=label, legendgroup=label, showlegend=i == 0,

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.db import OmnimixError
-from core.mmm.model import BudgetPrediction, MediaMixModel
+from core.mmm.model import MAX_SPEND_MULTIPLE, BudgetPrediction, MediaMixModel
 from core.mmm.optimizer import optimize_budget, target_roas_budget
 from dashboard import budget_charts, budget_controls, budget_data, charts, components, state
 
@@ -149,7 +149,8 @@ with right:
 
 # ---- What-if ---------------------------------------------------------------------------------
 _key, TOTAL = budget_controls.spend_key, budget_controls.TOTAL
-grid = budget_controls.slider_grid(current, multiple=3.0)
+# Sliders, curves and the optimiser's allowed change all stop at the same multiple of current spend.
+grid = budget_controls.slider_grid(current, multiple=MAX_SPEND_MULTIPLE)
 steps, slider_max = grid.steps, grid.maxima
 # The what-if compares with the current budget as the sliders can show it, so an untouched
 # slider reads "+0 EUR" rather than a rounding difference.
@@ -162,6 +163,12 @@ def _short_eur(value: float) -> str:
     if abs(value) >= 1e6:
         return f"€{value / 1e6:,.2f}M"
     return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
+
+
+def _on_curve(spend: Mapping[str, float]) -> dict[str, tuple[float, float]]:
+    """Per channel: weekly spend and the weekly revenue the model predicts for it (EUR)."""
+    revenue = model.weekly_response(model.spend_vector(spend))
+    return {c: (float(spend[c]), float(r)) for c, r in zip(channels, revenue, strict=True)}
 
 
 def _sync_total() -> None:
@@ -281,10 +288,11 @@ def what_if() -> None:
         st.query_params[URL_WEEKS] = str(weeks)
     st.caption("Copy the page address to share this scenario: the budgets are in the link.")
     plan = _stored_plan()
-    allowed = plan["bounds"] if plan else None
-    optimised = dict(zip(channels, plan["plan"].proposed, strict=True)) if plan else None
+    markers = {"current": _on_curve(current), "what-if": _on_curve(spend)}
+    if plan:
+        markers["optimised"] = _on_curve(dict(zip(channels, plan["plan"].proposed, strict=True)))
     curves = budget_charts.response_curves(
-        model.response_curves(), current=current, proposed=spend, optimised=optimised, allowed=allowed
+        model.response_curves(max_spend=slider_max), markers=markers, allowed=plan["bounds"] if plan else None
     )
     st.plotly_chart(curves)
     st.caption(
@@ -329,7 +337,10 @@ with st.form("budget_optimiser"):
     o2.number_input("Total weekly budget (EUR)", min_value=0.0, step=1000.0, key=OPT_TOTAL)
     o2.number_input("Target ROAS", min_value=0.1, value=2.0, step=0.1, key="budget_opt_target",
                     help="Media revenue per EUR of spend to keep (used by the second goal).")  # fmt: skip
-    o3.slider("Allowed change per channel (% of current)", -100, 300, (-50, 50), step=5, key="budget_opt_range")
+    o3.slider(
+        "Allowed change per channel (% of current)", -100, round((MAX_SPEND_MULTIPLE - 1) * 100), (-50, 50), step=5,
+        key="budget_opt_range", help=f"Up to {MAX_SPEND_MULTIPLE:g}× the current weekly spend, as the sliders above.",
+    )  # fmt: skip
     o3.number_input("Planning period (weeks)", 1, 52, 4, key="budget_opt_weeks")
     st.form_submit_button("Optimise", icon=":material/auto_graph:", type="primary", on_click=_optimise)
 if error := st.session_state.pop(OPT_ERROR, None):  # shown once, in the run after the submit

@@ -13,7 +13,7 @@ from scipy.optimize import lsq_linear
 from core.db import OmnimixError
 from core.mmm.adstock import geometric_adstock
 from core.mmm.metrics import mape, nrmse, r2
-from core.mmm.model import MediaMixModel
+from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
 from core.mmm.ridge import fit_nonneg_ridge
 from core.mmm.saturation import hill
 from core.mmm.weekly import WeeklyData, from_db, from_frame, min_weeks
@@ -124,6 +124,17 @@ def test_marginal_roas_matches_finite_difference(fitted):
     h = 1e-3
     numeric = (model.weekly_response(x + h) - model.weekly_response(x - h)) / (2 * h)
     np.testing.assert_allclose(model.marginal_roas(x), numeric, rtol=1e-5)
+
+
+def test_response_curves_end_at_the_shared_multiple_or_the_given_maximum(fitted):
+    model, _ = fitted
+    top = model.response_curves().groupby("channel", sort=False)["spend"].max()
+    np.testing.assert_allclose(top.to_numpy(), MAX_SPEND_MULTIPLE * model.current_spend_)
+    curves = model.response_curves(max_spend={"search": 5000.0})
+    top = curves.groupby("channel")["spend"].max()
+    assert top["search"] == 5000.0 and top["tv"] == pytest.approx(MAX_SPEND_MULTIPLE * model.current_spend_[2])
+    end = curves[curves["channel"] == "search"].iloc[-1]
+    assert end["revenue"] == pytest.approx(model.weekly_response(np.array([5000.0, 0.0, 0.0]))[0])
 
 
 def test_predict_budget_rejects_unknown_channel_and_negative_spend(fitted):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
@@ -16,6 +18,7 @@ from dashboard.budget_controls import TOTAL, parse_shared, scale_channels, slide
 
 PAGE = "pages/budget.py"
 CHANNELS = ["search", "social", "display", "email", "affiliate", "tv"]
+CHANNELS_SORTED = sorted(CHANNELS)  # the model's order
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
@@ -171,3 +174,37 @@ def test_each_save_keeps_earlier_scenarios_and_a_taken_name_is_refused(sample_en
     assert any("Scenario name: 'Scenario 1' is already saved" in w.value for w in at.warning)
     assert list(at.session_state["budget_scenarios"]) == ["Scenario 1", "Scenario 2"]
     assert not at.exception
+
+
+def values(array: list | dict) -> np.ndarray:
+    """A plotly JSON array, plain or typed (``{"dtype": "f8", "bdata": base64}``)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array, dtype=float)
+
+
+def test_curves_reach_the_slider_maximum_and_markers_sit_on_them(sample_env):
+    at = open_page()
+    search = at.slider(key="budget_spend_search")
+    search.set_value(search.max).run()
+    data = figure(at, "Response curves")["data"]
+    line = next(t for t in data if t["mode"] == "lines" and t["name"] == "search")
+    mark = next(t for t in data if t["name"] == "what-if" and t["xaxis"] == line["xaxis"])
+    x, y = values(line["x"]), values(line["y"])
+    assert x.max() == pytest.approx(search.max)  # the curve ends where the slider does
+    assert mark["x"][0] == pytest.approx(search.max) and mark["y"][0] == pytest.approx(y[-1], rel=1e-9)
+
+
+def test_optimiser_range_ends_at_the_slider_maximum_so_its_split_fits_the_sliders(sample_env):
+    at = open_page()
+    allowed = at.slider(key="budget_opt_range")
+    allowed.set_value((-100, allowed.max))
+    at.radio(key="budget_goal").set_value("Largest budget at a target ROAS")
+    at.number_input(key="budget_opt_target").set_value(0.1)
+    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    assert not at.warning, [w.value for w in at.warning]
+    proposed = dict(zip(CHANNELS_SORTED, at.session_state["budget_plan"]["plan"].proposed, strict=True))
+    at.button[[b.label for b in at.button].index("Try this split in the sliders")].click().run()
+    for c, x in proposed.items():  # each channel where the plan put it, up to the slider step, never cut off
+        slider = at.slider(key=f"budget_spend_{c}")
+        assert abs(slider.value - x) <= slider.step / 2 + 1e-6, (c, slider.value, x, slider.max)

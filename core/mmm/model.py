@@ -29,6 +29,11 @@ ALPHAS = (0.03, 0.3)
 """Ridge penalties tried when ``alpha`` is not given."""
 BAND = (5.0, 95.0)
 """Percentiles of the bootstrap shown as the uncertainty band (a 90% interval)."""
+MAX_SPEND_MULTIPLE = 3.0
+"""Largest weekly spend explored, as a multiple of the current weekly spend: the response
+curves end there, and so do the page's sliders and the optimiser's allowed change, so a
+budget can always be shown on its curve.  Further out the curves are extrapolated far
+beyond the spend the model has seen."""
 
 
 @dataclass(frozen=True)
@@ -345,13 +350,34 @@ class MediaMixModel:
             weeks=int(weeks),
         )
 
-    def response_curves(self, *, points: int = 60, max_multiple: float = 2.5) -> pd.DataFrame:
-        """Weekly revenue per channel over a grid of weekly spend (0 to ``max_multiple`` × current).
+    def response_curves(
+        self,
+        *,
+        points: int = 60,
+        max_multiple: float = MAX_SPEND_MULTIPLE,
+        max_spend: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
+        """Weekly revenue per channel over a grid of weekly spend.
 
-        Returns columns channel, spend, revenue, roas, mroas (EUR per week).
+        Parameters
+        ----------
+        points : int, default=60
+            Grid points per channel, from 0 EUR.
+        max_multiple : float, default=MAX_SPEND_MULTIPLE
+            The grid ends at this multiple of the current weekly spend (at least 1 EUR)...
+        max_spend : mapping channel -> EUR per week, optional
+            ...or at these amounts (e.g. the sliders' maxima); channels left out use ``max_multiple``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns channel, spend, revenue, roas, mroas (EUR per week), ``points`` rows per channel.
         """
         self._check_fitted()
-        grid = np.linspace(0, 1, points)[:, None] * np.maximum(self.current_spend_, 1.0) * max_multiple
+        top = np.maximum(self.current_spend_, 1.0) * max_multiple
+        if max_spend is not None:
+            top = np.array([float(max_spend.get(c, t)) for c, t in zip(self.channels_, top, strict=True)])
+        grid = np.linspace(0, 1, points)[:, None] * top
         rev = self.weekly_response(grid)
         mroas = self.marginal_roas(grid)
         with np.errstate(invalid="ignore", divide="ignore"):
