@@ -43,7 +43,7 @@ import pandas as pd
 from core.db import init_db, open_db
 from core.loader_checks import LoadError, SourceFile, validate
 from core.pii import protect_staged
-from core.schema import LOADABLE_TABLES, TABLES, Table
+from core.schema import DATA_TABLES, TABLES, Table
 
 FileInput = str | os.PathLike | bytes | BinaryIO
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -97,8 +97,8 @@ class LoadReport:
 def _load_order() -> tuple[str, ...]:
     """Loadable tables with every referenced table before the tables that reference it."""
     order: list[str] = []
-    while len(order) < len(LOADABLE_TABLES):
-        for name in sorted(LOADABLE_TABLES, key=list(TABLES).index):
+    while len(order) < len(DATA_TABLES):
+        for name in DATA_TABLES:
             refs = {fk.ref_table for fk in TABLES[name].foreign_keys} - {name}
             if name not in order and refs <= set(order):
                 order.append(name)

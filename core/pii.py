@@ -68,11 +68,6 @@ def is_pii_column(header: str) -> bool:
     return normalise_header(header) in PII_COLUMN_NAMES
 
 
-def pii_columns(table: str, header: Sequence[str]) -> list[str]:
-    """The headers of a file for ``table`` that the rule treats as PII (none outside person tables)."""
-    return [h for h in header if table in PERSON_TABLES and is_pii_column(h)]
-
-
 def database_salt(con: duckdb.DuckDBPyConnection) -> str:
     """The database's pseudonymisation salt, created on first use (needs a writable connection)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {SECRETS_TABLE} (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")

@@ -8,7 +8,7 @@ the generator slow and gives no row-level message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 
@@ -37,7 +37,6 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     meaning: str = ""
     truth: bool = False  # generator-only tables holding the known truth
-    extra: dict = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -208,7 +207,7 @@ TABLES: dict[str, Table] = {
 }
 
 DATA_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if not t.truth)
-LOADABLE_TABLES: tuple[str, ...] = tuple(n for n in DATA_TABLES if n != "channels") + ("channels",)
+"""The tables users fill (every table but the generator's ``truth_`` tables), in schema order."""
 
 
 def table_ddl(table: Table, *, with_keys: bool = True) -> str:

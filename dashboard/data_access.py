@@ -113,9 +113,9 @@ def _cursor(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 # Every cached query goes through this table so the cache key is just (name, db, version, args).
 _QUERIES: dict[str, Callable[..., Any]] = {
-    "summary": lambda con: queries.database_summary(con),
-    "date_range": lambda con: data_date_range(con),
-    "sales_channels": lambda con: queries.sales_channels(con),
+    "summary": queries.database_summary,
+    "date_range": data_date_range,
+    "sales_channels": queries.sales_channels,
     "data_start": queries.data_start,
     "kpis": queries.kpis,
     "timeseries": queries.channel_timeseries,
