@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters, data_date_range
-from core.schema import TABLES
+from core.schema import SALES_KINDS, TABLES
 
 GRAINS: dict[str, str] = {"day": "D", "week": "W-MON", "month": "MS"}
 """Time granularities accepted by :func:`channel_timeseries`, with their pandas frequency."""
@@ -132,7 +132,8 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def sales_channels(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Channels customers can buy in: those declared as sales channels plus any used by orders."""
     rows = con.execute(
-        "SELECT channel FROM channels WHERE kind LIKE '%sales%' UNION SELECT DISTINCT channel FROM orders ORDER BY 1"
+        "SELECT channel FROM channels WHERE list_contains(?, kind) UNION SELECT DISTINCT channel FROM orders ORDER BY 1",
+        [list(SALES_KINDS)],
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -50,6 +50,9 @@ class Table:
 
 
 EVENT_TYPES = ("view", "cart", "purchase")
+CHANNEL_KINDS = ("sales", "media", "sales+media")
+"""``channels.kind``: where customers buy, where marketing money goes, or both."""
+SALES_KINDS = ("sales", "sales+media")
 
 # Standard channel list: where customers buy (sales) and where marketing money goes (media).
 STANDARD_CHANNELS: tuple[tuple[str, str], ...] = (
@@ -74,9 +77,10 @@ TABLES: dict[str, Table] = {
             "channels",
             (
                 Column("channel", "VARCHAR", "Channel name, e.g. web, app, store, search"),
-                Column("kind", "VARCHAR", "sales (customers buy there), media (paid/owned marketing) or both"),
+                Column("kind", "VARCHAR", "sales (customers buy there), media (paid/owned marketing) or sales+media (both)"),
             ),
             primary_key=("channel",),
+            checks=("kind IN (" + ", ".join(f"'{k}'" for k in CHANNEL_KINDS) + ")",),
             meaning="The channels orders, events and spend may refer to.",
         ),
         Table(

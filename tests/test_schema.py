@@ -43,6 +43,7 @@ def test_standard_channels_include_the_required_ones(con):
         ("INSERT INTO products VALUES ('P1', 'x', 'c', 'b', -2, NULL)", "CHECK"),
         ("INSERT INTO events VALUES ('C1', 'P1', 'web', 'click', TIMESTAMP '2024-01-01 10:00')", "CHECK"),
         ("INSERT INTO orders VALUES ('O1', NULL, TIMESTAMP '2024-01-01', 'web')", "NOT NULL"),
+        ("INSERT INTO channels VALUES ('popup', 'retail')", "CHECK"),
     ],
 )
 def test_constraints_are_enforced(con, sql, message):
