@@ -385,6 +385,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, map
     con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {_ROWS} ORDER BY _row")
     rows = con.execute(f"SELECT count(*) FROM {_ROWS}").fetchone()[0]
     preview = con.execute(f"SELECT {cols} FROM {_ROWS} ORDER BY _row LIMIT {PREVIEW_ROWS}").df()
+    for c in table.columns:
+        if c.sql_type == "DATE":  # pandas turns DATE into midnight timestamps; a date stays a date
+            preview[c.name] = pd.to_datetime(preview[c.name]).dt.date
     con.execute(f"DROP TABLE {_ROWS}")
     mapped = {src.header[i]: dest for dest, i in sorted(pos.items(), key=lambda kv: kv[1])}
     return LoadReport(table.name, src.name, rows, mapped, ignored, missing, preview, time.perf_counter() - started)

@@ -49,6 +49,16 @@ class Table:
         raise KeyError(name)
 
 
+# How each column type is named to users (the Data page), with the format the loader expects.
+TYPE_WORDS: dict[str, str] = {
+    "VARCHAR": "text",
+    "DOUBLE": "number",
+    "INTEGER": "whole number",
+    "BIGINT": "whole number",
+    "DATE": "date (YYYY-MM-DD)",
+    "TIMESTAMP": "date and time (YYYY-MM-DD HH:MM)",
+}
+
 EVENT_TYPES = ("view", "cart", "purchase")
 CHANNEL_KINDS = ("sales", "media", "sales+media")
 """``channels.kind``: where customers buy, where marketing money goes, or both."""

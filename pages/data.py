@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.loader import LOAD_ORDER, LoadReport, load_file, parse_mapping
 from core.loader_checks import LoadError
-from core.schema import TABLES
+from core.schema import TABLES, TYPE_WORDS
 from dashboard import components, data_access, state
 from dashboard.navigation import ROOT
 
@@ -64,7 +64,7 @@ st.markdown(f"**Expected columns of `{table}`** (headers match case-insensitivel
 expected = pd.DataFrame(
     {
         "column": spec.column_names,
-        "type": [c.sql_type for c in spec.columns],
+        "type": [TYPE_WORDS[c.sql_type] for c in spec.columns],
         "required": ["yes" if not c.nullable else "no" for c in spec.columns],
         "meaning": [c.meaning for c in spec.columns],
     }

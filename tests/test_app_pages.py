@@ -156,6 +156,8 @@ def test_data_page_lists_tables_and_expected_columns(sample_env):
     at.selectbox[0].set_value("orders").run()
     expected = at.dataframe[1].value
     assert list(expected["column"]) == ["order_id", "customer_id", "order_ts", "channel"]
+    # words people use, not DuckDB's type names
+    assert list(expected["type"]) == ["text", "text", "date and time (YYYY-MM-DD HH:MM)", "text"]
     assert any(b.label == "Download example orders.csv" for b in at.get("download_button"))
 
 

@@ -52,6 +52,16 @@ def test_json_output(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) ->
     assert payload["preview"][1] == {"order_id": "X2", "customer_id": "00124", "order_ts": "2024-02-02T00:00:00", "channel": "app"}
 
 
+def test_json_preview_keeps_dates_as_dates(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    capsys.readouterr()
+    f = tmp_path / "customers.csv"
+    f.write_text("customer_id,signup_date\nN1,2024-01-01\n")
+    assert main(["load", "--db", str(db), "--table", "customers", str(f), "--json"]) == 0
+    preview = json.loads(capsys.readouterr().out)["preview"]
+    assert preview == [{"customer_id": "N1", "signup_date": "2024-01-01", "region": None, "age_band": None,
+                        "acquisition_channel": None}]
+
+
 @pytest.mark.parametrize("extra, content, fragment", [
     ([], ORDERS_HEADER + "X1,00123,2024-02-01,web\nX2,00123,someday,web\n", "orders.csv, row 2 (line 3), column order_ts"),
     (["--map", "when"], ORDERS_HEADER + "X1,00123,2024-02-01,web\n", "'when' is not of the form SOURCE=COLUMN"),
