@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DB ?= sample_data/omnimix.duckdb
+# The database `make run` serves: $OMNIMIX_DB when set (the app reads it too), else the sample.
+DB ?= $(or $(OMNIMIX_DB),sample_data/omnimix.duckdb)
 PORT ?= 8501
 
 .PHONY: run test install browser sample lint bench clean
@@ -21,7 +22,7 @@ $(DB): | $(BIN)/omnimix
 sample: $(DB)
 
 run: install $(DB)
-	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT) --browser.gatherUsageStats false
+	OMNIMIX_DB=$(DB) $(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT) --browser.gatherUsageStats false
 
 # Debian's chromium drives the real-browser tests (a test tool's own browser download fails here).
 browser:

@@ -178,16 +178,32 @@ def load_files(db: duckdb.DuckDBPyConnection | str | Path, requests: Sequence[Lo
         if isinstance(db, duckdb.DuckDBPyConnection):
             return _run(db, reqs, sources)
         path, created = Path(db), not Path(db).exists()
-        if created:
-            init_db(path)
+        new_folders = _missing_folders(path) if created else []
         try:
+            if created:
+                init_db(path)
             with open_db(path) as con:
                 return _run(con, reqs, sources)
         except BaseException:
             if created:  # the database did not exist before, so "unchanged" means gone again
                 for leftover in (path, Path(f"{path}.wal")):
                     leftover.unlink(missing_ok=True)
+                for folder in new_folders:  # deepest first; rmdir keeps a folder something else wrote to
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        break
             raise
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """The folders above ``path`` that do not exist yet, deepest first."""
+    missing = []
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[SourceFile]) -> list[LoadReport]:

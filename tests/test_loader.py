@@ -290,6 +290,18 @@ def test_load_into_missing_database_creates_it(tmp_path: Path) -> None:
     assert not bad.exists()
 
 
+def test_failed_load_into_a_new_folder_removes_the_folders_it_made(tmp_path: Path) -> None:
+    bad = write(tmp_path, "orders.csv", HEADERS["orders"] + "\nX1,C1,2024-01-01,web\n")
+    target = tmp_path / "new" / "deeper" / "x.duckdb"
+    with pytest.raises(LoadError, match="not in the customers table"):
+        load_file(target, "orders", bad)
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(LoadError):
+        load_file(tmp_path / "kept" / "sub" / "x.duckdb", "orders", bad)
+    assert (tmp_path / "kept").is_dir() and not (tmp_path / "kept" / "sub").exists()  # only what the load made goes
+
+
 def test_load_files_is_one_transaction_in_fk_order(db: Path, tmp_path: Path) -> None:
     customers = write(tmp_path, "customers.csv", HEADERS["customers"] + "\nN1,2024-01-01,,,\n")
     good = write(tmp_path, "orders.csv", HEADERS["orders"] + "\nN-O1,N1,2024-01-02,web\n")
