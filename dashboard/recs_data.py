@@ -79,6 +79,16 @@ def is_customer(db: Path, customer_id: str) -> bool:
     return True
 
 
+def has_history(db: Path, customer_id: str) -> bool:
+    """Whether the customer bought, carted or viewed anything: the models' test for cold start.
+
+    Not the same as having order lines: a customer who only viewed or carted products gets
+    recommendations from those, not the popularity fallback.
+    """
+    inter = interactions(db)
+    return bool(inter.has_history(inter.customer_rows([customer_id]))[0])
+
+
 def segment_of(db: Path, customer_id: str) -> str:
     inter = interactions(db)
     return str(inter.segments[inter.customer_rows([customer_id])[0]])

@@ -93,6 +93,8 @@ if preview.open:
             st.stop()
 
         # ---- Profile and history --------------------------------------------------------
+        # The models' own cold-start test (any purchase, cart or view), not "has order lines".
+        cold = not recs_data.has_history(db, customer_id)
         with components.guard("the customer's profile"):
             profile, history = recs_data.profile(db, customer_id)
             segment_name = recs_data.segment_of(db, customer_id)
@@ -108,9 +110,12 @@ if preview.open:
                 col.metric(label, value, help=text, border=True)
             st.caption(f"Region {profile['region']}, age band {profile['age_band']}, signed up "
                        f"{profile['signup_date']:%Y-%m-%d} via {profile['acquisition_channel']}.")
-            if history.empty:
-                st.info("No purchases yet: every model falls back to popular products, and each list says so.",
-                        icon=":material/new_releases:")
+            if cold:
+                st.info("No purchases yet and nothing viewed or carted: every model falls back to popular "
+                        "products, and each list says so.", icon=":material/new_releases:")
+            elif history.empty:
+                st.info("No purchases yet, but they viewed or carted products: the models recommend from those, "
+                        "and popular products fill any remaining slots.", icon=":material/new_releases:")
             else:
                 st.plotly_chart(recs_charts.purchase_timeline(history, customer_id=customer_id))
                 with st.expander(f"Purchase history ({len(history):,} order lines)", expanded=False):
@@ -123,7 +128,7 @@ if preview.open:
 
         # ---- Recommendations -------------------------------------------------------------
         @st.fragment
-        def recommendations(customer_id: str) -> None:
+        def recommendations(customer_id: str, cold: bool) -> None:
             st.subheader("Recommendations")
             c1, c2, c3 = st.columns([5, 2, 3], vertical_alignment="bottom")
             chosen = c1.multiselect(
@@ -145,7 +150,7 @@ if preview.open:
                     if recs.empty:
                         st.info("Nothing left to recommend: the customer has bought every product.")
                         continue
-                    if (recs["source"] != "model").all():
+                    if cold:
                         st.caption(f":material/info: Cold start: no history, so {recs['explanation'].iloc[0]}.")
                     st.markdown(recs_markdown(recs))
                     lists.append(recs.assign(model=LABELS[name]))
@@ -160,7 +165,7 @@ if preview.open:
                         formats={"price": EUR},
                     )
 
-        recommendations(customer_id)
+        recommendations(customer_id, cold)
 
 # ---- Evaluation -----------------------------------------------------------------------------
 if evaluation.open:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -175,3 +176,27 @@ def test_changing_k_reuses_the_ranked_lists(db, monkeypatch):
     assert [c["max_k"] for c in calls] == [20]
     # Longer lists find at least as many of the products bought later.
     assert (shown[5] <= shown[10]).all() and (shown[10] <= shown[20]).all() and (shown[5] < shown[20]).any()
+
+
+def test_customer_who_only_viewed_is_not_called_cold_start(small_db, tmp_path, monkeypatch):
+    # The generator gives every browsing customer orders too; real data has window shoppers.
+    copy = tmp_path / "viewer.duckdb"
+    shutil.copy(small_db, copy)
+    con = duckdb.connect(str(copy))
+    cid = con.execute(
+        "SELECT customer_id FROM events WHERE event_type = 'view' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchone()[0]
+    con.execute("DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE customer_id = ?)", [cid])
+    con.execute("DELETE FROM orders WHERE customer_id = ?", [cid])
+    con.execute("DELETE FROM events WHERE customer_id = ? AND event_type = 'purchase'", [cid])
+    con.close()
+    monkeypatch.setenv("OMNIMIX_DB", str(copy))
+    at = run_page({"customer": cid})
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Orders"] == "0"
+    (info,) = [i.value for i in at.info]
+    assert "viewed or carted" in info and "falls back" not in info
+    assert "Cold start" not in "\n".join(c.value for c in at.caption)
+    # Item-kNN recommends from the products they looked at, as the models see a history.
+    recs = rec_tables(at)[0]
+    assert (recs["source"] == "model").any() and recs["explanation"].str.startswith("similar to items you").any()
