@@ -218,11 +218,9 @@ if evaluation.open:
             metric = st.columns([1, 2])[0].selectbox("Metric", ACCURACY, index=2, format_func=lambda c: METRIC_LABELS[c],
                                   key="recs_seg_metric", help="The accuracy metric compared across segments.")
             st.caption(f"{METRIC_LABELS[metric]}: {METRIC_HELP[metric]}")
-            by_segment = private_by_segment(ev.by_segment).assign(
-                label=lambda d: d["model"].map(LABELS),
-                # Text, so "fewer than 50" and counts share one column.
-                customers=lambda d: [v if isinstance(v, str) else f"{int(v):,}" for v in d["customers"]],
-            )
+            # Counts stay numbers ("fewer than 50" where hidden): components.table shows the mix as
+            # text with separators, and the CSV keeps plain numbers.
+            by_segment = private_by_segment(ev.by_segment).assign(label=lambda d: d["model"].map(LABELS))
             st.plotly_chart(recs_charts.segment_bars(
                 by_segment, metric=metric, metric_label=METRIC_LABELS[metric], model_labels=LABELS, baseline=BASELINE,
                 title=f"{METRIC_LABELS[metric].replace('@k', f'@{k}')} per segment, purchases {held_out}"))
@@ -230,7 +228,7 @@ if evaluation.open:
                 by_segment, f"recommender_metrics_by_segment_k{k}_{weeks}w",
                 labels={"label": "Model", "segment": "Segment", "customers": "Customers",
                         **{c: METRIC_LABELS[c].replace("@k", f"@{k}") for c in ACCURACY}},
-                formats={c: PCT for c in ACCURACY},
+                formats={"customers": COUNT, **{c: PCT for c in ACCURACY}},
             )
             st.caption(f"Segments with {small_group_label()} evaluated customers are hidden.")
 

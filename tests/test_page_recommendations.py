@@ -200,3 +200,20 @@ def test_customer_who_only_viewed_is_not_called_cold_start(small_db, tmp_path, m
     # Item-kNN recommends from the products they looked at, as the models see a history.
     recs = rec_tables(at)[0]
     assert (recs["source"] == "model").any() and recs["explanation"].str.startswith("similar to items you").any()
+
+
+def test_per_segment_counts_download_as_numbers(db, monkeypatch):
+    from dashboard import components
+
+    downloads = {}
+    monkeypatch.setattr(components, "download_csv", lambda df, name, **kw: downloads.setdefault(name, df.copy()))
+    at = run_page({"recs_view": "Evaluation"})
+    assert_clean(at)
+    (name,) = [n for n in downloads if n.startswith("recommender_metrics_by_segment")]
+    counts = downloads[name]["customers"]
+    hidden = counts.map(lambda v: isinstance(v, str))
+    assert (counts[hidden] == "fewer than 50").all()
+    assert (~hidden).any() and counts[~hidden].map(lambda v: float(v).is_integer()).all()
+    # On screen the counts are still readable: whole numbers (with separators once in the thousands).
+    shown = next(d.value for d in at.dataframe if "segment" in d.value.columns and "customers" in d.value.columns)
+    assert shown["customers"].astype(str).str.fullmatch(r"[\d,]+|fewer than 50").all()
