@@ -72,7 +72,7 @@ def test_channel_filter_and_text_output(tiny_db, capsys):
 @pytest.mark.parametrize("args, needle", [
     (["--start", "2024-13-01"], "--start must be a date written YYYY-MM-DD (got '2024-13-01')"),
     (["--start", "2024-05-01", "--end", "2024-01-01"], "--start (2024-05-01) is after --end (2024-01-01)"),
-    (["--channels", "web,teleshop"], "--channels has unknown channel(s) teleshop"),
+    (["--channels", "web,teleshop"], "Unknown sales channel(s) teleshop in --channels; the data has "),
     (["--min-group", "0"], "--min-group must be at least 1 (got 0)"),
     (["--months", "500"], "--months must be between 0 and 120 (got 500)"),
     (["--threshold", "-1"], "--threshold must be positive (got -1.0)"),

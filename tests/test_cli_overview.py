@@ -74,3 +74,19 @@ def test_empty_database_prints_dashes_not_nan(tmp_path, capsys):
     assert out.splitlines()[0] == "Overview: the database has no orders yet."
     assert "nan" not in out.lower()
     assert "AOV" in out and "–" in out
+
+
+@pytest.mark.parametrize("command", ["overview", "insight", "segments"])
+def test_every_command_names_an_unknown_channel_and_the_known_ones(small_db, capsys, command):
+    code = main([command, "--db", str(small_db), "--channels", "web,carrier-pigeon"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == ("omnimix: Unknown sales channel(s) carrier-pigeon in --channels; "
+                   "the data has app, marketplace, social, store, web.\n")
+
+
+@pytest.mark.parametrize("command", ["overview", "insight", "segments"])
+def test_every_command_words_a_bad_date_the_same(small_db, capsys, command):
+    code = main([command, "--db", str(small_db), "--start", "2025-02-30"])
+    assert code == 2
+    assert capsys.readouterr().err == "omnimix: --start must be a date written YYYY-MM-DD (got '2025-02-30').\n"

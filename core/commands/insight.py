@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
+import duckdb
+
+from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, OmnimixError, open_db
 from core.filters import Filters, data_date_range
@@ -21,7 +25,6 @@ from core.insight import (
 from core.insight.anomalies import DEFAULT_THRESHOLD
 from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE
-from core.queries import sales_channels
 
 DEFAULT_DAYS = 364  # same default period as the dashboard: the last 52 weeks of data
 
@@ -31,9 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Market insight for a period. Groups of fewer than --min-group customers "
                                    "are hidden and shown as 'fewer than N'.")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
-    p.add_argument("--start", help="first order/event date YYYY-MM-DD (default: 52 weeks before --end)")
-    p.add_argument("--end", help="last order/event date YYYY-MM-DD (default: last order date)")
-    p.add_argument("--channels", help="comma-separated sales channels, e.g. web,app (default: all)")
+    add_filter_args(p, default_start="52 weeks before --end")
     p.add_argument("--cohort-by", choices=list(COHORT_BY), default="month",
                    help="group cohorts by first-order month or acquisition channel (default month)")
     p.add_argument("--months", type=int, default=12, help="months since first order to follow (default 12)")
@@ -45,33 +46,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_insight)
 
 
-def _date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise OmnimixError(f"{flag} must be a date written YYYY-MM-DD (got {value!r}).") from None
-
-
-def resolve_filters(con, start: str | None, end: str | None, channels: str | None) -> Filters:
-    """Filters from the command-line values, defaulting to the last 52 weeks of data and all channels."""
+def _last_52_weeks(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters:
+    """``filters`` with missing dates filled in: the last 52 weeks of data, like the dashboard."""
     first, last = data_date_range(con)
     if first is None:
         raise OmnimixError("The database has no orders; load or generate data first.")
-    end_d = _date(end, "--end") or last
-    start_d = _date(start, "--start") or max(first, end_d - dt.timedelta(days=DEFAULT_DAYS - 1))
-    if start_d > end_d:
-        raise OmnimixError(f"--start ({start_d}) is after --end ({end_d}).")
-    chosen = None
-    if channels is not None:
-        options = sales_channels(con)
-        chosen = tuple(c.strip() for c in channels.split(",") if c.strip())
-        unknown = [c for c in chosen if c not in options]
-        if unknown or not chosen:
-            raise OmnimixError(f"--channels has unknown channel(s) {', '.join(unknown) or '(none given)'}; "
-                               f"choose from {', '.join(options)}.")
-    return Filters(start_d, end_d, chosen)
+    end = filters.end or last
+    start = filters.start or max(first, end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    if start > end:
+        raise OmnimixError(f"--start ({start}) is after --end ({end}).")
+    return replace(filters, start=start, end=end)
 
 
 def _insight(args: argparse.Namespace) -> int:
@@ -83,7 +67,7 @@ def _insight(args: argparse.Namespace) -> int:
         raise OmnimixError(f"--threshold must be positive (got {args.threshold}).")
     n = args.min_group
     with open_db(args.db, read_only=True) as con:
-        filters = resolve_filters(con, args.start, args.end, args.channels)
+        filters = _last_52_weeks(con, filters_from_args(args, con))
         cohorts = cohort_table(con, filters, by=args.cohort_by, max_months=args.months, min_group=n)
         funnels = funnel_comparison(con, filters, min_group=n)
         journeys = channel_journeys(con, filters, min_group=n)

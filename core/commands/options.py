@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Sequence
 
-from core.db import OmnimixError
+import duckdb
+
+from core.db import OmnimixError, open_db
 from core.filters import Filters
 
 MAX_SEED = 2**32 - 1  # numpy's SeedSequence and scikit-learn's random_state take 0 .. 2**32 - 1
@@ -37,11 +40,19 @@ def seed_arg(value: str) -> int:
     return seed
 
 
-def add_filter_args(parser: argparse.ArgumentParser) -> None:
-    """``--start``, ``--end`` (inclusive ISO dates) and ``--channels a,b``; all optional."""
-    parser.add_argument("--start", help="first order date to include, YYYY-MM-DD (default: first in the data)")
+def add_filter_args(parser: argparse.ArgumentParser, *, default_start: str = "first in the data") -> None:
+    """Add ``--start``, ``--end`` (inclusive ISO dates) and ``--channels a,b``; all optional.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    default_start : str, default="first in the data"
+        What a missing ``--start`` means for this command, for the help text.
+    """
+    parser.add_argument("--start", help=f"first order date to include, YYYY-MM-DD (default: {default_start})")
     parser.add_argument("--end", help="last order date to include, YYYY-MM-DD (default: last in the data)")
-    parser.add_argument("--channels", help="comma-separated sales channels (default: all)")
+    parser.add_argument("--channels", help="comma-separated sales channels, e.g. web,app (default: all)")
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -50,11 +61,59 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise OmnimixError(f"{option} must be a date like 2025-01-31 (got '{value}').") from None
+        raise OmnimixError(f"{option} must be a date written YYYY-MM-DD (got '{value}').") from None
 
 
-def filters_from_args(args: argparse.Namespace) -> Filters:
-    """The :class:`Filters` described by :func:`add_filter_args` options, checked."""
+def check_channels(con: duckdb.DuckDBPyConnection, channels: Sequence[str] | None) -> None:
+    """Refuse sales channels the database does not have, naming them and the known ones.
+
+    Without this an unknown channel only shows up as "no orders match", which hides the typo.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection to the command's database.
+    channels : sequence of str or None
+        The ``--channels`` values; ``None`` means all channels and is always fine.
+
+    Raises
+    ------
+    OmnimixError
+        E.g. "Unknown sales channel(s) teleshop in --channels; the data has app, marketplace, ...".
+    """
+    from core.queries import sales_channels  # pandas-heavy; keeps `omnimix --help` fast
+
+    if not channels:
+        return
+    known = sales_channels(con)
+    unknown = [c for c in channels if c not in known]
+    if unknown:
+        raise OmnimixError(f"Unknown sales channel(s) {', '.join(unknown)} in --channels; "
+                           f"the data has {', '.join(known) or 'no sales channels'}.")
+
+
+def filters_from_args(args: argparse.Namespace, con: duckdb.DuckDBPyConnection | None = None) -> Filters:
+    """The :class:`Filters` described by :func:`add_filter_args` options, checked.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options with ``start``, ``end``, ``channels`` (and ``db``).
+    con : duckdb.DuckDBPyConnection, optional
+        Open connection used to check ``--channels`` (:func:`check_channels`); without it
+        ``args.db`` is opened read-only for the check when channels are given.
+
+    Returns
+    -------
+    Filters
+        Dates as given (``None`` when left out) and the channels sorted, or ``None`` for all.
+
+    Raises
+    ------
+    OmnimixError
+        A date not written YYYY-MM-DD, ``--start`` after ``--end``, an empty ``--channels``
+        or a channel the database does not sell in; one sentence each.
+    """
     start, end = _date(args.start, "--start"), _date(args.end, "--end")
     if start and end and start > end:
         raise OmnimixError(f"--start ({start}) is after --end ({end}).")
@@ -63,4 +122,9 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         channels = tuple(sorted({c.strip() for c in args.channels.split(",") if c.strip()}))
         if not channels:
             raise OmnimixError("--channels is empty; name at least one sales channel or leave it out.")
+        if con is not None:
+            check_channels(con, channels)
+        else:
+            with open_db(args.db, read_only=True) as own:
+                check_channels(own, channels)
     return Filters(start, end, channels)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.db import DEFAULT_DB, open_db
 from core.filters import Filters
 from core.privacy import small_group_label
 
@@ -27,12 +27,8 @@ def _overview(args: argparse.Namespace) -> int:
     from core import overview_privacy, queries
     from core.filters import data_date_range
 
-    filters = filters_from_args(args)
     with open_db(args.db, read_only=True) as con:
-        known = set(queries.sales_channels(con))
-        unknown = sorted(set(filters.channels or ()) - known)
-        if unknown:
-            raise OmnimixError(f"Unknown sales channel(s) {', '.join(unknown)}; the data has {', '.join(sorted(known))}.")
+        filters = filters_from_args(args, con)
         kpis = overview_privacy.private_kpis(queries.kpis(con, filters))
         share = overview_privacy.private_channel_share(queries.channel_share(con, filters))
         groups = overview_privacy.private_channel_counts(queries.customers_by_channel_count(con, filters))
