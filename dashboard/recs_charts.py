@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from core.recs.explain import segment_label
 from dashboard.charts import _layout, channel_color
 
 BASELINE_COLOR = "#9e9e9e"
@@ -94,7 +95,8 @@ def segment_bars(by_segment: pd.DataFrame, *, metric: str, metric_label: str, mo
     for model, part in data.groupby("model", sort=False):
         name = model_labels.get(model, model)
         fig.add_trace(go.Bar(x=part["segment"], y=part[metric], name=name, marker_color=colors[model],
-                             hovertemplate=f"{name}: %{{y:.1%}}<extra>%{{x}} shoppers</extra>"))
+                             customdata=[segment_label(str(seg)) for seg in part["segment"]],
+                             hovertemplate=f"{name}: %{{y:.1%}}<extra>%{{customdata}}</extra>"))
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", yaxis_title=metric_label, xaxis_title="Segment (main channel)")
     fig = _layout(fig, title, height=360)
     fig.update_layout(hovermode="closest")

@@ -7,7 +7,9 @@ import streamlit as st
 
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from core.recs import BASELINE, MODELS, make_model
+from core.recs.columns import NO_SEGMENT
 from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, private_by_segment
+from core.recs.explain import segment_label
 from dashboard import components, recs_charts, recs_data, state
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
@@ -17,6 +19,11 @@ DRAWS = "recs_draws"  # how many random customers were drawn: the seed of the ne
 DEFAULT_MODELS = ["item_knn", "hybrid", BASELINE]
 LABELS = {name: cls.label for name, cls in MODELS.items()}
 ACCURACY = ["precision", "recall", "ndcg", "map", "hit_rate"]
+
+
+def _or_unknown(value: object) -> str:
+    """A profile field as text; missing values (NULL in the customers table) read "unknown", not "None"."""
+    return "unknown" if value is None or pd.isna(value) else str(value)
 
 
 def recs_markdown(recs: pd.DataFrame) -> str:
@@ -70,7 +77,7 @@ if preview.open:
 
         def _segment_label(segment: str) -> str:
             n = int(sizes.get(segment, 0))
-            return f"{segment} shoppers ({n:,} customers)" if n >= MIN_GROUP_SIZE else f"{segment} ({small_group_label()})"
+            return f"{segment_label(segment)} ({n:,} customers)" if n >= MIN_GROUP_SIZE else f"{segment} ({small_group_label()})"
 
         segment = mid.selectbox(
             "Segment for a random customer", list(sizes.index), format_func=_segment_label, key="recs_segment",
@@ -100,7 +107,9 @@ if preview.open:
             segment_name = recs_data.segment_of(db, customer_id)
             st.subheader(f"Customer {customer_id}")
             cards = [
-                ("Segment", segment_name, "Main sales channel: where most of their order lines were placed."),
+                ("Segment", segment_name, "Main sales channel: where most of their order lines were placed. "
+                 "Customers without orders get their acquisition channel (when customers buy there), "
+                 f"else '{NO_SEGMENT}'."),
                 ("Orders", f"{int(profile['orders']):,}", "Orders placed, all channels, all dates."),
                 ("Revenue", components.format_value(float(profile["revenue"]), "EUR"), "Sum of their order lines (EUR)."),
                 ("Last order", "–" if pd.isna(profile["last_order"]) else f"{profile['last_order']:%Y-%m-%d}",
@@ -108,8 +117,10 @@ if preview.open:
             ]
             for col, (label, value, text) in zip(st.columns(len(cards)), cards, strict=True):
                 col.metric(label, value, help=text, border=True)
-            st.caption(f"Region {profile['region']}, age band {profile['age_band']}, signed up "
-                       f"{profile['signup_date']:%Y-%m-%d} via {profile['acquisition_channel']}.")
+            signup, channel = profile["signup_date"], profile["acquisition_channel"]
+            st.caption(f"Region {_or_unknown(profile['region'])}, age band {_or_unknown(profile['age_band'])}, "
+                       f"signed up {'on an unknown date' if pd.isna(signup) else f'{signup:%Y-%m-%d}'} "
+                       f"via {'an unknown channel' if pd.isna(channel) else channel}.")
             if cold:
                 st.info("No purchases yet and nothing viewed or carted: every model falls back to popular "
                         "products, and each list says so.", icon=":material/new_releases:")
@@ -173,8 +184,7 @@ if evaluation.open:
         st.caption(
             "Honest offline test: every model learns only from what happened before a cutoff and "
             "recommends k products per customer; we then check what those customers really bought "
-            f"in the held-out weeks (products new to them). A seeded sample of {recs_data.EVAL_SAMPLE:,} "
-            "such customers is scored; the 'Most popular' baseline is always included."
+            "in the held-out weeks (products new to them). The 'Most popular' baseline is always included."
         )
         c1, c2, _ = st.columns([1, 2, 2])
         k = c1.selectbox("k (list length)", recs_data.EVAL_KS, index=recs_data.EVAL_KS.index(10), key="recs_k",
@@ -185,9 +195,10 @@ if evaluation.open:
             ev = recs_data.evaluation(db, k=k, holdout_weeks=weeks)
             info = ev.info
             held_out = f"{info['cutoff']:%Y-%m-%d} onwards ({info['holdout_weeks']} weeks)"
+            scored = (f"a seeded sample of {info['customers']:,} of the {ev.held_out_customers:,} customers"
+                      if ev.held_out_customers > info["customers"] else f"all {info['customers']:,} customers")
             st.caption(f"Trained on {info['train_interactions']:,} customer × product interactions before "
-                       f"{info['cutoff']:%Y-%m-%d}; scored on {info['customers']:,} customers who bought something "
-                       f"new from {held_out}.")
+                       f"{info['cutoff']:%Y-%m-%d}; scored on {scored} who bought something new from {held_out}.")
             metrics = ev.metrics.assign(label=ev.metrics["model"].map(LABELS))
 
             st.subheader("Accuracy per model", help="Higher is better for every metric here.")

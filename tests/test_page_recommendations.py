@@ -217,3 +217,31 @@ def test_per_segment_counts_download_as_numbers(db, monkeypatch):
     # On screen the counts are still readable: whole numbers (with separators once in the thousands).
     shown = next(d.value for d in at.dataframe if "segment" in d.value.columns and "customers" in d.value.columns)
     assert shown["customers"].astype(str).str.fullmatch(r"[\d,]+|fewer than 50").all()
+
+
+def test_segment_choices_and_evaluation_sample_are_worded_truthfully(db):
+    at = run_page()
+    options = at.selectbox(key="recs_segment").options
+    assert not [o for o in options if "no purchases yet shoppers" in o]
+    assert [o for o in options if o.startswith("no purchases yet (")] and [o for o in options if " shoppers (" in o]
+    at = run_page({"recs_view": "Evaluation"})
+    assert_clean(at)
+    captions = "\n".join(c.value for c in at.caption)
+    # The small sample has fewer held-out customers than the page's sample size: all of them are scored.
+    assert "scored on all " in captions and "sample of 2,000" not in captions
+
+
+def test_missing_profile_fields_read_unknown(small_db, tmp_path, monkeypatch, buyer):
+    cid = buyer[0]
+    copy = tmp_path / "nulls.duckdb"
+    shutil.copy(small_db, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE customers SET region = NULL, age_band = NULL, acquisition_channel = NULL WHERE customer_id = ?",
+                [cid])
+    con.close()
+    monkeypatch.setenv("OMNIMIX_DB", str(copy))
+    at = run_page({"customer": cid})
+    assert_clean(at)
+    (profile,) = [c.value for c in at.caption if c.value.startswith("Region ")]
+    assert profile.startswith("Region unknown, age band unknown, signed up ") and "via an unknown channel." in profile
+    assert "None" not in profile and "nan" not in profile

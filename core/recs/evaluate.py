@@ -31,7 +31,7 @@ METRIC_LABELS: dict[str, str] = {
 METRIC_HELP: dict[str, str] = {
     "precision": "Share of the k recommended products the customer then bought.",
     "recall": "Share of the products the customer then bought that were among the k recommended.",
-    "ndcg": "Like recall, but a hit near the top of the list counts more (1 = every purchase ranked first).",
+    "ndcg": "Like recall, but a hit near the top of the list counts more (1 = all of them at the top of the list).",
     "map": "Mean average precision: rewards lists whose hits come early (1 = all hits at the top).",
     "hit_rate": "Share of customers with at least one recommended product bought in the held-out weeks.",
     "coverage": "Share of the whole catalogue that appears in at least one customer's list.",

@@ -5,12 +5,19 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from core.recs import columns as C
+
 POPULAR_OVERALL = "popular with all customers (no purchase history yet)"
 POPULAR_OVERALL_MODEL = "popular with all customers"
 
 
+def segment_label(segment: str) -> str:
+    """A segment as people read it: "web shoppers", but "no purchases yet" as it is (not "... shoppers")."""
+    return segment if segment == C.NO_SEGMENT else f"{segment} shoppers"
+
+
 def popular_in_segment(segment: str) -> str:
-    return f"popular in your segment ({segment} shoppers)"
+    return f"popular in your segment ({segment_label(segment)})"
 
 
 def similar_customers(n_bought: int, n_neighbours: int) -> str:
