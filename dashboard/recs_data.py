@@ -45,11 +45,6 @@ def interactions(db: Path) -> Interactions:
     return _interactions(str(db), data_access.existing_version(db))
 
 
-def model(db: Path, name: str) -> Recommender:
-    """The fitted recommender ``name`` on all data of ``db``."""
-    return _model(str(db), data_access.existing_version(db), name)
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def _recommend(db: str, version: Version, name: str, customer_id: str, n: int, exclude_seen: bool) -> pd.DataFrame:
     return _model(db, version, name).recommend([customer_id], n, exclude_seen=exclude_seen)

@@ -8,8 +8,9 @@ import streamlit as st
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from core.recs import BASELINE, MODELS, make_model
 from core.recs.columns import NO_SEGMENT
-from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, private_by_segment
+from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, metric_label, private_by_segment
 from core.recs.explain import segment_label
+from core.recs.metrics import ACCURACY
 from dashboard import components, recs_charts, recs_data, state
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
@@ -18,7 +19,6 @@ URL_SEEN = "recs_url_customer"  # last ?customer= value taken from the URL
 DRAWS = "recs_draws"  # how many random customers were drawn: the seed of the next draw
 DEFAULT_MODELS = ["item_knn", "hybrid", BASELINE]
 LABELS = {name: cls.label for name, cls in MODELS.items()}
-ACCURACY = ["precision", "recall", "ndcg", "map", "hit_rate"]
 
 
 def _or_unknown(value: object) -> str:
@@ -85,7 +85,7 @@ if preview.open:
             "orders take their acquisition channel.",
         )
         right.button("Random customer", icon=":material/casino:", on_click=_draw, args=(segment,),
-                     disabled=segment is None, use_container_width=True)
+                     disabled=segment is None, width="stretch")
 
         customer_id = st.session_state[CUSTOMER_KEY].strip()
         st.query_params["customer"] = customer_id
@@ -203,7 +203,7 @@ if evaluation.open:
 
             st.subheader("Accuracy per model", help="Higher is better for every metric here.")
             st.plotly_chart(recs_charts.metric_bars(
-                metrics, columns=ACCURACY, labels={c: METRIC_LABELS[c].replace("@k", f"@{k}") for c in ACCURACY},
+                metrics, columns=list(ACCURACY), labels={c: metric_label(c, k) for c in ACCURACY},
                 model_labels=LABELS, baseline=BASELINE,
                 title=f"Accuracy at k={k} per model, purchases {held_out}"))
             st.subheader("Coverage and diversity",
@@ -217,7 +217,7 @@ if evaluation.open:
                 percent=False, title=f"Novelty of the top {k} (bits, higher = less obvious)", legend_below=True))
             components.table(
                 metrics, f"recommender_metrics_k{k}_{weeks}w",
-                labels={"label": "Model", **{c: METRIC_LABELS[c].replace("@k", f"@{k}") for c in METRIC_HELP},
+                labels={"label": "Model", **{c: metric_label(c, k) for c in METRIC_HELP},
                         "fit_seconds": "Fit (s)"},
                 formats={**{c: PCT for c in [*ACCURACY, "coverage", "diversity"]}, "novelty": "%.2f",
                          "fit_seconds": "%.2f"},
@@ -233,12 +233,12 @@ if evaluation.open:
             # text with separators, and the CSV keeps plain numbers.
             by_segment = private_by_segment(ev.by_segment).assign(label=lambda d: d["model"].map(LABELS))
             st.plotly_chart(recs_charts.segment_bars(
-                by_segment, metric=metric, metric_label=METRIC_LABELS[metric], model_labels=LABELS, baseline=BASELINE,
-                title=f"{METRIC_LABELS[metric].replace('@k', f'@{k}')} per segment, purchases {held_out}"))
+                by_segment, metric=metric, metric_label=metric_label(metric, k), model_labels=LABELS, baseline=BASELINE,
+                title=f"{metric_label(metric, k)} per segment, purchases {held_out}"))
             components.table(
                 by_segment, f"recommender_metrics_by_segment_k{k}_{weeks}w",
                 labels={"label": "Model", "segment": "Segment", "customers": "Customers",
-                        **{c: METRIC_LABELS[c].replace("@k", f"@{k}") for c in ACCURACY}},
+                        **{c: metric_label(c, k) for c in ACCURACY}},
                 formats={"customers": COUNT, **{c: PCT for c in ACCURACY}},
             )
             st.caption(f"Segments with {small_group_label()} evaluated customers are hidden.")

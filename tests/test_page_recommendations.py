@@ -245,3 +245,11 @@ def test_missing_profile_fields_read_unknown(small_db, tmp_path, monkeypatch, bu
     (profile,) = [c.value for c in at.caption if c.value.startswith("Region ")]
     assert profile.startswith("Region unknown, age band unknown, signed up ") and "via an unknown channel." in profile
     assert "None" not in profile and "nan" not in profile
+
+
+def test_page_uses_no_deprecated_streamlit_arguments():
+    # Streamlit 1.67 converts use_container_width silently (documented as deprecated, no
+    # runtime warning to catch), so the check reads the source.
+    root = Path(__file__).resolve().parent.parent
+    sources = [root / PAGE, *sorted((root / "dashboard").glob("recs_*.py"))]
+    assert not [p.name for p in sources if "use_container_width" in p.read_text(encoding="utf-8")]

@@ -41,6 +41,16 @@ METRIC_HELP: dict[str, str] = {
 """One plain line per metric, shown on the page next to the figures."""
 
 
+def metric_label(metric: str, k: int | None = None) -> str:
+    """Display name of ``metric`` (a key of :data:`METRIC_LABELS`), with the list length filled in when ``k`` is given.
+
+    >>> metric_label("ndcg", 10)
+    'NDCG@10'
+    """
+    label = METRIC_LABELS[metric]
+    return label if k is None else label.replace("@k", f"@{k}")
+
+
 @dataclass
 class Evaluation:
     """Results of :func:`evaluate`.
