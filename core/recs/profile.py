@@ -9,7 +9,7 @@ from core.db import OmnimixError
 
 
 def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict:
-    """Sign-up, region, age band, acquisition channel and order totals of one customer.
+    """Sign-up, region, age band, acquisition channel, orders, revenue and last order date of one customer.
 
     Raises
     ------
@@ -21,8 +21,7 @@ def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict:
         SELECT c.customer_id, c.signup_date, c.region, c.age_band, c.acquisition_channel,
                count(DISTINCT o.order_id) AS orders,
                coalesce(sum(i.quantity * i.unit_price), 0) AS revenue,
-               min(o.order_ts)::DATE AS first_order, max(o.order_ts)::DATE AS last_order,
-               string_agg(DISTINCT o.channel, ', ' ORDER BY o.channel) AS channels
+               max(o.order_ts)::DATE AS last_order
         FROM customers c
         LEFT JOIN orders o ON o.customer_id = c.customer_id
         LEFT JOIN order_items i ON i.order_id = o.order_id

@@ -105,6 +105,9 @@ class UserKNN(Recommender):
         self.n_neighbours = n_neighbours
 
     def _fit(self, interactions: Interactions) -> None:
+        # Row norms by hand rather than sklearn's normalize (as content.py uses): normalize
+        # rounds half the float32 values one unit differently, which moves ties between
+        # neighbours and so user-kNN's evaluation (novelty and fairness on the 50k sample).
         m = sp.csr_matrix(interactions.matrix, dtype=np.float32)
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
