@@ -118,6 +118,14 @@ def test_predict_budget_is_the_steady_state_response(fitted):
     assert model.predict_budget(spend, weeks=1).revenue * 4 == pytest.approx(pred.revenue)
 
 
+def test_weekly_response_saturates_instead_of_overflowing(fitted):
+    model, _ = fitted
+    assert np.all(model.shape_ > 1.01)  # so (spend / K) ** shape overflows for this spend
+    huge = model.weekly_response(np.full(3, 1e300))
+    np.testing.assert_allclose(huge, model.coef_)  # full saturation, not NaN
+    assert model.predict_budget(np.full(3, 1e300)).revenue == pytest.approx(model.base_level_ + model.coef_.sum())
+
+
 def test_marginal_roas_matches_finite_difference(fitted):
     model, _ = fitted
     x = model.current_spend_

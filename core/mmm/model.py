@@ -22,6 +22,7 @@ from core.db import OmnimixError
 from core.mmm.baseline import baseline_design
 from core.mmm.metrics import fit_metrics
 from core.mmm.ridge import fit_nonneg_ridge
+from core.mmm.saturation import hill
 from core.mmm.search import SearchSpace, blocked_folds, media_feature, search_hyperparameters, time_folds
 from core.mmm.weekly import WEEK, WeeklyData
 
@@ -307,8 +308,10 @@ class MediaMixModel:
 
     def weekly_response(self, spend: np.ndarray, coef: np.ndarray | None = None) -> np.ndarray:
         """Revenue per week each channel drives at a constant weekly ``spend`` (..., n_channels)."""
-        r = np.power(np.clip(self._saturation(np.asarray(spend, float)), 0, None), self.shape_)
-        return (self.coef_ if coef is None else coef) * r / (1 + r)
+        # A constant weekly spend settles at an adstock of spend / (1 - decay); hill() also keeps
+        # absurd amounts at full saturation instead of inf / inf = NaN.
+        settled = np.asarray(spend, float) / (1 - self.decay_)
+        return (self.coef_ if coef is None else coef) * hill(settled, self.half_saturation_, self.shape_)
 
     def _marginal(self, spend: np.ndarray, coef: np.ndarray) -> np.ndarray:
         u = np.maximum(self._saturation(np.asarray(spend, float)), 1e-9)
