@@ -196,6 +196,26 @@ def test_weekly_table_errors_name_column_and_row(change, message):
     assert message in str(err.value)
 
 
+def test_commas_are_thousands_separators_only():
+    df = wide()
+    df["search"] = df["search"].map(lambda v: f"€ {v:,.2f}").astype(object)
+    df.loc[0, "search"] = "1,355,000.5"
+    assert load(df).spend[0, 0] == 1_355_000.5
+    df.loc[3, "search"] = " 1355,44 "  # a decimal comma: reported, never read as 135544
+    with pytest.raises(OmnimixError, match=r"Column 'search', row 4: ' 1355,44 ' is not a number \(write decimals"):
+        load(df)
+    df.loc[3, "search"] = "12,34,567"
+    with pytest.raises(OmnimixError, match="row 4: '12,34,567' is not a number"):
+        load(df)
+
+
+def test_empty_cell_is_reported_as_empty():
+    df = wide()
+    df.loc[6, "tv"] = np.nan
+    with pytest.raises(OmnimixError, match="Column 'tv', row 7 is empty"):
+        load(df)
+
+
 def test_duplicate_week_is_reported():
     df = wide()
     df.loc[5, "date"] = df.loc[4, "date"]

@@ -55,6 +55,9 @@ def test_percentage_and_absolute_bounds_are_parsed_against_current_spend():
         parse_bounds(["radio=0:10"], model)
     with pytest.raises(OmnimixError, match="is not CHANNEL=LO:HI"):
         parse_bounds(["search=lots"], model)
+    with pytest.raises(OmnimixError, match="Bound 'search=1.2.3:5' is not CHANNEL=LO:HI"):
+        parse_bounds(["search=1.2.3:5"], model)
+    assert parse_bounds(["tv=.5:1."], model) == {"tv": (0.5, 1.0)}
 
 
 def test_never_worse_than_current_when_current_is_already_best():

@@ -28,7 +28,8 @@ from core.mmm.model import MediaMixModel
 
 Bounds = Mapping[str, tuple[float, float]]
 
-_BOUND = re.compile(r"^\s*([^=]+?)\s*=\s*([+-]?[\d.]+%?)\s*:\s*([+-]?[\d.]+%?)\s*$")
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)%?"  # 500, 1.5, .5, -20%, +30% (not 1.2.3)
+_BOUND = re.compile(rf"^\s*([^=]+?)\s*=\s*({_NUMBER})\s*:\s*({_NUMBER})\s*$")
 
 
 def parse_bounds(specs: Sequence[str], model: MediaMixModel) -> dict[str, tuple[float, float]]:

@@ -14,6 +14,7 @@ where it applies, the row (1-based data row, as a spreadsheet shows it after the
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -189,13 +190,27 @@ def read_csv(
     return from_frame(df, date=date, target=target, channels=channels, controls=controls, source=name)
 
 
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+"""A number with comma thousands separators ("1,234,567.89"): the only place a comma is dropped."""
+
+
 def _numeric(values: pd.Series, column: str) -> np.ndarray:
-    if not pd.api.types.is_numeric_dtype(values):  # thousands separators and currency signs are common in exports
-        values = values.astype(str).str.replace(r"[,\s€$£]", "", regex=True)
-    parsed = pd.to_numeric(values, errors="coerce")
+    text = values
+    if not pd.api.types.is_numeric_dtype(values):
+        # Currency signs and spaces are common in exports and safe to drop. Commas are not:
+        # "1355,44" is a decimal comma, and stripping it would read 135544, so a comma is
+        # removed only in the thousands form and anything else is reported below.
+        text = values.astype(str).str.replace(r"[\s€$£]", "", regex=True)
+        thousands = text.str.match(_THOUSANDS)
+        text = text.where(~thousands, text.str.replace(",", "", regex=False))
+    parsed = pd.to_numeric(text, errors="coerce")
     bad = np.flatnonzero(parsed.isna().to_numpy() | ~np.isfinite(parsed.to_numpy(dtype=float, na_value=np.nan)))
     if bad.size:
-        raise OmnimixError(f"Column {column!r}, row {bad[0] + 1}: {values.iloc[bad[0]]!r} is not a number.")
+        cell = values.iloc[bad[0]]  # the user's own text, not the cleaned one
+        if pd.isna(cell):
+            raise OmnimixError(f"Column {column!r}, row {bad[0] + 1} is empty; every week needs a number.")
+        hint = " (write decimals with a point, e.g. 1355.44)" if "," in str(cell) else ""
+        raise OmnimixError(f"Column {column!r}, row {bad[0] + 1}: {cell!r} is not a number{hint}.")
     return parsed.to_numpy(dtype=float)
 
 
