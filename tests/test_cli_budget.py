@@ -119,3 +119,14 @@ def test_gap_in_weeks_and_infeasible_bounds_exit_2(capsys, weekly_csv: Path, tmp
     assert code == 2 and "is followed by" in err and "(row 21), 14 days later" in err
     code, _, err = run(capsys, "budget", "optimize", "--db", str(small_db), "--total", "100", "--bounds", "tv=500:900")
     assert code == 2 and "lower bounds add up to 500 EUR per week, above the total of 100 EUR" in err
+
+
+def test_target_roas_with_minimums_above_the_total_exits_2(capsys, small_db: Path):
+    code, _, err = run(capsys, "budget", "optimize", "--db", str(small_db), "--target-roas", "2", "--total", "1000",
+                       "--bounds", "search=5000:6000")  # fmt: skip
+    assert code == 2 and "lower bounds add up to 5,000 EUR per week, above the total of 1,000 EUR" in err
+
+
+def test_malformed_bound_names_the_bound(capsys, small_db: Path):
+    code, _, err = run(capsys, "budget", "optimize", "--db", str(small_db), "--bounds", "search=1.2.3:5")
+    assert code == 2 and "Bound 'search=1.2.3:5' is not CHANNEL=LO:HI" in err and "unexpected" not in err

@@ -97,3 +97,19 @@ def test_target_roas_finds_the_largest_budget_meeting_the_target():
     assert more.roas < 3.0
     with pytest.raises(OmnimixError, match="reaches a ROAS of 50"):
         target_roas_budget(model, 50.0)  # even the first EUR returns at most 10 per EUR here
+
+
+def test_target_roas_met_up_to_the_limit_says_so_and_names_the_limit():
+    model = toy_model()
+    plan = target_roas_budget(model, 0.5, bounds={"search": (0.0, 200.0), "tv": (0.0, 200.0)})
+    assert plan.total == pytest.approx(400.0)
+    assert "ROAS stays at or above 0.5 up to the largest budget allowed: 400 EUR per week" in plan.message
+    assert "the sum of the channels' upper bounds" in plan.message and "Largest weekly budget" not in plan.message
+    plan = target_roas_budget(model, 0.5, max_total=250.0)
+    assert plan.total == pytest.approx(250.0) and "the largest budget you set" in plan.message
+
+
+def test_target_roas_minimums_above_the_largest_budget_are_infeasible():
+    model = toy_model()
+    with pytest.raises(OmnimixError, match="lower bounds add up to 5,000 EUR per week, above the total of 1,000 EUR"):
+        target_roas_budget(model, 2.0, bounds={"search": (5000.0, 6000.0)}, max_total=1000.0)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -252,16 +252,27 @@ def target_roas_budget(
     bounds : mapping channel -> (low, high), optional
         As for :func:`optimize_budget`.
     max_total : float, optional
-        Largest budget considered; default the sum of the upper bounds when all channels are
-        bounded, else 4 × the current weekly spend.
+        Largest budget considered; default 4 × the current weekly spend, or the sum of the
+        upper bounds when all channels are bounded and that is smaller.  When the target
+        still holds there, that limit is the answer and the message says so.
+
+    Raises
+    ------
+    OmnimixError
+        Target not above 0, lower bounds adding up to more than the largest budget, or no
+        budget in the range reaching the target.
     """
     if not target > 0:
         raise OmnimixError(f"The target ROAS must be above 0 (got {target:g}).")
     cur_total = float(model.current_spend_.sum())
-    cap = max_total if max_total is not None else 4 * max(cur_total, 1.0)
-    if bounds and set(bounds) == set(model.channels_):
-        cap = min(cap, sum(b[1] for b in bounds.values()))
-    lo, _ = bounds_arrays(model, bounds, cap)
+    if max_total is not None:
+        cap, limit = float(max_total), "the largest budget you set"
+    else:
+        cap, limit = 4 * max(cur_total, 1.0), "4 × the current weekly spend, the search limit"
+    if bounds and set(bounds) == set(model.channels_) and sum(b[1] for b in bounds.values()) < cap:
+        cap, limit = float(sum(b[1] for b in bounds.values())), "the sum of the channels' upper bounds"
+    lo, hi = bounds_arrays(model, bounds, cap)
+    check_feasible(lo, hi, cap)  # minimums above the largest budget: no budget to search
     floor = max(float(lo.sum()), 1e-6 * max(cur_total, 1.0))
 
     def plan(total: float) -> BudgetPlan:
@@ -278,7 +289,13 @@ def target_roas_budget(
         )
     i = ok[-1]
     if i == len(grid) - 1:
+        # The target still holds at the end of the search: the answer is the limit, not the
+        # point where ROAS falls to the target, and the message must not claim otherwise.
         best = plans[i]
+        message = (
+            f"ROAS stays at or above {target:g} up to the largest budget allowed: {best.total:,.0f} EUR per week "
+            f"({limit}; ROAS {best.roas:.2f}). A bigger budget may still meet the target."
+        )
     else:
         a, b = grid[i], grid[i + 1]
         best = plans[i]
@@ -286,9 +303,8 @@ def target_roas_budget(
             mid = (a + b) / 2
             p = plan(mid)
             a, b, best = (mid, b, p) if p.roas >= target else (a, mid, best)
-    message = f"Largest weekly budget with ROAS >= {target:g}: {best.total:,.0f} EUR (ROAS {best.roas:.2f})."
-    return BudgetPlan(best.channels, best.current, best.proposed, best.current_revenue, best.proposed_revenue,
-                      best.current_media, best.proposed_media, best.improved, message)  # fmt: skip
+        message = f"Largest weekly budget with ROAS >= {target:g}: {best.total:,.0f} EUR (ROAS {best.roas:.2f})."
+    return replace(best, message=message)
 
 
 def _widen(model: MediaMixModel, bounds: Bounds | None, total: float) -> dict[str, tuple[float, float]]:
