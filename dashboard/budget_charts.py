@@ -169,15 +169,22 @@ def _panel_grid(titles: list[str], cols: int, *, h_gap: float = 0.07, v_gap: flo
     return layout
 
 
-def gain_waterfall(table: pd.DataFrame, *, current_revenue: float, weeks: int) -> go.Figure:
-    """From current to proposed revenue: the gain or loss each channel's change brings.
+def gain_waterfall(
+    table: pd.DataFrame, *, current_revenue: float, weeks: int, start_label: str = "Current split"
+) -> go.Figure:
+    """From the starting to the proposed revenue: the gain or loss each channel's change brings.
 
     Parameters
     ----------
     table : pandas.DataFrame
         ``BudgetPlan.table()`` (channel, revenue_gain) already scaled to ``weeks``.
+    current_revenue : float
+        Predicted revenue of the starting split over ``weeks`` (EUR).
+    start_label : str, default="Current split"
+        Name of the first bar: ``BudgetPlan.current_label``, e.g. "Current mix at this budget"
+        when the starting split is today's shares at another total.
     """
-    names = ["Current split", *table["channel"], "Proposed split"]
+    names = [start_label, *table["channel"], "Proposed split"]
     values = [current_revenue, *table["revenue_gain"], 0.0]
     fig = go.Figure(
         go.Waterfall(

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.db import OmnimixError
 from core.mmm.model import MAX_SPEND_MULTIPLE, BudgetPrediction, MediaMixModel
-from core.mmm.optimizer import optimize_budget, target_roas_budget
+from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
 from dashboard import budget_charts, budget_controls, budget_data, charts, components, state
 
 EUR, RATIO = "euro", "%.2f"
@@ -357,20 +357,38 @@ if stored:
     with components.guard("the proposed split"):
         plan, w = stored["plan"], stored["weeks"]
         st.success(plan.message, icon=":material/lightbulb:")
+        # plan.current is today's split only at today's total; otherwise today's shares scaled
+        # to the plan's total, and every label below says which.
+        start = plan.current_label
         p1, p2, p3 = st.columns(3)
         p1.metric(f"Predicted revenue, {w} weeks", components.format_value(plan.proposed_revenue * w, "EUR"),
-                  delta=f"{plan.gain * w:+,.0f} EUR vs current", border=True)  # fmt: skip
+                  delta=f"{plan.gain * w:+,.0f} EUR vs {start}", border=True,
+                  help=f"Against the {start}: {plan.current_revenue * w:,.0f} EUR over {w} weeks.")  # fmt: skip
         p2.metric(f"Spend, {w} weeks", components.format_value(plan.total * w, "EUR"), border=True)
         p3.metric("Media ROAS", f"{plan.roas:.2f}×", border=True)
+        if start != CURRENT_SPLIT:
+            today = model.predict_budget(model.current_spend_, weeks=w)
+            today_spend = sum(today.spend.values())
+            st.markdown(
+                f"Against **today's budget** ({today_spend / w:,.0f} EUR per week): over {w} weeks the proposal spends "
+                f"**{plan.total * w - today_spend:+,.0f} EUR** and is predicted to earn "
+                f"**{plan.proposed_revenue * w - today.revenue:+,.0f} EUR** ({today.revenue:,.0f} → "
+                f"{plan.proposed_revenue * w:,.0f} EUR)."
+            )
         table = plan.table()
         scaled = table.assign(**{c: table[c] * w for c in table.columns if c != "channel"})
         left, right = st.columns([3, 2])
-        left.plotly_chart(budget_charts.gain_waterfall(scaled, current_revenue=plan.current_revenue * w, weeks=w))
+        left.plotly_chart(
+            budget_charts.gain_waterfall(
+                scaled, current_revenue=plan.current_revenue * w, weeks=w, start_label=start.capitalize()
+            )
+        )
         with right:
             components.table(
                 scaled, "budget_proposed_split",
-                labels={"channel": "Channel", "current_spend": f"Current spend, {w} wk (EUR)",
-                        "proposed_spend": f"Proposed spend, {w} wk (EUR)", "revenue_gain": "Revenue gain (EUR)"},
+                labels={"channel": "Channel", "current_spend": f"{start.capitalize()}, {w} wk (EUR)",
+                        "proposed_spend": f"Proposed spend, {w} wk (EUR)",
+                        "revenue_gain": f"Revenue gain vs {start}, {w} wk (EUR)"},
                 formats={"current_spend": EUR, "proposed_spend": EUR, "revenue_gain": EUR},
             )  # fmt: skip
             st.button("Try this split in the sliders", on_click=_apply_plan, icon=":material/tune:")

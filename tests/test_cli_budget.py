@@ -130,3 +130,23 @@ def test_target_roas_with_minimums_above_the_total_exits_2(capsys, small_db: Pat
 def test_malformed_bound_names_the_bound(capsys, small_db: Path):
     code, _, err = run(capsys, "budget", "optimize", "--db", str(small_db), "--bounds", "search=1.2.3:5")
     assert code == 2 and "Bound 'search=1.2.3:5' is not CHANNEL=LO:HI" in err and "unexpected" not in err
+
+
+def test_target_roas_compares_with_todays_budget_as_well(capsys, small_db: Path):
+    code, payload, _ = run(capsys, "budget", "optimize", "--db", str(small_db), "--target-roas", "3", "--weeks", "4",
+                           "--json")  # fmt: skip
+    assert code == 0
+    # the starting split is today's mix scaled to the new total, and says so
+    assert payload["current"]["label"] == "current mix at this budget"
+    assert payload["current"]["spend"] == pytest.approx(payload["proposed"]["spend"])
+    assert payload["today"]["spend"] != pytest.approx(payload["proposed"]["spend"])
+    assert payload["gain_vs_today"] == pytest.approx(payload["proposed"]["revenue"] - payload["today"]["revenue"])
+    assert main(["budget", "optimize", "--db", str(small_db), "--target-roas", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "predicted revenue: current mix at this budget" in out and "Against today's budget" in out
+
+
+def test_fixed_total_at_todays_budget_is_labelled_current_split(capsys, small_db: Path):
+    code, payload, _ = run(capsys, "budget", "optimize", "--db", str(small_db), "--json")
+    assert code == 0 and payload["current"]["label"] == "current split"
+    assert payload["today"]["revenue"] == pytest.approx(payload["current"]["revenue"], rel=1e-9)

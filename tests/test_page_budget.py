@@ -208,3 +208,14 @@ def test_optimiser_range_ends_at_the_slider_maximum_so_its_split_fits_the_slider
     for c, x in proposed.items():  # each channel where the plan put it, up to the slider step, never cut off
         slider = at.slider(key=f"budget_spend_{c}")
         assert abs(slider.value - x) <= slider.step / 2 + 1e-6, (c, slider.value, x, slider.max)
+
+
+def test_target_roas_plan_is_labelled_and_compared_with_todays_budget(sample_env):
+    at = open_page()
+    at.radio(key="budget_goal").set_value("Largest budget at a target ROAS")
+    at.number_input(key="budget_opt_target").set_value(3.0)
+    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    assert not at.exception and at.success
+    revenue = next(m for m in at.metric if m.label.startswith("Predicted revenue") and "vs" in str(m.delta))
+    assert "vs current mix at this budget" in revenue.delta
+    assert any("Against **today's budget**" in m.value for m in at.markdown)

@@ -107,7 +107,7 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    from core.mmm.optimizer import optimize_budget, parse_bounds, target_roas_budget
+    from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, parse_bounds, target_roas_budget
 
     if args.weeks < 1:
         raise OmnimixError(f"--weeks must be at least 1 (got {args.weeks}).")
@@ -131,22 +131,37 @@ def _optimize(args: argparse.Namespace) -> int:
         "revenue_gain",
     ):
         table[col] = table[col] * w
+    # "current" is the plan's starting split: today's split at today's total, otherwise
+    # today's shares scaled to the plan's total ("label" says which); "today" is always the
+    # budget actually spent now, so a target-ROAS budget can be compared with it.
+    today = model.predict_budget(model.current_spend_, weeks=w)
+    today_spend = sum(today.spend.values())
     payload = {
         "weeks": w,
         "total_spend": plan.total * w,
-        "current": {"spend": float(plan.current.sum()) * w, "revenue": plan.current_revenue * w},
+        "current": {"spend": float(plan.current.sum()) * w, "revenue": plan.current_revenue * w,
+                    "label": plan.current_label},
         "proposed": {"spend": plan.total * w, "revenue": plan.proposed_revenue * w, "roas": plan.roas},
         "gain": plan.gain * w,
+        "today": {"spend": today_spend, "revenue": today.revenue},
+        "gain_vs_today": plan.proposed_revenue * w - today.revenue,
         "improved": plan.improved,
         "message": plan.message,
         "seconds": round(seconds, 3),
         "channels": table,
-    }
+    }  # fmt: skip
     lines = [
         plan.message,
-        f"Over {w} week(s): current {plan.current_revenue * w:,.0f} EUR, proposed {plan.proposed_revenue * w:,.0f} EUR "
-        f"(gain {plan.gain * w:+,.0f} EUR).",
-        f"{'channel':<12}{'current EUR':>14}{'proposed EUR':>14}",
+        f"Over {w} week(s), predicted revenue: {plan.current_label} {plan.current_revenue * w:,.0f} EUR, proposed "
+        f"{plan.proposed_revenue * w:,.0f} EUR (gain {plan.gain * w:+,.0f} EUR).",
     ]
-    lines += [f"{r.channel:<12}{r.current_spend:>14,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
+    if plan.current_label != CURRENT_SPLIT:
+        lines.append(
+            f"Against today's budget ({today_spend / w:,.0f} EUR per week): spend {plan.total * w - today_spend:+,.0f} EUR, "
+            f"revenue {plan.proposed_revenue * w - today.revenue:+,.0f} EUR ({today.revenue:,.0f} -> "
+            f"{plan.proposed_revenue * w:,.0f} EUR)."
+        )
+    current_header = "current EUR" if plan.current_label == CURRENT_SPLIT else "current mix EUR"
+    lines.append(f"{'channel':<12}{current_header:>16}{'proposed EUR':>14}")
+    lines += [f"{r.channel:<12}{r.current_spend:>16,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
     return emit(args, payload, "\n".join(lines))

@@ -112,9 +112,20 @@ def project(shares: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) ->
     return x
 
 
+CURRENT_SPLIT = "current split"
+SCALED_MIX = "current mix at this budget"
+
+
 @dataclass(frozen=True)
 class BudgetPlan:
-    """Current and proposed weekly split with the model's predictions (EUR per week)."""
+    """Starting and proposed weekly split with the model's predictions (EUR per week).
+
+    ``current`` (and ``current_revenue``, ``gain``) is today's split only when the total is
+    today's budget; otherwise it is today's shares scaled to the total within the bounds.
+    ``current_label`` says which (:data:`CURRENT_SPLIT` or :data:`SCALED_MIX`): show it
+    wherever ``current`` is shown, so a comparison at another budget is not read as one with
+    today's budget.
+    """
 
     channels: tuple[str, ...]
     current: np.ndarray
@@ -125,6 +136,7 @@ class BudgetPlan:
     proposed_media: np.ndarray
     improved: bool
     message: str
+    current_label: str = CURRENT_SPLIT
 
     @property
     def total(self) -> float:
@@ -233,6 +245,7 @@ def optimize_budget(
     return BudgetPlan(
         tuple(model.channels_), start, proposed, model.base_level_ + start_rev, model.base_level_ + new_rev,
         model.weekly_response(start), model.weekly_response(proposed), improved, message,
+        CURRENT_SPLIT if fits else SCALED_MIX,
     )  # fmt: skip
 
 
