@@ -82,6 +82,7 @@ current = dict(zip(channels, model.current_spend_, strict=True))
 first, last = model.weeks_[0].date(), model.weeks_[-1].date() + dt.timedelta(days=6)
 period = charts.format_period(first, last)
 summary = model.channel_summary_
+recent_weeks = model.current_weeks_  # "current" spend is the mean of these last weeks (fewer on short data)
 
 # ---- Model card ------------------------------------------------------------------------------
 st.subheader(
@@ -131,19 +132,19 @@ with right:
         "budget_channel_roas",
         labels={
             "channel": "Channel",
-            "spend": "Spend (EUR)",
-            "contribution": "Revenue driven (EUR)",
+            "spend": f"Spend, {len(model.weeks_)} weeks (EUR)",
+            "contribution": f"Revenue driven, {len(model.weeks_)} weeks (EUR)",
             "roas": "ROAS",
             "roas_range": "90% range",
             "mroas": "Marginal ROAS",
-            "current_weekly_spend": "Current spend per week (EUR)",
+            "current_weekly_spend": f"Current spend per week, last {recent_weeks} weeks' mean (EUR)",
         },
-        formats={"spend": EUR, "contribution": EUR, "roas": RATIO, "roas_low": RATIO, "roas_high": RATIO,
-                 "current_weekly_spend": EUR, "mroas": RATIO},
+        formats={"spend": EUR, "contribution": EUR, "roas": RATIO, "current_weekly_spend": EUR, "mroas": RATIO},
     )  # fmt: skip
     st.caption(
         "**ROAS**: revenue the channel drove ÷ its spend over the period. **Marginal ROAS**: revenue of the next EUR "
-        "per week at the current weekly spend (last 52 weeks' average); below 1 the next EUR loses money."
+        f"per week at the current weekly spend (average of the last {recent_weeks} weeks); below 1 the next EUR "
+        f"loses money. Spend and revenue driven are totals over {period}."
     )
 
 
@@ -261,7 +262,7 @@ def what_if() -> None:
     for i, c in enumerate(channels):
         cols[i % 3].slider(
             f"{c} (EUR per week)", 0, slider_max[c], key=_key(c), step=steps[c], on_change=_sync_total,
-            help=f"Current: {current[c]:,.0f} EUR per week (average of the last 52 weeks).",
+            help=f"Current: {current[c]:,.0f} EUR per week (average of the last {recent_weeks} weeks).",
         )  # fmt: skip
     spend = {c: float(st.session_state[_key(c)]) for c in channels}
     pred = model.predict_budget(spend, weeks=int(weeks))

@@ -14,6 +14,7 @@ import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
+from core.mmm.weekly import from_db
 from dashboard.budget_controls import TOTAL, parse_shared, scale_channels, slider_grid, spend_key
 
 PAGE = "pages/budget.py"
@@ -219,3 +220,17 @@ def test_target_roas_plan_is_labelled_and_compared_with_todays_budget(sample_env
     revenue = next(m for m in at.metric if m.label.startswith("Predicted revenue") and "vs" in str(m.delta))
     assert "vs current mix at this budget" in revenue.delta
     assert any("Against **today's budget**" in m.value for m in at.markdown)
+
+
+def test_current_spend_period_is_the_weeks_the_model_averaged(sample_env, small_db):
+    """On a history shorter than 52 weeks the texts give the real number of weeks, not "52"."""
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        frame = from_db(con).frame[["week", "revenue", "search"]].tail(40)
+    at = open_page()
+    at.segmented_control(key="budget_source").set_value("My weekly CSV").run()
+    at.file_uploader(key="budget_upload").set_value(("short.csv", frame.to_csv(index=False).encode(), "text/csv")).run()
+    at.multiselect(key="budget_csv_channels").set_value(["search"]).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "average of the last 40 weeks" in at.slider(key="budget_spend_search").help
+    assert any("average of the last 40 weeks" in c.value for c in at.caption)
+    assert not any("52 weeks" in c.value for c in at.caption)

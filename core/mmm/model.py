@@ -110,7 +110,9 @@ class MediaMixModel:
         Per channel: spend, contribution, roas (+ band), current weekly spend, mroas (+ band)
         and the hyper-parameters.
     current_spend_ : ndarray of shape (n_channels,)
-        Mean weekly spend over the last ``current_weeks`` weeks (EUR).
+        Mean weekly spend over the last ``current_weeks_`` weeks (EUR).
+    current_weeks_ : int
+        Weeks actually averaged for the current spend and baseline: ``min(current_weeks, n_weeks)``.
     """
 
     def __init__(
@@ -211,6 +213,7 @@ class MediaMixModel:
         }
         self._bootstrap(base, media, ys, rng)
         recent = slice(max(0, n - self.current_weeks), n)
+        self.current_weeks_ = recent.stop - recent.start  # fewer than current_weeks on a short history
         self.current_spend_ = spend[recent].mean(axis=0)
         self.base_level_ = float((base[recent] @ self.base_coef_).mean())
         self.base_level_boot_ = (base[recent] @ self.base_coef_boot_.T).mean(axis=0)
