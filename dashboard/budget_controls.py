@@ -94,6 +94,28 @@ def parse_shared(text: str, channels: Iterable[str]) -> dict[str, float]:
     return wanted
 
 
+def parse_weeks(text: str, *, default: int = 4, longest: int = 52) -> int:
+    """The planning period from a link: a whole number of weeks kept within 1..``longest``.
+
+    Examples
+    --------
+    >>> parse_weeks("8"), parse_weeks("400"), parse_weeks("soon")
+    (8, 52, 4)
+    """
+    try:
+        return min(max(int(text), 1), longest)
+    except ValueError:
+        return default
+
+
+def next_scenario_name(saved: Mapping[str, object]) -> str:
+    """``"Scenario N"`` for the next scenario, skipping names already saved (the user may have typed one)."""
+    n = len(saved) + 1
+    while f"Scenario {n}" in saved:
+        n += 1
+    return f"Scenario {n}"
+
+
 def spend_key(channel: str) -> str:
     """Session-state key of ``channel``'s weekly spend slider."""
     return f"{SPEND_PREFIX}{channel}"

@@ -199,20 +199,10 @@ if not st.session_state.get(URL_READ) or any(_key(c) not in st.session_state for
     link = st.query_params.get(URL_SPEND, "") if not st.session_state.get(URL_READ) else ""
     shared = budget_controls.parse_shared(link, channels)
     budget_controls.set_channels(st.session_state, grid, {c: shared.get(c, current[c]) for c in channels})
-    try:
-        st.session_state[WEEKS] = int(min(max(int(st.query_params.get(URL_WEEKS, 4)), 1), 52))
-    except ValueError:
-        st.session_state[WEEKS] = 4
+    st.session_state[WEEKS] = budget_controls.parse_weeks(st.query_params.get(URL_WEEKS, ""))
     st.session_state[URL_READ] = True
 # Widget values are dropped when the user visits another page; the total follows the channels.
 _sync_total()
-
-
-def _next_scenario_name(saved: Mapping[str, object]) -> str:
-    n = len(saved) + 1
-    while f"Scenario {n}" in saved:  # the user may have typed that name already
-        n += 1
-    return f"Scenario {n}"
 
 
 def _save_scenario(pred: BudgetPrediction) -> None:
@@ -221,7 +211,7 @@ def _save_scenario(pred: BudgetPrediction) -> None:
     # The name field has a key, so its value= would only be used once: a fresh default is set
     # through the session state after each save or clear (and after a visit to another page).
     if st.session_state.pop(NEW_NAME, False) or SCENARIO_NAME not in st.session_state:
-        st.session_state[SCENARIO_NAME] = _next_scenario_name(saved)
+        st.session_state[SCENARIO_NAME] = budget_controls.next_scenario_name(saved)
     name_col, save_col = st.columns([3, 1])
     name = name_col.text_input("Scenario name", key=SCENARIO_NAME).strip()
     if not save_col.button("Save scenario", icon=":material/bookmark_add:"):

@@ -15,7 +15,15 @@ from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from core.mmm.weekly import from_db
-from dashboard.budget_controls import TOTAL, parse_shared, scale_channels, slider_grid, spend_key
+from dashboard.budget_controls import (
+    TOTAL,
+    next_scenario_name,
+    parse_shared,
+    parse_weeks,
+    scale_channels,
+    slider_grid,
+    spend_key,
+)
 
 PAGE = "pages/budget.py"
 CHANNELS = ["search", "social", "display", "email", "affiliate", "tv"]
@@ -97,6 +105,9 @@ def test_link_parsing_and_snapping_helpers():
     assert grid.maxima == {"search": 3000, "tv": 100} and grid.steps == {"search": 20, "tv": 1}
     assert grid.snap_all({"search": 1011.0, "tv": 1e9}) == {"search": 1020, "tv": 100}
     assert grid.snap("search", -3.0) == 0
+    assert [parse_weeks(t) for t in ("8", "400", "0", "nan", "")] == [8, 52, 1, 4, 4]
+    assert next_scenario_name({"Scenario 1": {}, "Scenario 2": {}}) == "Scenario 3"
+    assert next_scenario_name({"Scenario 2": {}}) == "Scenario 3"
 
 
 def _regenerate_with_double_spend(source: Path, db: Path) -> None:
