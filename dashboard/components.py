@@ -118,15 +118,18 @@ def table(
     formats = dict(formats or {})
     shown = df.copy()
     for col in shown.columns:
-        if _mixes_text_and_numbers(shown[col]):
+        if _has_text(shown[col]):
             # e.g. counts with the privacy rule's "fewer than 50": shown as text, not as a number column
+            # (a number column marks text as invalid)
             shown[col] = as_text(shown[col], "{:,.0f}" if _integral(shown[col]) else "{:,.2f}")
             formats.pop(col, None)
     config = {
         col: st.column_config.NumberColumn(label, format=formats[col]) if col in formats else st.column_config.Column(label)
         for col, label in labels.items()
     }
-    st.dataframe(shown, column_order=list(labels), column_config=config, hide_index=True, height=height)
+    # Hidden or undefined figures show as "–", not as the word "None".
+    st.dataframe(shown, column_order=list(labels), column_config=config, hide_index=True, height=height,
+                 placeholder="–")
     download_csv(df, name)
 
 
@@ -138,11 +141,9 @@ def as_text(values: pd.Series, fmt: str, *, missing: str = "–") -> list[str]:
     return [v if isinstance(v, str) else missing if pd.isna(v) else fmt.format(v) for v in values]
 
 
-def _mixes_text_and_numbers(values: pd.Series) -> bool:
-    if values.dtype != object:
-        return False
-    is_text = values.map(lambda v: isinstance(v, str))
-    return bool(is_text.any() and (~is_text & values.notna()).any())
+def _has_text(values: pd.Series) -> bool:
+    """A column of figures where some or all are text, such as "fewer than 50"."""
+    return values.dtype == object and bool(values.map(lambda v: isinstance(v, str)).any())
 
 
 def _integral(values: pd.Series) -> bool:
