@@ -150,3 +150,10 @@ def test_fixed_total_at_todays_budget_is_labelled_current_split(capsys, small_db
     code, payload, _ = run(capsys, "budget", "optimize", "--db", str(small_db), "--json")
     assert code == 0 and payload["current"]["label"] == "current split"
     assert payload["today"]["revenue"] == pytest.approx(payload["current"]["revenue"], rel=1e-9)
+
+
+def test_negative_seed_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["budget", "fit", "--seed", "-1"])
+    assert exc.value.code == 2
+    assert "argument --seed: must be a whole number" in capsys.readouterr().err

@@ -82,3 +82,13 @@ def test_seed_outside_range_is_an_argument_error_with_exit_2(tmp_path, capsys):
         assert exc.value.code == 2
         assert "argument --seed: must be a whole number from 0 to 4294967295" in err and "Traceback" not in err
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_a_reader_that_stops_early_gets_no_error(small_db):
+    # `omnimix info --json | head -1`: the pipe closes before the output is written.
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "info", "--db", str(small_db), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert err == "", err

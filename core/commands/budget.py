@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from core.commands.options import seed_arg
 from core.commands.output import add_json_flag, emit
 from core.db import DEFAULT_DB, OmnimixError, open_db
 
@@ -45,7 +46,7 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="CSV column with revenue (EUR)")
     p.add_argument("--channels", help="CSV spend columns, comma-separated (EUR per week)")
     p.add_argument("--controls", default="", help="CSV control columns, comma-separated (optional)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the search and bootstrap (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the search and bootstrap (default 0)")
     p.add_argument(
         "--holdout-weeks", type=int, default=12, help="final weeks held out to measure accuracy (default 12)"
     )
