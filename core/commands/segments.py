@@ -36,9 +36,8 @@ def _segments(args: argparse.Namespace) -> int:
     # Check the cheap inputs before reading the data.
     validate_k(args.k)
     groups = validate_groups(args.features)
-    filters = filters_from_args(args)
     with open_db(args.db, read_only=True) as con:
-        features = customer_features(con, filters)
+        features = customer_features(con, filters_from_args(args, con))
     seg = segment(features, k=args.k, seed=args.seed, groups=groups)
     profiles = public_profiles(seg.profiles.summary, seg.profiles.means)
     rfm = rfm_groups(rfm_table(features.table), features.table.set_index(CUSTOMER)[MONETARY])
