@@ -45,7 +45,10 @@ def _layout(fig: go.Figure, title: str, *, height: int = _HEIGHT) -> go.Figure:
     fig.update_layout(
         # Title pinned to the top of the figure and room below it: a legend that wraps onto a
         # second line on a narrow column grows into that room instead of over the title.
-        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98, "yanchor": "top"},
+        # plotly.js anchors a multi-line title by its first line only, so each "<br>" line would
+        # push the first one above the figure's top edge: pad it down by a line per break.
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98, "yanchor": "top",
+               "pad": {"t": 18 * title.count("<br>")}},
         height=height + 30,
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1, "title": None},
