@@ -87,7 +87,7 @@ def channel_trend(df: pd.DataFrame, *, measure: str, grain: str, period: str) ->
             )
         )
     word = GRAIN_WORDS.get(grain, grain.title())
-    _layout(fig, f"{word} {measure} by channel ({unit}), {period}")
+    _layout(fig, f"{word} {measure} by channel ({unit})<br><sup>{period}</sup>")
     fig.update_yaxes(title=f"{measure.title()} ({unit})", rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(title=f"{grain.title()} starting")
     return fig
@@ -114,7 +114,7 @@ def channel_share_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
                 hovertemplate="%{y}: %{x:.1f}%<extra>" + name + "</extra>",
             )
         )
-    _layout(fig, f"Channel share of revenue and orders (%), {period}")
+    _layout(fig, f"Channel share of revenue and orders (%)<br><sup>{period}</sup>")
     fig.update_layout(barmode="group", hovermode="closest", bargap=0.25, legend={"traceorder": "reversed"})
     top = float(np.nanmax(ordered[["orders_share", "revenue_share"]].to_numpy() * 100)) if len(ordered) else 100.0
     fig.update_xaxes(title="Share (%)", range=[0, top * 1.2], ticksuffix="%")
@@ -155,7 +155,7 @@ def channel_count_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
         row=1,
         col=2,
     )
-    _layout(fig, f"Buyers by number of sales channels they bought in, {period}")
+    _layout(fig, f"Buyers by number of sales channels they bought in<br><sup>{period}</sup>")
     fig.update_layout(hovermode="closest")
     for col, values in ((1, customers.fillna(0)), (2, df["revenue_per_customer"].fillna(0))):
         top = float(values.max()) if len(values) and values.max() > 0 else 1.0
@@ -193,7 +193,7 @@ def overlap_heatmap(df: pd.DataFrame, *, period: str) -> go.Figure:
             hoverongaps=False,
         )
     )
-    _layout(fig, f"Channel overlap, buyers in both ÷ either (%), {period}", height=_HEIGHT + 40)
+    _layout(fig, f"Channel overlap, buyers in both ÷ either (%)<br><sup>{period}</sup>", height=_HEIGHT + 40)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=None, side="bottom")
