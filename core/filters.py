@@ -54,3 +54,53 @@ def data_date_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.
     """First and last order date in the database (``(None, None)`` when there are no orders)."""
     row = con.execute("SELECT min(order_ts)::DATE, max(order_ts)::DATE FROM orders").fetchone()
     return row[0], row[1]
+
+
+def data_start(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The first day anything was recorded: the earliest order, event or spend week.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection.
+
+    Returns
+    -------
+    datetime.date or None
+        ``None`` when orders, events and marketing spend are all empty.
+    """
+    (first,) = con.execute(
+        """SELECT least((SELECT min(order_ts)::DATE FROM orders), (SELECT min(event_ts)::DATE FROM events),
+                        (SELECT min(week) FROM marketing_spend))"""
+    ).fetchone()
+    return first
+
+
+def previous_period_gap(filters: Filters, first_day: dt.date | None) -> str | None:
+    """Why :func:`core.queries.kpis` has no previous-period figures for ``filters``, in words; ``None`` if it has them.
+
+    A previous period that starts before the data would compare a full period with a partly
+    empty one (a 60-week history shows +500% against last year), so it counts as missing.
+
+    Parameters
+    ----------
+    filters : Filters
+        The selected period.
+    first_day : datetime.date or None
+        :func:`data_start` of the database.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"no full previous period in the data (2022-03-02 – 2023-02-27 starts before
+        the first data on 2023-01-02)"``.
+    """
+    prev = filters.previous_period()
+    if prev is None:
+        return "no previous period without both a start and an end date"
+    if first_day is None:
+        return "no previous period: the database has no data"
+    if prev.start < first_day:
+        return (f"no full previous period in the data ({prev.start} – {prev.end} starts before "
+                f"the first data on {first_day})")
+    return None

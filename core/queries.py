@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core.filters import Filters, data_date_range
+from core.filters import Filters, data_date_range, data_start, previous_period_gap
 from core.schema import SALES_KINDS, TABLES
 
 GRAINS: dict[str, str] = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -183,56 +183,6 @@ def _kpi_values(sales: dict[str, float], all_revenue: float, conversion: float, 
         "spend": spend,
         "roas": all_revenue / spend if spend else np.nan,
     }
-
-
-def data_start(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The first day anything was recorded: the earliest order, event or spend week.
-
-    Parameters
-    ----------
-    con : duckdb.DuckDBPyConnection
-        Open connection.
-
-    Returns
-    -------
-    datetime.date or None
-        ``None`` when orders, events and marketing spend are all empty.
-    """
-    (first,) = con.execute(
-        """SELECT least((SELECT min(order_ts)::DATE FROM orders), (SELECT min(event_ts)::DATE FROM events),
-                        (SELECT min(week) FROM marketing_spend))"""
-    ).fetchone()
-    return first
-
-
-def previous_period_gap(filters: Filters, first_day: dt.date | None) -> str | None:
-    """Why :func:`kpis` has no previous-period figures for ``filters``, in words; ``None`` if it has them.
-
-    A previous period that starts before the data would compare a full period with a partly
-    empty one (a 60-week history shows +500% against last year), so it counts as missing.
-
-    Parameters
-    ----------
-    filters : Filters
-        The selected period.
-    first_day : datetime.date or None
-        :func:`data_start` of the database.
-
-    Returns
-    -------
-    str or None
-        E.g. ``"no full previous period in the data (2022-03-02 – 2023-02-27 starts before
-        the first data on 2023-01-02)"``.
-    """
-    prev = filters.previous_period()
-    if prev is None:
-        return "no previous period without both a start and an end date"
-    if first_day is None:
-        return "no previous period: the database has no data"
-    if prev.start < first_day:
-        return (f"no full previous period in the data ({prev.start} – {prev.end} starts before "
-                f"the first data on {first_day})")
-    return None
 
 
 def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:

@@ -33,7 +33,7 @@ import streamlit as st
 
 from core import queries
 from core.db import DEFAULT_DB, OmnimixError, connect, init_db, open_db
-from core.filters import Filters, data_date_range
+from core.filters import Filters, data_date_range, data_start
 
 DB_ENV = "OMNIMIX_DB"
 
@@ -116,7 +116,7 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "summary": queries.database_summary,
     "date_range": data_date_range,
     "sales_channels": queries.sales_channels,
-    "data_start": queries.data_start,
+    "data_start": data_start,
     "kpis": queries.kpis,
     "timeseries": queries.channel_timeseries,
     "share": queries.channel_share,
@@ -164,7 +164,7 @@ def sales_channels(db: Path) -> list[str]:
 
 
 def data_start(db: Path) -> dt.date | None:
-    """First day with any order, event or spend, see :func:`core.queries.data_start`."""
+    """First day with any order, event or spend, see :func:`core.filters.data_start`."""
     return _query("data_start", db)
 
 

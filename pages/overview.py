@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import overview_privacy
+from core.filters import previous_period_gap
 from core.formatting import format_delta, format_value
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from core.queries import KPI_DEFINITIONS, previous_period_gap
+from core.queries import KPI_DEFINITIONS
 from dashboard import charts, components, data_access, state
 
 EUR, PCT, COUNT = "euro", "percent", "localized"

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 
 from core import queries
-from core.filters import Filters
+from core.filters import Filters, data_start, previous_period_gap
 from core.schema import create_schema
 
 D = dt.date
@@ -212,11 +212,11 @@ def test_previous_period_before_the_data_is_missing_not_zero(con):
     df = queries.kpis(con, late)
     assert kpi_dict(df)["revenue"] == pytest.approx(145.0 + 50.0)  # o9 on 03-03 is inside
     assert df[["previous", "change", "change_pct"]].isna().all().all()
-    assert queries.data_start(con) == D(2024, 2, 19)
-    assert queries.previous_period_gap(late, D(2024, 2, 19)) == (
+    assert data_start(con) == D(2024, 2, 19)
+    assert previous_period_gap(late, D(2024, 2, 19)) == (
         "no full previous period in the data (2024-02-05 – 2024-02-25 starts before the first data on 2024-02-19)")
-    assert queries.previous_period_gap(CURRENT, D(2024, 2, 19)) is None  # starts on the first day: complete
-    assert queries.previous_period_gap(Filters(), D(2024, 2, 19)) is not None
+    assert previous_period_gap(CURRENT, D(2024, 2, 19)) is None  # starts on the first day: complete
+    assert previous_period_gap(Filters(), D(2024, 2, 19)) is not None
 
 
 def test_empty_filter_gives_zeros_and_nan_ratios(con):

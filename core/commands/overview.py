@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _overview(args: argparse.Namespace) -> int:
     from core import overview_privacy, queries
-    from core.filters import data_date_range
+    from core.filters import data_date_range, data_start, previous_period_gap
 
     with open_db(args.db, read_only=True) as con:
         filters = filters_from_args(args, con)
@@ -33,7 +33,7 @@ def _overview(args: argparse.Namespace) -> int:
         share = overview_privacy.private_channel_share(queries.channel_share(con, filters))
         groups = overview_privacy.private_channel_counts(queries.customers_by_channel_count(con, filters))
         pairs = overview_privacy.private_pair_overlap(queries.channel_pair_overlap(con, filters))
-        gap = queries.previous_period_gap(filters, queries.data_start(con))
+        gap = previous_period_gap(filters, data_start(con))
         first, last = data_date_range(con)
     previous = filters.previous_period()
     payload = {
