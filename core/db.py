@@ -45,9 +45,19 @@ def open_error(path: Path, exc: duckdb.Error, *, read_only: bool) -> OmnimixErro
         return OmnimixError(f"Database {path} is open in {who}, e.g. the dashboard; stop it or load through the Data page.")
     if "not a valid DuckDB database file" in text:
         return OmnimixError(f"{path} is not a DuckDB database file.")
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    first = re.sub(r"^[A-Za-z ]*Error: ", "", first).rstrip(".")
-    return OmnimixError(f"Cannot open database {path}: {first}.")
+    return OmnimixError(f"Cannot open database {path}: {first_line(exc)}.")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's text without DuckDB's "X Error: " prefix or a final period.
+
+    DuckDB messages run over several lines of hints meant for its own CLI; the first line is
+    the part a user can act on. An error without text gives its type name.
+    """
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text.splitlines()[0]).rstrip(".")
 
 
 def connect(path: str | Path, *, read_only: bool = False, create: bool = False) -> duckdb.DuckDBPyConnection:

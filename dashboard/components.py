@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.db import OmnimixError, first_line
 from core.formatting import format_delta, format_value  # the pages use them through this module
 from core.privacy import small_group_label
 from core.queries import KPI_DEFINITIONS
@@ -38,14 +38,10 @@ def guard(what: str) -> Iterator[None]:
     except OmnimixError as exc:
         st.error(str(exc))
     except duckdb.Error as exc:
-        st.error(f"The database could not provide {what}: {_first_line(exc)}")
+        st.error(f"The database could not provide {what}: {first_line(exc)}")
     except Exception as exc:  # noqa: BLE001 - users never see tracebacks; the log keeps it
         log.exception("Unexpected error while showing %s", what)
-        st.error(f"Something went wrong while showing {what} ({type(exc).__name__}: {_first_line(exc)}).")
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        st.error(f"Something went wrong while showing {what} ({type(exc).__name__}: {first_line(exc)}).")
 
 
 def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> None:
