@@ -25,29 +25,21 @@ same transaction, so a failed load leaves the database exactly as it was.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import os
-import re
-import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import duckdb
 import pandas as pd
 
-from core.db import init_db, open_db
+from core.db import first_line, init_db, open_db
 from core.loader_checks import LoadError, SourceFile, validate
+from core.loader_files import FileInput, local_file, open_source, read_error
 from core.pii import protect_staged
 from core.schema import DATA_TABLES, TABLES, Table
 
-FileInput = str | os.PathLike | bytes | BinaryIO
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 PREVIEW_ROWS = 20
 
 _STAGE, _ROWS = "_omnimix_load_stage", "_omnimix_load_rows"  # per-connection temp tables
@@ -174,7 +166,7 @@ def load_files(db: duckdb.DuckDBPyConnection | str | Path, requests: Sequence[Lo
             raise LoadError(f"Unknown table {req.table!r}; the loadable tables are {', '.join(LOAD_ORDER)}.")
     reqs = sorted(requests, key=lambda r: LOAD_ORDER.index(r.table))
     with ExitStack() as stack:
-        sources = [_open_source(stack.enter_context(_local_file(r.file, r.name))) for r in reqs]
+        sources = [open_source(stack.enter_context(local_file(r.file, r.name))) for r in reqs]
         if isinstance(db, duckdb.DuckDBPyConnection):
             return _run(db, reqs, sources)
         path, created = Path(db), not Path(db).exists()
@@ -218,78 +210,8 @@ def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[
         except duckdb.Error:
             pass  # a failed COMMIT has already rolled back
         if isinstance(exc, duckdb.Error):
-            raise LoadError(f"The load was rolled back because the database refused it: {_first_line(exc)}.") from exc
+            raise LoadError(f"The load was rolled back because the database refused it: {first_line(exc)}.") from exc
         raise
-
-
-@contextmanager
-def _local_file(file: FileInput, name: str | None) -> Iterator[tuple[Path, str]]:
-    """A readable path and display name; uploads are written to a temporary file first."""
-    if isinstance(file, (str, os.PathLike)):
-        path = Path(file)
-        if not path.exists():
-            raise LoadError(f"File {path} does not exist.", file=str(path))
-        if not path.is_file():
-            raise LoadError(f"{path} is not a file.", file=str(path))
-        yield path, name or path.name
-        return
-    display = name or Path(str(getattr(file, "name", "") or "")).name
-    if not display:
-        raise LoadError("An uploaded file needs a name ending in .csv or .parquet.")
-    data = bytes(file) if isinstance(file, (bytes, bytearray, memoryview)) else file.read()
-    with tempfile.TemporaryDirectory(prefix="omnimix-load-") as tmp:
-        path = Path(tmp) / f"upload{Path(display).suffix.lower()}"
-        path.write_bytes(data.encode() if isinstance(data, str) else data)
-        yield path, display
-
-
-def _open_source(local: tuple[Path, str]) -> SourceFile:
-    path, name = local
-    suffix = Path(name).suffix.lower()
-    try:
-        if suffix in PARQUET_SUFFIXES:
-            with duckdb.connect() as probe:
-                cols = probe.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-            return SourceFile(name, path, "parquet", [c[0] for c in cols])
-        if suffix in CSV_SUFFIXES:
-            return _csv_source(path, name, suffix)
-    except duckdb.Error as exc:
-        raise LoadError(f"{name} is not a readable Parquet file ({_first_line(exc)}).", file=name) from exc
-    except OSError as exc:
-        raise LoadError(f"{name} cannot be read ({exc.strerror or exc}).", file=name) from exc
-    raise LoadError(f"{name} has an unsupported file type; use {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}.", file=name)
-
-
-def _csv_source(path: Path, name: str, suffix: str) -> SourceFile:
-    _check_utf8(path, name)
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        first = f.readline()
-        if not first.strip():
-            empty = f.read(1) == "" and first == ""
-            raise LoadError(f"{name} is empty." if empty else f"{name}, line 1: the first line must hold the column headers but is blank.", file=name, line=1)
-        delim = "\t" if suffix == ".tsv" else max(",;\t|", key=lambda d: (first.count(d), d == ","))
-        f.seek(0)
-        header = next(csv.reader(f, delimiter=delim, quotechar='"'))
-    header = [h.strip() or f"(column {i + 1})" for i, h in enumerate(header)]
-    return SourceFile(name, path, "csv", header, delim)
-
-
-def _check_utf8(path: Path, name: str) -> None:
-    """Stream the file through a strict UTF-8 decoder: DuckDB does not check every byte."""
-    decoder, newlines = codecs.getincrementaldecoder("utf-8")(), 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(1 << 24)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                # exc.object is the decoder's pending bytes + chunk; pending bytes hold no newline
-                line = newlines + exc.object[: exc.start].count(b"\n") + 1
-                raise LoadError(f"{name}, line {line}: the text is not UTF-8 (save the file as 'CSV UTF-8').",
-                                file=name, line=line) from exc
-            if not chunk:
-                return
-            newlines += chunk.count(b"\n")
 
 
 def _plan(table: Table, src: SourceFile, mapping: dict[str, str]) -> tuple[dict[str, int], list[str], list[str]]:
@@ -346,7 +268,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: d
         # transaction start at a huge offset, hence row_number() rather than rowid + 1.
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT {select} FROM {read}", params)
     except duckdb.Error as exc:
-        raise _read_error(src, exc) from exc
+        raise read_error(src, exc) from exc
     raws, typed, named = [], [], {}
     for c in table.columns:
         raws.append(f"NULLIF(trim(c{pos[c.name]}), '') AS _raw_{c.name}" if c.name in pos else f"NULL::VARCHAR AS _raw_{c.name}")
@@ -362,28 +284,6 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: d
                 f"(SELECT row_number() OVER (ORDER BY rowid) AS _row, {', '.join(raws)} FROM {_STAGE})", named)
     con.execute(f"DROP TABLE {_STAGE}")
     return con.execute(f"SELECT count(*) FROM {_ROWS}").fetchone()[0]
-
-
-def _read_error(src: SourceFile, exc: duckdb.Error) -> LoadError:
-    text = str(exc)
-    if src.kind == "parquet":
-        return LoadError(f"{src.name} is not a readable Parquet file ({_first_line(exc)}).", file=src.name)
-    line = int(m.group(1)) if (m := re.search(r"CSV Error on Line: (\d+)", text)) else None
-    if m := re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text):
-        reason = f"it has {m.group(2)} values but the header has {m.group(1)} columns (quote values that contain {src.delim!r})"
-    elif "unterminated quote" in text:
-        reason = "a quoted value is never closed"
-    elif "unicode" in text.lower():
-        reason = "the text is not UTF-8 (save the file as 'CSV UTF-8')"
-    else:
-        reason = f"it cannot be parsed as CSV ({_first_line(exc)})"
-    where = f"{src.name}, line {line}" if line else src.name
-    return LoadError(f"{where}: {reason}.", file=src.name, line=line)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"^[A-Za-z ]*Error: ", "", text).rstrip(".")
 
 
 def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, mapping: dict[str, str]) -> LoadReport:
