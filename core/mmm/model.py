@@ -397,8 +397,3 @@ class MediaMixModel:
                 "mroas": mroas.ravel(),
             }
         )
-
-    def hyperparameters(self) -> pd.DataFrame:
-        """Per channel: adstock decay, half-saturation (adstocked EUR/week), Hill shape, coefficient."""
-        self._check_fitted()
-        return self.channel_summary_[["channel", "decay", "half_saturation", "shape", "coef"]].copy()
