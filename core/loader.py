@@ -38,7 +38,7 @@ from core.db import first_line, init_db, open_db
 from core.loader_checks import LoadError, SourceFile, validate
 from core.loader_files import FileInput, local_file, open_source, read_error
 from core.pii import protect_staged
-from core.schema import DATA_TABLES, TABLES, Table
+from core.schema import DATA_TABLES, TABLES, Table, table_ddl
 
 PREVIEW_ROWS = 20
 
@@ -290,7 +290,11 @@ def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, map
     started = time.perf_counter()
     needed = {table.name} | {fk.ref_table for fk in table.foreign_keys}
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [sorted(needed)]).fetchall()}
-    if needed - present:
+    if needed - present == {table.name} and table.foreign_keys:
+        # An Omnimix database made before this table joined the schema (e.g. experiments): the
+        # first load creates it, inside the transaction, so a failed load leaves no table behind.
+        con.execute(table_ddl(table))
+    elif needed - present:
         raise LoadError(f"The database has no {', '.join(sorted(needed - present))} table; create it with 'omnimix init'.")
     pos, ignored, missing = _plan(table, src, mapping)
     if _stage(con, table, src, pos) == 0:

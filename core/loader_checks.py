@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from core.db import OmnimixError
-from core.schema import Table
+from core.schema import ForeignKey, Table
 
 _TYPE_PROBLEM = {
     "INTEGER": "is not a whole number in range",
@@ -71,21 +71,35 @@ def validate(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, rows
     if table.primary_key:
         _duplicate_checks(con, table, src, rows)
     for fk in table.foreign_keys:
-        bad = con.execute(
-            f"SELECT min(t._row) FROM {rows} t WHERE t.{fk.column} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {fk.ref_table} r WHERE r.{fk.ref_column} = t.{fk.column})"
-        ).fetchone()[0]
-        if bad is None:
-            continue
-        value = _raw(con, rows, bad, fk.column)
-        if fk.ref_table == "channels":
+        _reference_check(con, table, src, rows, fk)
+
+
+def _reference_check(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, rows: str, fk: ForeignKey) -> None:
+    """First row whose reference is missing, or (``fk.kinds``) points at a channel of another kind."""
+    kind_rule = " AND list_contains(?, r.kind)" if fk.kinds else ""
+    bad = con.execute(
+        f"SELECT min(t._row) FROM {rows} t WHERE t.{fk.column} IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {fk.ref_table} r WHERE r.{fk.ref_column} = t.{fk.column}{kind_rule})",
+        [list(fk.kinds)] if fk.kinds else [],
+    ).fetchone()[0]
+    if bad is None:
+        return
+    value = _raw(con, rows, bad, fk.column)
+    if fk.ref_table == "channels":
+        kind = con.execute("SELECT kind FROM channels WHERE channel = ?", [value]).fetchone()
+        if kind is None:
             known = [r[0] for r in con.execute("SELECT channel FROM channels ORDER BY channel LIMIT 30").fetchall()]
             problem = (f"{value!r} is not a known channel (known: {', '.join(known)}); add it by loading "
                        f"a channels file first")
         else:
-            noun = _NOUN.get(fk.ref_table, fk.ref_table)
-            problem = f"{noun} {value!r} is not in the {fk.ref_table} table; load {fk.ref_table} first"
-        _fail(src, bad, fk.column, problem)
+            allowed = [r[0] for r in con.execute("SELECT channel FROM channels WHERE list_contains(?, kind) "
+                                                 "ORDER BY channel LIMIT 30", [list(fk.kinds)]).fetchall()]
+            problem = (f"{value!r} is a {kind[0]} channel but {table.name} needs a channel of kind "
+                       f"{' or '.join(fk.kinds)} (such as: {', '.join(allowed) or 'none yet'})")
+    else:
+        noun = _NOUN.get(fk.ref_table, fk.ref_table)
+        problem = f"{noun} {value!r} is not in the {fk.ref_table} table; load {fk.ref_table} first"
+    _fail(src, bad, fk.column, problem)
 
 
 def _cell_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, rows: str) -> None:
@@ -99,8 +113,9 @@ def _cell_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, 
             probes.append(("type", c.name, c.sql_type))
             exprs.append(f"min(_row) FILTER (WHERE _raw_{c.name} IS NOT NULL AND {c.name} IS NULL)")
     for rule in table.checks:
-        # CHECK rules come from core.schema, so pasting them is pasting our own code
-        column = next(c for c in table.column_names if re.search(rf"\b{c}\b", rule))
+        # CHECK rules come from core.schema, so pasting them is pasting our own code. A rule is
+        # about the first column it names ("end_week >= start_week" is about end_week).
+        column = min((m.start(), c) for c in table.column_names if (m := re.search(rf"\b{c}\b", rule)))[1]
         probes.append(("check", column, rule))
         exprs.append(f"min(_row) FILTER (WHERE NOT ({rule}))")
     firsts = con.execute(f"SELECT {', '.join(exprs)} FROM {rows}").fetchone()
@@ -114,6 +129,10 @@ def _cell_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, 
         problem = "the value is empty but the column is required"
     elif kind == "type":
         problem = f"{raw!r} {_TYPE_PROBLEM.get(rule, f'is not a valid {rule}')}"
+    elif (pair := re.fullmatch(rf"{column} >= (\w+)", rule)) and pair[1] in table.column_names:
+        other = pair[1]
+        word, rule_text = ("before", "on or after") if isinstance(value, dt.date) else ("less than", "at least")
+        problem = f"{column} {raw!r} is {word} {other} {_raw(con, rows, row, other)!r} but must be {rule_text} it"
     else:
         problem = _check_problem(rule, column, raw, value)
     _fail(src, row, column, problem)

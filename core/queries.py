@@ -368,3 +368,33 @@ def channel_pair_overlap(con: duckdb.DuckDBPyConnection, filters: Filters, *, to
         sql += "\nLIMIT ?"
         params = [*params, int(top)]
     return _fetch(con, sql, params)
+
+
+
+_EXPERIMENT_DTYPES = {"experiment_id": object, "channel": object, "start_week": "datetime64[ns]", "end_week": "datetime64[ns]",
+                      "incremental_revenue": float, "standard_error": float, "method": object}
+EXPERIMENT_COLUMNS: tuple[str, ...] = tuple(_EXPERIMENT_DTYPES)
+
+
+def read_experiments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The lift tests of the ``experiments`` table, for the budget model to calibrate to.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection (read-only is enough).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per test with ``EXPERIMENT_COLUMNS``: ``start_week`` and ``end_week`` as
+        Timestamps (Mondays; the test covers both weeks and those between), revenue and
+        standard error in EUR, sorted by channel, start_week and experiment_id. Empty, with
+        the same columns, when the table is empty or missing (databases made before it existed).
+    """
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND schema_name = current_schema() AND table_name = ?", ["experiments"]).fetchone()[0]
+    if not exists:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EXPERIMENT_DTYPES.items()})
+    sql = f"SELECT {', '.join(EXPERIMENT_COLUMNS)} FROM experiments ORDER BY channel, start_week, experiment_id"
+    return _fetch(con, sql, []).astype(_EXPERIMENT_DTYPES)

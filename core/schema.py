@@ -26,6 +26,7 @@ class ForeignKey:
     column: str
     ref_table: str
     ref_column: str
+    kinds: tuple[str, ...] = ()  # references to channels only: the channel kinds allowed (empty: any)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ EVENT_TYPES = ("view", "cart", "purchase")
 CHANNEL_KINDS = ("sales", "media", "sales+media")
 """``channels.kind``: where customers buy, where marketing money goes, or both."""
 SALES_KINDS = ("sales", "sales+media")
+MEDIA_KINDS = ("media", "sales+media")
+"""Kinds of channel marketing money goes to (spend, lift tests)."""
 
 # Standard channel list: where customers buy (sales) and where marketing money goes (media).
 STANDARD_CHANNELS: tuple[tuple[str, str], ...] = (
@@ -183,6 +186,26 @@ TABLES: dict[str, Table] = {
             meaning="Weekly marketing spend per channel.",
         ),
         Table(
+            "experiments",
+            (
+                Column("experiment_id", "VARCHAR", "Experiment id (text)"),
+                Column("channel", "VARCHAR", "Media channel the test measured"),
+                Column("start_week", "DATE", "First week of the test (its Monday)"),
+                Column("end_week", "DATE", "Last week of the test (its Monday, not before start_week); "
+                       "the test covers start_week to end_week inclusive"),
+                Column("incremental_revenue", "DOUBLE", "Revenue in EUR the channel drove over those weeks, "
+                       "as the test measured it (may be negative)"),
+                Column("standard_error", "DOUBLE", "Standard error of incremental_revenue in EUR (> 0)"),
+                Column("method", "VARCHAR", "How it was measured, e.g. geo holdout, on/off", nullable=True),
+                Column("notes", "VARCHAR", "Free-text notes", nullable=True),
+            ),
+            primary_key=("experiment_id",),
+            checks=("isodow(start_week) = 1", "isodow(end_week) = 1", "end_week >= start_week", "standard_error > 0"),
+            foreign_keys=(ForeignKey(*_CHANNEL_FK, kinds=MEDIA_KINDS),),
+            meaning="Lift tests (geo or on/off experiments): incremental revenue a channel drove over a period, "
+                    "with its standard error; the budget model calibrates to them.",
+        ),
+        Table(
             "truth_personas",
             (
                 Column("customer_id", "VARCHAR", "Customer id"),
@@ -258,7 +281,8 @@ def schema_markdown() -> str:
     for t in TABLES.values():
         out.append(f"### `{t.name}`\n\n{t.meaning}")
         keys = f"Primary key: ({', '.join(t.primary_key)})." if t.primary_key else "No primary key."
-        fks = "; ".join(f"{fk.column} → {fk.ref_table}.{fk.ref_column}" for fk in t.foreign_keys)
+        fks = "; ".join(f"{fk.column} → {fk.ref_table}.{fk.ref_column}"
+                        + (f" (kind {' or '.join(fk.kinds)})" if fk.kinds else "") for fk in t.foreign_keys)
         out.append(keys + (f" References: {fks}." if fks else ""))
         out.append("\n| column | type | meaning |\n|---|---|---|")
         for c in t.columns:

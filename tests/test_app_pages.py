@@ -188,6 +188,28 @@ def test_data_page_reports_a_bad_file_and_changes_nothing(writable_copy):
         assert con.execute("SELECT count(*) FROM orders WHERE order_id = 'X1'").fetchone()[0] == 0
 
 
+def test_data_page_lists_and_loads_lift_tests(writable_copy):
+    at = run_app("pages/data.py")
+    counts = at.dataframe[0].value
+    assert dict(zip(counts["table"], counts["rows"], strict=True))["experiments"] == 3  # the sample's lift tests
+    at.selectbox[0].set_value("experiments").run()
+    assert list(at.dataframe[1].value["column"]) == [
+        "experiment_id", "channel", "start_week", "end_week", "incremental_revenue", "standard_error", "method", "notes"]
+    assert any(b.label == "Download example experiments.csv" for b in at.get("download_button"))
+    lift = b"id,channel,start_week,end_week,incremental_revenue,se\nX1,search,2025-01-06,2025-02-03,4200.5,600\n"
+    at.file_uploader[0].set_value(("lift.csv", lift, "text/csv"))
+    at.text_area[0].set_value("id=experiment_id\nse=standard_error")
+    next(b for b in at.button if b.label == "Load").click().run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert "Loaded 1 rows from lift.csv into experiments" in texts(at.success)
+    assert dict(zip(at.dataframe[0].value["table"], at.dataframe[0].value["rows"], strict=True))["experiments"] == 4
+    at.file_uploader[0].set_value(("lift.csv", lift.replace(b"X1,search", b"X2,web"), "text/csv"))
+    at.text_area[0].set_value("id=experiment_id\nse=standard_error")
+    next(b for b in at.button if b.label == "Load").click().run()
+    message = texts(at.error)
+    assert "lift.csv, row 1 (line 2), column channel: 'web' is a sales channel" in message and "Nothing was loaded" in message
+
+
 def test_mapping_with_a_typo_is_an_error_not_a_crash(writable_copy):
     at = run_app("pages/data.py")
     at.selectbox[0].set_value("channels").run()

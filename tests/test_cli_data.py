@@ -35,8 +35,9 @@ def test_generate_then_info_agree_on_row_counts(tmp_path, capsys):
     code, out, _ = run(capsys, "info", "--db", str(db), "--json")
     info = json.loads(out)
     assert code == 0
-    for table in ("customers", "orders", "order_items", "events", "marketing_spend"):
+    for table in ("customers", "orders", "order_items", "events", "marketing_spend", "experiments"):
         assert info["rows"][table] == generated["rows"][table]
+    assert info["rows"]["experiments"] == 3  # the generator's lift tests
     assert info["first_order"] >= "2023-01-02"
 
 
@@ -69,7 +70,7 @@ def test_init_creates_the_data_tables_but_no_truth_tables(tmp_path, capsys):
     assert not any(t.startswith("truth_") for t in json.loads(out)["tables"])
     with duckdb.connect(str(db), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert tables == {"channels", "customers", "products", "orders", "order_items", "events", "marketing_spend"}
+    assert tables == {"channels", "customers", "products", "orders", "order_items", "events", "marketing_spend", "experiments"}
     code, out, _ = run(capsys, "info", "--db", str(db), "--json")
     assert code == 0 and set(json.loads(out)["rows"]) == tables
 

@@ -9,6 +9,7 @@ import pytest
 
 from core.db import OmnimixError
 from core.generator import generate_database, generate_into
+from core.generator.experiments import EXPERIMENT_CHANNELS, MAX_WEEKS, MIN_WEEKS, RELATIVE_SE, draw_experiments
 from core.generator.personas import PERSONAS
 from core.mmm.adstock import geometric_adstock
 from core.mmm.saturation import hill
@@ -117,6 +118,45 @@ def test_truth_curve_is_beta_times_hill_of_adstocked_spend(sample):
         np.testing.assert_allclose(contrib[ch].to_numpy(), expected, rtol=1e-3, atol=1.0)
         assert row["true_roas"] == pytest.approx(contrib[ch].sum() / spend[ch].sum(), rel=1e-9)
     assert truth["true_roas"].max() > 2 * truth["true_roas"].min()  # channels differ
+
+
+def test_lift_tests_measure_the_truth_within_four_standard_errors(sample):
+    # The truth recomputed in SQL: the channel's truth_weekly_revenue over start_week..end_week inclusive.
+    df = sample.execute("""
+        SELECT e.*, (e.end_week - e.start_week) // 7 + 1 AS n_weeks,
+               (SELECT sum(t.revenue) FROM truth_weekly_revenue t
+                WHERE t.component = e.channel AND t.week BETWEEN e.start_week AND e.end_week) AS truth,
+               (SELECT min(s.spend) FROM marketing_spend s
+                WHERE s.channel = e.channel AND s.week BETWEEN e.start_week AND e.end_week) AS min_spend,
+               (SELECT max(week) FROM marketing_spend) AS last_week
+        FROM experiments e""").df()
+    assert sorted(df["channel"]) == sorted(EXPERIMENT_CHANNELS) and (df["method"] == "geo holdout").all()
+    assert df["n_weeks"].between(MIN_WEEKS, MAX_WEEKS).all()
+    assert (df["start_week"] > df["last_week"] - pd.Timedelta(weeks=104)).all()  # in the last two years
+    assert (df["min_spend"] > 0).all()  # run while the channel spends
+    np.testing.assert_allclose(df["standard_error"], (RELATIVE_SE * df["truth"]).round(2), atol=0.005)
+    z = (df["incremental_revenue"] - df["truth"]) / df["standard_error"]
+    assert (z.abs() < 4).all(), z.tolist()
+    assert (z != 0).all()  # measured with noise, not the truth itself
+
+
+def test_lift_tests_are_seeded_and_leave_every_other_table_unchanged(monkeypatch):
+    def generate(seed: int) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        generate_into(con, n_customers=400, seed=seed, n_weeks=60)
+        return con
+
+    first, again, other = generate(5), generate(5), generate(6)
+    assert table_fingerprint(first, "experiments") == table_fingerprint(again, "experiments")
+    assert table_fingerprint(first, "experiments") != table_fingerprint(other, "experiments")
+    # Without the lift tests every other table is what it is with them: their draws use their own stream.
+    monkeypatch.setattr("core.generator.draw_experiments",
+                        lambda w, s, rng: draw_experiments(w, s, np.random.default_rng(0)).iloc[:0])
+    without = generate(5)
+    assert without.execute("SELECT count(*) FROM experiments").fetchone()[0] == 0
+    for table in TABLES:
+        if table != "experiments":
+            assert table_fingerprint(first, table) == table_fingerprint(without, table), table
 
 
 def test_referential_integrity_and_time_order(sample):

@@ -1,6 +1,9 @@
 """Seeded omnichannel sample data with a known truth (personas and marketing-mix response).
 
 ``generate_database`` is deterministic for a seed: the same seed gives the same rows.
+The lift tests in ``experiments`` come from their own generator, ``default_rng([seed, 11])``,
+so they never shift the other tables' draws; what they measure is in
+:mod:`core.generator.experiments`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from core.db import OmnimixError
 from core.generator.catalogue import ProductSampler, make_catalogue
 from core.generator.customers import draw_customers
 from core.generator.events import draw_events
+from core.generator.experiments import EXPERIMENT_STREAM, draw_experiments
 from core.generator.marketing import baseline_shape, build_truth, week_starts
 from core.generator.orders import draw_orders
 from core.generator.writer import write_all
@@ -49,9 +53,10 @@ def generate_into(con: duckdb.DuckDBPyConnection, *, n_customers: int, seed: int
     events = draw_events(orders, customers, sampler, rng)
     rng.bit_generator.state = truth_rng_state
     spend, truth, weekly, _ = build_truth(weeks, total, rng)
+    experiments = draw_experiments(weekly, spend, np.random.default_rng([seed, EXPERIMENT_STREAM]))
 
     create_schema(con, with_keys=False)
-    write_all(con, start, catalogue, customers, orders, events, spend, truth, weekly)
+    write_all(con, start, catalogue, customers, orders, events, spend, truth, weekly, experiments)
     add_primary_keys(con)
 
 

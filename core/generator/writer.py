@@ -34,7 +34,8 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, select_s
 
 
 def write_all(con: duckdb.DuckDBPyConnection, start: dt.date, catalogue: pd.DataFrame, customers: CustomerDraw,
-              orders: OrderDraw, events: EventDraw, spend: pd.DataFrame, truth: pd.DataFrame, weekly: pd.DataFrame) -> None:
+              orders: OrderDraw, events: EventDraw, spend: pd.DataFrame, truth: pd.DataFrame, weekly: pd.DataFrame,
+              experiments: pd.DataFrame) -> None:
     n_cust = customers.persona.shape[0]
     signup = pa.array(np.datetime64(start, "D") + customers.signup_day.astype("timedelta64[D]"))
     _insert(con, "customers", pa.table({
@@ -65,5 +66,6 @@ def write_all(con: duckdb.DuckDBPyConnection, start: dt.date, catalogue: pd.Data
     }), f"SELECT {CUSTOMER_ID.format(col='c')}, {PRODUCT_ID.format(col='p')}, list_extract(?, ch + 1), "
         f"list_extract(?, t + 1), ts FROM {{src}}", [list(SALES_CHANNELS), list(EVENT_TYPE_NAMES)])
 
-    for name, df in (("marketing_spend", spend), ("truth_channel_response", truth), ("truth_weekly_revenue", weekly)):
+    for name, df in (("marketing_spend", spend), ("experiments", experiments), ("truth_channel_response", truth),
+                     ("truth_weekly_revenue", weekly)):
         _insert(con, name, pa.Table.from_pandas(df, preserve_index=False), "SELECT * FROM {src}")
