@@ -36,7 +36,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--target-roas", type=float, help="find the largest weekly budget whose ROAS stays at or above this"
     )
     opt.add_argument("--weeks", type=int, default=1, help="planning period in weeks for the revenue totals (default 1)")
+    _cautious_arg(opt)
     opt.set_defaults(handler=_optimize)
+
+    plan = budget.add_parser(
+        "plan", help="plan the next N weeks: their own season, trend and carry-over; best split of a period budget"
+    )
+    _source_args(plan)
+    plan.add_argument("--weeks", type=int, default=13, help="weeks to plan after the data (default 13, a quarter)")
+    plan.add_argument("--total", type=float, help="budget for the whole period, EUR (default: current weekly spend x weeks)")
+    plan.add_argument(
+        "--bounds", nargs="+", default=[], metavar="CHANNEL=LO:HI",
+        help="weekly EUR per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
+    )  # fmt: skip
+    _cautious_arg(plan)
+    plan.set_defaults(handler=_plan)
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
@@ -46,15 +60,28 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="CSV column with revenue (EUR)")
     p.add_argument("--channels", help="CSV spend columns, comma-separated (EUR per week)")
     p.add_argument("--controls", default="", help="CSV control columns, comma-separated (optional)")
-    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the search and bootstrap (default 0)")
+    p.add_argument("--experiments", type=Path, help="with --csv: lift tests CSV (channel, start_week, end_week, "
+                   "incremental_revenue, standard_error); with --db the database's experiments table is used")
+    p.add_argument("--no-experiments", action="store_true", help="fit without the lift tests")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the posterior sampler (default 0)")
     p.add_argument(
         "--holdout-weeks", type=int, default=12, help="final weeks held out to measure accuracy (default 12)"
     )
     add_json_flag(p)
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202 - WeeklyData, imported lazily to keep the CLI start fast
+def _cautious_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cautious", action="store_true",
+        help="maximise a pessimistic revenue (about the 5th percentile) instead of the expected one",
+    )  # fmt: skip
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests), imported lazily for a fast start
+    import pandas as pd
+
     from core.mmm.weekly import from_db, read_csv
+    from core.queries import read_experiments
 
     if args.csv is not None:
         if args.db is not None:
@@ -64,24 +91,49 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - WeeklyData, imported lazi
             raise OmnimixError(
                 f"--csv needs {', '.join(missing)} (e.g. --date week --target revenue --channels search,tv)."
             )
-        return read_csv(args.csv, date=args.date, target=args.target, channels=args.channels.split(","),
+        data = read_csv(args.csv, date=args.date, target=args.target, channels=args.channels.split(","),
                         controls=args.controls.split(",") if args.controls else ())  # fmt: skip
+        tests = _read_tests_csv(args.experiments) if args.experiments else None
+        return data, (None if args.no_experiments else tests)
+    if args.experiments is not None:
+        raise OmnimixError("--experiments goes with --csv; with --db the database's experiments table is used.")
     with open_db(args.db or DEFAULT_DB, read_only=True) as con:
-        return from_db(con)
+        data, tests = from_db(con), read_experiments(con)
+    return data, (None if args.no_experiments or tests.empty else pd.DataFrame(tests))
+
+
+def _read_tests_csv(path: Path):  # noqa: ANN202 - DataFrame
+    import pandas as pd
+
+    from core.mmm.experiments import check_experiments
+
+    if not path.is_file():
+        raise OmnimixError(f"Lift-test file {path} does not exist.")
+    try:
+        tests = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise OmnimixError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]}).") from exc
+    try:
+        return check_experiments(tests)
+    except OmnimixError as exc:
+        raise OmnimixError(f"{path}: {exc}") from exc
 
 
 def _fit_model(args: argparse.Namespace):  # noqa: ANN202
     from core.mmm.model import MediaMixModel
 
-    data = _load(args)
+    data, tests = _load(args)
     started = time.perf_counter()
-    model = MediaMixModel(random_state=args.seed, holdout_weeks=args.holdout_weeks).fit(data)
+    model = MediaMixModel(random_state=args.seed, holdout_weeks=args.holdout_weeks).fit(data, experiments=tests)
     return data, model, time.perf_counter() - started
 
 
 def _fit(args: argparse.Namespace) -> int:
+    from core.mmm.report import channel_verdicts
+
     data, model, seconds = _fit_model(args)
     summary = model.channel_summary_
+    tests = model.experiments_
     payload = {
         "source": data.source,
         "weeks": len(data),
@@ -92,18 +144,23 @@ def _fit(args: argparse.Namespace) -> int:
         "metrics": model.metrics_,
         "channels": summary,
         "baseline_weekly": model.base_level_,
+        "experiments": tests,
+        "experiments_used": int(tests["used"].sum()) if len(tests) else 0,
+        "convergence": model.convergence_,
+        "noise_autocorrelation": model.noise_rho_,
     }
     hold = model.metrics_["holdout"]
     lines = [
         f"Fitted {len(data)} weeks × {len(model.channels_)} channels in {seconds:.1f} s.",
         f"Holdout (last {hold.get('weeks', 0)} weeks): MAPE {hold.get('mape', float('nan')):.1%}, R² {hold.get('r2', float('nan')):.2f}; "
         f"training: MAPE {model.metrics_['train']['mape']:.1%}, R² {model.metrics_['train']['r2']:.2f}.",
-        f"{'channel':<12}{'spend EUR':>14}{'ROAS':>7}{'90% band':>14}{'mROAS':>7}{'decay':>7}",
+        f"{'channel':<12}{'spend EUR':>14}{'ROAS':>7}{'90% band':>14}{'mROAS':>7}  {'measured':<14}",
     ]
     for r in summary.itertuples():
-        lines.append(
-            f"{r.channel:<12}{r.spend:>14,.0f}{r.roas:>7.2f}{f'{r.roas_low:.2f}-{r.roas_high:.2f}':>14}{r.mroas:>7.2f}{r.decay:>7.2f}"
-        )
+        band = f"{r.roas_low:.2f}-{r.roas_high:.2f}"
+        verdict = "well" if r.well_measured else "not sure"
+        lines.append(f"{r.channel:<12}{r.spend:>14,.0f}{r.roas:>7.2f}{band:>14}{r.mroas:>7.2f}  {verdict:<14}")
+    lines += channel_verdicts(model)
     return emit(args, payload, "\n".join(lines))
 
 
@@ -119,7 +176,7 @@ def _optimize(args: argparse.Namespace) -> int:
         plan = target_roas_budget(model, args.target_roas, bounds=bounds, max_total=args.total)
     else:
         total = float(model.current_spend_.sum()) if args.total is None else args.total
-        plan = optimize_budget(model, total, bounds=bounds)
+        plan = optimize_budget(model, total, bounds=bounds, cautious=args.cautious)
     seconds = time.perf_counter() - started
     w = args.weeks
     table = plan.table()
@@ -142,7 +199,9 @@ def _optimize(args: argparse.Namespace) -> int:
         "total_spend": plan.total * w,
         "current": {"spend": float(plan.current.sum()) * w, "revenue": plan.current_revenue * w,
                     "label": plan.current_label},
-        "proposed": {"spend": plan.total * w, "revenue": plan.proposed_revenue * w, "roas": plan.roas},
+        "proposed": {"spend": plan.total * w, "revenue": plan.proposed_revenue * w, "roas": plan.roas,
+                     "revenue_low": plan.proposed_band[0] * w, "revenue_high": plan.proposed_band[1] * w},
+        "cautious": plan.cautious,
         "gain": plan.gain * w,
         "today": {"spend": today_spend, "revenue": today.revenue},
         "gain_vs_today": plan.proposed_revenue * w - today.revenue,
@@ -154,7 +213,8 @@ def _optimize(args: argparse.Namespace) -> int:
     lines = [
         plan.message,
         f"Over {w} week(s), predicted revenue: {plan.current_label} {plan.current_revenue * w:,.0f} EUR, proposed "
-        f"{plan.proposed_revenue * w:,.0f} EUR (gain {plan.gain * w:+,.0f} EUR).",
+        f"{plan.proposed_revenue * w:,.0f} EUR (gain {plan.gain * w:+,.0f} EUR); 90% band of the proposal "
+        f"{plan.proposed_band[0] * w:,.0f}-{plan.proposed_band[1] * w:,.0f} EUR.",
     ]
     if plan.current_label != CURRENT_SPLIT:
         lines.append(
@@ -165,4 +225,52 @@ def _optimize(args: argparse.Namespace) -> int:
     current_header = "current EUR" if plan.current_label == CURRENT_SPLIT else "current mix EUR"
     lines.append(f"{'channel':<12}{current_header:>16}{'proposed EUR':>14}")
     lines += [f"{r.channel:<12}{r.current_spend:>16,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
+    return emit(args, payload, "\n".join(lines))
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from core.mmm.optimizer import optimize_budget, parse_bounds
+    from core.mmm.planning import FuturePeriod, forecast_table
+
+    _, model, _ = _fit_model(args)
+    period = FuturePeriod(model, args.weeks)
+    weekly_total = float(model.current_spend_.sum()) if args.total is None else args.total / args.weeks
+    if weekly_total < 0:
+        raise OmnimixError(f"--total must be at least 0 EUR (got {args.total:g}).")
+    started = time.perf_counter()
+    plan = optimize_budget(model, weekly_total, bounds=parse_bounds(args.bounds, model), view=period,
+                           cautious=args.cautious)  # fmt: skip
+    seconds = time.perf_counter() - started
+    weeks = forecast_table(period, plan.proposed)
+    table = plan.table()
+    for col in ("current_spend", "proposed_spend", "spend_change"):
+        table[col] = table[col] * args.weeks  # EUR over the period, like the revenue columns
+    payload = {
+        "weeks": args.weeks,
+        "first_week": period.dates[0].date(),
+        "last_week": period.dates[-1].date(),
+        "total_spend": plan.total * args.weeks,
+        "current": {"revenue": plan.current_revenue, "revenue_low": plan.current_band[0],
+                    "revenue_high": plan.current_band[1], "label": plan.current_label},
+        "proposed": {"revenue": plan.proposed_revenue, "revenue_low": plan.proposed_band[0],
+                     "revenue_high": plan.proposed_band[1]},
+        "gain": plan.gain,
+        "carryover": float(weeks["carryover"].sum()),
+        "cautious": plan.cautious,
+        "improved": plan.improved,
+        "message": plan.message,
+        "seconds": round(seconds, 3),
+        "channels": table,
+        "weekly": weeks,
+    }  # fmt: skip
+    lines = [
+        f"Plan for {args.weeks} weeks, {period.dates[0]:%Y-%m-%d} to {period.dates[-1]:%Y-%m-%d}, "
+        f"budget {plan.total * args.weeks:,.0f} EUR ({plan.total:,.0f} EUR per week).",
+        plan.message,
+        f"Predicted revenue over the period: {plan.current_label} {plan.current_revenue:,.0f} EUR, proposed "
+        f"{plan.proposed_revenue:,.0f} EUR (90% band {plan.proposed_band[0]:,.0f}-{plan.proposed_band[1]:,.0f} EUR).",
+        f"Of it, {weeks['carryover'].sum():,.0f} EUR still comes from spend before the period (carry-over).",
+        f"{'channel':<12}{'current EUR':>14}{'proposed EUR':>14}",
+    ]
+    lines += [f"{r.channel:<12}{r.current_spend:>14,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
     return emit(args, payload, "\n".join(lines))

@@ -1,13 +1,14 @@
-"""The marketing-mix model: adstock + Hill per channel, non-negative ridge, trend and seasonality.
+"""The marketing-mix model: adstock + Hill per channel, a trend-and-season baseline, lift tests.
 
-``revenue[t] = baseline[t] + sum_c beta_c * hill(adstock(spend_c)[t]; K_c, s_c) + noise``
+``revenue[t] = baseline[t] + sum_c coef_c * hill(adstock(spend_c)[t]; K_c, s_c) + noise``
 
 The baseline is an intercept, a linear trend, yearly Fourier terms, retail events and the
-user's controls.  Per-channel hyper-parameters (decay, K, s) come from a seeded search on
-time-ordered validation (:mod:`core.mmm.search`); the coefficients from a closed-form ridge
-with ``beta >= 0`` (:mod:`core.mmm.ridge`).  A moving-block bootstrap over weeks refits the
-coefficients to give uncertainty bands (hyper-parameters held fixed, so bands are a lower
-bound on the true uncertainty).
+user's controls.  Nothing is tuned to one data set: the curves (decay, K, s per channel) are
+sampled from their posterior with the linear part integrated out
+(:mod:`core.mmm.posterior`), and coefficients are drawn exactly for each sampled curve, so
+every band carries the uncertainty of the curves, the baseline and the noise.  Lift tests
+enter as extra observations (:mod:`core.mmm.experiments`).  Point figures are posterior
+medians (ROAS) or means (revenue predictions); bands are the 5th-95th percentiles.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ import pandas as pd
 
 from core.db import OmnimixError
 from core.mmm.baseline import baseline_design
+from core.mmm.experiments import calibration, check_experiments
 from core.mmm.metrics import fit_metrics
-from core.mmm.ridge import fit_nonneg_ridge
+from core.mmm.posterior import CurvePrior, CurveSamples, LinearPart, adstock, lag_matrix, sample_curves
+from core.mmm.response import CurveDraws
 from core.mmm.saturation import hill
-from core.mmm.search import SearchSpace, blocked_folds, media_feature, search_hyperparameters, time_folds
 from core.mmm.weekly import WEEK, WeeklyData
 
-ALPHAS = (0.03, 0.3)
-"""Ridge penalties tried when ``alpha`` is not given."""
 BAND = (5.0, 95.0)
-"""Percentiles of the bootstrap shown as the uncertainty band (a 90% interval)."""
+"""Percentiles of the posterior shown as the uncertainty band (a 90% interval)."""
+WELL_MEASURED_WIDTH = 0.5
+"""A channel is "well measured" when its 90% ROAS band spans at most this share of its ROAS
+(about +-25%); otherwise the page and CLI call it "not sure"."""
 MAX_SPEND_MULTIPLE = 3.0
 """Largest weekly spend explored, as a multiple of the current weekly spend: the response
 curves end there, and so do the page's sliders and the optimiser's allowed change, so a
@@ -57,7 +60,7 @@ class BudgetPrediction:
 
 
 class MediaMixModel:
-    """Marketing-mix regression with a seeded, time-ordered hyper-parameter search.
+    """Bayesian marketing-mix regression, fast enough for a live page.
 
     Parameters
     ----------
@@ -67,52 +70,53 @@ class MediaMixModel:
         Add Black Friday/Cyber week, Christmas run-up and January sales indicators.
     growing_season : bool, default=False
         Let seasonal swings and event peaks grow with the trend (multiplicative seasonality).
-    alpha : float, optional
-        Ridge penalty on the scaled problem (revenue divided by its mean); by default the
-        one of :data:`ALPHAS` with the lowest validation error.
     holdout_weeks : int, default=12
-        Final weeks kept out of the search and the first fit, to report honest accuracy
-        (at most a fifth of the weeks).
-    cv : {"blocked", "forward"}, default="blocked"
-        Validation of the hyper-parameters on the other weeks: ``"blocked"`` scores each of
-        ``n_folds`` contiguous time blocks with a fit on the rest (every week validated once);
-        ``"forward"`` scores the last ``n_folds`` blocks with fits on the weeks before each.
-        Weeks are never shuffled.
-    n_folds : int, default=6
-        Number of validation blocks.
-    search_rounds, search_candidates : int, default=4, 60
-        Coarse-to-fine rounds and candidates per channel and round.
-    n_bootstrap : int, default=200
-        Block-bootstrap replicates for the bands.
-    block_weeks : int, default=8
-        Length of the resampled blocks (keeps neighbouring weeks together).
+        Final weeks a first, separate fit never sees, to report honest accuracy (at most a
+        fifth of the weeks).
     current_weeks : int, default=52
         The "current" budget and baseline are averages over the last this many weeks.
-    space : SearchSpace, optional
-        Allowed hyper-parameter ranges.
+    prior : CurvePrior, optional
+        Prior beliefs about the curves; default :class:`~core.mmm.posterior.CurvePrior`.
+    n_chains : int, default=16
+        Markov chains run side by side (vectorised).
+    n_warmup : int, default=300
+        Sweeps per chain spent finding the posterior and tuning step sizes (discarded).
+    n_samples : int, default=400
+        Sweeps per chain after warm-up; every ``thin``-th is kept.
+    thin : int, default=8
     random_state : int, default=0
-        Seed of the search and the bootstrap.
+        Seed of the sampler and the coefficient draws.
 
     Attributes
     ----------
     channels_, controls_ : tuple of str
-    decay_, half_saturation_, shape_ : ndarray of shape (n_channels,)
-        Adstock decay, Hill half-saturation (adstocked EUR per week) and Hill shape.
-    alpha_ : float
-        Ridge penalty used.
-    coef_ : ndarray of shape (n_channels,)
-        Revenue per week at full saturation (EUR), >= 0.
+    draws_ : CurveDraws
+        Posterior draws of coef (EUR per week at saturation), decay, half-saturation
+        (adstocked EUR per week) and shape, each of shape (n_draws, n_channels).
+    decay_, half_saturation_, shape_, coef_ : ndarray of shape (n_channels,)
+        Posterior medians, for display.
+    base_level_draws_ : ndarray of shape (n_draws,)
+        Mean weekly baseline over the last ``current_weeks_`` weeks, per draw (EUR).
+    base_level_ : float
+        Its mean.
     metrics_ : dict
         ``{"train": {...}, "holdout": {...}}`` with r2, mape, nrmse and weeks.
     decomposition_ : pandas.DataFrame
         Per week: revenue, predicted, baseline, controls and one column per channel (EUR).
     channel_summary_ : pandas.DataFrame
-        Per channel: spend, contribution, roas (+ band), current weekly spend, mroas (+ band)
-        and the hyper-parameters.
+        Per channel: spend, contribution, roas with its 90% band, current weekly spend,
+        mroas with its band, the curve medians, ``well_measured`` and ``test_value`` (EUR a
+        year the ROAS band spans at current spend: the channel a lift test would help most
+        has the largest); with lift tests also ``roas_without_tests`` and its band.
+    experiments_ : pandas.DataFrame
+        Every lift test given, with ``used`` and ``reason``.
+    convergence_ : dict
+        ``rhat`` per channel (split-R-hat of the summed media effect; below 1.1 is fine) and
+        ``acceptance``.
     current_spend_ : ndarray of shape (n_channels,)
         Mean weekly spend over the last ``current_weeks_`` weeks (EUR).
     current_weeks_ : int
-        Weeks actually averaged for the current spend and baseline: ``min(current_weeks, n_weeks)``.
+        Weeks actually averaged: ``min(current_weeks, n_weeks)``.
     """
 
     def __init__(
@@ -121,50 +125,56 @@ class MediaMixModel:
         fourier_order: int = 2,
         events: bool = True,
         growing_season: bool = False,
-        alpha: float | None = None,
         holdout_weeks: int = 12,
-        cv: str = "blocked",
-        n_folds: int = 6,
-        search_rounds: int = 4,
-        search_candidates: int = 60,
-        n_bootstrap: int = 200,
-        block_weeks: int = 8,
         current_weeks: int = 52,
-        space: SearchSpace | None = None,
+        prior: CurvePrior | None = None,
+        n_chains: int = 16,
+        n_warmup: int = 300,
+        n_samples: int = 400,
+        thin: int = 8,
         random_state: int = 0,
     ) -> None:
         self.fourier_order = fourier_order
         self.events = events
         self.growing_season = growing_season
-        self.alpha = alpha
         self.holdout_weeks = holdout_weeks
-        self.cv = cv
-        self.n_folds = n_folds
-        self.search_rounds = search_rounds
-        self.search_candidates = search_candidates
-        self.n_bootstrap = n_bootstrap
-        self.block_weeks = block_weeks
         self.current_weeks = current_weeks
-        self.space = space
+        self.prior = prior
+        self.n_chains = n_chains
+        self.n_warmup = n_warmup
+        self.n_samples = n_samples
+        self.thin = thin
         self.random_state = random_state
 
     # ---- fitting ---------------------------------------------------------------------------
-    def fit(self, data: WeeklyData) -> MediaMixModel:
-        """Search hyper-parameters, fit, score the holdout, refit on all weeks, bootstrap.
+    def _check_params(self) -> None:
+        for name, low in (("fourier_order", 0), ("holdout_weeks", 0), ("current_weeks", 1), ("n_chains", 2),
+                          ("n_warmup", 0), ("n_samples", 2), ("thin", 1)):  # fmt: skip
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+                raise OmnimixError(f"{name} must be a whole number of at least {low} (got {value!r}).")
+        if self.n_samples < 2 * self.thin:
+            raise OmnimixError(f"n_samples ({self.n_samples}) must be at least twice thin ({self.thin}).")
+
+    def fit(self, data: WeeklyData, experiments: pd.DataFrame | None = None) -> MediaMixModel:
+        """Sample the posterior, score a holdout, calibrate to lift tests.
 
         Parameters
         ----------
         data : WeeklyData
             Validated weekly table (see :mod:`core.mmm.weekly`).
+        experiments : DataFrame, optional
+            Lift tests (see :mod:`core.mmm.experiments`); tests on channels or weeks the
+            data do not have are listed in ``experiments_`` as not used.
 
         Returns
         -------
         self
         """
+        self._check_params()
+        tests = check_experiments(experiments)
         rng = np.random.default_rng(self.random_state)
         n = len(data)
-        if self.holdout_weeks < 0:
-            raise OmnimixError(f"holdout_weeks must be at least 0 (got {self.holdout_weeks}).")
         holdout = min(int(self.holdout_weeks), n // 5)  # short histories keep four fifths to learn from
         n_train = n - holdout
         y, spend = data.revenue, data.spend
@@ -172,54 +182,85 @@ class MediaMixModel:
         self.weeks_ = data.weeks
         self.y_scale_ = float(y[:n_train].mean()) or 1.0
         ys = y / self.y_scale_
+        mean_spend = spend.mean(axis=0)
+        self.spend_scale_ = np.where(mean_spend > 0, mean_spend, 1.0)
+        lags = [lag_matrix(col) for col in (spend / self.spend_scale_).T]
         ctrl = data.control_values
         self.control_mean_ = ctrl[:n_train].mean(axis=0) if ctrl.size else np.zeros(0)
-        self.control_std_ = ctrl[:n_train].std(axis=0) if ctrl.size else np.zeros(0)
-        self.control_std_ = np.where(self.control_std_ > 0, self.control_std_, 1.0)
+        std = ctrl[:n_train].std(axis=0) if ctrl.size else np.zeros(0)
+        self.control_std_ = np.where(std > 0, std, 1.0)
         base, self.base_names_ = self._design(data.weeks, ctrl)
+        prior = self.prior or CurvePrior()
+        n_ch = len(self.channels_)
 
-        if self.cv == "blocked":
-            folds = blocked_folds(n_train, self.n_folds)
-        elif self.cv == "forward":
-            folds = time_folds(n_train, self.n_folds, max(8, n_train // (2 * self.n_folds)))
-        else:
-            raise OmnimixError(f"Unknown cv {self.cv!r}; choose 'blocked' or 'forward'.")
-        # Ridge shrinks media towards zero (ROAS too low) while too little penalty lets noisy
-        # channels swing: the penalty is picked on the same time-ordered validation.
-        self.alpha_, params, self.search_score_ = None, None, np.inf
-        for alpha in ALPHAS if self.alpha is None else (self.alpha,):
-            found, score = search_hyperparameters(
-                spend, ys, base, folds, alpha=alpha, space=self.space or SearchSpace(),
-                rounds=self.search_rounds, candidates=self.search_candidates, rng=np.random.default_rng(rng.integers(2**32)),
-            )  # fmt: skip
-            if score < self.search_score_:
-                self.alpha_, params, self.search_score_ = alpha, found, score
-        self.decay_ = params[:, 0]
-        self.shape_ = params[:, 2]
-        feats = [media_feature(spend[:, j], *params[j]) for j in range(len(self.channels_))]
-        media = np.column_stack([f for f, _ in feats])
-        self.half_saturation_ = np.array([k for _, k in feats])
+        # 1. A first fit on the earlier weeks only: honest accuracy on the final weeks, and the
+        #    noise level that turns a lift test's standard error into a weight.
+        train = LinearPart(base[:n_train], ys[:n_train], n_ch, prior)
+        pilot = self._sample(train, [lag[:, :n_train] for lag in lags], rng, short=True)
+        p_base, p_beta, p_sigma = train.draw_coefficients(pilot.media, rng)
+        decay, _, _ = prior.to_curves(pilot.theta)
+        full = np.stack([hill(adstock(lags[j], decay[:, j]), pilot.half[:, j, None], np.exp(pilot.theta[:, j, 2])[:, None])
+                         for j in range(n_ch)], axis=-1)  # fmt: skip
+        predicted = ((base @ p_base.T).T + np.einsum("wtc,wc->wt", full, p_beta)).mean(axis=0) * self.y_scale_
+        self.noise_sd_ = float(np.median(p_sigma)) * self.y_scale_
+        resid = ys[:n_train] - predicted[:n_train] / self.y_scale_
+        # Positive autocorrelation only: treating it as negative would narrow the bands.
+        self.noise_rho_ = float(np.clip(np.corrcoef(resid[1:], resid[:-1])[0, 1], 0.0, 0.8)) if n_train > 8 else 0.0
 
-        # Honest accuracy: coefficients from the earlier weeks only, scored on the final weeks.
-        b_tr, m_tr = fit_nonneg_ridge(base[:n_train], media[:n_train], ys[:n_train], self.alpha_)
-        pred_first = (base @ b_tr + media @ m_tr) * self.y_scale_
-        base_coef, media_coef = fit_nonneg_ridge(base, media, ys, self.alpha_)
-        self.base_coef_ = base_coef * self.y_scale_
-        self.coef_ = media_coef * self.y_scale_
-        fitted = base @ self.base_coef_ + media @ self.coef_
+        # 2. The posterior on every week; 3. the same, calibrated to the lift tests.
+        linear = LinearPart(base, ys, n_ch, prior, rho=self.noise_rho_)
+        samples = self._sample(linear, lags, rng)
+        cal, self.experiments_ = calibration(
+            tests, weeks=data.weeks, channels=self.channels_, y_scale=self.y_scale_, noise_sd=self.noise_sd_ / self.y_scale_
+        )
+        without = None
+        if len(cal):
+            without = self._roas_draws(linear, samples, spend, rng)
+            linear = LinearPart(base, ys, n_ch, prior, calibration=cal, rho=self.noise_rho_)
+            start = samples.theta[-self.n_chains :]
+            samples = self._sample(linear, lags, rng, start=start)
+        base_coef, beta, _ = linear.draw_coefficients(samples.media, rng)
+        self.convergence_ = {"rhat": dict(zip(self.channels_, samples.rhat.round(3).tolist(), strict=True)),
+                             "acceptance": dict(zip(self.channels_, samples.acceptance.round(3).tolist(), strict=True))}  # fmt: skip
+        decay, _, shape = prior.to_curves(samples.theta)
+        self.draws_ = CurveDraws(beta * self.y_scale_, decay, samples.half * self.spend_scale_, shape)
+        self.base_coef_draws_ = base_coef * self.y_scale_
+        self.decay_, self.shape_ = np.median(decay, axis=0), np.median(shape, axis=0)
+        self.half_saturation_ = np.median(self.draws_.half_saturation, axis=0)
+        self.coef_ = np.median(self.draws_.coef, axis=0)
+
+        contrib = samples.media * beta[:, None, :] * self.y_scale_  # (draws, weeks, channels)
+        fitted = (base @ self.base_coef_draws_.T).T.mean(axis=0) + contrib.sum(axis=2).mean(axis=0)
         self.metrics_ = {
             "train": fit_metrics(y, fitted),
-            "holdout": fit_metrics(y[n_train:], pred_first[n_train:]) if holdout else {},
+            "holdout": fit_metrics(y[n_train:], predicted[n_train:]) if holdout else {},
         }
-        self._bootstrap(base, media, ys, rng)
         recent = slice(max(0, n - self.current_weeks), n)
         self.current_weeks_ = recent.stop - recent.start  # fewer than current_weeks on a short history
         self.current_spend_ = spend[recent].mean(axis=0)
-        self.base_level_ = float((base[recent] @ self.base_coef_).mean())
-        self.base_level_boot_ = (base[recent] @ self.base_coef_boot_.T).mean(axis=0)
-        self.decomposition_ = self._decompose(data, base, media, fitted)
-        self.channel_summary_ = self._summarise(spend, media)
+        self.base_level_draws_ = (base[recent] @ self.base_coef_draws_.T).mean(axis=0)
+        self.base_level_ = float(self.base_level_draws_.mean())
+        self.recent_controls_ = (ctrl[recent].mean(axis=0) if ctrl.size else np.zeros(0))
+        # Adstock each draw carries out of the last week (EUR): the start of any future plan.
+        self.last_adstock_ = np.stack([adstock(lags[j][:, -1:], decay[:, j])[:, 0] for j in range(n_ch)], axis=-1) * self.spend_scale_
+        self.decomposition_ = self._decompose(data, base, contrib.mean(axis=0), fitted)
+        self.channel_summary_ = self._summarise(spend, contrib.sum(axis=1), without)
         return self
+
+    def _sample(
+        self, linear: LinearPart, lags: list[np.ndarray], rng: np.random.Generator, *, short: bool = False,
+        start: np.ndarray | None = None,
+    ) -> CurveSamples:  # fmt: skip
+        # The pilot and a warm-started calibrated run need less warm-up than a cold start.
+        warm = self.n_warmup // 2 if short or start is not None else self.n_warmup
+        keep = self.n_samples // 2 if short else self.n_samples
+        chains = max(2, self.n_chains // 2) if short else self.n_chains
+        return sample_curves(linear, lags, n_chains=chains, n_warmup=warm, n_keep=keep, thin=self.thin, rng=rng,
+                             start=start)  # fmt: skip
+
+    def _roas_draws(self, linear: LinearPart, samples: CurveSamples, spend: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        _, beta, _ = linear.draw_coefficients(samples.media, rng)
+        return samples.media.sum(axis=1) * beta * self.y_scale_ / _safe(spend.sum(axis=0))
 
     def _design(self, weeks: pd.DatetimeIndex, controls: np.ndarray) -> tuple[np.ndarray, list[str]]:
         scaled = (controls - self.control_mean_) / self.control_std_ if controls.size else None
@@ -229,58 +270,50 @@ class MediaMixModel:
         )  # fmt: skip
         return design, names + list(self.controls_)
 
-    def _bootstrap(self, base: np.ndarray, media: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> None:
-        """Moving-block bootstrap over weeks: residual autocorrelation survives inside blocks."""
-        n, block = len(ys), max(1, min(self.block_weeks, len(ys) // 4))
-        n_blocks = -(-n // block)
-        base_boot, coef_boot = [], []
-        for _ in range(self.n_bootstrap):
-            starts = rng.integers(0, n - block + 1, n_blocks)
-            idx = (starts[:, None] + np.arange(block)).ravel()[:n]
-            b, m = fit_nonneg_ridge(base[idx], media[idx], ys[idx], self.alpha_)
-            base_boot.append(b)
-            coef_boot.append(m)
-        self.base_coef_boot_ = np.array(base_boot).reshape(-1, base.shape[1]) * self.y_scale_
-        self.coef_boot_ = np.array(coef_boot).reshape(-1, media.shape[1]) * self.y_scale_
-
     def _decompose(self, data: WeeklyData, base: np.ndarray, media: np.ndarray, fitted: np.ndarray) -> pd.DataFrame:
         n_ctrl = len(self.controls_)
         own = base.shape[1] - n_ctrl
+        coef = self.base_coef_draws_.mean(axis=0)
         out = pd.DataFrame({WEEK: data.weeks, "revenue": data.revenue, "predicted": fitted})
-        out["baseline"] = base[:, :own] @ self.base_coef_[:own]
-        out["controls"] = base[:, own:] @ self.base_coef_[own:] if n_ctrl else 0.0
+        out["baseline"] = base[:, :own] @ coef[:own]
+        out["controls"] = base[:, own:] @ coef[own:] if n_ctrl else 0.0
         for j, c in enumerate(self.channels_):
-            out[c] = media[:, j] * self.coef_[j]
+            out[c] = media[:, j]
         return out
 
-    def _summarise(self, spend: np.ndarray, media: np.ndarray) -> pd.DataFrame:
+    def _summarise(self, spend: np.ndarray, contrib: np.ndarray, without: np.ndarray | None) -> pd.DataFrame:
         total_spend = spend.sum(axis=0)
-        contrib = media.sum(axis=0) * self.coef_
-        contrib_boot = media.sum(axis=0) * self.coef_boot_
-        safe = np.where(total_spend > 0, total_spend, np.nan)
-        roas_boot = contrib_boot / safe
-        mroas = self.marginal_roas(self.current_spend_)
-        mroas_boot = self._marginal(self.current_spend_, self.coef_boot_)
+        roas = contrib / _safe(total_spend)
+        mroas = self.draws_.marginal(self.current_spend_)
         lo, hi = BAND
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "channel": list(self.channels_),
                 "spend": total_spend,
-                "contribution": contrib,
-                "revenue_share": contrib / max(float(self.decomposition_["revenue"].sum()), 1e-9),
-                "roas": contrib / safe,
-                "roas_low": np.percentile(roas_boot, lo, axis=0),
-                "roas_high": np.percentile(roas_boot, hi, axis=0),
+                "contribution": np.median(contrib, axis=0),
+                "revenue_share": np.median(contrib, axis=0) / max(float(self.decomposition_["revenue"].sum()), 1e-9),
+                "roas": np.median(roas, axis=0),
+                "roas_low": np.percentile(roas, lo, axis=0),
+                "roas_high": np.percentile(roas, hi, axis=0),
                 "current_weekly_spend": self.current_spend_,
-                "mroas": mroas,
-                "mroas_low": np.percentile(mroas_boot, lo, axis=0),
-                "mroas_high": np.percentile(mroas_boot, hi, axis=0),
+                "mroas": np.median(mroas, axis=0),
+                "mroas_low": np.percentile(mroas, lo, axis=0),
+                "mroas_high": np.percentile(mroas, hi, axis=0),
                 "decay": self.decay_,
                 "half_saturation": self.half_saturation_,
                 "shape": self.shape_,
                 "coef": self.coef_,
             }
         )
+        width = (out["roas_high"] - out["roas_low"]) / out["roas"].where(out["roas"] > 0)
+        out["band_width"] = width
+        out["well_measured"] = (width <= WELL_MEASURED_WIDTH).fillna(False)
+        out["test_value"] = (out["roas_high"] - out["roas_low"]) * self.current_spend_ * 52
+        if without is not None:
+            out["roas_without_tests"] = np.median(without, axis=0)
+            out["roas_low_without_tests"] = np.percentile(without, lo, axis=0)
+            out["roas_high_without_tests"] = np.percentile(without, hi, axis=0)
+        return out
 
     # ---- steady-state response (what a weekly budget held for a while returns) ----------
     def _check_fitted(self) -> None:
@@ -305,33 +338,29 @@ class MediaMixModel:
             raise OmnimixError("Weekly spend must be a finite amount of at least 0 EUR for every channel.")
         return x
 
-    def _saturation(self, x: np.ndarray) -> np.ndarray:
-        # A constant weekly spend x settles at an adstock of x / (1 - decay).
-        return (x / (1 - self.decay_)) / self.half_saturation_
+    def weekly_response(self, spend: np.ndarray) -> np.ndarray:
+        """Revenue per week each channel drives at a constant weekly ``spend`` (..., n_channels).
 
-    def weekly_response(self, spend: np.ndarray, coef: np.ndarray | None = None) -> np.ndarray:
-        """Revenue per week each channel drives at a constant weekly ``spend`` (..., n_channels)."""
-        # A constant weekly spend settles at an adstock of spend / (1 - decay); hill() also keeps
-        # absurd amounts at full saturation instead of inf / inf = NaN.
-        settled = np.asarray(spend, float) / (1 - self.decay_)
-        return (self.coef_ if coef is None else coef) * hill(settled, self.half_saturation_, self.shape_)
+        The posterior mean over the draws; a constant spend settles at an adstock of
+        ``spend / (1 - decay)``, and absurd amounts stay at full saturation instead of NaN.
+        """
+        return self.draws_.settled(spend).mean(axis=-2)
 
-    def _marginal(self, spend: np.ndarray, coef: np.ndarray) -> np.ndarray:
-        u = np.maximum(self._saturation(np.asarray(spend, float)), 1e-9)
-        r = np.power(u, self.shape_)
-        du_dx = 1 / ((1 - self.decay_) * self.half_saturation_)
-        return coef * self.shape_ * r / (u * (1 + r) ** 2) * du_dx
+    def revenue_draws(self, spend: np.ndarray) -> np.ndarray:
+        """Weekly media revenue summed over channels, per posterior draw: shape (..., n_draws)."""
+        return self.draws_.settled(spend).sum(axis=-1)
 
     def marginal_roas(self, spend: np.ndarray) -> np.ndarray:
         """Extra revenue per extra EUR of weekly spend, per channel, at a constant weekly ``spend``."""
-        return self._marginal(spend, self.coef_)
+        return self.draws_.marginal(spend).mean(axis=-2)
 
     def predict_budget(
         self, spend: Mapping[str, float] | Sequence[float] | np.ndarray, *, weeks: int = 1
     ) -> BudgetPrediction:
         """Predicted revenue of holding a weekly budget for ``weeks`` weeks, with a 90% band.
 
-        Assumes the budget has run long enough for carry-over to settle and a typical recent
+        The band covers the model's uncertainty about the expected revenue (curves, baseline,
+        coefficients), not the week-to-week noise around it.  Assumes the budget has run long enough for carry-over to settle and a typical recent
         week's baseline (the mean of the last ``current_weeks`` weeks).
 
         Parameters
@@ -344,8 +373,8 @@ class MediaMixModel:
         if weeks < 1:
             raise OmnimixError(f"The planning period must be at least 1 week (got {weeks}).")
         media = self.weekly_response(x)
-        boot = self.base_level_boot_ + self.weekly_response(x, self.coef_boot_).sum(axis=1)
-        lo, hi = np.percentile(boot, BAND)
+        draws = self.base_level_draws_ + self.revenue_draws(x)
+        lo, hi = np.percentile(draws, BAND)
         return BudgetPrediction(
             revenue=float(self.base_level_ + media.sum()) * weeks,
             low=float(lo) * weeks,
@@ -377,14 +406,17 @@ class MediaMixModel:
         Returns
         -------
         pandas.DataFrame
-            Columns channel, spend, revenue, roas, mroas (EUR per week), ``points`` rows per channel.
+            Columns channel, spend, revenue (posterior mean) with its 90% band revenue_low and
+            revenue_high, roas, mroas (EUR per week), ``points`` rows per channel.
         """
         self._check_fitted()
         top = np.maximum(self.current_spend_, 1.0) * max_multiple
         if max_spend is not None:
             top = np.array([float(max_spend.get(c, t)) for c, t in zip(self.channels_, top, strict=True)])
         grid = np.linspace(0, 1, points)[:, None] * top
-        rev = self.weekly_response(grid)
+        draws = self.draws_.settled(grid)  # (points, draws, channels)
+        rev = draws.mean(axis=1)
+        low, high = np.percentile(draws, BAND, axis=1)
         mroas = self.marginal_roas(grid)
         with np.errstate(invalid="ignore", divide="ignore"):
             roas = np.where(grid > 0, rev / grid, np.nan)
@@ -393,7 +425,13 @@ class MediaMixModel:
                 "channel": np.tile(np.array(self.channels_, dtype=object), points),
                 "spend": grid.ravel(),
                 "revenue": rev.ravel(),
+                "revenue_low": low.ravel(),
+                "revenue_high": high.ravel(),
                 "roas": roas.ravel(),
                 "mroas": mroas.ravel(),
             }
         )
+
+
+def _safe(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, np.nan)

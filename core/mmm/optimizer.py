@@ -25,6 +25,7 @@ from scipy.optimize import minimize
 
 from core.db import OmnimixError
 from core.mmm.model import MediaMixModel
+from core.mmm.planning import Outlook, SteadyState, View, objective
 
 Bounds = Mapping[str, tuple[float, float]]
 
@@ -118,7 +119,10 @@ SCALED_MIX = "current mix at this budget"
 
 @dataclass(frozen=True)
 class BudgetPlan:
-    """Starting and proposed weekly split with the model's predictions (EUR per week).
+    """Starting and proposed weekly split with the model's predictions.
+
+    Spend is EUR per week; revenue (and its 90% band) is EUR over ``weeks`` weeks: one
+    settled week for the weekly view, the whole future period for a plan.
 
     ``current`` (and ``current_revenue``, ``gain``) is today's split only when the total is
     today's budget; otherwise it is today's shares scaled to the total within the bounds.
@@ -137,6 +141,10 @@ class BudgetPlan:
     improved: bool
     message: str
     current_label: str = CURRENT_SPLIT
+    current_band: tuple[float, float] = (float("nan"), float("nan"))
+    proposed_band: tuple[float, float] = (float("nan"), float("nan"))
+    weeks: int = 1
+    cautious: bool = False
 
     @property
     def total(self) -> float:
@@ -148,8 +156,9 @@ class BudgetPlan:
 
     @property
     def roas(self) -> float:
-        """Media revenue per EUR of the proposed spend."""
-        return float(self.proposed_media.sum() / self.total) if self.total > 0 else float("nan")
+        """Media revenue per EUR of the proposed spend (over the plan's weeks)."""
+        spent = self.total * self.weeks
+        return float(self.proposed_media.sum() / spent) if spent > 0 else float("nan")
 
     def table(self) -> pd.DataFrame:
         """Per channel: current and proposed spend and media revenue, change and gain."""
@@ -166,28 +175,30 @@ class BudgetPlan:
         )
 
 
-def _best_split(model: MediaMixModel, lo: np.ndarray, hi: np.ndarray, total: float, start: np.ndarray) -> np.ndarray:
+def _best_split(view: View, lo: np.ndarray, hi: np.ndarray, total: float, start: np.ndarray, cautious: bool) -> np.ndarray:
     if total <= 0 or np.allclose(lo, hi):
         return start
     scale = max(total, 1.0)  # optimise shares of the total: well-conditioned for SLSQP
+    f = objective(view.subset(), cautious)
+    value_scale = max(abs(f(start)[0]), 1.0)
 
-    def neg(z: np.ndarray) -> float:
-        return -float(model.weekly_response(z * scale).sum()) / scale
-
-    def grad(z: np.ndarray) -> np.ndarray:
-        return -model.marginal_roas(np.maximum(z * scale, 0))
+    def neg(z: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = f(np.maximum(z * scale, 0))
+        return -value / value_scale, -grad * scale / value_scale
 
     cons = [{"type": "eq", "fun": lambda z: z.sum() - total / scale, "jac": lambda z: np.ones_like(z)}]
     box = list(zip(lo / scale, hi / scale, strict=True))
-    starts = [start, project(np.ones(len(lo)), lo, hi, total), project(model.marginal_roas(start), lo, hi, total)]
-    best, best_value = start, -neg(start / scale)
+    slopes = view.slope(start).mean(axis=0)
+    starts = [start, project(np.ones(len(lo)), lo, hi, total), project(slopes, lo, hi, total)]
+    best, best_value = start, f(start)[0]
     for x0 in starts:
-        res = minimize(neg, x0 / scale, jac=grad, bounds=box, constraints=cons, method="SLSQP",
+        res = minimize(neg, x0 / scale, jac=True, bounds=box, constraints=cons, method="SLSQP",
                        options={"maxiter": 200, "ftol": 1e-12})  # fmt: skip
         x = np.clip(res.x * scale, lo, hi)
         x = x * (total / x.sum()) if x.sum() > 0 else x0  # remove rounding drift from the total
-        if np.all(x >= lo - 1e-6) and np.all(x <= hi + 1e-6) and -neg(x / scale) > best_value:
-            best, best_value = x, -neg(x / scale)
+        value = f(x)[0]
+        if np.all(x >= lo - 1e-6) and np.all(x <= hi + 1e-6) and value > best_value:
+            best, best_value = x, value
     return best
 
 
@@ -197,6 +208,8 @@ def optimize_budget(
     *,
     bounds: Bounds | None = None,
     current: Mapping[str, float] | np.ndarray | None = None,
+    view: View | None = None,
+    cautious: bool = False,
 ) -> BudgetPlan:
     """Split ``total`` EUR per week across channels for the most predicted revenue.
 
@@ -213,11 +226,18 @@ def optimize_budget(
         Starting split; default the model's current weekly spend.  When it does not add up
         to ``total`` (or breaks a bound) the comparison is with the same shares scaled to
         ``total`` within the bounds.
+    view : SteadyState or FuturePeriod, optional
+        What the revenue is: a settled week (default) or the next N weeks
+        (:class:`~core.mmm.planning.FuturePeriod`, spend still per week).
+    cautious : bool, default=False
+        Maximise about the 5th percentile of revenue over the posterior (mean - 1.645 sd)
+        instead of the mean: a split that does well even if the uncertain channels
+        disappoint.
 
     Returns
     -------
     BudgetPlan
-        Never predicted worse than the starting split.
+        Never worse than the starting split on the objective used.
 
     Raises
     ------
@@ -226,26 +246,32 @@ def optimize_budget(
     """
     lo, hi = bounds_arrays(model, bounds, total)
     check_feasible(lo, hi, total)
+    view = view or SteadyState(model)
     cur = model.current_spend_ if current is None else model.spend_vector(current)
     # A total typed in whole euros still means "the current budget".
     fits = abs(cur.sum() - total) <= max(1.0, 1e-6 * total) and np.all(cur >= lo - 1e-9) and np.all(cur <= hi + 1e-9)
     start = cur * (total / cur.sum()) if fits and cur.sum() > 0 else project(cur, lo, hi, total)
-    proposed = _best_split(model, lo, hi, total, start)
-    start_rev = float(model.weekly_response(start).sum())
-    new_rev = float(model.weekly_response(proposed).sum())
-    improved = new_rev > start_rev + 1e-9 * max(abs(start_rev), 1.0)
+    proposed = _best_split(view, lo, hi, total, start, cautious)
+    f = objective(view, cautious)  # judged on every draw
+    improved = f(proposed)[0] > f(start)[0] + 1e-9 * max(abs(f(start)[0]), 1.0)
     if not improved:
-        proposed, new_rev = start, start_rev
+        proposed = start
+    before, after = Outlook.of(view, start), Outlook.of(view, proposed)
     what = "the current split" if fits else "the current shares scaled to the total within the bounds"
-    message = (
-        f"Proposed split earns {new_rev - start_rev:,.0f} EUR more per week than {what}."
-        if improved
-        else f"No split within the bounds is predicted to beat {what}; keeping it."
-    )
+    period = "per week" if view.weeks == 1 else f"over the {view.weeks} weeks"
+    if improved and cautious:
+        message = (
+            f"Cautious split: its pessimistic revenue (5th percentile) is {f(proposed)[0] - f(start)[0]:,.0f} EUR "
+            f"{period} above {what}'s; expected gain {after.revenue - before.revenue:+,.0f} EUR."
+        )
+    elif improved:
+        message = f"Proposed split earns {after.revenue - before.revenue:,.0f} EUR more {period} than {what}."
+    else:
+        message = f"No split within the bounds is predicted to beat {what}; keeping it."
     return BudgetPlan(
-        tuple(model.channels_), start, proposed, model.base_level_ + start_rev, model.base_level_ + new_rev,
-        model.weekly_response(start), model.weekly_response(proposed), improved, message,
-        CURRENT_SPLIT if fits else SCALED_MIX,
+        tuple(model.channels_), start, proposed, before.revenue, after.revenue, before.media, after.media,
+        improved, message, CURRENT_SPLIT if fits else SCALED_MIX, (before.low, before.high),
+        (after.low, after.high), view.weeks, cautious,
     )  # fmt: skip
 
 

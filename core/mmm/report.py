@@ -1,0 +1,66 @@
+"""Plain-language readings of a fitted model: how sure it is, and what the lift tests changed.
+
+The page and ``omnimix budget fit`` print the same sentences, so a manager reads the same
+verdict wherever they look.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.mmm.model import WELL_MEASURED_WIDTH, MediaMixModel
+
+
+def channel_verdicts(model: MediaMixModel) -> list[str]:
+    """Sentences: well-measured channels, "not sure" ones, the best next lift test, tests used."""
+    summary = model.channel_summary_
+    well = summary.loc[summary["well_measured"], "channel"].tolist()
+    unsure = summary.loc[~summary["well_measured"], "channel"].tolist()
+    half = round(WELL_MEASURED_WIDTH * 50)
+    lines = []
+    if well:
+        lines.append(f"Well measured (90% band within about ±{half}% of the ROAS): {', '.join(well)}.")
+    if unsure:
+        lines.append(
+            f"Not sure (wide band: the data fit a range of ROAS): {', '.join(unsure)}. "
+            "Treat their ROAS as a range, not a number."
+        )
+        best = summary.loc[~summary["well_measured"]].sort_values("test_value", ascending=False).iloc[0]
+        lines.append(
+            f"A lift test would help most on {best.channel}: its ROAS band spans about "
+            f"{best.test_value:,.0f} EUR of revenue a year at current spend."
+        )
+    lines += experiment_lines(model)
+    return lines
+
+
+def experiment_lines(model: MediaMixModel) -> list[str]:
+    """One sentence per lift test: used or why not, and how its channel's ROAS moved."""
+    tests = model.experiments_
+    if tests.empty:
+        return ["No lift tests: estimates come from the weekly data alone."]
+    summary = model.channel_summary_.set_index("channel")
+    lines = []
+    for t in tests.itertuples(index=False):
+        when = f"{pd.Timestamp(t.start_week):%Y-%m-%d} to {pd.Timestamp(t.end_week):%Y-%m-%d}"
+        if not t.used:
+            lines.append(f"Lift test {t.experiment_id} ({t.channel}, {when}) not used: {t.reason}.")
+            continue
+        row = summary.loc[t.channel]
+        lines.append(
+            f"Lift test {t.experiment_id} ({t.channel}, {when}: {t.incremental_revenue:,.0f} ± "
+            f"{t.standard_error:,.0f} EUR) used: ROAS {row.roas_without_tests:.2f} "
+            f"({row.roas_low_without_tests:.2f}-{row.roas_high_without_tests:.2f}) without tests, "
+            f"{row.roas:.2f} ({row.roas_low:.2f}-{row.roas_high:.2f}) with."
+        )
+    return lines
+
+
+def test_shifts(model: MediaMixModel) -> pd.DataFrame:
+    """Per channel: ROAS and band without and with the lift tests (empty without tests)."""
+    summary = model.channel_summary_
+    if "roas_without_tests" not in summary:
+        return pd.DataFrame()
+    cols = ["channel", "roas_without_tests", "roas_low_without_tests", "roas_high_without_tests",
+            "roas", "roas_low", "roas_high"]  # fmt: skip
+    return summary[cols].copy()
