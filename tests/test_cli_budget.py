@@ -1,4 +1,4 @@
-"""``omnimix budget fit`` and ``omnimix budget optimize``: JSON output, CSV input, bad input."""
+"""``omnimix budget fit | optimize | plan``: JSON output, CSV input, lift tests, bad input."""
 
 from __future__ import annotations
 
@@ -44,7 +44,61 @@ def test_fit_json_from_db(capsys, small_db: Path):
     assert set(rows) == set(CHANNELS)
     for r in rows.values():
         assert r["roas"] >= 0 and r["mroas"] >= 0 and 0 <= r["decay"] < 1 and r["half_saturation"] > 0
-        assert r["roas_low"] <= r["roas"] + 1e-9 or r["roas"] == 0
+        assert r["roas_low"] <= r["roas"] <= r["roas_high"]
+        assert isinstance(r["well_measured"], bool) and r["test_value"] >= 0
+    # the generated sample carries three lift tests (tv, display, social), all used
+    assert payload["experiments_used"] == 3
+    assert sorted(t["channel"] for t in payload["experiments"]) == ["display", "social", "tv"]
+    assert all(rows[c]["roas_without_tests"] > 0 for c in ("tv", "display", "social"))
+
+
+def test_no_experiments_fits_the_weekly_data_alone_and_tests_narrow_the_bands(capsys, small_db: Path):
+    _, with_tests, _ = run(capsys, "budget", "fit", "--db", str(small_db), "--seed", "1", "--json")
+    _, without, _ = run(capsys, "budget", "fit", "--db", str(small_db), "--seed", "1", "--no-experiments", "--json")
+    assert without["experiments_used"] == 0 and "roas_without_tests" not in without["channels"][0]
+    width = {p: {r["channel"]: r["roas_high"] - r["roas_low"] for r in d["channels"]}
+             for p, d in (("with", with_tests), ("without", without))}  # fmt: skip
+    narrower = sum(width["with"][c] < width["without"][c] for c in ("tv", "display", "social"))
+    assert narrower >= 2
+
+
+def test_lift_tests_from_a_csv_with_csv_weekly_data(capsys, weekly_csv: Path, tmp_path: Path, small_db: Path):
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        tests = con.execute("SELECT channel, start_week, end_week, incremental_revenue, standard_error "
+                            "FROM experiments WHERE channel = ?", ["tv"]).df()  # fmt: skip
+    tests_csv = tmp_path / "tests.csv"
+    tests.to_csv(tests_csv, index=False)
+    argv = ["budget", "fit", "--csv", str(weekly_csv), "--date", "Week", "--target", "Sales",
+            "--channels", ",".join(CHANNELS), "--experiments", str(tests_csv), "--json"]  # fmt: skip
+    code, payload, _ = run(capsys, *argv)
+    assert code == 0 and payload["experiments_used"] == 1
+    tests.assign(standard_error=-1.0).to_csv(tests_csv, index=False)
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "tests.csv" in err and "standard_error must be above 0" in err
+
+
+def test_plan_next_quarter_json(capsys, small_db: Path):
+    code, payload, _ = run(capsys, "budget", "plan", "--db", str(small_db), "--weeks", "13", "--total", "260000",
+                           "--json")  # fmt: skip
+    assert code == 0
+    assert payload["weeks"] == 13 and payload["first_week"] == "2025-12-29" and len(payload["weekly"]) == 13
+    assert payload["total_spend"] == pytest.approx(260000, rel=1e-6)
+    assert sum(r["proposed_spend"] for r in payload["channels"]) == pytest.approx(260000, rel=1e-6)
+    prop = payload["proposed"]
+    assert prop["revenue_low"] < prop["revenue"] < prop["revenue_high"]
+    assert prop["revenue"] >= payload["current"]["revenue"] - 1e-6
+    weekly = pd.DataFrame(payload["weekly"])
+    assert weekly["revenue"].sum() == pytest.approx(prop["revenue"], rel=1e-9)
+    assert 0 < payload["carryover"] < prop["revenue"]
+    code, _, err = run(capsys, "budget", "plan", "--db", str(small_db), "--weeks", "0")
+    assert code == 2 and "1 to 104 weeks" in err
+
+
+def test_cautious_optimize_reports_its_band(capsys, small_db: Path):
+    code, payload, _ = run(capsys, "budget", "optimize", "--db", str(small_db), "--cautious", "--json")
+    assert code == 0 and payload["cautious"] is True
+    prop = payload["proposed"]
+    assert prop["revenue_low"] < prop["revenue"] < prop["revenue_high"]
 
 
 def test_fit_from_csv_with_controls_and_text_output(capsys, weekly_csv: Path):

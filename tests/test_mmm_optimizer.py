@@ -8,18 +8,19 @@ import pytest
 from core.db import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import optimize_budget, parse_bounds, target_roas_budget
+from core.mmm.response import CurveDraws
 
 
 def toy_model(coef=(1000.0, 400.0), k=(100.0, 100.0), shape=(1.0, 1.0), current=(150.0, 150.0)) -> MediaMixModel:
     """Two channels with weekly revenue ``coef * x / (x + k)`` (no carry-over, concave when shape=1)."""
     m = MediaMixModel()
     m.channels_ = ("search", "tv")
-    m.coef_, m.half_saturation_ = np.array(coef), np.array(k)
-    m.shape_, m.decay_ = np.array(shape), np.zeros(2)
+    m.coef_ = np.array(coef)
+    # One posterior draw: the curves are known exactly.
+    m.draws_ = CurveDraws(np.array([coef], float), np.zeros((1, 2)), np.array([k], float), np.array([shape], float))
     m.current_spend_ = np.array(current)
     m.base_level_ = 5000.0
-    m.base_level_boot_ = np.full(10, 5000.0)
-    m.coef_boot_ = np.tile(m.coef_, (10, 1))
+    m.base_level_draws_ = np.full(1, 5000.0)
     return m
 
 
