@@ -13,7 +13,7 @@ from core.db import OmnimixError
 from core.mmm.adstock import geometric_adstock
 from core.mmm.metrics import mape, nrmse, r2
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
-from core.mmm.saturation import hill
+from core.mmm.saturation import hill, saturate
 from core.mmm.weekly import WeeklyData, from_db, from_frame, min_weeks
 
 CHANNELS = ("search", "social", "tv")
@@ -82,7 +82,7 @@ def test_predict_budget_is_the_posterior_mean_steady_state_response(fitted):
     j = model.channels_.index("tv")
     d = model.draws_
     settled = 3000.0 / (1 - d.decay[:, j])  # constant spend: adstock = spend / (1 - decay), per draw
-    tv = np.mean(d.coef[:, j] * hill(settled, d.half_saturation[:, j], d.shape[:, j]))
+    tv = np.mean(d.coef[:, j] * saturate(settled, d.half_saturation[:, j], d.shape[:, j], d.family[:, j]))
     assert pred.media["tv"] == pytest.approx(4 * float(tv))
     assert pred.media["social"] == 0.0
     assert pred.revenue == pytest.approx(4 * model.base_level_ + sum(pred.media.values()))

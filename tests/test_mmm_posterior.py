@@ -12,7 +12,7 @@ from core.mmm.experiments import calibration, check_experiments
 from core.mmm.model import MediaMixModel
 from core.mmm.planning import FuturePeriod, SteadyState, forecast_table
 from core.mmm.posterior import Calibration, CurvePrior, LinearPart, adstock, lag_matrix, media_columns, split_rhat
-from core.mmm.saturation import hill
+from core.mmm.saturation import hill, saturate
 from tests.test_mmm_model import CHANNELS, synthetic
 
 
@@ -193,7 +193,7 @@ def test_future_period_carries_over_the_recent_spend(fitted_world):
     d = model.draws_
     history = np.concatenate([data.spend[:, j], np.full(6, plan[j])])
     ad = lfilter([1.0], [1.0, -d.decay[i, j]], history)[-6:]
-    expected = d.coef[i, j] * hill(ad, d.half_saturation[i, j], d.shape[i, j])
+    expected = d.coef[i, j] * saturate(ad, d.half_saturation[i, j], d.shape[i, j], d.family[i, j])
     np.testing.assert_allclose(weekly[:, i, j], expected, rtol=2e-3)  # 52-week truncation of the old adstock
     table = forecast_table(period, plan)
     assert list(table["week"]) == list(pd.date_range(data.weeks[-1] + pd.Timedelta(days=7), periods=6, freq="7D"))

@@ -1,6 +1,8 @@
 """The marketing-mix model: adstock + Hill per channel, a trend-and-season baseline, lift tests.
 
-``revenue[t] = baseline[t] + sum_c coef_c * hill(adstock(spend_c)[t]; K_c, s_c) + noise``
+``revenue[t] = baseline[t] + sum_c coef_c * saturation(adstock(spend_c)[t]; K_c, s_c) + noise``
+
+with Hill or exponential saturation per channel (both sampled, see :mod:`core.mmm.posterior`).
 
 The baseline is an intercept, a linear trend, yearly Fourier terms, retail events and the
 user's controls.  Nothing is tuned to one data set: the curves (decay, K, s per channel) are
@@ -23,16 +25,21 @@ from core.db import OmnimixError
 from core.mmm.baseline import baseline_design
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.metrics import fit_metrics
-from core.mmm.posterior import CurvePrior, CurveSamples, LinearPart, adstock, lag_matrix, sample_curves
+from core.mmm.posterior import CurvePrior, CurveSamples, LinearPart, adstock, lag_matrix, sample_curves, split_rhat
 from core.mmm.response import CurveDraws
-from core.mmm.saturation import hill
+from core.mmm.saturation import saturate
 from core.mmm.weekly import WEEK, WeeklyData
 
 BAND = (5.0, 95.0)
 """Percentiles of the posterior shown as the uncertainty band (a 90% interval)."""
 WELL_MEASURED_WIDTH = 0.5
 """A channel is "well measured" when its 90% ROAS band spans at most this share of its ROAS
-(about +-25%); otherwise the page and CLI call it "not sure"."""
+(about +-25%) and it was paused now and then; otherwise the page and CLI call it "not sure"."""
+MIN_PAUSED_WEEKS = 4
+"""A channel spending at least 10% of its mean every week but fewer than this many is "always
+on": its total effect is an extrapolation of the curve down to zero spend, which the data
+cannot check (measured on the independent simulator: such channels were off by 40-170% with
+bands that missed), so it is never called well measured."""
 MAX_SPEND_MULTIPLE = 3.0
 """Largest weekly spend explored, as a multiple of the current weekly spend: the response
 curves end there, and so do the page's sliders and the optimiser's allowed change, so a
@@ -105,13 +112,14 @@ class MediaMixModel:
         Per week: revenue, predicted, baseline, controls and one column per channel (EUR).
     channel_summary_ : pandas.DataFrame
         Per channel: spend, contribution, roas with its 90% band, current weekly spend,
-        mroas with its band, the curve medians, ``well_measured`` and ``test_value`` (EUR a
+        mroas with its band, the curve medians, ``band_width`` ((high - low) / roas),
+        ``paused_weeks`` and ``always_on``, ``well_measured`` and ``test_value`` (EUR a
         year the ROAS band spans at current spend: the channel a lift test would help most
         has the largest); with lift tests also ``roas_without_tests`` and its band.
     experiments_ : pandas.DataFrame
         Every lift test given, with ``used`` and ``reason``.
     convergence_ : dict
-        ``rhat`` per channel (split-R-hat of the summed media effect; below 1.1 is fine) and
+        ``rhat`` per channel (split-R-hat of the channel's total effect; below 1.1 is fine) and
         ``acceptance``.
     current_spend_ : ndarray of shape (n_channels,)
         Mean weekly spend over the last ``current_weeks_`` weeks (EUR).
@@ -199,8 +207,14 @@ class MediaMixModel:
         pilot = self._sample(train, [lag[:, :n_train] for lag in lags], rng, short=True)
         p_base, p_beta, p_sigma = train.draw_coefficients(pilot.media, rng)
         decay, _, _ = prior.to_curves(pilot.theta)
-        full = np.stack([hill(adstock(lags[j], decay[:, j]), pilot.half[:, j, None], np.exp(pilot.theta[:, j, 2])[:, None])
-                         for j in range(n_ch)], axis=-1)  # fmt: skip
+        full = np.stack(
+            [
+                saturate(adstock(lags[j], decay[:, j]), pilot.half[:, j, None], np.exp(pilot.theta[:, j, 2])[:, None],
+                         pilot.family[:, j, None])  # fmt: skip
+                for j in range(n_ch)
+            ],
+            axis=-1,
+        )
         predicted = ((base @ p_base.T).T + np.einsum("wtc,wc->wt", full, p_beta)).mean(axis=0) * self.y_scale_
         self.noise_sd_ = float(np.median(p_sigma)) * self.y_scale_
         resid = ys[:n_train] - predicted[:n_train] / self.y_scale_
@@ -217,13 +231,15 @@ class MediaMixModel:
         if len(cal):
             without = self._roas_draws(linear, samples, spend, rng)
             linear = LinearPart(base, ys, n_ch, prior, calibration=cal, rho=self.noise_rho_)
-            start = samples.theta[-self.n_chains :]
+            start = (samples.theta[-self.n_chains :], samples.family[-self.n_chains :])
             samples = self._sample(linear, lags, rng, start=start)
         base_coef, beta, _ = linear.draw_coefficients(samples.media, rng)
-        self.convergence_ = {"rhat": dict(zip(self.channels_, samples.rhat.round(3).tolist(), strict=True)),
+        roas_chains = (samples.media.sum(axis=1) * beta).reshape(-1, samples.n_chains, n_ch)
+        rhat = split_rhat(roas_chains)
+        self.convergence_ = {"rhat": dict(zip(self.channels_, rhat.round(3).tolist(), strict=True)),
                              "acceptance": dict(zip(self.channels_, samples.acceptance.round(3).tolist(), strict=True))}  # fmt: skip
         decay, _, shape = prior.to_curves(samples.theta)
-        self.draws_ = CurveDraws(beta * self.y_scale_, decay, samples.half * self.spend_scale_, shape)
+        self.draws_ = CurveDraws(beta * self.y_scale_, decay, samples.half * self.spend_scale_, shape, samples.family)
         self.base_coef_draws_ = base_coef * self.y_scale_
         self.decay_, self.shape_ = np.median(decay, axis=0), np.median(shape, axis=0)
         self.half_saturation_ = np.median(self.draws_.half_saturation, axis=0)
@@ -249,7 +265,7 @@ class MediaMixModel:
 
     def _sample(
         self, linear: LinearPart, lags: list[np.ndarray], rng: np.random.Generator, *, short: bool = False,
-        start: np.ndarray | None = None,
+        start: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> CurveSamples:  # fmt: skip
         # The pilot and a warm-started calibrated run need less warm-up than a cold start.
         warm = self.n_warmup // 2 if short or start is not None else self.n_warmup
@@ -303,11 +319,14 @@ class MediaMixModel:
                 "half_saturation": self.half_saturation_,
                 "shape": self.shape_,
                 "coef": self.coef_,
+                "exp_share": self.draws_.family.mean(axis=0),
             }
         )
         width = (out["roas_high"] - out["roas_low"]) / out["roas"].where(out["roas"] > 0)
         out["band_width"] = width
-        out["well_measured"] = (width <= WELL_MEASURED_WIDTH).fillna(False)
+        out["paused_weeks"] = (spend < 0.1 * spend.mean(axis=0)).sum(axis=0)
+        out["always_on"] = out["paused_weeks"] < MIN_PAUSED_WEEKS
+        out["well_measured"] = (width <= WELL_MEASURED_WIDTH).fillna(False) & ~out["always_on"]
         out["test_value"] = (out["roas_high"] - out["roas_low"]) * self.current_spend_ * 52
         if without is not None:
             out["roas_without_tests"] = np.median(without, axis=0)

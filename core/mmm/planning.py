@@ -24,8 +24,6 @@ import pandas as pd
 
 from core.db import OmnimixError
 from core.mmm.model import BAND, MediaMixModel
-from core.mmm.response import hill_slope
-from core.mmm.saturation import hill
 
 CAUTIOUS_Z = 1.645
 """Cautious plans maximise mean - 1.645 sd of revenue over the draws: about its 5th percentile."""
@@ -96,7 +94,7 @@ class FuturePeriod:
 
     def weekly_media(self, spend: np.ndarray) -> np.ndarray:
         """Media revenue per week, draw and channel, shape (weeks, n_draws, n_channels)."""
-        return self.draws.coef * hill(self._adstock(spend), self.draws.half_saturation, self.draws.shape)
+        return self.draws.curve(self._adstock(spend))
 
     def media(self, spend: np.ndarray) -> np.ndarray:
         """Media revenue over the period per draw and channel, shape (n_draws, n_channels)."""
@@ -104,8 +102,7 @@ class FuturePeriod:
 
     def slope(self, spend: np.ndarray) -> np.ndarray:
         """Its derivative with respect to each channel's weekly spend, same shape."""
-        d = self.draws
-        return (d.coef * hill_slope(self._adstock(spend), d.half_saturation, d.shape) * self._build).sum(axis=0)
+        return (self.draws.slope(self._adstock(spend)) * self._build).sum(axis=0)
 
 
 def _spaced(n: int, k: int) -> np.ndarray:

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, log_ndtr, logit
 
-from core.mmm.saturation import hill
+from core.mmm.saturation import saturate
 
+HALF_WAY_SHIFT = -float(np.log(np.arctanh(0.5)))
+"""log K moves by this / shape when a curve switches from Hill to exponential saturation."""
 MAX_LAG = 52
 """Weeks of carry-over the adstock keeps (decay 0.9 keeps 0.4% after a year)."""
 
@@ -38,9 +40,10 @@ class CurvePrior:
         Largest adstock decay (share of last week's effect carried into this week).
     decay_beta : (float, float), default=(2, 3)
         Beta prior on ``decay / decay_max``: mean 0.36, most mass between 0.05 and 0.75.
-    saturation_sd : float, default=0.5
+    saturation_sd : float, default=1.0
         Normal prior sd of log(half-saturation / mean adstocked spend): the bend of the curve
-        is believed to sit within about 0.4-2.7x the spend actually seen.
+        is believed to sit within about 0.14-7x the spend actually seen.  A tighter 0.5 was
+        measured to cost accuracy on strongly saturated channels (issue 11 benchmark).
     shape_median, shape_sd : float, default=1.2, 0.4
         Log-normal prior on the Hill shape (1 = concave, above 1 = S-shaped).
     coef_sd : float, default=30
@@ -50,7 +53,7 @@ class CurvePrior:
 
     decay_max: float = 0.9
     decay_beta: tuple[float, float] = (2.0, 3.0)
-    saturation_sd: float = 0.5
+    saturation_sd: float = 1.0
     shape_median: float = 1.2
     shape_sd: float = 0.4
     coef_sd: float = 30.0
@@ -95,14 +98,18 @@ def adstock(lags: np.ndarray, decay: np.ndarray) -> np.ndarray:
     return (decay[:, None] ** np.arange(lags.shape[0])[None, :]) @ lags
 
 
-def media_columns(lags: np.ndarray, decay: np.ndarray, ratio: np.ndarray, shape: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hill(adstock(spend)) for a batch of curves of one channel.
+def media_columns(
+    lags: np.ndarray, decay: np.ndarray, ratio: np.ndarray, shape: np.ndarray, family: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Saturation(adstock(spend)) for a batch of curves of one channel.
 
     Parameters
     ----------
     lags : ndarray of shape (max_lag, n_weeks)
         :func:`lag_matrix` of the channel's (scaled) spend.
     decay, ratio, shape : ndarray of shape (n_curves,)
+    family : ndarray of shape (n_curves,), optional
+        0 = Hill (default), 1 = exponential saturation (:func:`~core.mmm.saturation.saturate`).
 
     Returns
     -------
@@ -112,7 +119,8 @@ def media_columns(lags: np.ndarray, decay: np.ndarray, ratio: np.ndarray, shape:
     """
     carried = adstock(lags, decay)
     half = ratio * np.maximum(carried.mean(axis=1), 1e-12)
-    return hill(carried, half[:, None], shape[:, None]), half
+    family = np.zeros(len(decay), int) if family is None else family
+    return saturate(carried, half[:, None], shape[:, None], family[:, None]), half
 
 
 @dataclass
@@ -250,13 +258,15 @@ class LinearPart:
 
 @dataclass
 class CurveSamples:
-    """Retained draws of the curves: unconstrained ``theta`` (n_draws, n_channels, 3), their media
-    columns (n_draws, n_weeks, n_channels) and half-saturation points (n_draws, n_channels)."""
+    """Retained draws of the curves: unconstrained ``theta`` (n_draws, n_channels, 3), curve family
+    (n_draws, n_channels), their media columns (n_draws, n_weeks, n_channels) and half-saturation
+    points (n_draws, n_channels)."""
 
     theta: np.ndarray
+    family: np.ndarray
     media: np.ndarray
     half: np.ndarray
-    rhat: np.ndarray
+    n_chains: int
     acceptance: np.ndarray
 
 
@@ -269,19 +279,31 @@ def sample_curves(
     n_keep: int = 400,
     thin: int = 8,
     rng: np.random.Generator,
-    start: np.ndarray | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CurveSamples:
     """Metropolis-within-Gibbs over each channel's three curve parameters, all chains at once.
 
-    Each sweep proposes new curves for one channel at a time (a Gaussian step whose size is
-    tuned during warm-up to accept about 30% of proposals) and accepts by the evidence of
-    :class:`LinearPart` times the prior.  Chains start spread around the prior's centre; the
-    split-R-hat of each channel's summed media column is returned as a convergence check.
+    Each sweep proposes new curves for one channel at a time and accepts by the evidence of
+    :class:`LinearPart` times the prior.  Half the proposals are a Gaussian step whose size is
+    tuned during warm-up to accept about 30%; the other half are differential-evolution
+    jumps (ter Braak and Vrugt's DE-MCz): the difference of two past states of the chains,
+    which follows the posterior's own scale and correlations (decay against half-saturation,
+    say) and lets a chain jump between separate modes.  Chains start spread around the
+    prior's centre.  Draws are stacked sweep by sweep (all chains of one kept sweep, then the
+    next), so ``split_rhat(x.reshape(-1, n_chains, ...))`` checks convergence of any quantity.
+
+    Each channel's curve family (Hill or exponential saturation, equally likely a priori) is
+    sampled too, by proposing to switch it with the other parameters kept: the two families
+    extrapolate differently below the spend seen, so averaging over them keeps that doubt in
+    the bands instead of betting on one family.
     """
     prior = linear.prior
     n_ch = len(lags)
-    theta = prior.draw(rng, (n_chains, n_ch)) if start is None else start.copy()
-    curves = [media_columns(lags[j], *prior.to_curves(theta[:, j])) for j in range(n_ch)]
+    if start is None:
+        theta, family = prior.draw(rng, (n_chains, n_ch)), rng.integers(0, 2, (n_chains, n_ch))
+    else:
+        theta, family = start[0].copy(), start[1].copy()
+    curves = [media_columns(lags[j], *prior.to_curves(theta[:, j]), family[:, j]) for j in range(n_ch)]
     m = np.stack([c for c, _ in curves], axis=-1)
     half = np.stack([k for _, k in curves], axis=-1)
     pm = np.einsum("st,wtc->wsc", linear.projector, m)
@@ -289,37 +311,56 @@ def sample_curves(
     step = np.full(n_ch, 0.3)
     accepted = np.zeros(n_ch)
     scale = np.array([1.5, 1.0, 1.0])
-    kept_theta, kept_m, kept_half, kept_total = [], [], [], []
+    kept_theta, kept_family, kept_m, kept_half = [], [], [], []
     acceptance = np.zeros(n_ch)
+    archive = [theta.copy()]
     for sweep in range(n_warmup + n_keep):
+        past = np.stack(archive[-200:])  # (n_past, chains, channels, 3)
+        flat = past.reshape(-1, n_ch, 3)
+        gamma = 1.0 if sweep % 10 == 9 else 2.38 / np.sqrt(6)
         for j in range(n_ch):
             prop = theta.copy()
-            prop[:, j] += rng.standard_normal((n_chains, 3)) * step[j] * scale
-            col, k = media_columns(lags[j], *prior.to_curves(prop[:, j]))
+            walk = rng.standard_normal((n_chains, 3)) * step[j] * scale
+            a, b = rng.integers(0, len(flat), (2, n_chains))
+            jump = gamma * (flat[a, j] - flat[b, j]) + 1e-3 * rng.standard_normal((n_chains, 3))
+            use_jump = (rng.random(n_chains) < 0.5)[:, None] & (len(flat) > 2 * n_chains)
+            switch = rng.random(n_chains) < 0.15
+            prop[:, j] += np.where(use_jump, jump, walk) * ~switch[:, None]
+            prop_family = family.copy()
+            prop_family[switch, j] = 1 - family[switch, j]
+            # Keep the half-way point of the curve where it was: tanh(r) = 0.5 at r = 0.549, so
+            # log K moves by -log(0.549) / s.  The shift has unit Jacobian and the reverse
+            # switch undoes it, so acceptance stays the posterior ratio.
+            shift = HALF_WAY_SHIFT / np.exp(theta[:, j, 2]) * np.where(family[:, j] == 0, 1.0, -1.0)
+            prop[switch, j, 1] += shift[switch]
+            col, k = media_columns(lags[j], *prior.to_curves(prop[:, j]), prop_family[:, j])
             m_new, pm_new = m.copy(), pm.copy()
             m_new[:, :, j] = col
             pm_new[:, :, j] = col @ linear.projector.T
             logp_new = linear.log_evidence(m_new, pm_new) + prior.log_density(prop)
             ok = np.log(rng.random(n_chains)) < logp_new - logp
             theta[ok], m[ok], pm[ok], logp[ok] = prop[ok], m_new[ok], pm_new[ok], logp_new[ok]
+            family[ok] = prop_family[ok]
             half[ok, j] = k[ok]
             accepted[j] += ok.mean()
             if sweep >= n_warmup:
                 acceptance[j] += ok.mean() / n_keep
+        if sweep % 2 == 1:
+            archive.append(theta.copy())
         if sweep < n_warmup and (sweep + 1) % 25 == 0:
             step *= np.exp(accepted / 25 - 0.3)
             accepted[:] = 0
         if sweep >= n_warmup and (sweep - n_warmup) % thin == thin - 1:
             kept_theta.append(theta.copy())
+            kept_family.append(family.copy())
             kept_m.append(m.copy())
             kept_half.append(half.copy())
-            kept_total.append(m.sum(axis=1))
-    totals = np.stack(kept_total)  # (n_kept, n_chains, n_ch)
     return CurveSamples(
         theta=np.concatenate(kept_theta),
+        family=np.concatenate(kept_family),
         media=np.concatenate(kept_m),
         half=np.concatenate(kept_half),
-        rhat=split_rhat(totals),
+        n_chains=n_chains,
         acceptance=acceptance,
     )
 

@@ -20,11 +20,19 @@ def channel_verdicts(model: MediaMixModel) -> list[str]:
     lines = []
     if well:
         lines.append(f"Well measured (90% band within about ±{half}% of the ROAS): {', '.join(well)}.")
-    if unsure:
+    always = summary.loc[summary["always_on"], "channel"].tolist()
+    wide = [c for c in unsure if c not in always]
+    if wide:
         lines.append(
-            f"Not sure (wide band: the data fit a range of ROAS): {', '.join(unsure)}. "
+            f"Not sure (wide band: the data fit a range of ROAS): {', '.join(wide)}. "
             "Treat their ROAS as a range, not a number."
         )
+    if always:
+        lines.append(
+            f"Not sure (never paused): {', '.join(always)}. Spend never dropped near zero, so what these channels "
+            "earn in total is an extrapolation of their curve; a pause or a lift test would measure it."
+        )
+    if unsure:
         best = summary.loc[~summary["well_measured"]].sort_values("test_value", ascending=False).iloc[0]
         lines.append(
             f"A lift test would help most on {best.channel}: its ROAS band spans about "

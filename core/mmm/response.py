@@ -1,7 +1,7 @@
 """What a constant weekly spend earns, per posterior draw: the curves behind sliders and optimiser.
 
 A spend ``x`` held every week settles at an adstock of ``x / (1 - decay)``; the channel then
-earns ``coef * hill(x / (1 - decay); K, s)`` per week.  Every function takes the posterior
+earns ``coef * saturation(x / (1 - decay); K, s)`` per week.  Every function takes the posterior
 draws as arrays of shape (n_draws, n_channels) and broadcasts over leading spend axes, so one
 call answers for all draws at once.
 """
@@ -12,16 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.mmm.saturation import hill
-
-
-def hill_slope(x: np.ndarray, half_saturation: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Derivative of :func:`~core.mmm.saturation.hill` with respect to ``x`` (0 far beyond saturation)."""
-    u = np.maximum(np.asarray(x, dtype=float) / half_saturation, 1e-12)
-    with np.errstate(over="ignore", invalid="ignore"):
-        r = np.power(u, shape)
-        d = shape * r / (u * (1 + r) ** 2) / half_saturation
-    return np.where(np.isfinite(d), d, 0.0)
+from core.mmm.saturation import saturate, saturate_slope
 
 
 @dataclass(frozen=True)
@@ -36,13 +27,28 @@ class CurveDraws:
     decay: np.ndarray
     half_saturation: np.ndarray
     shape: np.ndarray
+    family: np.ndarray | None = None  # 0 = Hill (default), 1 = exponential (core.mmm.saturation.saturate)
+
+    def __post_init__(self) -> None:
+        if self.family is None:
+            object.__setattr__(self, "family", np.zeros(np.shape(self.coef), dtype=int))
 
     def __len__(self) -> int:
         return self.coef.shape[0]
 
     def take(self, index: np.ndarray) -> CurveDraws:
         """The draws at ``index`` (e.g. an evenly spaced subset for a faster search)."""
-        return CurveDraws(self.coef[index], self.decay[index], self.half_saturation[index], self.shape[index])
+        return CurveDraws(
+            self.coef[index], self.decay[index], self.half_saturation[index], self.shape[index], self.family[index]
+        )
+
+    def curve(self, adstocked: np.ndarray) -> np.ndarray:
+        """Revenue per week at an adstock of ``adstocked`` (..., n_draws, n_channels)."""
+        return self.coef * saturate(adstocked, self.half_saturation, self.shape, self.family)
+
+    def slope(self, adstocked: np.ndarray) -> np.ndarray:
+        """Derivative of :meth:`curve` with respect to the adstock."""
+        return self.coef * saturate_slope(adstocked, self.half_saturation, self.shape, self.family)
 
     def settled(self, spend: np.ndarray) -> np.ndarray:
         """Revenue per week per draw and channel at a constant weekly ``spend`` (..., n_channels).
@@ -50,9 +56,9 @@ class CurveDraws:
         Returns shape (..., n_draws, n_channels).
         """
         x = np.asarray(spend, dtype=float)[..., None, :]
-        return self.coef * hill(x / (1 - self.decay), self.half_saturation, self.shape)
+        return self.curve(x / (1 - self.decay))
 
     def marginal(self, spend: np.ndarray) -> np.ndarray:
         """Derivative of :meth:`settled` with respect to the weekly spend, same shape."""
         x = np.asarray(spend, dtype=float)[..., None, :]
-        return self.coef * hill_slope(x / (1 - self.decay), self.half_saturation, self.shape) / (1 - self.decay)
+        return self.slope(x / (1 - self.decay)) / (1 - self.decay)

@@ -1,4 +1,4 @@
-"""Hill saturation: diminishing returns of (adstocked) spend."""
+"""Saturation curves: diminishing returns of (adstocked) spend (Hill, and exponential/logistic)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,32 @@ def hill(x: np.ndarray, half_saturation: float | np.ndarray, shape: float | np.n
     with np.errstate(over="ignore", invalid="ignore"):
         r = np.power(x / k, s)
         return np.where(np.isinf(r), 1.0, r / (1.0 + r))
+
+
+def exp_saturation(x: np.ndarray, half_saturation: float | np.ndarray, shape: float | np.ndarray) -> np.ndarray:
+    """``tanh((x/K)**s)``: at ``s = 1`` the logistic saturation other MMM tools use, linear near 0
+    and saturating exponentially fast (Hill saturates slowly, like ``1 - K/x``)."""
+    x = np.clip(np.asarray(x, dtype=float), 0.0, None)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.power(x / np.asarray(half_saturation, dtype=float), np.asarray(shape, dtype=float))
+        return np.where(np.isinf(r), 1.0, np.tanh(r))
+
+
+def saturate(x: np.ndarray, half_saturation: np.ndarray, shape: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """Hill where ``family`` is 0, :func:`exp_saturation` where it is 1 (arrays broadcast)."""
+    family = np.asarray(family)
+    if not family.any():
+        return hill(x, half_saturation, shape)
+    return np.where(family == 1, exp_saturation(x, half_saturation, shape), hill(x, half_saturation, shape))
+
+
+def saturate_slope(x: np.ndarray, half_saturation: np.ndarray, shape: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """Derivative of :func:`saturate` with respect to ``x`` (0 far beyond saturation)."""
+    u = np.maximum(np.asarray(x, dtype=float) / half_saturation, 1e-12)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.power(u, shape)
+        dr = shape * r / u / half_saturation
+        hill_d = dr / (1 + r) ** 2
+        exp_d = dr / np.cosh(np.minimum(r, 350.0)) ** 2
+    d = np.where(np.asarray(family) == 1, exp_d, hill_d)
+    return np.where(np.isfinite(d), d, 0.0)
