@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import convert_colors_to_same_type
 
 from dashboard.charts import CHANNEL_COLORS, _layout, channel_color
 
@@ -29,11 +30,18 @@ MARKER_STYLES: dict[str, tuple[str, str]] = {
     "optimised": ("star", "#009E73"),
 }
 """Symbol and colour of the response-curve markers, by label."""
+BAND_NAME = "90% band"
 
 
 def media_color(channel: str) -> str:
     """Colour of a paid media channel (any other name: the dashboard's stable fallback)."""
     return MEDIA_COLORS.get(channel) or channel_color(channel)
+
+
+def translucent(color: str, alpha: float) -> str:
+    """``color`` (``#RRGGBB`` or ``rgb(r, g, b)``) as ``rgba(r, g, b, alpha)``, for light band fills."""
+    rgb = convert_colors_to_same_type([color], colortype="rgb")[0][0]
+    return rgb.replace("rgb(", "rgba(").replace(")", f", {alpha})")
 
 
 def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, period: str) -> go.Figure:
@@ -66,25 +74,76 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
 
 def roas_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
     """ROAS (average return over the period) and marginal ROAS (next EUR) per channel, with 90% bands."""
+    series = [
+        ("ROAS (average)", "#2171B5", summary["roas"], summary["roas_low"], summary["roas_high"]),
+        ("Marginal ROAS (next EUR)", "#9ECAE1", summary["mroas"], summary["mroas_low"], summary["mroas_high"]),
+    ]
+    return _band_bars(list(summary["channel"]), series, title=f"Return on ad spend by channel<br><sup>{period}</sup>")
+
+
+WHISKER_CAP = 2.5
+"""Band whiskers are drawn up to this multiple of the tallest bar; longer ones are cut and labelled."""
+
+
+def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.Figure:
+    """Grouped bars of ROAS-like ratios with 90% band whiskers and a break-even line at 1.
+
+    ``series`` holds ``(name, colour, values, low, high)`` per group member.  One very wide
+    band must not squash every bar to the floor: the axis stops at :data:`WHISKER_CAP` × the
+    tallest bar and a cut whisker gets its end written at the top ("↑ 61.7").
+    """
     fig = go.Figure()
-    for col, name, color in (("roas", "ROAS (average)", "#2171B5"), ("mroas", "Marginal ROAS (next EUR)", "#9ECAE1")):
+    tallest = max(float(np.nanmax(np.asarray(values, float))) for _, _, values, _, _ in series)
+    highest = max(float(np.nanmax(np.asarray(high, float))) for *_, high in series)
+    top = max(min(highest, WHISKER_CAP * tallest), 1.2) * 1.08
+    width = 0.8 / len(series)  # plotly's default group: 80% of a category, split evenly
+    for k, (name, color, values, low, high) in enumerate(series):
+        values, low, high = (np.asarray(v, float) for v in (values, low, high))
         fig.add_trace(
             go.Bar(
-                x=summary["channel"], y=summary[col], name=name, marker_color=color,
-                error_y={"type": "data", "symmetric": False, "array": summary[f"{col}_high"] - summary[col],
-                         "arrayminus": summary[col] - summary[f"{col}_low"], "thickness": 1, "color": "#555555"},
-                hovertemplate="%{x}: %{y:.2f} EUR per EUR",
+                x=categories,
+                y=values,
+                name=name,
+                marker_color=color,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": high - values,
+                    "arrayminus": values - low,
+                    "thickness": 1,
+                    "color": "#555555",
+                },
+                customdata=np.column_stack([low, high]),
+                hovertemplate="%{x}: %{y:.2f} EUR per EUR (90% band %{customdata[0]:.2f} – %{customdata[1]:.2f})"
+                f"<extra>{name}</extra>",
             )
-        )  # fmt: skip
-    fig.add_hline(
-        y=1.0, line_dash="dot", line_color="grey", annotation_text="break-even", annotation_position="top left"
+        )
+        offset = -0.4 + (k + 0.5) * width
+        for i, h in enumerate(high):
+            if h > top:
+                fig.add_annotation(
+                    x=i + offset,
+                    y=top,
+                    text=f"↑{h:.0f}" if h >= 10 else f"↑{h:.1f}",
+                    showarrow=False,
+                    yanchor="bottom",
+                    font={"size": 11, "color": "#333333"},
+                )
+    fig.add_hline(y=1.0, line_dash="dot", line_color="grey")
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"dash": "dot", "color": "grey"},
+            name="Break-even (1 EUR back per EUR)",
+        )
     )
     fig.update_layout(barmode="group", hovermode="closest")
-    fig.update_yaxes(title="EUR of revenue per EUR spent", rangemode="tozero")
-    fig = _layout(fig, f"Return on ad spend by channel<br><sup>{period}</sup>")
-    fig.update_layout(
-        legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0}
-    )  # below: the title needs the width
+    fig.update_yaxes(title="EUR of revenue per EUR spent", range=[0, top])
+    fig = _layout(fig, title)
+    # Legend below: the title needs the width.
+    fig.update_layout(legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
     return fig
 
 
@@ -99,7 +158,8 @@ def response_curves(
     Parameters
     ----------
     curves : pandas.DataFrame
-        ``MediaMixModel.response_curves()``: channel, spend, revenue.
+        ``MediaMixModel.response_curves()``: channel, spend, revenue and its 90% band
+        (revenue_low, revenue_high), drawn as a light fill around each curve.
     markers : mapping label -> (mapping channel -> (spend, revenue))
         Points to mark, EUR per week, e.g. ``{"current": {...}, "what-if": {...}}``; labels in
         :data:`MARKER_STYLES` get their symbol.  The revenue comes from the model, not from the
@@ -119,10 +179,26 @@ def response_curves(
         axes = {"xaxis": f"x{_axis_suffix(i)}", "yaxis": f"y{_axis_suffix(i)}"}
         part = curves[curves["channel"] == ch]
         spend, rev = part["spend"].to_numpy(), part["revenue"].to_numpy()
+        low, high = part["revenue_low"].to_numpy(), part["revenue_high"].to_numpy()
+        band = {"type": "scatter", "x": spend, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", **axes}
+        traces.append({**band, "y": low, "name": BAND_NAME, "legendgroup": "band", "showlegend": False})
+        fill = {"fill": "tonexty", "fillcolor": translucent(media_color(ch), 0.18)}
+        traces.append({**band, **fill, "y": high, "name": BAND_NAME, "legendgroup": "band", "showlegend": i == 0})
         traces.append(
-            {"type": "scatter", "x": spend, "y": rev, "mode": "lines", "line": {"color": media_color(ch), "width": 2},
-             "name": ch, "showlegend": False, "hovertemplate": "spend %{x:,.0f} EUR → revenue %{y:,.0f} EUR", **axes}
-        )  # fmt: skip
+            {
+                "type": "scatter",
+                "x": spend,
+                "y": rev,
+                "mode": "lines",
+                "line": {"color": media_color(ch), "width": 2},
+                "name": ch,
+                "showlegend": False,
+                "customdata": np.column_stack([low, high]),
+                "hovertemplate": "spend %{x:,.0f} EUR → revenue %{y:,.0f} EUR<br>"
+                "90% band %{customdata[0]:,.0f} – %{customdata[1]:,.0f} EUR<extra></extra>",
+                **axes,
+            }
+        )
         if allowed and ch in allowed:
             lo, hi = allowed[ch]
             shapes.append(
@@ -198,3 +274,88 @@ def gain_waterfall(
     fig.update_yaxes(range=[current_revenue - 1.5 * span - 1, current_revenue + 1.5 * span + 1], title="EUR")
     fig.update_layout(showlegend=False, hovermode="closest")
     return _layout(fig, f"Where the gain comes from: predicted revenue over {weeks} week(s) (EUR)")
+
+
+def roas_shift_bars(shifts: pd.DataFrame, *, tested: set[str], period: str) -> go.Figure:
+    """ROAS per channel without and with the lift tests, each with its 90% band.
+
+    Parameters
+    ----------
+    shifts : pandas.DataFrame
+        :func:`core.mmm.report.test_shifts`: channel, roas, roas_low, roas_high and the same
+        three ``*_without_tests``.
+    tested : set of str
+        Channels a used lift test measured; their axis label says "(tested)".
+    """
+    names = [f"{c}<br>(tested)" if c in tested else c for c in shifts["channel"]]
+    series = [
+        (
+            "Without lift tests",
+            "#BDBDBD",
+            shifts["roas_without_tests"],
+            shifts["roas_low_without_tests"],
+            shifts["roas_high_without_tests"],
+        ),
+        ("With lift tests", "#2171B5", shifts["roas"], shifts["roas_low"], shifts["roas_high"]),
+    ]
+    return _band_bars(names, series, title=f"ROAS without and with the lift tests<br><sup>{period}, 90% bands</sup>")
+
+
+def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = None) -> go.Figure:
+    """Predicted weekly revenue of a plan for the next weeks, with its 90% band.
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        :func:`core.mmm.planning.forecast_table`: week, revenue, low, high, baseline, carryover
+        (EUR per week).
+    history : pandas.DataFrame, optional
+        Recent weeks (week, revenue) of actual revenue, drawn before the plan for context.
+    """
+    fig = go.Figure()
+    if history is not None and len(history):
+        fig.add_trace(
+            go.Scatter(
+                x=history["week"],
+                y=history["revenue"],
+                name="Actual revenue",
+                mode="lines",
+                line={"color": "#777777", "width": 1.5},
+                hovertemplate="%{y:,.0f} EUR",
+            )
+        )
+    band = {"x": forecast["week"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": "band"}
+    fig.add_trace(go.Scatter(y=forecast["low"], name=BAND_NAME, showlegend=False, **band))
+    fig.add_trace(
+        go.Scatter(y=forecast["high"], name=BAND_NAME, fill="tonexty", fillcolor=translucent("#2171B5", 0.2), **band)
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=forecast["week"],
+            y=forecast["revenue"],
+            name="Predicted revenue with the plan",
+            mode="lines+markers",
+            line={"color": "#2171B5", "width": 2},
+            marker={"size": 5},
+            customdata=np.column_stack([forecast["low"], forecast["high"]]),
+            hovertemplate="%{y:,.0f} EUR (90% band %{customdata[0]:,.0f} – %{customdata[1]:,.0f} EUR)",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=forecast["week"],
+            y=forecast["baseline"] + forecast["carryover"],
+            name="With no new spend (baseline + carry-over)",
+            mode="lines",
+            line={"color": "#D55E00", "width": 1.5, "dash": "dot"},
+            hovertemplate="%{y:,.0f} EUR",
+        )
+    )
+    fig.update_yaxes(title="EUR per week", rangemode="tozero")
+    first, last = forecast["week"].iloc[0], forecast["week"].iloc[-1] + pd.Timedelta(days=6)
+    title = (
+        f"Predicted weekly revenue, next {len(forecast)} weeks (EUR)<br><sup>{first:%Y-%m-%d} – {last:%Y-%m-%d}</sup>"
+    )
+    fig = _layout(fig, title, height=400)
+    fig.update_layout(legend={"yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0})
+    return fig

@@ -164,3 +164,14 @@ def model_token(model: MediaMixModel) -> str:
         digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
     digest.update(repr(float(model.base_level_)).encode())
     return digest.hexdigest()[:16]
+
+
+def data_token(model: MediaMixModel) -> str:
+    """A fingerprint of the data behind a model: channels, weeks and current weekly spend.
+
+    Unlike :func:`model_token` it stays the same when only the lift tests change, so budgets
+    typed in the sliders survive switching the tests on or off.
+    """
+    digest = hashlib.sha256(repr((tuple(model.channels_), str(model.weeks_[0]), str(model.weeks_[-1]))).encode())
+    digest.update(np.ascontiguousarray(model.current_spend_, dtype=float).tobytes())
+    return digest.hexdigest()[:16]

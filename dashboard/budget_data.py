@@ -3,27 +3,41 @@
 The weekly table is cached with ``st.cache_data`` and the fitted model with
 ``st.cache_resource`` (one object shared by all sessions, never copied: pages only read it).
 Database entries are keyed on the file's identity (inode, mtime, size) so a regenerated
-database is refitted; uploaded CSVs on a hash of their bytes and the chosen columns.
+database is refitted; uploaded CSVs on a hash of their bytes and the chosen columns.  Lift
+tests come from the database's ``experiments`` table or from an uploaded CSV; the model's key
+says whether they were used, so switching them off and on again refits once each way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from core.db import OmnimixError
+from core.mmm.experiments import check_experiments
 from core.mmm.model import MediaMixModel
 from core.mmm.weekly import WeeklyData, from_db, read_csv
+from core.queries import read_experiments
 from dashboard import data_access
 
 Version = data_access.FileVersion
 
+LIFT_TEST_COLUMNS = ("channel", "start_week", "end_week", "incremental_revenue", "standard_error")
+"""Columns an uploaded lift-test CSV needs (``experiment_id`` optional)."""
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _weekly_db(db: str, version: Version) -> WeeklyData:
     return data_access.read(db, from_db)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _experiments_db(db: str, version: Version) -> pd.DataFrame:
+    return data_access.read(db, read_experiments)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -34,13 +48,18 @@ def _weekly_csv(
 
 
 @st.cache_resource(show_spinner="Fitting the budget model…", max_entries=6)
-def _model(key: tuple, seed: int, _data: WeeklyData) -> MediaMixModel:
-    return MediaMixModel(random_state=seed).fit(_data)
+def _model(key: tuple, seed: int, _data: WeeklyData, _experiments: pd.DataFrame | None) -> MediaMixModel:
+    return MediaMixModel(random_state=seed).fit(_data, experiments=_experiments)
 
 
 def weekly_from_db(db: Path) -> WeeklyData:
     """Weekly revenue and spend per channel of ``db``."""
     return _weekly_db(str(db), data_access.existing_version(db))
+
+
+def experiments_from_db(db: Path) -> pd.DataFrame:
+    """The lift tests of ``db`` (empty when it has none), see :func:`core.queries.read_experiments`."""
+    return _experiments_db(str(db), data_access.existing_version(db))
 
 
 def weekly_from_csv(
@@ -51,16 +70,75 @@ def weekly_from_csv(
     return _weekly_csv(digest, date, target, tuple(channels), tuple(controls), content)
 
 
-def model_for_db(db: Path, seed: int = 0) -> MediaMixModel:
-    """The fitted model on all weeks of ``db``."""
+def lift_tests_from_csv(content: bytes, name: str) -> pd.DataFrame:
+    """Lift tests from an uploaded CSV, checked; an error names the file, row and column at fault.
+
+    Parameters
+    ----------
+    content : bytes
+        The file: one row per test with :data:`LIFT_TEST_COLUMNS` (weeks as YYYY-MM-DD,
+        revenue and standard error in EUR over the whole test).
+    name : str
+        File name, for the messages.
+
+    Raises
+    ------
+    OmnimixError
+        Unreadable file, no rows, a missing column, a date or amount that does not parse, or
+        a row :func:`core.mmm.experiments.check_experiments` refuses.
+    """
+    try:
+        df = pd.read_csv(io.BytesIO(content))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise OmnimixError(f"Cannot read {name} as CSV: {exc}") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in LIFT_TEST_COLUMNS if c not in df]
+    if missing:
+        raise OmnimixError(
+            f"{name} has no column {', '.join(missing)}; a lift-test file needs the columns "
+            f"{', '.join(LIFT_TEST_COLUMNS)} (experiment_id optional)."
+        )
+    if df.empty:
+        raise OmnimixError(f"{name} has a header but no lift tests.")
+    df["channel"] = df["channel"].astype(str).str.strip()
+    parsers = {
+        "start_week": lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601"),
+        "end_week": lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601"),
+        "incremental_revenue": lambda s: pd.to_numeric(s, errors="coerce"),
+        "standard_error": lambda s: pd.to_numeric(s, errors="coerce"),
+    }
+    for col, parse in parsers.items():
+        parsed = parse(df[col])
+        bad = parsed.isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            kind = "a date (YYYY-MM-DD)" if col.endswith("_week") else "an amount in EUR"
+            raise OmnimixError(f"{name}, row {row + 1}: {col} {df[col].iloc[row]!r} is not {kind}.")
+        df[col] = parsed
+    return check_experiments(df)
+
+
+def model_for_db(db: Path, seed: int = 0, *, use_tests: bool = True) -> MediaMixModel:
+    """The fitted model on all weeks of ``db``, calibrated to its lift tests unless ``use_tests`` is off."""
     version = data_access.existing_version(db)
-    return _model(("db", str(db), version), seed, weekly_from_db(db))
+    tests = experiments_from_db(db) if use_tests else None
+    with_tests = tests is not None and len(tests) > 0
+    return _model(("db", str(db), version, with_tests), seed, weekly_from_db(db), tests if with_tests else None)
 
 
 def model_for_csv(
-    content: bytes, *, date: str, target: str, channels: tuple[str, ...], controls: tuple[str, ...] = (), seed: int = 0
+    content: bytes,
+    *,
+    date: str,
+    target: str,
+    channels: tuple[str, ...],
+    controls: tuple[str, ...] = (),
+    lift_tests: pd.DataFrame | None = None,
+    seed: int = 0,
 ) -> MediaMixModel:
-    """The fitted model on an uploaded weekly CSV."""
+    """The fitted model on an uploaded weekly CSV, calibrated to ``lift_tests`` when given."""
     data = weekly_from_csv(content, date=date, target=target, channels=channels, controls=controls)
-    key = ("csv", hashlib.sha256(content).hexdigest(), date, target, tuple(channels), tuple(controls))
-    return _model(key, seed, data)
+    tests = lift_tests if lift_tests is not None and len(lift_tests) > 0 else None
+    tests_key = None if tests is None else hashlib.sha256(tests.to_csv(index=False).encode()).hexdigest()
+    key = ("csv", hashlib.sha256(content).hexdigest(), date, target, tuple(channels), tuple(controls), tests_key)
+    return _model(key, seed, data, tests)

@@ -1,4 +1,9 @@
-"""Budget simulator page through AppTest: renders, sliders change the prediction, URL round-trip."""
+"""Budget simulator page through AppTest: renders, sliders change the prediction, URL round-trip,
+how sure each channel is, lift tests on and off, the cautious optimiser and the plan for the next weeks.
+
+Expected figures come from the model the page shows: ``budget_data.model_for_db`` returns the
+same cached fit (same data, same seed), so the tests check the page's wiring, not the model.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,22 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
+from core.db import OmnimixError
+from core.formatting import format_value
+from core.mmm import report
+from core.mmm.optimizer import optimize_budget
 from core.mmm.weekly import from_db
+from core.queries import read_experiments
+from dashboard import budget_data, budget_plan
 from dashboard.budget_controls import (
     TOTAL,
+    data_token,
+    model_token,
     next_scenario_name,
     parse_shared,
     parse_weeks,
@@ -24,6 +38,8 @@ from dashboard.budget_controls import (
     slider_grid,
     spend_key,
 )
+from dashboard.budget_plan import make_plan
+from dashboard.budget_trust import unsettled
 
 PAGE = "pages/budget.py"
 CHANNELS = ["search", "social", "display", "email", "affiliate", "tv"]
@@ -41,11 +57,53 @@ def predicted(at: AppTest) -> str:
     return next(m.value for m in at.metric if m.label.startswith("Predicted revenue"))
 
 
+OPTIMISE = "FormSubmitter:budget_optimiser-Optimise"
+PLAN_WEEKS = "FormSubmitter:budget_future_form-Plan these weeks"
+
+
+def shown_model(db: Path, *, use_tests: bool = True):
+    """The fitted model the page shows for ``db`` (the same cached fit)."""
+    return budget_data.model_for_db(db, use_tests=use_tests)
+
+
+def table(at: AppTest, column: str):
+    """The displayed DataFrame that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+SAMPLER = "The sampler did not settle for "
+
+
+def warnings(at: AppTest) -> list[str]:
+    """Warnings other than the model card's note on the sampler (which depends on the fit, not the inputs)."""
+    return [w.value for w in at.warning if not w.value.startswith(SAMPLER)]
+
+
+def band_text(revenue: float, low: float, high: float) -> str:
+    """The value of an "Uncertainty (90% band)" card."""
+    return f"±{(high - low) / 2 / revenue:.1%}"
+
+
 def test_page_renders_model_card_and_tables(sample_env):
     at = open_page()
     assert at.title[0].value == "Budget simulator"
     assert any("did not see" in m.value for m in at.markdown)
-    assert len(at.get("download_button")) >= len(at.dataframe) > 0
+    assert any("calibrated to 3 lift tests" in m.value for m in at.markdown)
+    assert len(at.dataframe) == 2  # channels, lift tests
+    assert len(at.get("download_button")) == 2
+    assert [s.value for s in at.subheader] == [
+        "How good is the model?",
+        "What drives revenue",
+        "How sure is each channel?",
+        "What if? Move the weekly budgets",
+        "Optimiser",
+        "Plan the next weeks",
+        "Saved scenarios",
+    ]
+    assert not any("bootstrap" in c.value for c in at.caption)
+    unsettled_channels = unsettled(shown_model(sample_env).convergence_["rhat"])
+    sampler = [w.value.split(": its runs disagree")[0] for w in at.warning if w.value.startswith(SAMPLER)]
+    assert sampler == ([f"{SAMPLER}{', '.join(unsettled_channels)}"] if unsettled_channels else [])
 
 
 def test_moving_a_slider_changes_the_predicted_revenue(sample_env):
@@ -68,13 +126,15 @@ def test_budget_in_the_link_sets_the_sliders(sample_env):
 
 def test_optimiser_and_saved_scenarios(sample_env):
     at = open_page()
-    at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
+    at.button(key=OPTIMISE).click().run()
     assert not at.exception
-    assert any("earns" in s.value or "No split" in s.value for s in at.success)
+    model = shown_model(sample_env)
+    total = at.number_input(key="budget_opt_total").value
+    bounds = {c: (v * 0.5, v * 1.5) for c, v in zip(model.channels_, model.current_spend_, strict=True)}
+    assert [s.value for s in at.success] == [optimize_budget(model, total, bounds=bounds).message]
     at.button[[b.label for b in at.button].index("Save scenario")].click().run()
     assert not at.exception
-    labels = [d.label for d in at.get("download_button")]
-    assert len(labels) >= 3  # channel table, proposed split, scenarios
+    assert len(at.get("download_button")) == 4  # channel table, lift tests, proposed split, scenarios
 
 
 def test_total_slider_scales_every_channel(sample_env):
@@ -137,7 +197,7 @@ def test_new_data_resets_budgets_optimiser_total_and_plan(small_db, tmp_path, mo
     assert abs(search.value - 2 * old_search) <= search.step
     assert not at.success
     at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
-    assert not at.warning, [w.value for w in at.warning]
+    assert not warnings(at)
     assert at.success
 
 
@@ -170,7 +230,7 @@ def test_infeasible_optimiser_input_is_a_warning_naming_the_bound(sample_env):
     assert any("upper bounds add up to" in w.value for w in at.warning)
     assert not at.success
     at.run()  # the message belongs to that submit only
-    assert not at.warning
+    assert not warnings(at)
 
 
 def test_each_save_keeps_earlier_scenarios_and_a_taken_name_is_refused(sample_env):
@@ -214,7 +274,7 @@ def test_optimiser_range_ends_at_the_slider_maximum_so_its_split_fits_the_slider
     at.radio(key="budget_goal").set_value("Largest budget at a target ROAS")
     at.number_input(key="budget_opt_target").set_value(0.1)
     at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
-    assert not at.warning, [w.value for w in at.warning]
+    assert not warnings(at)
     proposed = dict(zip(CHANNELS_SORTED, at.session_state["budget_plan"]["plan"].proposed, strict=True))
     at.button[[b.label for b in at.button].index("Try this split in the sliders")].click().run()
     for c, x in proposed.items():  # each channel where the plan put it, up to the slider step, never cut off
@@ -245,3 +305,231 @@ def test_current_spend_period_is_the_weeks_the_model_averaged(sample_env, small_
     assert "average of the last 40 weeks" in at.slider(key="budget_spend_search").help
     assert any("average of the last 40 weeks" in c.value for c in at.caption)
     assert not any("52 weeks" in c.value for c in at.caption)
+
+
+def test_verdicts_and_measured_column_follow_the_model(sample_env):
+    at = open_page()
+    model = shown_model(sample_env)
+    bullets = "\n".join(f"- {line}" for line in report.channel_verdicts(model))
+    assert bullets in [m.value for m in at.markdown]
+    channels = table(at, "measured")
+    expected = ["well" if w else "not sure" for w in model.channel_summary_["well_measured"]]
+    assert list(channels["measured"]) == expected
+    assert "not sure" in expected  # the sample has channels its weekly data cannot pin down
+    assert any(line.startswith("A lift test would help most on ") for line in report.channel_verdicts(model))
+
+
+def test_experiments_table_lists_the_used_lift_tests(sample_env):
+    at = open_page()
+    with duckdb.connect(str(sample_env), read_only=True) as con:
+        stored = read_experiments(con)
+    tests = table(at, "experiment_id")
+    assert list(tests["experiment_id"]) == list(stored["experiment_id"])
+    assert sorted(tests["channel"]) == ["display", "social", "tv"]
+    assert list(tests["used_text"]) == ["yes"] * 3
+    assert "3 of 3 lift tests used." in [c.value.split(" The model")[0] for c in at.caption]
+    for row in stored.itertuples():  # each test's sentence says how its channel's ROAS moved
+        assert any(f"Lift test {row.experiment_id} ({row.channel}," in m.value for m in at.markdown)
+
+
+def test_switching_lift_tests_off_shows_the_roas_of_the_weekly_data_alone(sample_env):
+    at = open_page()
+    with_tests = shown_model(sample_env)
+    tv = with_tests.channel_summary_.set_index("channel").loc["tv"]
+    assert table(at, "measured").set_index("channel").loc["tv", "roas"] == pytest.approx(tv["roas"])
+    at.slider(key="budget_spend_search").set_value(0).run()
+
+    at.toggle(key="budget_use_tests").set_value(False).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = table(at, "measured").set_index("channel").loc["tv", "roas"]
+    assert shown != pytest.approx(tv["roas"], rel=0.01)
+    assert shown == pytest.approx(
+        shown_model(sample_env, use_tests=False).channel_summary_.set_index("channel").loc["tv", "roas"]
+    )
+    assert any("with its 3 lift tests switched off" in m.value for m in at.markdown)
+    assert any("Lift tests are switched off above" in c.value for c in at.caption)
+    assert not any("experiment_id" in d.value.columns for d in at.dataframe)
+    assert at.slider(key="budget_spend_search").value == 0  # same data: the budgets on the sliders stay
+
+
+def test_cautious_optimiser_shows_the_band_of_its_proposal(sample_env):
+    at = open_page()
+    at.number_input(key="budget_opt_weeks").set_value(8)
+    at.checkbox(key="budget_opt_cautious").check()
+    at.button(key=OPTIMISE).click().run()
+    assert not at.exception and not warnings(at)
+    model = shown_model(sample_env)
+    total = at.number_input(key="budget_opt_total").value
+    bounds = {c: (v * 0.5, v * 1.5) for c, v in zip(model.channels_, model.current_spend_, strict=True)}
+    plan = optimize_budget(model, total, bounds=bounds, cautious=True)
+    stored = at.session_state["budget_plan"]["plan"]
+    assert stored.cautious and np.allclose(stored.proposed, plan.proposed)
+    assert [s.value for s in at.success] == [plan.message]
+    low, high = plan.proposed_band
+    bands = [m for m in at.metric if m.label == "Uncertainty (90% band)"]  # what-if, optimiser
+    assert len(bands) == 2
+    assert bands[1].value == band_text(plan.proposed_revenue * 8, low * 8, high * 8)
+    assert f"{low * 8:,.0f} to {high * 8:,.0f} EUR" in bands[1].help
+    assert any(c.value.startswith("Cautious plan: maximise a pessimistic revenue") for c in at.caption)
+
+
+def test_plan_for_the_next_13_weeks_shows_revenue_band_and_carry_over(sample_env):
+    at = open_page()
+    assert at.number_input(key="budget_future_weeks").value == 13
+    at.button(key=PLAN_WEEKS).click().run()
+    assert not at.exception and not warnings(at)
+    model = shown_model(sample_env)
+    current = dict(zip(model.channels_, model.current_spend_, strict=True))
+    made = make_plan(
+        model,
+        weeks=13,
+        total=sum(current.values()) * 13,
+        bounds={c: (v * 0.5, v * 1.5) for c, v in current.items()},
+    )
+    plan, forecast = made["plan"], made["forecast"]
+    assert plan.weeks == 13 and len(forecast) == 13
+    cards = {m.label: m for m in at.metric}
+    revenue = cards["Predicted revenue, 13 weeks"]
+    assert revenue.value == format_value(plan.proposed_revenue, "EUR")
+    assert revenue.delta == f"{plan.gain:+,.0f} EUR vs current split"
+    assert [m.value for m in at.metric if m.label == "Uncertainty (90% band)"][1] == band_text(
+        plan.proposed_revenue, *plan.proposed_band
+    )
+    carried = forecast["carryover"].sum()
+    assert cards["Already paid for (carry-over)"].value == format_value(carried, "EUR")
+    assert 0 < carried < plan.proposed_revenue
+    assert cards["Spend, 13 weeks"].value == format_value(sum(current.values()) * 13, "EUR")
+    assert plan.message in [s.value for s in at.success]
+    split = table(at, "proposed_total")
+    assert list(split["channel"]) == CHANNELS_SORTED
+    assert split["proposed_total"].sum() == pytest.approx(sum(current.values()) * 13, abs=len(CHANNELS))  # whole EUR
+    weeks = table(at, "carryover")
+    assert list(weeks["week"]) == [f"{w:%Y-%m-%d}" for w in forecast["week"]]
+    assert weeks["week"].iloc[0] == f"{model.weeks_[-1] + pd.Timedelta(days=7):%Y-%m-%d}"
+
+
+def test_plan_with_a_budget_the_bounds_cannot_take_is_a_warning(sample_env):
+    at = open_page()
+    at.number_input(key="budget_future_weeks").set_value(4)
+    at.number_input(key="budget_future_total").set_value(1e9)
+    at.button(key=PLAN_WEEKS).click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning if "upper bounds add up to" in w.value]
+    assert "budget_future" not in at.session_state
+
+
+def _weekly_and_tests_csv(db: Path) -> tuple[bytes, pd.DataFrame]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        weekly, tests = from_db(con).frame, read_experiments(con)
+    return weekly.to_csv(index=False).encode(), tests
+
+
+def _upload_weekly(at: AppTest, content: bytes) -> None:
+    at.segmented_control(key="budget_source").set_value("My weekly CSV").run()
+    at.file_uploader(key="budget_upload").set_value(("weekly.csv", content, "text/csv")).run()
+    at.multiselect(key="budget_csv_channels").set_value(CHANNELS_SORTED).run()
+
+
+def test_uploaded_lift_tests_calibrate_a_csv_model(sample_env):
+    weekly, tests = _weekly_and_tests_csv(sample_env)
+    at = open_page()
+    _upload_weekly(at, weekly)
+    assert any("weekly.csv, without lift tests" in m.value for m in at.markdown)
+    lift = tests.assign(start_week=tests["start_week"].dt.date, end_week=tests["end_week"].dt.date)
+    at.file_uploader(key="budget_tests_upload").set_value(
+        ("tests.csv", lift.to_csv(index=False).encode(), "text/csv")
+    ).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.toggle(key="budget_use_tests").value
+    assert any("weekly.csv, calibrated to 3 lift tests" in m.value for m in at.markdown)
+    assert list(table(at, "experiment_id")["used_text"]) == ["yes"] * 3
+
+
+def test_a_broken_lift_test_file_is_a_message_and_the_model_still_fits(sample_env):
+    weekly, _ = _weekly_and_tests_csv(sample_env)
+    at = open_page()
+    _upload_weekly(at, weekly)
+    bad = b"channel,start_week,end_week,incremental_revenue\ntv,2024-05-20,2024-07-08,11500\n"
+    at.file_uploader(key="budget_tests_upload").set_value(("bad.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "bad.csv has no column standard_error; a lift-test file needs the columns channel, start_week, end_week, "
+        "incremental_revenue, standard_error (experiment_id optional)."
+    ]
+    assert any("weekly.csv, without lift tests" in m.value for m in at.markdown)
+    assert any(m.label.startswith("Predicted revenue") for m in at.metric)
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        (b"channel,start_week\n", "t.csv has no column end_week, incremental_revenue, standard_error;"),
+        (b"channel,start_week,end_week,incremental_revenue,standard_error\n", "t.csv has a header but no lift tests."),
+        (
+            b"channel,start_week,end_week,incremental_revenue,standard_error\ntv,2024-05-20,2024-07-08,100,10\n"
+            b"tv,soon,2024-07-08,100,10\n",
+            "t.csv, row 2: start_week 'soon' is not a date (YYYY-MM-DD).",
+        ),
+        (
+            b"channel,start_week,end_week,incremental_revenue,standard_error\ntv,2024-05-20,2024-07-08,lots,10\n",
+            "t.csv, row 1: incremental_revenue 'lots' is not an amount in EUR.",
+        ),
+        (
+            b"channel,start_week,end_week,incremental_revenue,standard_error\ntv,2024-05-20,2024-07-08,100,0\n",
+            "standard_error must be above 0",
+        ),
+        (b"\xff\xfe\x00", "Cannot read t.csv as CSV"),
+    ],
+)
+def test_lift_test_csv_errors_name_the_row_and_column(csv, message):
+    with pytest.raises(OmnimixError) as err:
+        budget_data.lift_tests_from_csv(csv, "t.csv")
+    assert message in str(err.value)
+
+
+def test_lift_test_csv_is_read_with_dates_and_numbered_ids():
+    csv = b"channel,start_week,end_week,incremental_revenue,standard_error\n tv ,2024-05-20,2024-07-08,11500,1300\n"
+    tests = budget_data.lift_tests_from_csv(csv, "t.csv")
+    assert tests.loc[0, "experiment_id"] == "test 1" and tests.loc[0, "channel"] == "tv"
+    assert tests.loc[0, "start_week"] == pd.Timestamp("2024-05-20")
+    assert tests.loc[0, "incremental_revenue"] == 11500.0
+
+
+def test_unsettled_channels_are_those_above_the_rhat_limit():
+    assert unsettled({"tv": 1.02, "email": 1.31, "search": 1.1}) == ["email"]
+
+
+def test_switching_lift_tests_changes_the_model_token_but_not_the_data_token(sample_env):
+    with_tests, without = shown_model(sample_env), shown_model(sample_env, use_tests=False)
+    assert model_token(with_tests) != model_token(without)
+    assert data_token(with_tests) == data_token(without)
+
+
+def test_without_lift_tests_the_page_says_which_channel_a_test_would_help_most(small_db, tmp_path, monkeypatch):
+    db = tmp_path / "omnimix.duckdb"
+    shutil.copy(small_db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM experiments")
+    monkeypatch.setenv("OMNIMIX_DB", str(db))
+    at = open_page()
+    assert not at.toggle  # nothing to switch
+    assert any(c.value.startswith("No lift tests in this database") for c in at.caption)
+    model = shown_model(db)
+    assert model.experiments_.empty
+    verdicts = report.channel_verdicts(model)
+    assert "No lift tests: estimates come from the weekly data alone." in verdicts
+    unsure = model.channel_summary_[~model.channel_summary_["well_measured"]]
+    best = unsure.sort_values("test_value").iloc[-1]["channel"]
+    assert f"A lift test would help most on {best}:" in next(m.value for m in at.markdown if "Not sure" in m.value)
+    assert len(at.dataframe) == 1  # no lift-test table
+
+
+def test_an_unexpected_failure_while_planning_is_a_message_not_a_traceback(sample_env, monkeypatch):
+    def boom(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(budget_plan, "make_plan", boom)
+    at = open_page()
+    at.button(key=PLAN_WEEKS).click().run()
+    assert not at.exception
+    assert warnings(at) == ["Something went wrong while planning the next weeks (ValueError: boom)."]

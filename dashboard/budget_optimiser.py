@@ -1,0 +1,167 @@
+"""Budget simulator: the optimiser form and its proposed split (a settled week, scaled to N weeks).
+
+The plan is kept in the session with the fingerprint of the model it was made with
+(:func:`stored_plan`), so the what-if curves can mark it and a new model drops it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+import streamlit as st
+
+from core.db import OmnimixError, first_line
+from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
+from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
+from dashboard import budget_charts, budget_controls, budget_trust, components
+
+log = logging.getLogger("omnimix.dashboard")
+
+PLAN, OPT_TOTAL, OPT_ERROR = "budget_plan", "budget_opt_total", "budget_opt_error"
+CAUTIOUS = "budget_opt_cautious"
+CAUTIOUS_HELP = (
+    "Maximise a pessimistic revenue (about the 5th percentile) instead of the expected one: the split then "
+    "prefers well-measured channels and does well even if the uncertain ones disappoint."
+)
+RANGE_HELP = f"Up to {MAX_SPEND_MULTIPLE:g}× the current weekly spend, as the sliders above."
+MAX_PCT = round((MAX_SPEND_MULTIPLE - 1) * 100)
+"""Largest allowed increase per channel (% of current), where the sliders and curves end."""
+
+
+def failure_text(exc: Exception, doing: str) -> str:
+    """What a form callback shows when it fails: the message of an expected error, else its kind (logged)."""
+    if isinstance(exc, OmnimixError):
+        return str(exc)
+    log.exception("Unexpected error while %s", doing)
+    return f"Something went wrong while {doing} ({type(exc).__name__}: {first_line(exc)})."
+
+
+def bounds_from_range(current: Mapping[str, float], pct: tuple[float, float]) -> dict[str, tuple[float, float]]:
+    """Weekly EUR bounds per channel from an allowed change in % of its current spend."""
+    lo, hi = pct
+    return {c: (v * (1 + lo / 100), v * (1 + hi / 100)) for c, v in current.items()}
+
+
+def stored_plan(token: str) -> dict | None:
+    """The optimiser's last plan, if it was made with the model of fingerprint ``token``."""
+    stored = st.session_state.get(PLAN)
+    return stored if stored and stored["model"] == token else None
+
+
+def section(
+    model: MediaMixModel, *, current: Mapping[str, float], grid: budget_controls.SliderGrid, token: str
+) -> None:
+    """The optimiser form and, once run, its proposal."""
+    channels = list(model.channels_)
+
+    def optimise() -> None:
+        # Submit callback: it runs before the page is drawn, so the curves above show the new plan at once.
+        ss = st.session_state
+        bounds = bounds_from_range(current, ss["budget_opt_range"])
+        try:
+            if ss["budget_goal"].startswith("Most"):
+                plan = optimize_budget(model, ss[OPT_TOTAL], bounds=bounds, cautious=ss[CAUTIOUS])
+            else:
+                plan = target_roas_budget(model, ss["budget_opt_target"], bounds=bounds)
+        except Exception as exc:  # noqa: BLE001 - a message in the next run, never a traceback
+            ss.pop(PLAN, None)
+            ss[OPT_ERROR] = failure_text(exc, "optimising")
+            return
+        ss[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(ss["budget_opt_weeks"]), "model": token}
+
+    st.subheader(
+        "Optimiser", help="Finds the split the model predicts earns most; channels stay within the allowed change."
+    )
+    with st.form("budget_optimiser"):
+        o1, o2, o3 = st.columns(3)
+        o1.radio("Goal", ["Most revenue for a total", "Largest budget at a target ROAS"], key="budget_goal")
+        o1.checkbox("Cautious", key=CAUTIOUS, help=f"{CAUTIOUS_HELP} Used by the first goal.")
+        # Set through the session state, not value=: a keyed widget ignores a new value= once it
+        # has one, and the total must follow the model (the page drops it for a new model).
+        st.session_state.setdefault(OPT_TOTAL, float(round(sum(current.values()))))
+        o2.number_input("Total weekly budget (EUR)", min_value=0.0, step=1000.0, key=OPT_TOTAL)
+        o2.number_input(
+            "Target ROAS",
+            min_value=0.1,
+            value=2.0,
+            step=0.1,
+            key="budget_opt_target",
+            help="Media revenue per EUR of spend to keep (used by the second goal).",
+        )
+        o3.slider(
+            "Allowed change per channel (% of current)",
+            -100,
+            MAX_PCT,
+            (-50, 50),
+            step=5,
+            key="budget_opt_range",
+            help=RANGE_HELP,
+        )
+        o3.number_input("Planning period (weeks)", 1, 52, 4, key="budget_opt_weeks")
+        st.form_submit_button("Optimise", icon=":material/auto_graph:", type="primary", on_click=optimise)
+    if error := st.session_state.pop(OPT_ERROR, None):  # shown once, in the run after the submit
+        st.warning(error, icon=":material/block:")
+
+    def apply_plan() -> None:
+        proposed = st.session_state[PLAN]["plan"].proposed
+        budget_controls.set_channels(st.session_state, grid, dict(zip(channels, proposed, strict=True)))
+
+    if stored := stored_plan(token):
+        with components.guard("the proposed split"):
+            _proposal(model, stored, apply_plan)
+
+
+def _proposal(model: MediaMixModel, stored: dict, apply_plan: Callable[[], None]) -> None:
+    plan, w = stored["plan"], stored["weeks"]
+    st.success(plan.message, icon=":material/lightbulb:")
+    # plan.current is today's split only at today's total; otherwise today's shares scaled
+    # to the plan's total, and every label below says which.
+    start = plan.current_label
+    p1, p2, p3, p4 = st.columns(4)
+    p1.metric(
+        f"Predicted revenue, {w} weeks",
+        components.format_value(plan.proposed_revenue * w, "EUR"),
+        delta=f"{plan.gain * w:+,.0f} EUR vs {start}",
+        border=True,
+        help=f"Against the {start}: {plan.current_revenue * w:,.0f} EUR over {w} weeks. Expected (mean) revenue.",
+    )
+    low, high = plan.proposed_band
+    budget_trust.band_metric(p2, revenue=plan.proposed_revenue * w, low=low * w, high=high * w, what=f"over {w} weeks")
+    p3.metric(f"Spend, {w} weeks", components.format_value(plan.total * w, "EUR"), border=True)
+    p4.metric("Media ROAS", f"{plan.roas:.2f}×", border=True, help="Revenue the channels drive ÷ spend.")
+    if plan.cautious:
+        st.caption(f"Cautious plan: {CAUTIOUS_HELP[0].lower()}{CAUTIOUS_HELP[1:]}")
+    if start != CURRENT_SPLIT:
+        today = model.predict_budget(model.current_spend_, weeks=w)
+        today_spend = sum(today.spend.values())
+        st.markdown(
+            f"Against **today's budget** ({today_spend / w:,.0f} EUR per week): over {w} weeks the proposal spends "
+            f"**{plan.total * w - today_spend:+,.0f} EUR** and is predicted to earn "
+            f"**{plan.proposed_revenue * w - today.revenue:+,.0f} EUR** ({today.revenue:,.0f} → "
+            f"{plan.proposed_revenue * w:,.0f} EUR)."
+        )
+    table = plan.table()
+    scaled = table.assign(**{c: table[c] * w for c in table.columns if c != "channel"})
+    left, right = st.columns(2)
+    left.plotly_chart(
+        budget_charts.gain_waterfall(
+            scaled, current_revenue=plan.current_revenue * w, weeks=w, start_label=start.capitalize()
+        )
+    )
+    with right:
+        budget_trust.euro_table(
+            scaled,
+            "budget_proposed_split",
+            {
+                "channel": "Channel",
+                "current_spend": f"{start.capitalize()}, {w} wk (EUR)",
+                "proposed_spend": f"Proposed, {w} wk (EUR)",
+                "revenue_gain": f"Gain, {w} wk (EUR)",
+            },
+            euro=("current_spend", "proposed_spend", "revenue_gain"),
+            helps={
+                "revenue_gain": f"Revenue the channel drives with the proposal minus with the {start}, over {w} weeks."
+            },
+        )
+        st.button("Try this split in the sliders", on_click=apply_plan, icon=":material/tune:")

@@ -1,0 +1,190 @@
+"""Budget simulator: plan the next N weeks (their season, trend, events and carry-over from past spend).
+
+Unlike the what-if and the optimiser above, which look at a typical settled week, this section
+plans the real weeks right after the data with :class:`core.mmm.planning.FuturePeriod`.  The
+plan is kept in the session with the fingerprint of the model it was made with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from core.db import OmnimixError
+from core.mmm.model import MediaMixModel
+from core.mmm.optimizer import optimize_budget
+from core.mmm.planning import FuturePeriod, forecast_table
+from dashboard import budget_charts, budget_trust, components
+from dashboard.budget_optimiser import CAUTIOUS_HELP, MAX_PCT, RANGE_HELP, bounds_from_range, failure_text
+
+FUTURE, FUTURE_ERROR = "budget_future", "budget_future_error"
+WEEKS, TOTAL = "budget_future_weeks", "budget_future_total"
+RANGE, CAUTIOUS = "budget_future_range", "budget_future_cautious"
+DEFAULT_WEEKS = 13
+HISTORY_WEEKS = 26
+"""Weeks of actual revenue drawn before the plan, for context."""
+CARRYOVER = "carry-over: ads keep working for a few weeks after they run"
+
+
+def make_plan(
+    model: MediaMixModel,
+    *,
+    weeks: int,
+    total: float,
+    bounds: Mapping[str, tuple[float, float]],
+    cautious: bool = False,
+) -> dict:
+    """The best weekly split of ``total`` EUR over the next ``weeks`` weeks and its week-by-week forecast.
+
+    Returns
+    -------
+    dict
+        ``plan`` (:class:`~core.mmm.optimizer.BudgetPlan`, revenue over the period, spend per
+        week), ``forecast`` (:func:`~core.mmm.planning.forecast_table` of the proposal),
+        ``weeks`` and ``total``.
+    """
+    period = FuturePeriod(model, weeks)
+    plan = optimize_budget(model, total / weeks, view=period, bounds=bounds, cautious=cautious)
+    return {"plan": plan, "forecast": forecast_table(period, plan.proposed), "weeks": weeks, "total": total}
+
+
+def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -> None:
+    """The planning form and, once run, the plan: revenue with its band, carry-over, chart and split."""
+    weekly = sum(current.values())
+    first = pd.Timestamp(model.weeks_[-1]) + pd.Timedelta(days=7)
+
+    def plan_weeks() -> None:
+        ss = st.session_state
+        weeks = int(ss[WEEKS])
+        total = weekly * weeks if ss[TOTAL] is None else float(ss[TOTAL])
+        try:
+            made = make_plan(
+                model, weeks=weeks, total=total, bounds=bounds_from_range(current, ss[RANGE]), cautious=ss[CAUTIOUS]
+            )
+        except Exception as exc:  # noqa: BLE001 - a message in the next run, never a traceback
+            ss.pop(FUTURE, None)
+            spread = f" The period budget is spread evenly: {total:,.0f} EUR over {weeks} weeks is {total / weeks:,.0f} EUR per week."
+            ss[FUTURE_ERROR] = failure_text(exc, "planning the next weeks") + (
+                spread if isinstance(exc, OmnimixError) else ""
+            )
+            return
+        ss[FUTURE] = {**made, "model": token}
+
+    st.subheader(
+        "Plan the next weeks",
+        help="A plan for the real weeks after your data, not a typical week: each week keeps its own season, "
+        "trend and retail events, and the first weeks still earn from the spend before them.",
+    )
+    st.caption(
+        f"Splits a budget over the weeks starting {first:%Y-%m-%d}, right after the data, allowing for each week's "
+        f"season, trend and retail events and for {CARRYOVER}, so part of the next weeks' revenue is already paid "
+        "for by recent spend."
+    )
+    with st.form("budget_future_form"):
+        f1, f2, f3 = st.columns(3)
+        f1.number_input("Weeks to plan", 1, 52, DEFAULT_WEEKS, key=WEEKS, help=f"From the week of {first:%Y-%m-%d}.")
+        f1.checkbox("Cautious", key=CAUTIOUS, help=CAUTIOUS_HELP)
+        f2.number_input(
+            "Budget for the whole period (EUR)",
+            min_value=0.0,
+            value=None,
+            step=1000.0,
+            key=TOTAL,
+            placeholder=f"today's {weekly:,.0f} EUR/week × weeks",
+            help=f"Total spend over all the weeks. Empty: today's budget, {weekly:,.0f} EUR per week "
+            f"(average of the last {model.current_weeks_} weeks) × the weeks.",
+        )
+        f3.slider(
+            "Allowed change per channel (% of current)",
+            -100,
+            MAX_PCT,
+            (-50, 50),
+            step=5,
+            key=RANGE,
+            help=RANGE_HELP,
+        )
+        st.form_submit_button("Plan these weeks", icon=":material/event_note:", type="primary", on_click=plan_weeks)
+    if error := st.session_state.pop(FUTURE_ERROR, None):
+        st.warning(error, icon=":material/block:")
+    stored = st.session_state.get(FUTURE)
+    if stored and stored["model"] == token:
+        with components.guard("the plan for the next weeks"):
+            _show(model, stored)
+
+
+def _show(model: MediaMixModel, stored: dict) -> None:
+    plan, forecast, weeks = stored["plan"], stored["forecast"], stored["weeks"]
+    start = plan.current_label
+    st.success(plan.message, icon=":material/lightbulb:")
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(
+        f"Predicted revenue, {weeks} weeks",
+        components.format_value(plan.proposed_revenue, "EUR"),
+        delta=f"{plan.gain:+,.0f} EUR vs {start}",
+        border=True,
+        help=f"Expected revenue over the {weeks} weeks; the {start} would earn {plan.current_revenue:,.0f} EUR.",
+    )
+    low, high = plan.proposed_band
+    budget_trust.band_metric(k2, revenue=plan.proposed_revenue, low=low, high=high, what=f"over the {weeks} weeks")
+    carried = float(forecast["carryover"].sum())
+    k3.metric(
+        "Already paid for (carry-over)",
+        components.format_value(carried, "EUR"),
+        delta=f"{carried / plan.proposed_revenue:.1%} of the revenue",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        help=f"Revenue these weeks still get from ads that ran before them ({CARRYOVER}); it comes even if "
+        "nothing more is spent.",
+    )
+    k4.metric(
+        f"Spend, {weeks} weeks",
+        components.format_value(plan.total * weeks, "EUR"),
+        delta=f"{plan.total:,.0f} EUR per week",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
+    history = model.decomposition_[["week", "revenue"]].tail(HISTORY_WEEKS)
+    st.plotly_chart(budget_charts.future_revenue(forecast, history=history))
+    st.caption(
+        "Shaded: the 90% band of the predicted weekly revenue. Dotted: what the weeks would bring with no new "
+        "spend at all (baseline plus carry-over); the gap to the blue line is what the plan's spend earns."
+    )
+    table = plan.table().assign(proposed_total=lambda t: t["proposed_spend"] * weeks)
+    budget_trust.euro_table(
+        table,
+        "budget_future_split",
+        {
+            "channel": "Channel",
+            "current_spend": f"{start.capitalize()} (EUR/week)",
+            "proposed_spend": "Planned (EUR/week)",
+            "proposed_total": f"Planned, {weeks} weeks (EUR)",
+            "proposed_revenue": f"Revenue driven, {weeks} weeks (EUR)",
+            "revenue_gain": f"Gain, {weeks} weeks (EUR)",
+        },
+        euro=("current_spend", "proposed_spend", "proposed_total", "proposed_revenue", "revenue_gain"),
+        helps={
+            "revenue_gain": f"Revenue the channel drives with the plan minus with the {start}, over the {weeks} weeks."
+        },
+    )
+    with st.expander(f"Week by week ({weeks} weeks)"):
+        budget_trust.euro_table(
+            forecast.assign(week=forecast["week"].dt.strftime("%Y-%m-%d")),
+            "budget_future_weeks",
+            {
+                "week": "Week of",
+                "revenue": "Predicted revenue (EUR)",
+                "low": "90% band, low (EUR)",
+                "high": "90% band, high (EUR)",
+                "baseline": "Baseline, no media (EUR)",
+                "media": "Media-driven (EUR)",
+                "carryover": "Carry-over from past spend (EUR)",
+            },
+            euro=("revenue", "low", "high", "baseline", "media", "carryover"),
+            helps={
+                "carryover": f"Part of the media-driven revenue that comes from spend before the period ({CARRYOVER})."
+            },
+        )
