@@ -180,7 +180,7 @@ def fit_ours(data: WeeklyData, experiments: pd.DataFrame | None) -> tuple[pd.Dat
     else:
         model.fit(data)
     seconds = time.perf_counter() - t
-    return model.channel_summary_[["channel", "roas", "roas_low", "roas_high"]].copy(), seconds
+    return model.channel_summary_[["channel", "roas", "roas_low", "roas_high", "well_measured"]].copy(), seconds
 
 
 def pymc_available() -> bool:
@@ -267,6 +267,8 @@ def score(world: World, method: str, variant: str, summary: pd.DataFrame, second
                 "band_width": (high - low) / true,
                 "floor": None if pd.isna(t["floor"]) else float(t["floor"]),
                 "experiment": bool(world.experiments is not None and c in set(world.experiments["channel"])),
+                # Omnimix's own verdict (PyMC has none): is the estimate to be trusted as a number?
+                "well_measured": bool(est.loc[c, "well_measured"]) if "well_measured" in est else None,
                 "fit_s": seconds,
             }
         )
@@ -293,6 +295,8 @@ def totals(rows: list[dict]) -> list[dict]:
                 "covered_pct": 100 * sum(r["covered"] for r in sel) / n,
                 "mean_abs_error_pct": statistics.mean(abs(r["error_pct"]) for r in sel),
                 "median_band_width": statistics.median(r["band_width"] for r in sel),
+                "well_measured": sum(bool(r["well_measured"]) for r in sel),
+                "well_measured_within": sum(bool(r["well_measured"]) and r["within"] for r in sel),
                 "fit_s_median": statistics.median(fits.values()),
                 "fit_s_max": max(fits.values()),
             }
@@ -346,7 +350,7 @@ def print_tables(result: dict) -> None:
     print("\n* channel with a lift test in that fit.  width = (high - low) / true.  floor: see the docstring.")
     print(
         f"\n{'method':<8}{'variant':<10}{'src':<5}{'pairs':>6}{'within':>14}{'covered':>14}"
-        f"{'mean |err|':>11}{'med width':>10}{'fit s med/max':>15}"
+        f"{'mean |err|':>11}{'med width':>10}{'fit s med/max':>15}{'well measured: within':>23}"
     )
     for t in result["totals"]:
         within = f"{t['within']} ({t['within_pct']:.0f}%) ±{t['tolerance_pct']:.0f}"
@@ -355,7 +359,9 @@ def print_tables(result: dict) -> None:
             f"{t['method']:<8}{t['variant']:<10}{t['source']:<5}{t['pairs']:>6}{within:>14}{covered:>14}"
             f"{t['mean_abs_error_pct']:>10.1f}%{t['median_band_width']:>10.2f}"
             f"{t['fit_s_median']:>8.1f}/{t['fit_s_max']:<6.1f}"
+            f"{(str(t['well_measured_within']) + ' of ' + str(t['well_measured'])) if t['method'] == 'omnimix' else '–':>17}"
         )
+    print("well measured: channels Omnimix calls well measured, and how many of them are within the tolerance.")
     print("Goals: within ≥ 90% (gen ±20%, sim ±15%); 90% band covers the truth in ≥ 80% of pairs (aim 90%).")
     if result["experiment_effect"]:
         print("\nLift tests (omnimix, with vs without):")

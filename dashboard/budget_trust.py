@@ -14,7 +14,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core.mmm import report
-from core.mmm.model import WELL_MEASURED_WIDTH, MediaMixModel
+from core.mmm.model import MediaMixModel
+from core.mmm.summary import WELL_MEASURED_WIDTH
 from dashboard import budget_charts, components
 
 RHAT_LIMIT = 1.1

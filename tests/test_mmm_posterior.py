@@ -224,3 +224,19 @@ def test_cautious_plans_move_money_to_the_channel_the_model_is_sure_about(fitted
     assert cautious.proposed_band[0] > mean_plan.proposed_band[0]  # a better pessimistic case
     assert cautious.cautious and "Cautious split" in cautious.message
     assert isinstance(SteadyState(toy).subset(50).draws.coef, np.ndarray)
+
+
+def test_roas_prior_enters_the_evidence_at_the_implied_roas(problem):
+    base, media, y = problem
+    prior = CurvePrior()
+    scale = np.array([2.0, 5.0])
+    plain = LinearPart(base, y, 2, prior)
+    with_prior = LinearPart(base, y, 2, prior, roas_scale=scale)
+    m = media[None]
+    pm = np.einsum("st,wtc->wsc", plain.projector, m)
+    gram, rhs = plain.stats(m, pm)
+    roas = np.linalg.solve(gram, rhs[..., None])[..., 0] * media.sum(axis=0) * scale
+    lognormal = np.sum(-0.5 * ((np.log(roas) - np.log(2.0)) / 1.0) ** 2 - np.log(roas))
+    np.testing.assert_allclose(with_prior.log_evidence(m, pm) - plain.log_evidence(m, pm), lognormal)
+    # an implausible ROAS (x100) costs more than a plausible one
+    assert prior.roas_log_density(np.array([[200.0, 2.0]]))[0] < prior.roas_log_density(np.array([[2.0, 2.0]]))[0] - 5

@@ -25,21 +25,20 @@ from core.db import OmnimixError
 from core.mmm.baseline import baseline_design
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.metrics import fit_metrics
-from core.mmm.posterior import CurvePrior, CurveSamples, LinearPart, adstock, lag_matrix, sample_curves, split_rhat
+from core.mmm.posterior import (
+    CurvePrior,
+    CurveSamples,
+    LinearPart,
+    adstock,
+    lag_matrix,
+    sample_curves,
+    split_rhat,
+)
 from core.mmm.response import CurveDraws
 from core.mmm.saturation import saturate
-from core.mmm.weekly import WEEK, WeeklyData
+from core.mmm.summary import BAND, channel_summary, decompose
+from core.mmm.weekly import WeeklyData
 
-BAND = (5.0, 95.0)
-"""Percentiles of the posterior shown as the uncertainty band (a 90% interval)."""
-WELL_MEASURED_WIDTH = 0.5
-"""A channel is "well measured" when its 90% ROAS band spans at most this share of its ROAS
-(about +-25%) and it was paused now and then; otherwise the page and CLI call it "not sure"."""
-MIN_PAUSED_WEEKS = 4
-"""A channel spending at least 10% of its mean every week but fewer than this many is "always
-on": its total effect is an extrapolation of the curve down to zero spend, which the data
-cannot check (measured on the independent simulator: such channels were off by 40-170% with
-bands that missed), so it is never called well measured."""
 MAX_SPEND_MULTIPLE = 3.0
 """Largest weekly spend explored, as a multiple of the current weekly spend: the response
 curves end there, and so do the page's sliders and the optimiser's allowed change, so a
@@ -203,7 +202,9 @@ class MediaMixModel:
 
         # 1. A first fit on the earlier weeks only: honest accuracy on the final weeks, and the
         #    noise level that turns a lift test's standard error into a weight.
-        train = LinearPart(base[:n_train], ys[:n_train], n_ch, prior)
+        roas_scale = self.y_scale_ / np.where(spend.sum(axis=0) > 0, spend.sum(axis=0), np.inf)
+        train_scale = self.y_scale_ / np.where(spend[:n_train].sum(axis=0) > 0, spend[:n_train].sum(axis=0), np.inf)
+        train = LinearPart(base[:n_train], ys[:n_train], n_ch, prior, roas_scale=train_scale)
         pilot = self._sample(train, [lag[:, :n_train] for lag in lags], rng, short=True)
         p_base, p_beta, p_sigma = train.draw_coefficients(pilot.media, rng)
         decay, _, _ = prior.to_curves(pilot.theta)
@@ -222,7 +223,7 @@ class MediaMixModel:
         self.noise_rho_ = float(np.clip(np.corrcoef(resid[1:], resid[:-1])[0, 1], 0.0, 0.8)) if n_train > 8 else 0.0
 
         # 2. The posterior on every week; 3. the same, calibrated to the lift tests.
-        linear = LinearPart(base, ys, n_ch, prior, rho=self.noise_rho_)
+        linear = LinearPart(base, ys, n_ch, prior, roas_scale=roas_scale, rho=self.noise_rho_)
         samples = self._sample(linear, lags, rng)
         cal, self.experiments_ = calibration(
             tests, weeks=data.weeks, channels=self.channels_, y_scale=self.y_scale_, noise_sd=self.noise_sd_ / self.y_scale_
@@ -230,14 +231,15 @@ class MediaMixModel:
         without = None
         if len(cal):
             without = self._roas_draws(linear, samples, spend, rng)
-            linear = LinearPart(base, ys, n_ch, prior, calibration=cal, rho=self.noise_rho_)
+            linear = LinearPart(base, ys, n_ch, prior, calibration=cal, roas_scale=roas_scale, rho=self.noise_rho_)
             start = (samples.theta[-self.n_chains :], samples.family[-self.n_chains :])
             samples = self._sample(linear, lags, rng, start=start)
         base_coef, beta, _ = linear.draw_coefficients(samples.media, rng)
-        roas_chains = (samples.media.sum(axis=1) * beta).reshape(-1, samples.n_chains, n_ch)
-        rhat = split_rhat(roas_chains)
-        self.convergence_ = {"rhat": dict(zip(self.channels_, rhat.round(3).tolist(), strict=True)),
-                             "acceptance": dict(zip(self.channels_, samples.acceptance.round(3).tolist(), strict=True))}  # fmt: skip
+        rhat = split_rhat((samples.media.sum(axis=1) * beta).reshape(-1, samples.n_chains, n_ch))
+        self.convergence_ = {
+            "rhat": dict(zip(self.channels_, rhat.round(3).tolist(), strict=True)),
+            "acceptance": dict(zip(self.channels_, samples.acceptance.round(3).tolist(), strict=True)),
+        }
         decay, _, shape = prior.to_curves(samples.theta)
         self.draws_ = CurveDraws(beta * self.y_scale_, decay, samples.half * self.spend_scale_, shape, samples.family)
         self.base_coef_draws_ = base_coef * self.y_scale_
@@ -259,8 +261,9 @@ class MediaMixModel:
         self.recent_controls_ = (ctrl[recent].mean(axis=0) if ctrl.size else np.zeros(0))
         # Adstock each draw carries out of the last week (EUR): the start of any future plan.
         self.last_adstock_ = np.stack([adstock(lags[j][:, -1:], decay[:, j])[:, 0] for j in range(n_ch)], axis=-1) * self.spend_scale_
-        self.decomposition_ = self._decompose(data, base, contrib.mean(axis=0), fitted)
-        self.channel_summary_ = self._summarise(spend, contrib.sum(axis=1), without)
+        own = base.shape[1] - len(self.controls_)
+        self.decomposition_ = decompose(data, base, own, self.base_coef_draws_.mean(axis=0), contrib.mean(axis=0), fitted)
+        self.channel_summary_ = channel_summary(self, spend, contrib.sum(axis=1), without)
         return self
 
     def _sample(
@@ -285,54 +288,6 @@ class MediaMixModel:
             growing_season=self.growing_season, controls=scaled,
         )  # fmt: skip
         return design, names + list(self.controls_)
-
-    def _decompose(self, data: WeeklyData, base: np.ndarray, media: np.ndarray, fitted: np.ndarray) -> pd.DataFrame:
-        n_ctrl = len(self.controls_)
-        own = base.shape[1] - n_ctrl
-        coef = self.base_coef_draws_.mean(axis=0)
-        out = pd.DataFrame({WEEK: data.weeks, "revenue": data.revenue, "predicted": fitted})
-        out["baseline"] = base[:, :own] @ coef[:own]
-        out["controls"] = base[:, own:] @ coef[own:] if n_ctrl else 0.0
-        for j, c in enumerate(self.channels_):
-            out[c] = media[:, j]
-        return out
-
-    def _summarise(self, spend: np.ndarray, contrib: np.ndarray, without: np.ndarray | None) -> pd.DataFrame:
-        total_spend = spend.sum(axis=0)
-        roas = contrib / _safe(total_spend)
-        mroas = self.draws_.marginal(self.current_spend_)
-        lo, hi = BAND
-        out = pd.DataFrame(
-            {
-                "channel": list(self.channels_),
-                "spend": total_spend,
-                "contribution": np.median(contrib, axis=0),
-                "revenue_share": np.median(contrib, axis=0) / max(float(self.decomposition_["revenue"].sum()), 1e-9),
-                "roas": np.median(roas, axis=0),
-                "roas_low": np.percentile(roas, lo, axis=0),
-                "roas_high": np.percentile(roas, hi, axis=0),
-                "current_weekly_spend": self.current_spend_,
-                "mroas": np.median(mroas, axis=0),
-                "mroas_low": np.percentile(mroas, lo, axis=0),
-                "mroas_high": np.percentile(mroas, hi, axis=0),
-                "decay": self.decay_,
-                "half_saturation": self.half_saturation_,
-                "shape": self.shape_,
-                "coef": self.coef_,
-                "exp_share": self.draws_.family.mean(axis=0),
-            }
-        )
-        width = (out["roas_high"] - out["roas_low"]) / out["roas"].where(out["roas"] > 0)
-        out["band_width"] = width
-        out["paused_weeks"] = (spend < 0.1 * spend.mean(axis=0)).sum(axis=0)
-        out["always_on"] = out["paused_weeks"] < MIN_PAUSED_WEEKS
-        out["well_measured"] = (width <= WELL_MEASURED_WIDTH).fillna(False) & ~out["always_on"]
-        out["test_value"] = (out["roas_high"] - out["roas_low"]) * self.current_spend_ * 52
-        if without is not None:
-            out["roas_without_tests"] = np.median(without, axis=0)
-            out["roas_low_without_tests"] = np.percentile(without, lo, axis=0)
-            out["roas_high_without_tests"] = np.percentile(without, hi, axis=0)
-        return out
 
     # ---- steady-state response (what a weekly budget held for a while returns) ----------
     def _check_fitted(self) -> None:

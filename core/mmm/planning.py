@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from core.db import OmnimixError
-from core.mmm.model import BAND, MediaMixModel
+from core.mmm.model import MediaMixModel
+from core.mmm.summary import BAND
 
 CAUTIOUS_Z = 1.645
 """Cautious plans maximise mean - 1.645 sd of revenue over the draws: about its 5th percentile."""

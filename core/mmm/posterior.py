@@ -49,6 +49,13 @@ class CurvePrior:
     coef_sd : float, default=30
         Prior sd of the coefficients in units of the noise sd: weak on purpose, so the data
         and lift tests, not the prior, set the size of each channel's effect.
+    roas_median, roas_sd : float, default=2.0, 1.0
+        Log-normal prior on each channel's ROAS over the data (as Meridian's ROI prior): 90%
+        between about 0.4 and 10 EUR per EUR.  It only matters where the data say little — a
+        channel with a few hundred euros a week in a noisy 2,000-customer sample otherwise
+        came out at a ROAS of 33 (truth 6.5).  It enters the curves' target at the ROAS the
+        curves imply with their conditional-mean coefficients (:meth:`LinearPart.log_evidence`):
+        curves that only fit the data with an implausible ROAS are a priori less likely.
     """
 
     decay_max: float = 0.9
@@ -57,6 +64,14 @@ class CurvePrior:
     shape_median: float = 1.2
     shape_sd: float = 0.4
     coef_sd: float = 30.0
+    roas_median: float = 2.0
+    roas_sd: float = 1.0
+
+    def roas_log_density(self, roas: np.ndarray) -> np.ndarray:
+        """Log-normal log density of ROAS (..., n_channels), summed over channels."""
+        r = np.maximum(roas, 1e-6)
+        z = (np.log(r) - np.log(self.roas_median)) / self.roas_sd
+        return np.sum(-0.5 * z**2 - np.log(r), axis=-1)
 
     def log_density(self, theta: np.ndarray) -> np.ndarray:
         """Log prior of unconstrained curves ``theta`` (..., 3), summed over the last axes but one."""
@@ -153,6 +168,9 @@ class LinearPart:
     n_channels : int
     prior : CurvePrior
     calibration : Calibration, optional
+    roas_scale : ndarray of shape (n_channels,), optional
+        ``y_scale / total spend`` per channel: turns a coefficient times the summed media
+        column into ROAS, for the ROAS prior (no ROAS prior without it).
     rho : float, default=0
         Lag-one autocorrelation of the noise.  Weeks are whitened with the Prais-Winsten
         transform, so a run of similar misses counts as less evidence than independent
@@ -164,6 +182,7 @@ class LinearPart:
     n_channels: int
     prior: CurvePrior
     calibration: Calibration | None = None
+    roas_scale: np.ndarray | None = None
     rho: float = 0.0
     a0: float = 1.0
     b0: float = 1e-4
@@ -227,7 +246,10 @@ class LinearPart:
         mean = np.einsum("wcd,wd->wc", inv, rhs)
         scale = (self.b0 + resid / 2) / shape_n
         sd = np.sqrt(np.diagonal(inv, axis1=1, axis2=2) * scale[:, None])
-        return ll + log_ndtr(mean / sd).sum(axis=1)
+        ll = ll + log_ndtr(mean / sd).sum(axis=1)
+        if self.roas_scale is not None:
+            ll = ll + self.prior.roas_log_density(mean * m.sum(axis=1) * self.roas_scale)
+        return ll
 
     def draw_coefficients(self, m: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One draw of (baseline coefs, media coefs >= 0, noise sd) per curve set ``m`` (w, n, c)."""
@@ -268,6 +290,7 @@ class CurveSamples:
     half: np.ndarray
     n_chains: int
     acceptance: np.ndarray
+
 
 
 def sample_curves(
@@ -313,10 +336,13 @@ def sample_curves(
     scale = np.array([1.5, 1.0, 1.0])
     kept_theta, kept_family, kept_m, kept_half = [], [], [], []
     acceptance = np.zeros(n_ch)
-    archive = [theta.copy()]
+    # Past states for the DE-MCz jumps (the latest 200 kept), preallocated: stacking a list
+    # every sweep cost more than the jumps themselves.
+    archive = np.empty(((n_warmup + n_keep) // 2 + 1, n_chains, n_ch, 3))
+    archive[0] = theta
+    n_archived = 1
     for sweep in range(n_warmup + n_keep):
-        past = np.stack(archive[-200:])  # (n_past, chains, channels, 3)
-        flat = past.reshape(-1, n_ch, 3)
+        flat = archive[max(0, n_archived - 200) : n_archived].reshape(-1, n_ch, 3)
         gamma = 1.0 if sweep % 10 == 9 else 2.38 / np.sqrt(6)
         for j in range(n_ch):
             prop = theta.copy()
@@ -346,7 +372,8 @@ def sample_curves(
             if sweep >= n_warmup:
                 acceptance[j] += ok.mean() / n_keep
         if sweep % 2 == 1:
-            archive.append(theta.copy())
+            archive[n_archived] = theta
+            n_archived += 1
         if sweep < n_warmup and (sweep + 1) % 25 == 0:
             step *= np.exp(accepted / 25 - 0.3)
             accepted[:] = 0

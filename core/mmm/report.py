@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.mmm.model import WELL_MEASURED_WIDTH, MediaMixModel
+from core.mmm.model import MediaMixModel
+from core.mmm.summary import WELL_MEASURED_WIDTH
 
 
 def channel_verdicts(model: MediaMixModel) -> list[str]:

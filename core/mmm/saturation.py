@@ -46,7 +46,13 @@ def saturate(x: np.ndarray, half_saturation: np.ndarray, shape: np.ndarray, fami
     family = np.asarray(family)
     if not family.any():
         return hill(x, half_saturation, shape)
-    return np.where(family == 1, exp_saturation(x, half_saturation, shape), hill(x, half_saturation, shape))
+    # Both families are functions of r = (x/K)^s: one power for both (it is the costly step
+    # in the sampler's inner loop).
+    x = np.clip(np.asarray(x, dtype=float), 0.0, None)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.power(x / np.asarray(half_saturation, dtype=float), np.asarray(shape, dtype=float))
+        curve = np.where(family == 1, np.tanh(r), r / (1.0 + r))
+    return np.where(np.isinf(r), 1.0, curve)
 
 
 def saturate_slope(x: np.ndarray, half_saturation: np.ndarray, shape: np.ndarray, family: np.ndarray) -> np.ndarray:
