@@ -30,7 +30,7 @@ from core.mmm.model import MediaMixModel  # noqa: E402
 from core.mmm.optimizer import optimize_budget, target_roas_budget  # noqa: E402
 from core.mmm.saturation import hill  # noqa: E402
 from core.mmm.weekly import from_db  # noqa: E402
-from core.queries import read_experiments  # noqa: E402
+from core.store.reads import read_experiments  # noqa: E402
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "sample_data" / "omnimix.duckdb"
 

@@ -21,7 +21,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.generator import generate_database  # noqa: E402
-from core.schema import add_primary_keys, create_schema  # noqa: E402
+from core.store.schema import add_primary_keys, create_schema  # noqa: E402
 
 # One INSERT per table, producing the same column types (text ids built the same way).
 RANGE_INSERTS = {

@@ -26,9 +26,9 @@ import resource
 import time
 from pathlib import Path
 
-from core.db import DEFAULT_DB, connect
 from core.filters import Filters, data_date_range
 from core.insight import channel_journeys, cohort_table, funnel_comparison, multichannel_value, weekly_channel_revenue
+from core.store.db import DEFAULT_DB, connect
 
 BIG_DB = Path("/tmp/seg_bench_1000000.duckdb")
 TARGET_S = 5.0

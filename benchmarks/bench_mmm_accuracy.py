@@ -136,9 +136,9 @@ def _exact_series_se(con: duckdb.DuckDBPyConnection, data: WeeklyData) -> dict[s
 
 
 def _db_experiments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    """The database's lift tests as the CLI reads them (``core.queries.read_experiments``), or None."""
+    """The database's lift tests as the CLI reads them (``core.store.reads.read_experiments``), or None."""
     try:
-        from core.queries import read_experiments
+        from core.store.reads import read_experiments
     except ImportError:  # older tree: the raw table, if any
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         df = con.execute("SELECT * FROM experiments").df() if "experiments" in tables else None

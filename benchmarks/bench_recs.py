@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core.db import open_db  # noqa: E402
 from core.recs import MODELS, make_model  # noqa: E402
 from core.recs import columns as C  # noqa: E402
 from core.recs.evaluate import evaluate  # noqa: E402
 from core.recs.interactions import build_interactions, is_kind, load_catalogue, load_customers, load_log  # noqa: E402
+from core.store.db import open_db  # noqa: E402
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "sample_data" / "omnimix.duckdb"
 NEIGHBOURS = 100

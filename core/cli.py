@@ -14,7 +14,7 @@ import os
 import pkgutil
 import sys
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 
 
 def command_modules() -> list[str]:

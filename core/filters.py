@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
+
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def data_start(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 
 def previous_period_gap(filters: Filters, first_day: dt.date | None) -> str | None:
-    """Why :func:`core.queries.kpis` has no previous-period figures for ``filters``, in words; ``None`` if it has them.
+    """Why :func:`core.overview.queries.kpis` has no previous-period figures for ``filters``, in words; ``None`` if it has them.
 
     A previous period that starts before the data would compare a full period with a partly
     empty one (a 60-week history shows +500% against last year), so it counts as missing.

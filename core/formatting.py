@@ -45,7 +45,7 @@ def format_delta(row: Mapping[str, Any], unit: str) -> str | None:
     Parameters
     ----------
     row : mapping
-        A row of :func:`core.queries.kpis` (``change`` and ``change_pct``).
+        A row of :func:`core.overview.queries.kpis` (``change`` and ``change_pct``).
     unit : str
         The KPI's unit, see :func:`format_value`.
 

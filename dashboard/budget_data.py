@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.experiments import check_experiments
 from core.mmm.model import MediaMixModel
 from core.mmm.weekly import WeeklyData, from_db, read_csv
-from core.queries import read_experiments
+from core.store.reads import read_experiments
 from dashboard import data_access
 
 Version = data_access.FileVersion
@@ -58,7 +58,7 @@ def weekly_from_db(db: Path) -> WeeklyData:
 
 
 def experiments_from_db(db: Path) -> pd.DataFrame:
-    """The lift tests of ``db`` (empty when it has none), see :func:`core.queries.read_experiments`."""
+    """The lift tests of ``db`` (empty when it has none), see :func:`core.store.reads.read_experiments`."""
     return _experiments_db(str(db), data_access.existing_version(db))
 
 

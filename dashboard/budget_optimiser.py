@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from core.db import OmnimixError, first_line
+from core.errors import OmnimixError, first_line
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
 from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
 from dashboard import budget_charts, budget_controls, budget_trust, components

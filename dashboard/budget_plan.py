@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import optimize_budget
 from core.mmm.planning import FuturePeriod, forecast_table

@@ -2,7 +2,7 @@
 
 :func:`choose` draws the data section and returns the fitted model, or stops the page with a
 hint when something is still missing (no database, no file, no spend column).  Failures
-raise :class:`~core.db.OmnimixError`; the page wraps the call in ``components.guard``.
+raise :class:`~core.store.db.OmnimixError`; the page wraps the call in ``components.guard``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
 from dashboard import budget_data, components, state
 

@@ -63,7 +63,7 @@ def channel_trend(df: pd.DataFrame, *, measure: str, grain: str, period: str) ->
     Parameters
     ----------
     df : pandas.DataFrame
-        Output of :func:`core.queries.channel_timeseries` (``period``, ``channel``,
+        Output of :func:`core.overview.queries.channel_timeseries` (``period``, ``channel``,
         ``revenue``, ``orders``).
     measure : {"revenue", "orders"}
         Column to plot.
@@ -169,7 +169,7 @@ def overlap_heatmap(df: pd.DataFrame, *, period: str) -> go.Figure:
     Parameters
     ----------
     df : pandas.DataFrame
-        Output of :func:`core.queries.channel_pair_overlap` (all pairs, not only the top).
+        Output of :func:`core.overview.queries.channel_pair_overlap` (all pairs, not only the top).
     """
     channels = sorted(set(df["channel_a"]) | set(df["channel_b"]))
     jac = pd.DataFrame(np.nan, index=channels, columns=channels)

@@ -11,10 +11,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError, first_line
+from core.errors import OmnimixError, first_line
 from core.formatting import format_delta, format_value  # the pages use them through this module
+from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import small_group_label
-from core.queries import KPI_DEFINITIONS
 
 log = logging.getLogger("omnimix.dashboard")
 
@@ -50,7 +50,7 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
     Parameters
     ----------
     kpis : pandas.DataFrame
-        Output of :func:`core.queries.kpis`.
+        Output of :func:`core.overview.queries.kpis`.
     previous_period : str
         The comparison period in words, shown in each card's help.
     per_row : int, default=4
@@ -61,7 +61,7 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
     for col, row in zip(columns, records, strict=False):
         metric = KPI_DEFINITIONS[row["metric"]]
         previous = format_value(row["previous"], metric.unit)
-        hidden = bool(row.get("hidden", False))  # core.queries.private_kpis: too few people to show
+        hidden = bool(row.get("hidden", False))  # core.overview.queries.private_kpis: too few people to show
         col.metric(
             metric.label,
             small_group_label() if hidden else format_value(row["value"], metric.unit),

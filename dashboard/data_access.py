@@ -31,9 +31,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from core import queries
-from core.db import DEFAULT_DB, OmnimixError, connect, init_db, open_db
+from core.errors import OmnimixError
 from core.filters import Filters, data_date_range, data_start
+from core.overview import queries
+from core.store import reads
+from core.store.db import DEFAULT_DB, connect, init_db, open_db
 
 DB_ENV = "OMNIMIX_DB"
 
@@ -113,9 +115,9 @@ def _cursor(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 # Every cached query goes through this table so the cache key is just (name, db, version, args).
 _QUERIES: dict[str, Callable[..., Any]] = {
-    "summary": queries.database_summary,
+    "summary": reads.database_summary,
     "date_range": data_date_range,
-    "sales_channels": queries.sales_channels,
+    "sales_channels": reads.sales_channels,
     "data_start": data_start,
     "kpis": queries.kpis,
     "timeseries": queries.channel_timeseries,
@@ -149,7 +151,7 @@ def _query(name: str, db: Path, *args: Any, **kwargs: Any) -> Any:
 
 
 def database_summary(db: Path) -> dict[str, Any]:
-    """Row counts and order date range, see :func:`core.queries.database_summary`."""
+    """Row counts and order date range, see :func:`core.reads.database_summary`."""
     return _query("summary", db)
 
 
@@ -169,27 +171,27 @@ def data_start(db: Path) -> dt.date | None:
 
 
 def kpis(db: Path, filters: Filters) -> pd.DataFrame:
-    """Headline KPIs with previous period, see :func:`core.queries.kpis`."""
+    """Headline KPIs with previous period, see :func:`core.overview.queries.kpis`."""
     return _query("kpis", db, filters)
 
 
 def channel_timeseries(db: Path, filters: Filters, *, grain: str = "week") -> pd.DataFrame:
-    """Revenue and orders per channel and period, see :func:`core.queries.channel_timeseries`."""
+    """Revenue and orders per channel and period, see :func:`core.overview.queries.channel_timeseries`."""
     return _query("timeseries", db, filters, grain=grain)
 
 
 def channel_share(db: Path, filters: Filters) -> pd.DataFrame:
-    """Revenue and order share per channel, see :func:`core.queries.channel_share`."""
+    """Revenue and order share per channel, see :func:`core.overview.queries.channel_share`."""
     return _query("share", db, filters)
 
 
 def customers_by_channel_count(db: Path, filters: Filters) -> pd.DataFrame:
-    """Buyers in 1, 2, 3+ channels, see :func:`core.queries.customers_by_channel_count`."""
+    """Buyers in 1, 2, 3+ channels, see :func:`core.overview.queries.customers_by_channel_count`."""
     return _query("channel_count", db, filters)
 
 
 def channel_pair_overlap(db: Path, filters: Filters, *, top: int | None = None) -> pd.DataFrame:
-    """Shared buyers per channel pair, see :func:`core.queries.channel_pair_overlap`."""
+    """Shared buyers per channel pair, see :func:`core.overview.queries.channel_pair_overlap`."""
     return _query("pairs", db, filters, top=top)
 
 

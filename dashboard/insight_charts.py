@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.insight.journeys import NO_REPEAT
-from core.schema import EVENT_TYPES
+from core.store.schema import EVENT_TYPES
 from dashboard.charts import _layout, channel_color
 
 _STEP_WORDS = {"view": "Viewed", "cart": "Added to cart", "purchase": "Purchased"}

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core import insight
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE
 from dashboard import data_access

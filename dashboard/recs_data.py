@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import Hybrid, Interactions, Recommender, from_db, make_model
 from core.recs import profile as recs_profile
 from core.recs.evaluate import Evaluation, HoldoutPredictions, predict_holdout_db, score

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
 from core.segments import details
 from core.segments.clustering import diagnose, sample_rows, suggest_k

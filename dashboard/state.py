@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
 from dashboard import data_access
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.loader import LOAD_ORDER, LoadReport, load_file, parse_mapping
-from core.loader_checks import LoadError
-from core.schema import TABLES, TYPE_WORDS
+from core.errors import LoadError
+from core.store.loader import LOAD_ORDER, LoadReport, load_file, parse_mapping
+from core.store.schema import TABLES, TYPE_WORDS
 from dashboard import components, data_access, state
 from dashboard.navigation import ROOT
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import overview_privacy
 from core.filters import previous_period_gap
 from core.formatting import format_delta, format_value
+from core.overview import privacy as overview_privacy
+from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from core.queries import KPI_DEFINITIONS
 from dashboard import charts, components, data_access, state
 
 EUR, PCT, COUNT = "euro", "percent", "localized"

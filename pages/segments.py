@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from core.segments import columns as C
 from core.segments.clustering import K_MAX, K_MIN

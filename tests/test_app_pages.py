@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import queries
 from core.filters import Filters
 from core.formatting import format_value
+from core.overview import queries
 from dashboard.navigation import PAGES, ROOT, PageSpec
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"

@@ -91,7 +91,7 @@ def test_missing_database_exits_2(tmp_path, capsys):
 
 
 def test_database_without_orders_exits_2(tmp_path, capsys):
-    from core.db import init_db
+    from core.store.db import init_db
 
     code = main(["insight", "--db", str(init_db(tmp_path / "empty.duckdb"))])
     assert code == 2 and "no orders" in capsys.readouterr().err

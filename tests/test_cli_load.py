@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from core.cli import main
-from core.loader import LOAD_ORDER
+from core.store.loader import LOAD_ORDER
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "sample_data" / "examples"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.db import init_db
-from core.queries import KPI_DEFINITIONS
+from core.overview.queries import KPI_DEFINITIONS
+from core.store.db import init_db
 
 
 @pytest.fixture(scope="module")

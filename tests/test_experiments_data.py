@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from test_loader import EXAMPLES, HEADERS, expect_error, write
 
-from core.db import init_db
-from core.loader import LoadError, load_file
-from core.queries import EXPERIMENT_COLUMNS, read_experiments
-from core.schema import create_schema
+from core.errors import LoadError
+from core.store.db import init_db
+from core.store.loader import load_file
+from core.store.reads import EXPERIMENT_COLUMNS, read_experiments
+from core.store.schema import create_schema
 
 GOOD = "E1,search,2024-01-01,2024-01-22,5400,800,geo holdout,\n"
 

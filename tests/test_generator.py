@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.generator import generate_database, generate_into
 from core.generator.experiments import EXPERIMENT_CHANNELS, MAX_WEEKS, MIN_WEEKS, RELATIVE_SE, draw_experiments
 from core.generator.personas import PERSONAS
 from core.mmm.adstock import geometric_adstock
 from core.mmm.saturation import hill
-from core.schema import DATA_TABLES, TABLES
+from core.store.schema import DATA_TABLES, TABLES
 
 N_CUSTOMERS = 6000
 

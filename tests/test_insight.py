@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.db import OmnimixError, init_db, open_db
+from core.errors import OmnimixError
 from core.filters import Filters
 from core.insight import (
     anomaly_weeks,
@@ -41,6 +41,7 @@ from core.insight.anomalies import robust_z, seasonal_expectation
 from core.insight.base import order_lines_clause
 from core.insight.journeys import NO_REPEAT
 from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
+from core.store.db import init_db, open_db
 
 PERIOD = Filters(dt.date(2024, 1, 1), dt.date(2024, 4, 30), None)
 CUSTOMERS = [("c1", "search"), ("c2", "search"), ("c3", "search"), ("c4", "search"), ("c5", None)]

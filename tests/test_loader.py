@@ -11,8 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from core.loader import LOAD_ORDER, LoadError, LoadRequest, load_file, load_files, parse_mapping
-from core.schema import STANDARD_CHANNELS, TABLES, create_schema
+from core.errors import LoadError
+from core.store.loader import LOAD_ORDER, LoadRequest, load_file, load_files, parse_mapping
+from core.store.schema import STANDARD_CHANNELS, TABLES, create_schema
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "examples"
 HEADERS = {name: ",".join(t.column_names) for name, t in TABLES.items()}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.adstock import geometric_adstock
 from core.mmm.metrics import mape, nrmse, r2
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import optimize_budget, parse_bounds, target_roas_budget
 from core.mmm.response import CurveDraws

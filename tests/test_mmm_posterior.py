@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.signal import lfilter
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.model import MediaMixModel
 from core.mmm.planning import FuturePeriod, SteadyState, forecast_table

@@ -9,9 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from core import overview_privacy, queries
 from core.cli import main
 from core.filters import Filters
+from core.overview import privacy as overview_privacy
+from core.overview import queries
 from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
 
 # A quarter of two small channels in the 2,000-customer sample: few multi-channel buyers.

@@ -20,12 +20,12 @@ import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.formatting import format_value
 from core.mmm import report
 from core.mmm.optimizer import optimize_budget
 from core.mmm.weekly import from_db
-from core.queries import read_experiments
+from core.store.reads import read_experiments
 from dashboard import budget_data, budget_plan
 from dashboard.budget_controls import (
     TOTAL,

@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.loader import LoadError, LoadRequest, load_file, load_files
-from core.pii import SECRETS_TABLE, database_salt, is_pii_column
+from core.errors import LoadError
+from core.store.loader import LoadRequest, load_file, load_files
+from core.store.pii import SECRETS_TABLE, database_salt, is_pii_column
 
 RAW = ["alice.smith@example.com", "+44 7700 900123", "Alice Smith", "12 Baker Street", "NW1 6XE",
        "bob.jones@example.org", "+31 6 12345678", "Bob Jones", "Damrak 1, Amsterdam", "1012 LG"]

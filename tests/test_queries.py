@@ -1,4 +1,4 @@
-"""core.queries against a hand-built database whose every expected value is computed by hand.
+"""core.overview.queries against a hand-built database whose every expected value is computed by hand.
 
 Current period: Mon 2024-03-04 .. Sun 2024-03-17 (14 days); previous: 2024-02-19 .. 2024-03-03.
 
@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import queries
 from core.filters import Filters, data_start, previous_period_gap
-from core.schema import create_schema
+from core.overview import queries
+from core.store import reads
+from core.store.schema import create_schema
 
 D = dt.date
 CURRENT = Filters(D(2024, 3, 4), D(2024, 3, 17))
@@ -118,7 +119,7 @@ def assert_kpis(actual: dict[str, float], expected: dict[str, float]) -> None:
 
 
 def test_database_summary(con):
-    summary = queries.database_summary(con)
+    summary = reads.database_summary(con)
     assert summary["rows"]["orders"] == 10
     assert summary["rows"]["order_items"] == 10
     assert summary["rows"]["events"] == len(EVENTS)
@@ -130,13 +131,13 @@ def test_database_summary(con):
 def test_database_summary_leaves_out_missing_tables():
     con = duckdb.connect(":memory:")
     create_schema(con, truth=False)
-    summary = queries.database_summary(con)
+    summary = reads.database_summary(con)
     assert "truth_personas" not in summary["rows"]
     assert summary["first_order"] is None and summary["last_order"] is None
 
 
 def test_sales_channels_are_declared_or_used(con):
-    assert queries.sales_channels(con) == ["app", "marketplace", "social", "store", "web"]
+    assert reads.sales_channels(con) == ["app", "marketplace", "social", "store", "web"]
 
 
 def test_kpis_current_previous_and_change(con):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import MODELS, ContentBased, Hybrid, ItemKNN, MostPopular, SegmentPopular, UserKNN, make_model
 from core.recs.interactions import build_interactions, price_tiers
 from core.recs.item_knn import item_cosine, top_k_dense

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from core.cli import main
-from core.db import init_db
 from core.generator import generate_into
 from core.recs.evaluate import evaluate, predict_holdout, score
 from core.recs.interactions import build_interactions, load_catalogue, load_customers, load_log
 from core.recs.split import holdout_truth, time_split
+from core.store.db import init_db
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_time_split_has_no_leakage(sample):
 
 
 def test_split_rejects_bad_weeks(sample):
-    from core.db import OmnimixError
+    from core.errors import OmnimixError
 
     with pytest.raises(OmnimixError, match="holdout_weeks must be a positive whole number, got 0"):
         time_split(sample[0], holdout_weeks=0)
@@ -85,7 +85,7 @@ def test_metrics_at_each_k_from_one_ranking_equal_separate_evaluations(sample):
         pd.testing.assert_frame_equal(cut.by_segment, alone.by_segment)
         pd.testing.assert_frame_equal(cut.fairness, alone.fairness)
         assert cut.info == alone.info and cut.held_out_customers == alone.held_out_customers > 400
-    from core.db import OmnimixError
+    from core.errors import OmnimixError
 
     with pytest.raises(OmnimixError, match="k=21 is longer than the ranked lists"):
         score(preds, k=21)

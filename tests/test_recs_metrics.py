@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import metrics as M
 
 TRUTH = pd.DataFrame({"customer_id": ["u1", "u1", "u2"], "product_id": ["a", "b", "c"]})

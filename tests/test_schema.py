@@ -1,10 +1,11 @@
-"""The schema: tables, types, keys and checks are what core.schema declares."""
+"""The schema: tables, types, keys and checks are what core.store.schema declares."""
 
 import duckdb
 import pytest
 
-from core.db import OmnimixError, connect, init_db
-from core.schema import STANDARD_CHANNELS, TABLES, create_schema, schema_markdown
+from core.errors import OmnimixError
+from core.store.db import connect, init_db
+from core.store.schema import STANDARD_CHANNELS, TABLES, create_schema, schema_markdown
 
 
 @pytest.fixture()

@@ -9,11 +9,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
-from core.schema import create_schema
 from core.segments import features as F
 from core.segments.features import customer_features, validate_groups
+from core.store.schema import create_schema
 
 PRODUCTS = [("P1", "Book one", "Books", "B", 10.0, None), ("P2", "Dress", "Fashion", "B", 50.0, None)]
 CUSTOMERS = [

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
 from core.privacy import COMPLEMENT_LABEL
 from core.segments.clustering import Segmenter, diagnose, suggest_k, validate_k

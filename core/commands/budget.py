@@ -8,7 +8,8 @@ from pathlib import Path
 
 from core.commands.options import seed_arg
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.errors import OmnimixError
+from core.store.db import DEFAULT_DB, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,7 +82,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests),
     import pandas as pd
 
     from core.mmm.weekly import from_db, read_csv
-    from core.queries import read_experiments
+    from core.store.reads import read_experiments
 
     if args.csv is not None:
         if args.db is not None:

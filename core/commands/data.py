@@ -7,8 +7,9 @@ from pathlib import Path
 
 from core.commands.options import seed_arg
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, OmnimixError, init_db, open_db
-from core.schema import DATA_TABLES
+from core.errors import OmnimixError
+from core.store.db import DEFAULT_DB, init_db, open_db
+from core.store.schema import DATA_TABLES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,7 +52,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from core.queries import database_summary
+    from core.store.reads import database_summary
 
     with open_db(args.db, read_only=True) as con:
         summary = database_summary(con)

@@ -11,7 +11,7 @@ import duckdb
 
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, OmnimixError, open_db
+from core.errors import OmnimixError
 from core.filters import Filters, data_date_range
 from core.insight import (
     anomaly_weeks,
@@ -25,6 +25,7 @@ from core.insight import (
 from core.insight.anomalies import DEFAULT_THRESHOLD
 from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE
+from core.store.db import DEFAULT_DB, open_db
 
 DEFAULT_DAYS = 364  # same default period as the dashboard: the last 52 weeks of data
 

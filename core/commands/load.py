@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB
-from core.loader import LOAD_ORDER, load_file, parse_mapping
+from core.store.db import DEFAULT_DB
+from core.store.loader import LOAD_ORDER, load_file, parse_mapping
 
 
 def register(sub: argparse._SubParsersAction) -> None:

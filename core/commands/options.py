@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import duckdb
 
-from core.db import OmnimixError, open_db
+from core.errors import OmnimixError
 from core.filters import Filters
+from core.store.db import open_db
 
 MAX_SEED = 2**32 - 1  # numpy's SeedSequence and scikit-learn's random_state take 0 .. 2**32 - 1
 
@@ -81,7 +82,7 @@ def check_channels(con: duckdb.DuckDBPyConnection, channels: Sequence[str] | Non
     OmnimixError
         E.g. "Unknown sales channel(s) teleshop in --channels; the data has app, marketplace, ...".
     """
-    from core.queries import sales_channels  # pandas-heavy; keeps `omnimix --help` fast
+    from core.store.reads import sales_channels  # pandas-heavy; keeps `omnimix --help` fast
 
     if not channels:
         return

@@ -10,9 +10,9 @@ import pandas as pd
 
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, open_db
 from core.filters import Filters
 from core.privacy import small_group_label
+from core.store.db import DEFAULT_DB, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _overview(args: argparse.Namespace) -> int:
-    from core import overview_privacy, queries
     from core.filters import data_date_range, data_start, previous_period_gap
+    from core.overview import privacy as overview_privacy
+    from core.overview import queries
 
     with open_db(args.db, read_only=True) as con:
         filters = filters_from_args(args, con)
@@ -53,7 +54,7 @@ def _text(filters: Filters, gap: str | None, first: dt.date | None, last: dt.dat
           kpis: pd.DataFrame, share: pd.DataFrame) -> list[str]:
     """The text report: the period and its comparison, then one line per KPI and per channel."""
     from core.formatting import format_delta, format_value
-    from core.queries import KPI_DEFINITIONS
+    from core.overview.queries import KPI_DEFINITIONS
 
     start, end = filters.start or first, filters.end or last
     channels = "all sales channels" if filters.channels is None else ", ".join(filters.channels)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, open_db
+from core.store.db import DEFAULT_DB, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:

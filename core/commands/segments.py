@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.commands.options import add_filter_args, filters_from_args, seed_arg
 from core.commands.output import add_json_flag, emit
-from core.db import DEFAULT_DB, open_db
+from core.store.db import DEFAULT_DB, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:

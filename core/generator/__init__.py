@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.generator.catalogue import ProductSampler, make_catalogue
 from core.generator.customers import draw_customers
 from core.generator.events import draw_events
@@ -25,7 +25,7 @@ from core.generator.experiments import EXPERIMENT_STREAM, draw_experiments
 from core.generator.marketing import baseline_shape, build_truth, week_starts
 from core.generator.orders import draw_orders
 from core.generator.writer import write_all
-from core.schema import TABLES, add_primary_keys, create_schema
+from core.store.schema import TABLES, add_primary_keys, create_schema
 
 SAMPLE_START = dt.date(2023, 1, 2)  # a Monday
 BRANDS_PER_CATEGORY = 8

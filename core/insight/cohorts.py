@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
 from core.insight.base import channel_clause, hide_small_groups, order_lines_clause
 from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE, with_complement

@@ -20,7 +20,7 @@ import pandas as pd
 from core.filters import Filters
 from core.insight.base import channel_clause, day_start, filter_params
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from core.schema import EVENT_TYPES
+from core.store.schema import EVENT_TYPES
 
 FUNNEL_COLUMNS = ["channel", "step", "step_index", "events", "step_conversion", "drop_off",
                   "overall_conversion"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.posterior import Calibration
 
 COLUMNS = ("experiment_id", "channel", "start_week", "end_week", "incremental_revenue", "standard_error")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.baseline import baseline_design
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.metrics import fit_metrics

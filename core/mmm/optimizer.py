@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.planning import Outlook, SteadyState, View, objective
 

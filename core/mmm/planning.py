@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.summary import BAND
 

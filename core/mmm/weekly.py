@@ -7,7 +7,7 @@ Two sources give the same :class:`WeeklyData`:
 - :func:`from_frame` / :func:`read_csv` take the wide table marketing-mix users already keep
   (one row per week: a date, the target, one spend column per channel, optional controls).
 
-Every problem in the input becomes an :class:`~core.db.OmnimixError` naming the column and,
+Every problem in the input becomes an :class:`~core.store.db.OmnimixError` naming the column and,
 where it applies, the row (1-based data row, as a spreadsheet shows it after the header).
 """
 
@@ -19,12 +19,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
+
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
 
 WEEK = "week"
 REVENUE = "revenue"

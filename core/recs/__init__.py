@@ -7,7 +7,7 @@ products with scores and an explanation.  :data:`MODELS` maps names to classes.
 
 from __future__ import annotations
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs.base import Recommender
 from core.recs.content import ContentBased
 from core.recs.hybrid import Hybrid

@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import columns as C
 from core.recs import explain
 from core.recs.checks import check_positive_int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 
 
 def check_positive_int(value: object, what: str) -> int:

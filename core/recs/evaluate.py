@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
 from core.recs import BASELINE, MODELS, Hybrid, Recommender, make_model
 from core.recs import columns as C
@@ -23,6 +23,9 @@ from core.recs import metrics as M
 from core.recs.checks import check_positive_int
 from core.recs.interactions import Interactions, build_interactions, load_catalogue, load_customers, load_log
 from core.recs.split import holdout_truth, time_split
+
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
 
 METRIC_LABELS: dict[str, str] = {
     "precision": "Precision@k", "recall": "Recall@k", "ndcg": "NDCG@k", "map": "MAP@k", "hit_rate": "Hit rate@k",

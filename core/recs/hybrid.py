@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs.base import Recommender
 from core.recs.content import ContentBased
 from core.recs.interactions import Interactions

@@ -15,14 +15,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import columns as C
+
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
 
 _LOG_SQL = """
 WITH cu AS (SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS customer_idx FROM customers),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import columns as C
 from core.recs.checks import check_positive_int
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
+
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
 
 
 def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict:

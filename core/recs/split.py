@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.recs import columns as C
 from core.recs.checks import check_positive_int
 from core.recs.interactions import is_kind

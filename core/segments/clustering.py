@@ -21,7 +21,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.metrics.pairwise import euclidean_distances, pairwise_distances_argmin
 from threadpoolctl import threadpool_limits
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 
 K_MIN, K_MAX = 2, 12
 """Allowed numbers of segments."""

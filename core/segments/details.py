@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
 from core.segments.features import FREQUENCY, CustomerFeatures
+
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
 
 _MEMBERS = "omnimix_segment_members"  # temporary view name, fixed (not user input)
 

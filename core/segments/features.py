@@ -3,7 +3,7 @@
 One row per customer who placed at least one order in the selected period and sales
 channels (customers without orders in the period have no behaviour to segment on).
 
-How the filters apply (the same rules as :mod:`core.queries`)
+How the filters apply (the same rules as :mod:`core.overview.queries`)
 -------------------------------------------------------------
 - Orders and their lines count when ``order_ts`` is in the date range and the order's sales
   channel is selected.
@@ -39,13 +39,16 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from core.db import OmnimixError
+from core.errors import OmnimixError
 from core.filters import Filters
+
+if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
+    import duckdb
 
 CUSTOMER = "customer_id"
 RECENCY = "recency_days"

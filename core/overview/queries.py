@@ -26,8 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core.filters import Filters, data_date_range, data_start, previous_period_gap
-from core.schema import SALES_KINDS, TABLES
+from core.filters import Filters, data_start, previous_period_gap
 
 GRAINS: dict[str, str] = {"day": "D", "week": "W-MON", "month": "MS"}
 """Time granularities accepted by :func:`channel_timeseries`, with their pandas frequency."""
@@ -77,7 +76,9 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.Da
     return con.execute(sql, params).df()
 
 
-def _sales_sql(filters: Filters, keys: dict[str, str], key_params: Sequence[Any] = (), *, extra: str = "") -> tuple[str, list[Any]]:
+def _sales_sql(
+    filters: Filters, keys: dict[str, str], key_params: Sequence[Any] = (), *, extra: str = ""
+) -> tuple[str, list[Any]]:
     """SQL giving revenue, orders and buyers per key for the filtered orders.
 
     Revenue comes from joining order lines and orders/buyers from the orders alone, each
@@ -108,37 +109,9 @@ def _sales_sql(filters: Filters, keys: dict[str, str], key_params: Sequence[Any]
     return sql, [*key_params, *params, *key_params, *params]
 
 
-def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Row counts of every schema table present and the first and last order date.
-
-    Parameters
-    ----------
-    con : duckdb.DuckDBPyConnection
-        Open connection (read-only is enough).
-
-    Returns
-    -------
-    dict
-        ``{"rows": {table: count}, "first_order": date | None, "last_order": date | None}``;
-        tables of the schema missing from the database (e.g. truth tables) are left out.
-    """
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    # Table names come from our own schema, never from users, so they may be formatted in.
-    rows = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES if name in present}
-    first, last = data_date_range(con) if "orders" in present else (None, None)
-    return {"rows": rows, "first_order": first, "last_order": last}
-
-
-def sales_channels(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Channels customers can buy in: those declared as sales channels plus any used by orders."""
-    rows = con.execute(
-        "SELECT channel FROM channels WHERE list_contains(?, kind) UNION SELECT DISTINCT channel FROM orders ORDER BY 1",
-        [list(SALES_KINDS)],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _sales_by_period(con: duckdb.DuckDBPyConnection, filters: Filters, prev: Filters | None) -> dict[bool, dict[str, float]]:
+def _sales_by_period(
+    con: duckdb.DuckDBPyConnection, filters: Filters, prev: Filters | None
+) -> dict[bool, dict[str, float]]:
     """Revenue, orders and buyers of the current (``True``) and previous (``False``) period.
 
     Both periods come from one scan of the window that spans them.
@@ -146,7 +119,10 @@ def _sales_by_period(con: duckdb.DuckDBPyConnection, filters: Filters, prev: Fil
     window = replace(filters, start=prev.start) if prev else filters
     current_from = dt.datetime.combine(filters.start or dt.date.min, dt.time.min)
     sql, params = _sales_sql(window, {"is_current": "o.order_ts >= ?"}, [current_from])
-    found = {r[0]: dict(zip(("orders", "customers", "revenue"), map(float, r[1:]), strict=True)) for r in con.execute(sql, params).fetchall()}
+    found = {
+        r[0]: dict(zip(("orders", "customers", "revenue"), map(float, r[1:]), strict=True))
+        for r in con.execute(sql, params).fetchall()
+    }
     empty = {"orders": 0.0, "customers": 0.0, "revenue": 0.0}
     return {flag: found.get(flag, empty) for flag in (True, False)}
 
@@ -209,11 +185,15 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     sales = _sales_by_period(con, filters, prev)
     # ROAS is blended over the whole business, so its revenue ignores the channel filter.
     everything = sales if filters.channels is None else _sales_by_period(con, replace(filters, channels=None), prev)
-    current = _kpi_values(sales[True], everything[True]["revenue"], _conversion(con, filters), _spend(con, filters.start, filters.end))
+    current = _kpi_values(
+        sales[True], everything[True]["revenue"], _conversion(con, filters), _spend(con, filters.start, filters.end)
+    )
     if prev is None:
         previous = dict.fromkeys(current, np.nan)
     else:
-        previous = _kpi_values(sales[False], everything[False]["revenue"], _conversion(con, prev), _spend(con, prev.start, prev.end))
+        previous = _kpi_values(
+            sales[False], everything[False]["revenue"], _conversion(con, prev), _spend(con, prev.start, prev.end)
+        )
     out = pd.DataFrame(
         {
             "metric": list(KPI_DEFINITIONS),
@@ -368,33 +348,3 @@ def channel_pair_overlap(con: duckdb.DuckDBPyConnection, filters: Filters, *, to
         sql += "\nLIMIT ?"
         params = [*params, int(top)]
     return _fetch(con, sql, params)
-
-
-
-_EXPERIMENT_DTYPES = {"experiment_id": object, "channel": object, "start_week": "datetime64[ns]", "end_week": "datetime64[ns]",
-                      "incremental_revenue": float, "standard_error": float, "method": object}
-EXPERIMENT_COLUMNS: tuple[str, ...] = tuple(_EXPERIMENT_DTYPES)
-
-
-def read_experiments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The lift tests of the ``experiments`` table, for the budget model to calibrate to.
-
-    Parameters
-    ----------
-    con : duckdb.DuckDBPyConnection
-        Open connection (read-only is enough).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per test with ``EXPERIMENT_COLUMNS``: ``start_week`` and ``end_week`` as
-        Timestamps (Mondays; the test covers both weeks and those between), revenue and
-        standard error in EUR, sorted by channel, start_week and experiment_id. Empty, with
-        the same columns, when the table is empty or missing (databases made before it existed).
-    """
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND schema_name = current_schema() AND table_name = ?", ["experiments"]).fetchone()[0]
-    if not exists:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EXPERIMENT_DTYPES.items()})
-    sql = f"SELECT {', '.join(EXPERIMENT_COLUMNS)} FROM experiments ORDER BY channel, start_week, experiment_id"
-    return _fetch(con, sql, []).astype(_EXPERIMENT_DTYPES)

@@ -1,4 +1,4 @@
-"""Row-level checks for ``core.loader``: find the FIRST bad row with vectorised SQL, then say why.
+"""Row-level checks for ``core.store.loader``: find the FIRST bad row with vectorised SQL, then say why.
 
 Order of checks: cell checks (missing required value, wrong type, the table's CHECK rules) in
 one aggregate pass, then duplicate keys within the file, then keys already in the database, then
@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
-from core.db import OmnimixError
-from core.schema import ForeignKey, Table
+from core.errors import LoadError
+from core.store.files import SourceFile
+from core.store.schema import ForeignKey, Table
 
 _TYPE_PROBLEM = {
     "INTEGER": "is not a whole number in range",
@@ -30,29 +29,6 @@ _TYPE_PROBLEM = {
 _NOUN = {"customers": "customer", "products": "product", "orders": "order", "channels": "channel"}
 
 
-class LoadError(OmnimixError):
-    """A file that cannot be loaded; the message is one sentence naming file, row and column.
-
-    The parts are also attributes so the Data page can point at the cell.
-    """
-
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 line: int | None = None, column: str | None = None) -> None:
-        super().__init__(message)
-        self.file, self.row, self.line, self.column = file, row, line, column
-
-
-@dataclass
-class SourceFile:
-    """A file ready to read: display name, local path, "csv" or "parquet", header, delimiter."""
-
-    name: str
-    path: Path
-    kind: str
-    header: list[str]
-    delim: str = ","
-
-
 def validate(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, rows: str) -> None:
     """Raise ``LoadError`` for the first problem in the temp table ``rows`` (built by the loader).
 
@@ -61,7 +37,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, rows
     con : DuckDBPyConnection
         The loading connection, inside its transaction.
     table : Table
-        Target table from ``core.schema``.
+        Target table from ``core.store.schema``.
     src : SourceFile
         The file being loaded (for its name and, on error, its line numbers).
     rows : str
@@ -89,13 +65,21 @@ def _reference_check(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFi
         kind = con.execute("SELECT kind FROM channels WHERE channel = ?", [value]).fetchone()
         if kind is None:
             known = [r[0] for r in con.execute("SELECT channel FROM channels ORDER BY channel LIMIT 30").fetchall()]
-            problem = (f"{value!r} is not a known channel (known: {', '.join(known)}); add it by loading "
-                       f"a channels file first")
+            problem = (
+                f"{value!r} is not a known channel (known: {', '.join(known)}); add it by loading a channels file first"
+            )
         else:
-            allowed = [r[0] for r in con.execute("SELECT channel FROM channels WHERE list_contains(?, kind) "
-                                                 "ORDER BY channel LIMIT 30", [list(fk.kinds)]).fetchall()]
-            problem = (f"{value!r} is a {kind[0]} channel but {table.name} needs a channel of kind "
-                       f"{' or '.join(fk.kinds)} (such as: {', '.join(allowed) or 'none yet'})")
+            allowed = [
+                r[0]
+                for r in con.execute(
+                    "SELECT channel FROM channels WHERE list_contains(?, kind) ORDER BY channel LIMIT 30",
+                    [list(fk.kinds)],
+                ).fetchall()
+            ]
+            problem = (
+                f"{value!r} is a {kind[0]} channel but {table.name} needs a channel of kind "
+                f"{' or '.join(fk.kinds)} (such as: {', '.join(allowed) or 'none yet'})"
+            )
     else:
         noun = _NOUN.get(fk.ref_table, fk.ref_table)
         problem = f"{noun} {value!r} is not in the {fk.ref_table} table; load {fk.ref_table} first"
@@ -113,7 +97,7 @@ def _cell_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, 
             probes.append(("type", c.name, c.sql_type))
             exprs.append(f"min(_row) FILTER (WHERE _raw_{c.name} IS NOT NULL AND {c.name} IS NULL)")
     for rule in table.checks:
-        # CHECK rules come from core.schema, so pasting them is pasting our own code. A rule is
+        # CHECK rules come from core.store.schema, so pasting them is pasting our own code. A rule is
         # about the first column it names ("end_week >= start_week" is about end_week).
         column = min((m.start(), c) for c in table.column_names if (m := re.search(rf"\b{c}\b", rule)))[1]
         probes.append(("check", column, rule))
@@ -163,13 +147,27 @@ def _duplicate_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceF
     if dup is not None:
         lines = _lines(src, {dup[1]})
         first = f"row {dup[1]}" + (f", line {lines[dup[1]]}" if dup[1] in lines else "")
-        _fail(src, dup[0], ", ".join(keys), f"{_key_text(con, rows, dup[0], keys)} appears more than once in the file (first on {first})")
+        _fail(
+            src,
+            dup[0],
+            ", ".join(keys),
+            f"{_key_text(con, rows, dup[0], keys)} appears more than once in the file (first on {first})",
+        )
     existing = con.execute(
         f"SELECT min(t._row) FROM {rows} t WHERE EXISTS (SELECT 1 FROM {table.name} d WHERE {on})"
     ).fetchone()[0]
     if existing is not None:
-        hint = " (every database starts with the standard channels; list only new ones)" if table.name == "channels" else ""
-        _fail(src, existing, ", ".join(keys), f"{_key_text(con, rows, existing, keys)} is already in the {table.name} table{hint}")
+        hint = (
+            " (every database starts with the standard channels; list only new ones)"
+            if table.name == "channels"
+            else ""
+        )
+        _fail(
+            src,
+            existing,
+            ", ".join(keys),
+            f"{_key_text(con, rows, existing, keys)} is already in the {table.name} table{hint}",
+        )
 
 
 def _key_text(con: duckdb.DuckDBPyConnection, rows: str, row: int, keys: tuple[str, ...]) -> str:
@@ -185,7 +183,9 @@ def _fail(src: SourceFile, row: int, column: str, problem: str) -> None:
     line = _lines(src, {row}).get(row)
     where = f"row {row}" + (f" (line {line})" if line else "")
     label = "columns" if ", " in column else "column"
-    raise LoadError(f"{src.name}, {where}, {label} {column}: {problem}.", file=src.name, row=row, line=line, column=column)
+    raise LoadError(
+        f"{src.name}, {where}, {label} {column}: {problem}.", file=src.name, row=row, line=line, column=column
+    )
 
 
 def _lines(src: SourceFile, rows: set[int]) -> dict[int, int]:

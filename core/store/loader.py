@@ -16,7 +16,7 @@ Conventions (shown to users in error messages, so keep them stable):
 * **Columns.** Headers match table columns case-insensitively; ``mapping`` renames
   SOURCE -> COLUMN. Extra columns are ignored and reported; missing nullable columns load NULL.
 * **Personal data.** E-mails, phones, names, addresses... are dropped or stored as salted
-  pseudonyms, never raw; the rule is in :mod:`core.pii`.
+  pseudonyms, never raw; the rule is in :mod:`core.store.pii`.
 
 Everything is vectorised SQL: the file lands in a temporary all-text table, one aggregate query
 finds the first bad cell, anti-joins find missing references, and the insert happens in the
@@ -34,24 +34,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core.db import first_line, init_db, open_db
-from core.loader_checks import LoadError, SourceFile, validate
-from core.loader_files import FileInput, local_file, open_source, read_error
-from core.pii import protect_staged
-from core.schema import DATA_TABLES, TABLES, Table, table_ddl
+from core.errors import LoadError, first_line
+from core.store.checks import validate
+from core.store.db import init_db, open_db
+from core.store.files import FileInput, SourceFile, local_file, open_source
+from core.store.pii import protect_staged
+from core.store.schema import DATA_TABLES, TABLES, Table, table_ddl
+from core.store.staging import ROWS_TABLE, plan_columns, stage
 
-PREVIEW_ROWS = 20
-
-_STAGE, _ROWS = "_omnimix_load_stage", "_omnimix_load_rows"  # per-connection temp tables
-# Regexes gate TRY_CAST because DuckDB's casts are lenient in ways that corrupt data silently:
-# '2.5' -> INTEGER 3, '2024-01-01T10:00Z' drops the zone, '1_000' and 'nan' are numbers.
-_PATTERNS = {
-    "INTEGER": r"[+-]?\d+(\.0*)?",
-    "BIGINT": r"[+-]?\d+(\.0*)?",
-    "DOUBLE": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
-    "DATE": r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00(\.0+)?)?)?",
-    "TIMESTAMP": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?",
-}
+PREVIEWROWS_TABLE = 20
 
 
 @dataclass(frozen=True)
@@ -80,10 +71,16 @@ class LoadReport:
 
     def to_dict(self) -> dict:
         """Plain values for ``--json`` (the preview as a list of records)."""
-        return {"table": self.table, "file": self.file, "rows_loaded": self.rows_loaded,
-                "columns_mapped": self.columns_mapped, "columns_ignored": self.columns_ignored,
-                "columns_missing": self.columns_missing, "seconds": round(self.seconds, 3),
-                "preview": self.preview}
+        return {
+            "table": self.table,
+            "file": self.file,
+            "rows_loaded": self.rows_loaded,
+            "columns_mapped": self.columns_mapped,
+            "columns_ignored": self.columns_ignored,
+            "columns_missing": self.columns_missing,
+            "seconds": round(self.seconds, 3),
+            "preview": self.preview,
+        }
 
 
 def _load_order() -> tuple[str, ...]:
@@ -125,8 +122,14 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def load_file(db: duckdb.DuckDBPyConnection | str | Path, table: str, file: FileInput,
-              mapping: Mapping[str, str] | None = None, *, name: str | None = None) -> LoadReport:
+def load_file(
+    db: duckdb.DuckDBPyConnection | str | Path,
+    table: str,
+    file: FileInput,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
+) -> LoadReport:
     """Check ``file`` and append its rows to ``table``, all or nothing.
 
     Parameters
@@ -201,7 +204,9 @@ def _missing_folders(path: Path) -> list[Path]:
 def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[SourceFile]) -> list[LoadReport]:
     con.execute("BEGIN TRANSACTION")
     try:
-        reports = [_load_one(con, TABLES[r.table], s, dict(r.mapping or {})) for r, s in zip(reqs, sources, strict=True)]
+        reports = [
+            _load_one(con, TABLES[r.table], s, dict(r.mapping or {})) for r, s in zip(reqs, sources, strict=True)
+        ]
         con.execute("COMMIT")
         return reports
     except BaseException as exc:
@@ -214,100 +219,37 @@ def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[
         raise
 
 
-def _plan(table: Table, src: SourceFile, mapping: dict[str, str]) -> tuple[dict[str, int], list[str], list[str]]:
-    """Which file column feeds which table column; returns (positions, ignored, missing optional)."""
-    header, cols, name = src.header, table.column_names, src.name
-    pos: dict[str, int] = {}
-    for source, dest in mapping.items():
-        if dest not in cols:
-            raise LoadError(f"Cannot map {source!r} to {dest!r}: table {table.name} has no such column (its columns are {', '.join(cols)}).", file=name)
-        hits = [i for i, h in enumerate(header) if h == source] or [i for i, h in enumerate(header) if h.lower() == source.lower()]
-        if not hits:
-            raise LoadError(f"{name} has no column {source!r} to map to {dest} (found columns: {', '.join(header)}).", file=name, column=source)
-        if len(hits) > 1:
-            raise LoadError(f"{name} has more than one column named {source!r}, so it cannot be mapped.", file=name, column=source)
-        if dest in pos:
-            raise LoadError(f"Two source columns are mapped to {table.name}.{dest}; map only one.", file=name, column=dest)
-        pos[dest] = hits[0]
-    mapped_positions = set(pos.values())
-    ignored: list[str] = []
-    for i, h in enumerate(header):
-        if i in mapped_positions:
-            continue
-        dest = h.lower()
-        if dest not in cols or dest in mapping.values():  # an explicit mapping beats a same-named column
-            ignored.append(h)
-        elif dest in pos:
-            raise LoadError(f"{name} has two columns for {dest} ({header[pos[dest]]!r} and {h!r}).", file=name, column=dest)
-        else:
-            pos[dest] = i
-    missing = [c.name for c in table.columns if c.name not in pos and not c.nullable]
-    if missing:
-        raise LoadError(f"{name} is missing required column(s) {', '.join(missing)} for table {table.name}; found columns: "
-                        f"{', '.join(header)} (map a differently named column with SOURCE=COLUMN).", file=name, column=missing[0])
-    return pos, ignored, [c for c in cols if c not in pos]
-
-
-def _stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: dict[str, int]) -> int:
-    """Copy the file into an all-text temp table, then add typed columns; returns the row count.
-
-    File columns get positional names (c0, c1, ...) so users' header text never becomes SQL.
-    """
-    used = sorted(set(pos.values()))
-    if src.kind == "csv":
-        # No sniffing: on a ragged file the sniffer silently skips rows instead of failing.
-        read = ("read_csv(?, auto_detect=false, header=true, skip=0, columns=?, delim=?, quote='\"', escape='\"', "
-                "comment='', strict_mode=true, null_padding=false)")
-        params: list = [str(src.path), {f"c{i}": "VARCHAR" for i in range(len(src.header))}, src.delim]
-        select = ", ".join(f"c{i}" for i in used)
-    else:
-        read, params = "read_parquet(?)", [str(src.path)]
-        select = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in used)
-    try:
-        # Insertion order is preserved, so ordering by rowid is file order; rowids inside a
-        # transaction start at a huge offset, hence row_number() rather than rowid + 1.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT {select} FROM {read}", params)
-    except duckdb.Error as exc:
-        raise read_error(src, exc) from exc
-    raws, typed, named = [], [], {}
-    for c in table.columns:
-        raws.append(f"NULLIF(trim(c{pos[c.name]}), '') AS _raw_{c.name}" if c.name in pos else f"NULL::VARCHAR AS _raw_{c.name}")
-        raw = f"_raw_{c.name}"
-        if c.sql_type == "VARCHAR":
-            typed.append(f"{raw} AS {c.name}")
-            continue
-        named[f"pat_{c.sql_type.lower()}"] = _PATTERNS[c.sql_type]
-        value = f"TRY_CAST({raw} AS {c.sql_type})"
-        finite = f" AND isfinite({value})" if c.sql_type == "DOUBLE" else ""
-        typed.append(f"CASE WHEN regexp_full_match({raw}, $pat_{c.sql_type.lower()}){finite} THEN {value} END AS {c.name}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS SELECT *, {', '.join(typed)} FROM "
-                f"(SELECT row_number() OVER (ORDER BY rowid) AS _row, {', '.join(raws)} FROM {_STAGE})", named)
-    con.execute(f"DROP TABLE {_STAGE}")
-    return con.execute(f"SELECT count(*) FROM {_ROWS}").fetchone()[0]
-
-
 def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, mapping: dict[str, str]) -> LoadReport:
     started = time.perf_counter()
     needed = {table.name} | {fk.ref_table for fk in table.foreign_keys}
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [sorted(needed)]).fetchall()}
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [sorted(needed)]
+        ).fetchall()
+    }
     if needed - present == {table.name} and table.foreign_keys:
         # An Omnimix database made before this table joined the schema (e.g. experiments): the
         # first load creates it, inside the transaction, so a failed load leaves no table behind.
         con.execute(table_ddl(table))
     elif needed - present:
-        raise LoadError(f"The database has no {', '.join(sorted(needed - present))} table; create it with 'omnimix init'.")
-    pos, ignored, missing = _plan(table, src, mapping)
-    if _stage(con, table, src, pos) == 0:
-        raise LoadError(f"{src.name} has no data rows" + (" (only a header line)." if src.kind == "csv" else "."), file=src.name)
-    protect_staged(con, table, src.header, pos, _ROWS)  # raw personal data never gets past staging
-    validate(con, table, src, _ROWS)
+        raise LoadError(
+            f"The database has no {', '.join(sorted(needed - present))} table; create it with 'omnimix init'."
+        )
+    pos, ignored, missing = plan_columns(table, src, mapping)
+    if stage(con, table, src, pos) == 0:
+        raise LoadError(
+            f"{src.name} has no data rows" + (" (only a header line)." if src.kind == "csv" else "."), file=src.name
+        )
+    protect_staged(con, table, src.header, pos, ROWS_TABLE)  # raw personal data never gets past staging
+    validate(con, table, src, ROWS_TABLE)
     cols = ", ".join(table.column_names)
-    con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {_ROWS} ORDER BY _row")
-    rows = con.execute(f"SELECT count(*) FROM {_ROWS}").fetchone()[0]
-    preview = con.execute(f"SELECT {cols} FROM {_ROWS} ORDER BY _row LIMIT {PREVIEW_ROWS}").df()
+    con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {ROWS_TABLE} ORDER BY _row")
+    rows = con.execute(f"SELECT count(*) FROM {ROWS_TABLE}").fetchone()[0]
+    preview = con.execute(f"SELECT {cols} FROM {ROWS_TABLE} ORDER BY _row LIMIT {PREVIEWROWS_TABLE}").df()
     for c in table.columns:
         if c.sql_type == "DATE":  # pandas turns DATE into midnight timestamps; a date stays a date
             preview[c.name] = pd.to_datetime(preview[c.name]).dt.date
-    con.execute(f"DROP TABLE {_ROWS}")
+    con.execute(f"DROP TABLE {ROWS_TABLE}")
     mapped = {src.header[i]: dest for dest, i in sorted(pos.items(), key=lambda kv: kv[1])}
     return LoadReport(table.name, src.name, rows, mapped, ignored, missing, preview, time.perf_counter() - started)

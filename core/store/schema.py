@@ -90,7 +90,9 @@ TABLES: dict[str, Table] = {
             "channels",
             (
                 Column("channel", "VARCHAR", "Channel name, e.g. web, app, store, search"),
-                Column("kind", "VARCHAR", "sales (customers buy there), media (paid/owned marketing) or sales+media (both)"),
+                Column(
+                    "kind", "VARCHAR", "sales (customers buy there), media (paid/owned marketing) or sales+media (both)"
+                ),
             ),
             primary_key=("channel",),
             checks=("kind IN (" + ", ".join(f"'{k}'" for k in CHANNEL_KINDS) + ")",),
@@ -191,10 +193,17 @@ TABLES: dict[str, Table] = {
                 Column("experiment_id", "VARCHAR", "Experiment id (text)"),
                 Column("channel", "VARCHAR", "Media channel the test measured"),
                 Column("start_week", "DATE", "First week of the test (its Monday)"),
-                Column("end_week", "DATE", "Last week of the test (its Monday, not before start_week); "
-                       "the test covers start_week to end_week inclusive"),
-                Column("incremental_revenue", "DOUBLE", "Revenue in EUR the channel drove over those weeks, "
-                       "as the test measured it (may be negative)"),
+                Column(
+                    "end_week",
+                    "DATE",
+                    "Last week of the test (its Monday, not before start_week); "
+                    "the test covers start_week to end_week inclusive",
+                ),
+                Column(
+                    "incremental_revenue",
+                    "DOUBLE",
+                    "Revenue in EUR the channel drove over those weeks, as the test measured it (may be negative)",
+                ),
                 Column("standard_error", "DOUBLE", "Standard error of incremental_revenue in EUR (> 0)"),
                 Column("method", "VARCHAR", "How it was measured, e.g. geo holdout, on/off", nullable=True),
                 Column("notes", "VARCHAR", "Free-text notes", nullable=True),
@@ -203,7 +212,7 @@ TABLES: dict[str, Table] = {
             checks=("isodow(start_week) = 1", "isodow(end_week) = 1", "end_week >= start_week", "standard_error > 0"),
             foreign_keys=(ForeignKey(*_CHANNEL_FK, kinds=MEDIA_KINDS),),
             meaning="Lift tests (geo or on/off experiments): incremental revenue a channel drove over a period, "
-                    "with its standard error; the budget model calibrates to them.",
+            "with its standard error; the budget model calibrates to them.",
         ),
         Table(
             "truth_personas",
@@ -263,7 +272,9 @@ def create_schema(con: duckdb.DuckDBPyConnection, *, with_keys: bool = True, tru
             continue
         con.execute(table_ddl(table, with_keys=with_keys))
     con.executemany(
-        "INSERT INTO channels VALUES (?, ?) ON CONFLICT DO NOTHING" if with_keys else "INSERT INTO channels VALUES (?, ?)",
+        "INSERT INTO channels VALUES (?, ?) ON CONFLICT DO NOTHING"
+        if with_keys
+        else "INSERT INTO channels VALUES (?, ?)",
         [list(c) for c in STANDARD_CHANNELS],
     )
 
@@ -281,8 +292,10 @@ def schema_markdown() -> str:
     for t in TABLES.values():
         out.append(f"### `{t.name}`\n\n{t.meaning}")
         keys = f"Primary key: ({', '.join(t.primary_key)})." if t.primary_key else "No primary key."
-        fks = "; ".join(f"{fk.column} → {fk.ref_table}.{fk.ref_column}"
-                        + (f" (kind {' or '.join(fk.kinds)})" if fk.kinds else "") for fk in t.foreign_keys)
+        fks = "; ".join(
+            f"{fk.column} → {fk.ref_table}.{fk.ref_column}" + (f" (kind {' or '.join(fk.kinds)})" if fk.kinds else "")
+            for fk in t.foreign_keys
+        )
         out.append(keys + (f" References: {fks}." if fks else ""))
         out.append("\n| column | type | meaning |\n|---|---|---|")
         for c in t.columns:

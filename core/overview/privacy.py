@@ -1,6 +1,6 @@
 """The Overview's figures as shown to people: groups of fewer than ``MIN_GROUP_SIZE`` customers hidden.
 
-:mod:`core.queries` returns exact figures (tests and other code rely on them); every page,
+:mod:`core.overview.queries` returns exact figures (tests and other code rely on them); every page,
 download and CLI output that describes groups of customers passes them through here first.
 """
 
@@ -30,8 +30,9 @@ def private_channel_counts(groups: pd.DataFrame, *, min_size: int = MIN_GROUP_SI
         out[col] = out[col].astype("float64").where(~hidden)
     if hidden.any():
         out["customer_share"] = np.nan
-    out["customers"] = (counts.astype(object).where(~small, small_group_label(min_size))
-                        .where(~hidden | small, COMPLEMENT_LABEL))
+    out["customers"] = (
+        counts.astype(object).where(~small, small_group_label(min_size)).where(~hidden | small, COMPLEMENT_LABEL)
+    )
     return out
 
 

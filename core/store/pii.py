@@ -1,6 +1,6 @@
 """Personal data (PII) in loaded files: the rule that keeps raw PII out of every Omnimix database.
 
-The rule (applied by :mod:`core.loader` to each file's staged rows, before anything is inserted):
+The rule (applied by :mod:`core.store.loader` to each file's staged rows, before anything is inserted):
 
 1. **Which columns are PII.** A source column is PII when its header, lower-cased with every
    run of non-letters/digits turned into ``_``, is one of :data:`PII_COLUMN_NAMES` (e-mail,
@@ -33,27 +33,82 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 
-from core.loader_checks import LoadError
-from core.schema import Table
+from core.errors import LoadError
+from core.store.schema import Table
 
 SECRETS_TABLE = "_omnimix_secrets"
 PERSON_TABLES: frozenset[str] = frozenset({"customers", "orders", "events"})
-PII_COLUMN_NAMES: frozenset[str] = frozenset({
-    # e-mail
-    "email", "e_mail", "mail", "email_address", "e_mail_address", "mail_address",
-    # phone
-    "phone", "phone_number", "phonenumber", "telephone", "tel", "mobile", "mobile_phone", "mobile_number", "cell",
-    "cellphone", "fax",
-    # names
-    "name", "full_name", "fullname", "first_name", "firstname", "given_name", "last_name", "lastname", "surname",
-    "family_name", "middle_name", "customer_name", "contact_name",
-    # address
-    "address", "street", "street_address", "address_line", "address_line_1", "address_line_2", "address1",
-    "address2", "house_number", "city", "postcode", "post_code", "postal_code", "zip", "zip_code", "zipcode",
-    # online identifiers, birth and official ids
-    "ip", "ip_address", "ipaddress", "date_of_birth", "birth_date", "birthdate", "dob", "birthday", "ssn",
-    "national_id", "passport", "passport_number", "tax_id", "iban", "credit_card", "card_number",
-})
+PII_COLUMN_NAMES: frozenset[str] = frozenset(
+    {
+        # e-mail
+        "email",
+        "e_mail",
+        "mail",
+        "email_address",
+        "e_mail_address",
+        "mail_address",
+        # phone
+        "phone",
+        "phone_number",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobile_phone",
+        "mobile_number",
+        "cell",
+        "cellphone",
+        "fax",
+        # names
+        "name",
+        "full_name",
+        "fullname",
+        "first_name",
+        "firstname",
+        "given_name",
+        "last_name",
+        "lastname",
+        "surname",
+        "family_name",
+        "middle_name",
+        "customer_name",
+        "contact_name",
+        # address
+        "address",
+        "street",
+        "street_address",
+        "address_line",
+        "address_line_1",
+        "address_line_2",
+        "address1",
+        "address2",
+        "house_number",
+        "city",
+        "postcode",
+        "post_code",
+        "postal_code",
+        "zip",
+        "zip_code",
+        "zipcode",
+        # online identifiers, birth and official ids
+        "ip",
+        "ip_address",
+        "ipaddress",
+        "date_of_birth",
+        "birth_date",
+        "birthdate",
+        "dob",
+        "birthday",
+        "ssn",
+        "national_id",
+        "passport",
+        "passport_number",
+        "tax_id",
+        "iban",
+        "credit_card",
+        "card_number",
+    }
+)
 PSEUDONYM_PREFIX = "pii_"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
 
@@ -84,8 +139,9 @@ def pseudonym_sql(expr: str) -> str:
     return f"'{PSEUDONYM_PREFIX}' || left(sha256($salt || {expr}), 32)"
 
 
-def protect_staged(con: duckdb.DuckDBPyConnection, table: Table, header: Sequence[str],
-                   positions: Mapping[str, int], staged: str) -> list[str]:
+def protect_staged(
+    con: duckdb.DuckDBPyConnection, table: Table, header: Sequence[str], positions: Mapping[str, int], staged: str
+) -> list[str]:
     """Pseudonymise PII in the loader's staged rows, in place, before they are checked and inserted.
 
     Parameters
@@ -116,15 +172,21 @@ def protect_staged(con: duckdb.DuckDBPyConnection, table: Table, header: Sequenc
     fed_by_pii = [col for col, i in positions.items() if is_pii_column(header[i])]
     for col in fed_by_pii:
         if table.column(col).sql_type != "VARCHAR":
-            raise LoadError(f"Column {header[positions[col]]!r} holds personal data and cannot be stored in "
-                            f"{table.name}.{col} ({table.column(col).sql_type}); remove the mapping.",
-                            column=header[positions[col]])
+            raise LoadError(
+                f"Column {header[positions[col]]!r} holds personal data and cannot be stored in "
+                f"{table.name}.{col} ({table.column(col).sql_type}); remove the mapping.",
+                column=header[positions[col]],
+            )
     text_cols = [c.name for c in table.columns if c.sql_type == "VARCHAR" and c.name in positions]
     if not text_cols:
         return []
     looks_like_email = {
-        c for c in text_cols if c not in fed_by_pii and con.execute(
-            f"SELECT count(*) FROM {staged} WHERE regexp_full_match({c}, $email)", {"email": _EMAIL}).fetchone()[0]
+        c
+        for c in text_cols
+        if c not in fed_by_pii
+        and con.execute(
+            f"SELECT count(*) FROM {staged} WHERE regexp_full_match({c}, $email)", {"email": _EMAIL}
+        ).fetchone()[0]
     }
     todo = sorted(set(fed_by_pii) | looks_like_email)
     if not todo:
@@ -133,7 +195,10 @@ def protect_staged(con: duckdb.DuckDBPyConnection, table: Table, header: Sequenc
     for col in todo:
         params = {"salt": salt} if col in fed_by_pii else {"salt": salt, "email": _EMAIL}
         cond = "TRUE" if col in fed_by_pii else f"regexp_full_match({col}, $email)"
-        # Table and column names come from core.schema, never from the file.
-        con.execute(f"UPDATE {staged} SET {col} = {pseudonym_sql(col)}, _raw_{col} = {pseudonym_sql(col)} "
-                    f"WHERE {col} IS NOT NULL AND {cond}", params)
+        # Table and column names come from core.store.schema, never from the file.
+        con.execute(
+            f"UPDATE {staged} SET {col} = {pseudonym_sql(col)}, _raw_{col} = {pseudonym_sql(col)} "
+            f"WHERE {col} IS NOT NULL AND {cond}",
+            params,
+        )
     return todo

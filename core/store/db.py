@@ -9,13 +9,10 @@ from pathlib import Path
 
 import duckdb
 
-from core.schema import create_schema
+from core.errors import OmnimixError, first_line
+from core.store.schema import create_schema
 
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "sample_data" / "omnimix.duckdb"
-
-
-class OmnimixError(Exception):
-    """An error caused by the user's input; its message is shown as it is (CLI exit code 2)."""
+DEFAULT_DB = Path(__file__).resolve().parents[2] / "sample_data" / "omnimix.duckdb"
 
 
 def open_error(path: Path, exc: duckdb.Error, *, read_only: bool) -> OmnimixError:
@@ -42,22 +39,12 @@ def open_error(path: Path, exc: duckdb.Error, *, read_only: bool) -> OmnimixErro
         if read_only:
             # Read-only opens only conflict with a writer, e.g. `omnimix load` or `generate`.
             return OmnimixError(f"Database {path} is being changed by {who}; try again when it has finished.")
-        return OmnimixError(f"Database {path} is open in {who}, e.g. the dashboard; stop it or load through the Data page.")
+        return OmnimixError(
+            f"Database {path} is open in {who}, e.g. the dashboard; stop it or load through the Data page."
+        )
     if "not a valid DuckDB database file" in text:
         return OmnimixError(f"{path} is not a DuckDB database file.")
     return OmnimixError(f"Cannot open database {path}: {first_line(exc)}.")
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's text without DuckDB's "X Error: " prefix or a final period.
-
-    DuckDB messages run over several lines of hints meant for its own CLI; the first line is
-    the part a user can act on. An error without text gives its type name.
-    """
-    text = str(exc).strip()
-    if not text:
-        return type(exc).__name__
-    return re.sub(r"^[A-Za-z ]*Error: ", "", text.splitlines()[0]).rstrip(".")
 
 
 def connect(path: str | Path, *, read_only: bool = False, create: bool = False) -> duckdb.DuckDBPyConnection:
@@ -86,7 +73,9 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool = False) 
     path = Path(path)
     if not path.exists():
         if read_only or not create:
-            raise OmnimixError(f"Database {path} does not exist; create it with 'omnimix init --db {path}' or 'omnimix generate --db {path}'.")
+            raise OmnimixError(
+                f"Database {path} does not exist; create it with 'omnimix init --db {path}' or 'omnimix generate --db {path}'."
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)

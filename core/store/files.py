@@ -1,9 +1,9 @@
 """The user's file before it meets the database: where it is, what kind, its header and encoding.
 
-:mod:`core.loader` stages and checks the rows; this module finds the file (a path or an
+:mod:`core.store.loader` stages and checks the rows; this module finds the file (a path or an
 upload), tells CSV from Parquet, reads the header and delimiter, proves the text is UTF-8 and
 turns DuckDB's read errors into messages that name the file and line. The formats are
-described in :mod:`core.loader`.
+described in :mod:`core.store.loader`.
 """
 
 from __future__ import annotations
@@ -15,18 +15,29 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
 
-from core.db import first_line
-from core.loader_checks import LoadError, SourceFile
+from core.errors import LoadError, first_line
 
 FileInput = str | os.PathLike | bytes | BinaryIO
 """A path, or an upload's bytes or binary file object."""
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@dataclass
+class SourceFile:
+    """A file ready to read: display name, local path, "csv" or "parquet", header, delimiter."""
+
+    name: str
+    path: Path
+    kind: str
+    header: list[str]
+    delim: str = ","
 
 
 @contextmanager
@@ -65,7 +76,9 @@ def open_source(local: tuple[Path, str]) -> SourceFile:
         raise LoadError(f"{name} is not a readable Parquet file ({first_line(exc)}).", file=name) from exc
     except OSError as exc:
         raise LoadError(f"{name} cannot be read ({exc.strerror or exc}).", file=name) from exc
-    raise LoadError(f"{name} has an unsupported file type; use {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}.", file=name)
+    raise LoadError(
+        f"{name} has an unsupported file type; use {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}.", file=name
+    )
 
 
 def _csv_source(path: Path, name: str, suffix: str) -> SourceFile:
@@ -74,7 +87,13 @@ def _csv_source(path: Path, name: str, suffix: str) -> SourceFile:
         first = f.readline()
         if not first.strip():
             empty = f.read(1) == "" and first == ""
-            raise LoadError(f"{name} is empty." if empty else f"{name}, line 1: the first line must hold the column headers but is blank.", file=name, line=1)
+            raise LoadError(
+                f"{name} is empty."
+                if empty
+                else f"{name}, line 1: the first line must hold the column headers but is blank.",
+                file=name,
+                line=1,
+            )
         delim = "\t" if suffix == ".tsv" else max(",;\t|", key=lambda d: (first.count(d), d == ","))
         f.seek(0)
         header = next(csv.reader(f, delimiter=delim, quotechar='"'))
@@ -93,8 +112,9 @@ def _check_utf8(path: Path, name: str) -> None:
             except UnicodeDecodeError as exc:
                 # exc.object is the decoder's pending bytes + chunk; pending bytes hold no newline
                 line = newlines + exc.object[: exc.start].count(b"\n") + 1
-                raise LoadError(f"{name}, line {line}: the text is not UTF-8 (save the file as 'CSV UTF-8').",
-                                file=name, line=line) from exc
+                raise LoadError(
+                    f"{name}, line {line}: the text is not UTF-8 (save the file as 'CSV UTF-8').", file=name, line=line
+                ) from exc
             if not chunk:
                 return
             newlines += chunk.count(b"\n")
