@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 import streamlit as st
 
 from core.errors import OmnimixError
-from core.filters import Filters, data_date_range, data_start
+from core.filters import data_date_range, data_start
 from core.overview import queries
 from core.store import reads
 from core.store.db import DEFAULT_DB, connect, init_db, open_db
@@ -168,31 +167,6 @@ def sales_channels(db: Path) -> list[str]:
 def data_start(db: Path) -> dt.date | None:
     """First day with any order, event or spend, see :func:`core.filters.data_start`."""
     return _query("data_start", db)
-
-
-def kpis(db: Path, filters: Filters) -> pd.DataFrame:
-    """Headline KPIs with previous period, see :func:`core.overview.queries.kpis`."""
-    return _query("kpis", db, filters)
-
-
-def channel_timeseries(db: Path, filters: Filters, *, grain: str = "week") -> pd.DataFrame:
-    """Revenue and orders per channel and period, see :func:`core.overview.queries.channel_timeseries`."""
-    return _query("timeseries", db, filters, grain=grain)
-
-
-def channel_share(db: Path, filters: Filters) -> pd.DataFrame:
-    """Revenue and order share per channel, see :func:`core.overview.queries.channel_share`."""
-    return _query("share", db, filters)
-
-
-def customers_by_channel_count(db: Path, filters: Filters) -> pd.DataFrame:
-    """Buyers in 1, 2, 3+ channels, see :func:`core.overview.queries.customers_by_channel_count`."""
-    return _query("channel_count", db, filters)
-
-
-def channel_pair_overlap(db: Path, filters: Filters, *, top: int | None = None) -> pd.DataFrame:
-    """Shared buyers per channel pair, see :func:`core.overview.queries.channel_pair_overlap`."""
-    return _query("pairs", db, filters, top=top)
 
 
 @contextmanager

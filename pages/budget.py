@@ -1,7 +1,7 @@
 """Budget simulator: how much revenue each channel drives and how sure that is, what-if budgets, an optimiser
 and a plan for the next weeks.
 
-The page draws the what-if; each other section lives in a ``dashboard/budget_*`` module.
+The page draws the what-if; each other section lives in a ``dashboard/budget/*`` module.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from core.mmm.model import MAX_SPEND_MULTIPLE, BudgetPrediction
-from dashboard import (
-    budget_charts,
-    budget_controls,
-    budget_optimiser,
-    budget_plan,
-    budget_source,
-    budget_trust,
-    charts,
-    components,
-)
+from dashboard import charts, components
+from dashboard.budget import charts as budget_charts
+from dashboard.budget import controls as budget_controls
+from dashboard.budget import optimiser as budget_optimiser
+from dashboard.budget import plan as budget_plan
+from dashboard.budget import source as budget_source
+from dashboard.budget import trust as budget_trust
 
 URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query parameters
 SCENARIOS, URL_READ = "budget_scenarios", "budget_url_read"

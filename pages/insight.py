@@ -8,7 +8,9 @@ from core.insight import anomaly_weeks, readings
 from core.insight.anomalies import DEFAULT_THRESHOLD
 from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import charts, components, insight_charts, insight_data, state
+from dashboard import charts, components, state
+from dashboard.insight import charts as insight_charts
+from dashboard.insight import data as insight_data
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
 N = MIN_GROUP_SIZE

@@ -10,6 +10,8 @@ from core.overview import privacy as overview_privacy
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from dashboard import charts, components, data_access, state
+from dashboard.overview import charts as overview_charts
+from dashboard.overview import data as overview_data
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
 
@@ -32,7 +34,7 @@ with components.guard("the comparison period"):
 
 # ---- Headline KPIs ---------------------------------------------------------------------------
 with components.guard("the KPIs"):
-    kpis = overview_privacy.private_kpis(data_access.kpis(db, filters))
+    kpis = overview_privacy.private_kpis(overview_data.kpis(db, filters))
     if kpis.set_index("metric").loc["orders", "value"] == 0:
         st.info(
             "No orders match these filters. Widen the date range or select more sales channels in the sidebar.",
@@ -72,10 +74,10 @@ grain = st.segmented_control(
     "Granularity", list(charts.GRAIN_WORDS), default="week", format_func=str.title, key="overview_grain", required=True
 )
 with components.guard("sales over time"):
-    trend = data_access.channel_timeseries(db, filters, grain=grain)
+    trend = overview_data.channel_timeseries(db, filters, grain=grain)
     left, right = st.columns(2)
-    left.plotly_chart(charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
-    right.plotly_chart(charts.channel_trend(trend, measure="orders", grain=grain, period=period))
+    left.plotly_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
+    right.plotly_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
     with st.expander(f"{charts.GRAIN_WORDS[grain]} figures"):
         components.table(
             trend,
@@ -87,9 +89,9 @@ with components.guard("sales over time"):
 # ---- Channel share ---------------------------------------------------------------------------
 st.subheader("Channel share")
 with components.guard("the channel share"):
-    share = overview_privacy.private_channel_share(data_access.channel_share(db, filters))
+    share = overview_privacy.private_channel_share(overview_data.channel_share(db, filters))
     left, right = st.columns(2)
-    left.plotly_chart(charts.channel_share_bars(share, period=period))
+    left.plotly_chart(overview_charts.channel_share_bars(share, period=period))
     with right:
         components.table(
             share,
@@ -113,12 +115,12 @@ st.subheader(
 )
 with components.guard("the cross-channel behaviour"):
     # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
-    groups = overview_privacy.private_channel_counts(data_access.customers_by_channel_count(db, filters))
+    groups = overview_privacy.private_channel_counts(overview_data.customers_by_channel_count(db, filters))
     groups["buyers"] = components.as_text(groups["customers"], "{:,.0f}")
     groups["share_text"] = components.as_text(groups["customer_share"], "{:.1%}")
     groups["value_text"] = components.as_text(groups["revenue_per_customer"], "€{:,.2f}")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.channel_count_bars(groups, period=period))
+    left.plotly_chart(overview_charts.channel_count_bars(groups, period=period))
     with right:
         components.table(
             groups,
@@ -136,7 +138,7 @@ with components.guard("the cross-channel behaviour"):
         )
 
 with components.guard("the channel overlap"):
-    pairs = overview_privacy.private_pair_overlap(data_access.channel_pair_overlap(db, filters))
+    pairs = overview_privacy.private_pair_overlap(overview_data.channel_pair_overlap(db, filters))
     if pairs.empty:
         st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
     elif pairs["jaccard"].isna().all():
@@ -146,7 +148,7 @@ with components.guard("the channel overlap"):
         )
     else:
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts.overlap_heatmap(pairs, period=period))
+        left.plotly_chart(overview_charts.overlap_heatmap(pairs, period=period))
         with right:
             st.markdown("**Top channel pairs by shared buyers**")
             top = pairs.head(10).assign(

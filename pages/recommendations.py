@@ -11,7 +11,9 @@ from core.recs.columns import NO_SEGMENT
 from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, metric_label, private_by_segment
 from core.recs.explain import segment_label
 from core.recs.metrics import ACCURACY
-from dashboard import components, recs_charts, recs_data, state
+from dashboard import components, state
+from dashboard.recs import charts as recs_charts
+from dashboard.recs import data as recs_data
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
 CUSTOMER_KEY = "recs_customer"  # the id text box

@@ -11,8 +11,10 @@ from core.segments import columns as C
 from core.segments.clustering import K_MAX, K_MIN
 from core.segments.export import membership, public_names, public_profiles
 from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
-from dashboard import charts, components, segments_charts, segments_data, state
+from dashboard import charts, components, state
 from dashboard.navigation import PAGES
+from dashboard.segments import charts as segments_charts
+from dashboard.segments import data as segments_data
 
 EUR, PCT, COUNT = "euro", "percent", "localized"
 K_KEY, GROUPS_KEY = "segments_k", "segments_features"  # session keys, also the URL keys

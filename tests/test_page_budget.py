@@ -26,8 +26,9 @@ from core.mmm import report
 from core.mmm.optimizer import optimize_budget
 from core.mmm.weekly import from_db
 from core.store.reads import read_experiments
-from dashboard import budget_data, budget_plan
-from dashboard.budget_controls import (
+from dashboard.budget import data as budget_data
+from dashboard.budget import plan as budget_plan
+from dashboard.budget.controls import (
     TOTAL,
     data_token,
     model_token,
@@ -38,8 +39,8 @@ from dashboard.budget_controls import (
     slider_grid,
     spend_key,
 )
-from dashboard.budget_plan import make_plan
-from dashboard.budget_trust import unsettled
+from dashboard.budget.plan import make_plan
+from dashboard.budget.trust import unsettled
 
 PAGE = "pages/budget.py"
 CHANNELS = ["search", "social", "display", "email", "affiliate", "tv"]

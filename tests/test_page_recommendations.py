@@ -153,7 +153,7 @@ def test_evaluation_tab_shows_metrics(db):
 def test_changing_k_reuses_the_ranked_lists(db, monkeypatch):
     import streamlit as st
 
-    from dashboard import recs_data
+    from dashboard.recs import data as recs_data
 
     calls = []
     real = recs_data.predict_holdout_db

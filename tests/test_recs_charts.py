@@ -6,7 +6,7 @@ import pandas as pd
 
 from core.recs.columns import NO_SEGMENT
 from core.recs.explain import popular_in_segment, segment_label
-from dashboard import recs_charts
+from dashboard.recs import charts as recs_charts
 
 
 def test_segment_without_purchases_is_not_called_shoppers():

@@ -16,8 +16,10 @@ from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import optimize_budget
 from core.mmm.planning import FuturePeriod, forecast_table
-from dashboard import budget_charts, budget_trust, components
-from dashboard.budget_optimiser import CAUTIOUS_HELP, MAX_PCT, RANGE_HELP, bounds_from_range, failure_text
+from dashboard import components
+from dashboard.budget import charts as budget_charts
+from dashboard.budget import trust as budget_trust
+from dashboard.budget.optimiser import CAUTIOUS_HELP, MAX_PCT, RANGE_HELP, bounds_from_range, failure_text
 
 FUTURE, FUTURE_ERROR = "budget_future", "budget_future_error"
 WEEKS, TOTAL = "budget_future_weeks", "budget_future_total"

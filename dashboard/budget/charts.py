@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import convert_colors_to_same_type
 
-from dashboard.charts import CHANNEL_COLORS, _layout, channel_color
+from dashboard.charts import CHANNEL_COLORS, apply_style, channel_color
 
 BASELINE_COLOR = "#D9D9D9"
 CONTROLS_COLOR = "#999999"
@@ -69,7 +69,7 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
                    line={"color": "black", "width": 1.5}, hovertemplate="%{y:,.0f} EUR")
     )  # fmt: skip
     fig.update_yaxes(title="EUR per week", rangemode="tozero")
-    return _layout(fig, f"Weekly revenue by driver (EUR), {period}", height=420)
+    return apply_style(fig, f"Weekly revenue by driver (EUR), {period}", height=420)
 
 
 def roas_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
@@ -141,7 +141,7 @@ def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.
     )
     fig.update_layout(barmode="group", hovermode="closest")
     fig.update_yaxes(title="EUR of revenue per EUR spent", range=[0, top])
-    fig = _layout(fig, title)
+    fig = apply_style(fig, title)
     # Legend below: the title needs the width.
     fig.update_layout(legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
     return fig
@@ -215,7 +215,7 @@ def response_curves(
                  "showlegend": i == 0, "hovertemplate": f"{label}: %{{x:,.0f}} EUR → %{{y:,.0f}} EUR", **axes}
             )  # fmt: skip
     fig = go.Figure(data=traces, layout={**layout, "shapes": shapes})
-    fig = _layout(
+    fig = apply_style(
         fig, "Response curves: weekly revenue driven by weekly spend (EUR, steady state)", height=280 * rows + 80
     )
     fig.update_layout(hovermode="closest", legend={"yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0})
@@ -273,7 +273,7 @@ def gain_waterfall(
     span = float(np.abs(table["revenue_gain"]).sum())
     fig.update_yaxes(range=[current_revenue - 1.5 * span - 1, current_revenue + 1.5 * span + 1], title="EUR")
     fig.update_layout(showlegend=False, hovermode="closest")
-    return _layout(fig, f"Where the gain comes from: predicted revenue over {weeks} week(s) (EUR)")
+    return apply_style(fig, f"Where the gain comes from: predicted revenue over {weeks} week(s) (EUR)")
 
 
 def roas_shift_bars(shifts: pd.DataFrame, *, tested: set[str], period: str) -> go.Figure:
@@ -356,6 +356,6 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
     title = (
         f"Predicted weekly revenue, next {len(forecast)} weeks (EUR)<br><sup>{first:%Y-%m-%d} – {last:%Y-%m-%d}</sup>"
     )
-    fig = _layout(fig, title, height=400)
+    fig = apply_style(fig, title, height=400)
     fig.update_layout(legend={"yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0})
     return fig

@@ -16,7 +16,8 @@ from streamlit.delta_generator import DeltaGenerator
 from core.mmm import report
 from core.mmm.model import MediaMixModel
 from core.mmm.summary import WELL_MEASURED_WIDTH
-from dashboard import budget_charts, components
+from dashboard import components
+from dashboard.budget import charts as budget_charts
 
 RHAT_LIMIT = 1.1
 """Split R-hat above this: the sampler's chains disagree, so that channel's figures are unsettled."""

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from core.insight.journeys import NO_REPEAT
 from core.store.schema import EVENT_TYPES
-from dashboard.charts import _layout, channel_color
+from dashboard.charts import apply_style, channel_color
 
 _STEP_WORDS = {"view": "Viewed", "cart": "Added to cart", "purchase": "Purchased"}
 _HIDDEN_COLOR = "#e0e0e0"
@@ -24,7 +24,7 @@ _NO_REPEAT_COLOR = "#d9d9d9"
 
 def _titled(fig: go.Figure, title: str, period: str, *, height: int = 400, legend: bool = True) -> go.Figure:
     """The shared layout with the period on a second, smaller title line (half-width charts)."""
-    _layout(fig, f"{title}<br><sup>{period}</sup>", height=height)
+    apply_style(fig, f"{title}<br><sup>{period}</sup>", height=height)
     fig.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 70, "b": 10})
     if legend:
         fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
@@ -243,7 +243,7 @@ def weekly_anomaly_lines(df: pd.DataFrame, *, period: str, threshold: float) -> 
             customdata=np.column_stack([flagged["channel"], flagged["z_score"].astype(float)]),
             hovertemplate="%{customdata[0]}: unusual week (robust z %{customdata[1]:+.1f})<extra></extra>",
         ))
-    _layout(fig, f"Weekly revenue by channel (EUR) with its seasonal expectation (dotted) and anomaly weeks "
+    apply_style(fig, f"Weekly revenue by channel (EUR) with its seasonal expectation (dotted) and anomaly weeks "
                  f"(|z| > {threshold:g}), {period}", height=420)
     fig.update_yaxes(title="Revenue (EUR)", rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(title="Week starting")

@@ -15,7 +15,8 @@ import streamlit as st
 
 from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
-from dashboard import budget_data, components, state
+from dashboard import components, state
+from dashboard.budget import data as budget_data
 
 USE_TESTS = "budget_use_tests"
 """Session-state key of the "Use lift tests" toggle."""

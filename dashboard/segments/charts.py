@@ -8,14 +8,14 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.charts import _layout
+from dashboard.charts import apply_style
 
-_PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Vivid
+PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Vivid
 
 
 def segment_color(number: int) -> str:
     """Colour of segment ``number`` (1-based), the same in every chart of the page."""
-    return _PALETTE[(int(number) - 1) % len(_PALETTE)]
+    return PALETTE[(int(number) - 1) % len(PALETTE)]
 
 
 def diagnostics_chart(diag: pd.DataFrame, *, chosen: int, suggested: int, period: str) -> go.Figure:
@@ -43,7 +43,7 @@ def diagnostics_chart(diag: pd.DataFrame, *, chosen: int, suggested: int, period
         fig.add_vline(x=chosen, line_dash="dash", line_color="#636363", row=1, col=col,
                       annotation_text=f"chosen k = {chosen}", annotation_position="top right",
                       annotation_font={"size": 11, "color": "#636363"})
-    _layout(fig, f"How well k segments fit the customers (★ suggested k = {suggested}), {period}", height=400)
+    apply_style(fig, f"How well k segments fit the customers (★ suggested k = {suggested}), {period}", height=400)
     fig.update_layout(hovermode="closest", margin={"t": 100})
     fig.update_xaxes(title="k (number of segments)", dtick=1)
     return fig
@@ -65,7 +65,7 @@ def profile_heatmap(index: pd.DataFrame, names: dict[int, str], labels: dict[str
         z=z, x=x, y=y, text=text, texttemplate="%{text}", zmid=0, zmin=-2, zmax=2, colorscale="RdBu",
         colorbar={"title": {"text": "Index"}, "tickvals": [-2, -1, 0, 1, 2], "ticktext": ["25", "50", "100", "200", "400"]},
         hovertemplate="%{y}<br>%{x}: index %{text} (100 = all customers)<extra></extra>", hoverongaps=False))
-    _layout(fig, f"Segment profiles: feature mean as index vs all customers (100 = average), {period}",
+    apply_style(fig, f"Segment profiles: feature mean as index vs all customers (100 = average), {period}",
             height=220 + 40 * len(y))
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", title=None)
@@ -81,7 +81,7 @@ def pca_scatter(points: pd.DataFrame, *, period: str) -> go.Figure:
         fig.add_trace(go.Scattergl(x=part["pc1"], y=part["pc2"], mode="markers", name=f"{number}. {name}",
                                    marker={"size": 5, "opacity": 0.6, "color": segment_color(number)},
                                    hovertemplate=f"{number}. {name}<extra></extra>"))
-    _layout(fig, f"{len(points):,} sampled customers, coloured by segment<br><sup>{period}</sup>", height=460)
+    apply_style(fig, f"{len(points):,} sampled customers, coloured by segment<br><sup>{period}</sup>", height=460)
     fig.update_layout(hovermode="closest", legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"})
     fig.update_xaxes(title=f"Component 1 ({explained[0]:.0%} of variance)", zeroline=False)
     fig.update_yaxes(title=f"Component 2 ({explained[1]:.0%} of variance)", zeroline=False)
@@ -98,7 +98,7 @@ def size_revenue_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
         fig.add_trace(go.Bar(y=y, x=values, name=name, orientation="h", marker={"color": color},
                              text=["–" if pd.isna(v) else f"{v:.1f}%" for v in values], textposition="outside",
                              hovertemplate="%{y}: %{x:.1f}%<extra>" + name + "</extra>"))
-    _layout(fig, f"Share of customers and of revenue (%)<br><sup>{period}</sup>", height=max(460, 110 + 48 * len(y)))
+    apply_style(fig, f"Share of customers and of revenue (%)<br><sup>{period}</sup>", height=max(460, 110 + 48 * len(y)))
     shares = pd.to_numeric(summary[["customer_share", "revenue_share"]].stack(), errors="coerce").dropna()
     top = float(shares.max()) * 100 if len(shares) else 100.0  # every share hidden: any axis will do
     fig.update_layout(barmode="group", hovermode="closest", bargap=0.25,

@@ -11,7 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from core.recs.explain import segment_label
-from dashboard.charts import _layout, channel_color
+from dashboard.charts import apply_style, channel_color
 
 BASELINE_COLOR = "#9e9e9e"
 _MODEL_PALETTE = px.colors.qualitative.Set2
@@ -47,7 +47,7 @@ def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> go.Figure:
     first, last = month.min(), month.max()
     period = f"{first:%b %Y} – {last:%b %Y}" if len(history) else "no purchases"
     fig.update_layout(barmode="stack", yaxis_title="EUR", xaxis_title=None)
-    return _layout(fig, f"Customer {customer_id}: spend per month by channel (EUR), {period}", height=300)
+    return apply_style(fig, f"Customer {customer_id}: spend per month by channel (EUR), {period}", height=300)
 
 
 def metric_bars(metrics: pd.DataFrame, *, columns: list[str], labels: dict[str, str], model_labels: dict[str, str],
@@ -79,7 +79,7 @@ def metric_bars(metrics: pd.DataFrame, *, columns: list[str], labels: dict[str, 
         fig.add_trace(go.Bar(x=[labels[c] for c in columns], y=values, name=name, marker_color=colors[row.model],
                              hovertemplate=f"{name}: {fmt}<extra>%{{x}}</extra>"))
     fig.update_layout(barmode="group", yaxis_tickformat=".0%" if percent else None)
-    fig = _layout(fig, title, height=420 if legend_below else 360)
+    fig = apply_style(fig, title, height=420 if legend_below else 360)
     fig.update_layout(hovermode="closest")
     if legend_below:
         fig.update_layout(legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
@@ -98,7 +98,7 @@ def segment_bars(by_segment: pd.DataFrame, *, metric: str, metric_label: str, mo
                              customdata=[segment_label(str(seg)) for seg in part["segment"]],
                              hovertemplate=f"{name}: %{{y:.1%}}<extra>%{{customdata}}</extra>"))
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", yaxis_title=metric_label, xaxis_title="Segment (main channel)")
-    fig = _layout(fig, title, height=360)
+    fig = apply_style(fig, title, height=360)
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -123,6 +123,6 @@ def fairness_bars(fairness: pd.DataFrame, *, group_label: str, title: str, top: 
                              marker_color=SHARE_COLORS[col],
                              hovertemplate=f"{SHARE_LABELS[col]}: %{{x:.1%}}<extra>%{{y}}</extra>"))
     fig.update_layout(barmode="group", xaxis_tickformat=".0%", yaxis_title=group_label, xaxis_title="Share")
-    fig = _layout(fig, title, height=max(320, 60 + 36 * len(data)))
+    fig = apply_style(fig, title, height=max(320, 60 + 36 * len(data)))
     fig.update_layout(hovermode="closest")
     return fig

@@ -14,7 +14,10 @@ import streamlit as st
 from core.errors import OmnimixError, first_line
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
 from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
-from dashboard import budget_charts, budget_controls, budget_trust, components
+from dashboard import components
+from dashboard.budget import charts as budget_charts
+from dashboard.budget import controls as budget_controls
+from dashboard.budget import trust as budget_trust
 
 log = logging.getLogger("omnimix.dashboard")
 

@@ -1,0 +1,1 @@
+"""The Insight page: cached cohorts, funnels, journeys, anomalies and their charts."""

@@ -1,0 +1,1 @@
+"""The Overview page: cached KPIs and channel views, and their charts."""

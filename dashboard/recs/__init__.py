@@ -1,0 +1,1 @@
+"""The Recommendations page: cached models and evaluation, and their charts."""

@@ -1,0 +1,1 @@
+"""The Segments page: cached segmentation and its charts."""
