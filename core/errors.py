@@ -7,6 +7,7 @@ what went wrong.
 from __future__ import annotations
 
 import re
+import threading
 
 
 class OmnimixError(Exception):
@@ -42,3 +43,39 @@ def first_line(exc: BaseException) -> str:
     if not text:
         return type(exc).__name__
     return re.sub(r"^[A-Za-z ]*Error: ", "", text.splitlines()[0]).rstrip(".")
+
+
+class InvalidParameterError(OmnimixError, ValueError):
+    """An estimator parameter outside its allowed values (see :mod:`core.estimator`).
+
+    The message names the parameter, the value given and what is allowed, e.g.
+    "n_neighbours must be a whole number of at least 1; got 0."
+    """
+
+
+_NOT_FITTED_LOCK = threading.Lock()
+
+
+def __getattr__(name: str) -> type:
+    """``NotFittedError``, built on first use.
+
+    It subclasses scikit-learn's ``NotFittedError`` (so ``except`` clauses written for
+    scikit-learn catch it too), but importing scikit-learn takes about 1.5 s and every CLI
+    command imports this module, most of them without fitting anything.
+    """
+    if name != "NotFittedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _NOT_FITTED_LOCK:
+        if name not in globals():
+            from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+            class NotFittedError(OmnimixError, SklearnNotFittedError):
+                """An estimator used before ``fit``: the one error every Omnimix estimator raises for it.
+
+                Raised by :func:`core.estimator.check_is_fitted`; an :class:`OmnimixError` and
+                scikit-learn's ``NotFittedError`` (a ``ValueError`` and ``AttributeError``).
+                """
+
+            NotFittedError.__module__, NotFittedError.__qualname__ = __name__, name
+            globals()[name] = NotFittedError
+    return globals()[name]

@@ -11,7 +11,7 @@ import pytest
 from core.errors import OmnimixError
 from core.recs import MODELS, ContentBased, Hybrid, ItemKNN, MostPopular, SegmentPopular, UserKNN, make_model
 from core.recs.interactions import build_interactions, price_tiers
-from core.recs.item_knn import item_cosine, top_k_dense
+from core.recs.item_knn import item_cosine
 
 PRODUCTS = pd.DataFrame({
     "product_id": ["P0", "P1", "P2", "P3"],
@@ -60,14 +60,6 @@ def test_item_cosine_known_values(inter):
     # P2 was bought by c2 (ln 2) and viewed by c6 (ln 1.1); P3 only bought by c2.
     assert sim[2, 3] == pytest.approx(LN2 / math.hypot(LN2, math.log1p(0.1)), rel=1e-5)
     assert sim[0, 2] == 0 and sim[0, 0] == 0
-
-
-def test_top_k_dense_keeps_largest_per_row():
-    block = np.array([[0.1, 0.5, 0.3, 0.0], [0.0, 0.2, 0.0, 0.0], [0.9, 0.8, 0.7, 0.6]])
-    cols, vals = top_k_dense(block, 2)
-    assert sorted(cols[0]) == [1, 2] and sorted(cols[2]) == [0, 1] and 1 in cols[1]
-    # Row 1 has one non-zero: the second pick is a zero, which callers drop.
-    assert np.sort(vals, axis=1).tolist() == [[0.3, 0.5], [0.0, 0.2], [0.8, 0.9]]
 
 
 def test_item_cosine_keeps_n_neighbours(inter):
@@ -178,16 +170,6 @@ def test_fit_returns_self_and_does_not_modify_input(inter):
     assert model.get_params() == {"n_neighbours": 100}
 
 
-def test_top_k_sparse_rows_leaves_out_self_and_zeros():
-    import scipy.sparse as sp
-
-    from core.recs.user_knn import top_k_sparse_rows
-
-    m = sp.csr_matrix(np.array([[0.1, 0.5, 0.3, 0.9], [0.0, 0.2, 0.0, 0.0], [0.4, 0.0, 0.7, 0.6]], dtype=np.float32))
-    out = top_k_sparse_rows(m, 2, exclude=np.array([3, 0, 2]))
-    assert np.allclose(out.toarray(), [[0, 0.5, 0.3, 0], [0, 0.2, 0, 0], [0.4, 0, 0, 0.6]])
-
-
 def test_user_neighbours_are_remembered(inter):
     model = UserKNN(n_neighbours=2).fit(inter)
     first = model.neighbours(np.array([3, 0]))
@@ -270,16 +252,8 @@ def test_summaries_follow_the_parameters():
     assert all(make_model(name).summary.endswith(".") for name in MODELS)
 
 
-def test_top_lists_break_ties_by_product_and_are_prefixes_of_longer_lists(inter):
-    from core.recs.base import top_n_columns
-
-    rng = np.random.default_rng(0)
-    scores = rng.integers(0, 3, size=(40, 8)).astype(float)  # few levels: many ties
-    scores[0, :3] = -np.inf  # bought products left out
-    for n in range(1, 9):
-        want = [sorted(range(8), key=lambda j, row=row: (-row[j], j))[:n] for row in scores]
-        assert top_n_columns(scores, n).tolist() == want, n
-    # The evaluation ranks once at its largest k and cuts shorter lists from that ranking.
+def test_top_lists_are_prefixes_of_longer_lists(inter):
+    # Ties go to the lower product index (tests/test_recs_topk.py), so the evaluation ranks once at its largest k and cuts shorter lists from that ranking.
     for name in MODELS:
         model = make_model(name).fit(inter)
         rows = np.arange(inter.n_customers)

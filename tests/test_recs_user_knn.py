@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 from core.recs import UserKNN
 from core.recs import user_knn as U
@@ -95,15 +94,3 @@ def test_scores_are_neighbour_weighted_interactions(data, monkeypatch):
         cols, vals = reference_neighbours(binary, int(row), K)
         want[i] = np.dot(vals, binary[cols] * np.log(2)) if cols else 0.0
     assert model._scores(rows) == pytest.approx(want, rel=1e-5, abs=1e-7)
-
-
-@pytest.mark.parametrize("n", [40, 7])  # 40 >= 2k uses the chunk-maximum floor; 7 < 2k does not
-def test_top_k_columns_matches_top_k_sparse_rows(n):
-    rng = np.random.default_rng(n)
-    sim = rng.random((n, 9)).astype(np.float32)
-    sim[rng.random(sim.shape) < 0.4] = 0  # zeros are never neighbours
-    exclude = rng.integers(0, n, size=9)
-    want = U.top_k_sparse_rows(sp.csr_matrix(sim.T), 4, exclude=exclude)
-    got = U.top_k_columns(sim.copy(), 4, exclude=exclude)
-    assert got.shape == (9, n)
-    assert (got != want).nnz == 0

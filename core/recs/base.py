@@ -7,16 +7,16 @@ any history get their segment's popular items (or the overall ones), labelled as
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pandas as pd
 
 from core.errors import OmnimixError
+from core.estimator import Estimator, check_is_fitted
 from core.recs import columns as C
 from core.recs import explain
 from core.recs.checks import check_positive_int
 from core.recs.interactions import Interactions
+from core.recs.linalg import top_k
 
 SOURCE_MODEL = "model"
 SOURCE_SEGMENT = "segment popularity"
@@ -32,38 +32,11 @@ def check_n(n: object) -> int:
     return check_positive_int(n, "n (number of recommendations)")
 
 
-def top_n_columns(scores: np.ndarray, n: int) -> np.ndarray:
-    """Column indices of the ``n`` largest scores of each row, best first, ties to the lower index.
-
-    The explicit tie-break makes every top-``n`` list the first ``n`` entries of any longer
-    one, so the evaluation can rank once at its largest k and cut shorter lists from it.
-    Only entries at or above each row's ``n``-th largest value are sorted.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_rows, n_columns)
-    n : int
-        At most ``n_columns``.
-
-    Returns
-    -------
-    ndarray of int64, shape (n_rows, n)
-    """
-    n_rows, n_cols = scores.shape
-    if n < n_cols:
-        nth = -np.partition(-scores, n - 1, axis=1)[:, n - 1]
-        cand_r, cand_c = np.nonzero(scores >= nth[:, None])
-    else:
-        cand_r, cand_c = np.divmod(np.arange(n_rows * n_cols), n_cols)
-    order = np.lexsort((cand_c, -scores[cand_r, cand_c], cand_r))  # by row, best first, then lower column
-    cand_r, cand_c = cand_r[order], cand_c[order]
-    starts = np.searchsorted(cand_r, np.arange(n_rows))
-    keep = np.arange(cand_r.size) - starts[cand_r] < n
-    return cand_c[keep].reshape(n_rows, n).astype(np.int64)
-
-
-class Recommender:
+class Recommender(Estimator):
     """Base class; see the module docstring.
+
+    A scikit-learn estimator (``get_params``, ``set_params``, ``clone``); each subclass
+    declares its parameters' allowed values in ``_parameter_constraints``, checked by ``fit``.
 
     Attributes (after ``fit``)
     --------------------------
@@ -78,18 +51,9 @@ class Recommender:
     """How the model chooses, in one plain sentence for the page.  Read it from an instance:
     models whose sentence names a parameter (user-kNN, hybrid) build it from their own values."""
 
-    def get_params(self) -> dict:
-        """The constructor parameters and their values (as scikit-learn's ``get_params``).
-
-        Read from the ``__init__`` signature, not from ``vars(self)``: fitting also stores
-        private working state (e.g. user-kNN's neighbour memo) that is not a parameter.
-        """
-        init = inspect.signature(type(self).__init__).parameters.values()
-        names = [p.name for p in init if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        return {name: getattr(self, name) for name in names}
-
     def fit(self, interactions: Interactions) -> Recommender:
         """Learn from ``interactions`` (not modified); returns ``self``."""
+        self._validate_params()
         if not isinstance(interactions, Interactions):
             raise TypeError("fit expects an Interactions object (see core.recs.interactions.build_interactions).")
         if interactions.n_products == 0:
@@ -111,8 +75,7 @@ class Recommender:
 
     # ---- shared machinery ----------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "interactions_"):
-            raise OmnimixError(f"The {self.label} recommender is not fitted yet; call fit(interactions) first.")
+        check_is_fitted(self, "interactions_")
 
     def _popular_scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Segment popularity for each row (overall when the segment is unknown); also whether it was by segment."""
@@ -146,6 +109,9 @@ class Recommender:
     def top_items(self, rows: np.ndarray, n: int, *, exclude_seen: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Top-``n`` product indices per row, best first, in batches.
 
+        Ties go to the lower product index (:func:`~core.recs.linalg.top_k`), so a shorter
+        list is always the start of a longer one: the evaluation ranks once at its largest k.
+
         Returns
         -------
         items : ndarray of int, shape (len(rows), min(n, n_products))
@@ -164,7 +130,7 @@ class Recommender:
             if exclude_seen:
                 seen = self.interactions_.bought[r]
                 s[np.repeat(np.arange(r.shape[0]), np.diff(seen.indptr)), seen.indices] = -np.inf
-            items[lo:lo + BATCH] = top_n_columns(s, n)
+            items[lo:lo + BATCH] = top_k(s, n)[1].reshape(r.shape[0], n)
             vals[lo:lo + BATCH] = np.take_along_axis(s, items[lo:lo + BATCH], axis=1)
             made[lo:lo + BATCH] = np.take_along_axis(m, items[lo:lo + BATCH], axis=1)
         return items, vals, made

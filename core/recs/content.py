@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from core.estimator import Interval
 from core.recs import columns as C
 from core.recs import explain
 from core.recs.base import Recommender
@@ -30,8 +31,8 @@ class ContentBased(Recommender):
 
     Parameters
     ----------
-    max_features : int, default=5000
-        Vocabulary size of the TF-IDF.
+    max_features : int or None, default=5000
+        Vocabulary size of the TF-IDF (None: every term).
 
     Attributes
     ----------
@@ -41,6 +42,7 @@ class ContentBased(Recommender):
     name = "content"
     label = "Content-based"
     summary = "Products whose name, category, brand and description resemble the customer's history."
+    _parameter_constraints = {"max_features": [Interval(int, 1, None), None]}
 
     def __init__(self, *, max_features: int = 5000):
         self.max_features = max_features

@@ -7,9 +7,11 @@ contributed most to the item's blended score.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
-from core.errors import OmnimixError
+from core.errors import InvalidParameterError, OmnimixError
 from core.recs.base import Recommender
 from core.recs.content import ContentBased
 from core.recs.interactions import Interactions
@@ -47,6 +49,7 @@ class Hybrid(Recommender):
 
     name = "hybrid"
     label = "Hybrid"
+    _parameter_constraints = {"weights": [dict, None]}
 
     @property
     def summary(self) -> str:
@@ -63,12 +66,14 @@ class Hybrid(Recommender):
         self.weights = weights
 
     def _weights(self) -> dict[str, float]:
+        """The weights above 0 as floats; unknown names, negative or non-numbers, or all zero raise."""
         weights = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
         unknown = sorted(set(weights) - set(_COMPONENTS))
         if unknown:
-            raise OmnimixError(f"Unknown hybrid component '{unknown[0]}'; choose from {', '.join(_COMPONENTS)}.")
-        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-            raise OmnimixError(f"Hybrid weights must be non-negative and not all zero, got {weights}.")
+            raise InvalidParameterError(f"Unknown hybrid component '{unknown[0]}'; choose from {', '.join(_COMPONENTS)}.")
+        numbers = all(isinstance(w, Real) and not isinstance(w, bool) and np.isfinite(w) for w in weights.values())
+        if not numbers or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise InvalidParameterError(f"Hybrid weights must be numbers of at least 0, not all 0; got {weights}.")
         return {k: float(w) for k, w in weights.items() if w > 0}
 
     def _fit(self, interactions: Interactions) -> None:

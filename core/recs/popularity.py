@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.estimator import BOOLEAN
 from core.recs import columns as C
 from core.recs import explain
 from core.recs.base import Recommender
@@ -25,6 +26,7 @@ class MostPopular(Recommender):
     # Customers without history get their segment's list instead (see base.Recommender), so
     # "the same list for everyone" would be false for them.
     summary = "The products most customers bought: the same list for every customer with a history (the baseline)."
+    _parameter_constraints = {"by_segment": [BOOLEAN]}
 
     def __init__(self, *, by_segment: bool = False):
         self.by_segment = by_segment
