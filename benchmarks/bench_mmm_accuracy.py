@@ -221,10 +221,8 @@ def fit_pymc(data: WeeklyData, seed: int, *, chains: int, draws: int) -> tuple[p
             saturation=LogisticSaturation(),
             yearly_seasonality=2,
         )
-        mmm.fit(
-            x, data.frame["revenue"], chains=chains, draws=draws, tune=1000, cores=min(chains, 2),
-            random_seed=seed, progressbar=False,
-        )  # fmt: skip
+        mmm.fit(x, data.frame["revenue"], chains=chains, draws=draws, tune=1000, cores=min(chains, 2),
+                random_seed=seed, progressbar=False)
         contrib = mmm.compute_channel_contribution_original_scale()
     seconds = time.perf_counter() - t
     roas = contrib.sum("date") / data.spend.sum(axis=0)

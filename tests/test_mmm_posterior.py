@@ -120,8 +120,9 @@ def world():
 
 def lift_test(data, channel: str, weeks: slice, value: float, se: float) -> pd.DataFrame:
     w = data.weeks[weeks]
-    return pd.DataFrame({"channel": [channel], "start_week": [w[0]], "end_week": [w[-1]],
-                         "incremental_revenue": [value], "standard_error": [se]})  # fmt: skip
+    return pd.DataFrame(
+        {"channel": [channel], "start_week": [w[0]], "end_week": [w[-1]], "incremental_revenue": [value], "standard_error": [se]}
+    )
 
 
 def test_a_precise_lift_test_pulls_its_channel_to_the_test(world):
@@ -142,8 +143,8 @@ def test_a_precise_lift_test_pulls_its_channel_to_the_test(world):
 
 def test_lift_tests_the_data_cannot_use_are_listed_with_the_reason(world):
     data, _ = world
-    tests = pd.concat([lift_test(data, "radio", slice(10, 14), 1000.0, 100.0),
-                       lift_test(data, "tv", slice(10, 14), 1000.0, 100.0).assign(start_week=pd.Timestamp("2015-01-05"))])  # fmt: skip
+    too_early = lift_test(data, "tv", slice(10, 14), 1000.0, 100.0).assign(start_week=pd.Timestamp("2015-01-05"))
+    tests = pd.concat([lift_test(data, "radio", slice(10, 14), 1000.0, 100.0), too_early])
     table = calibration(tests, weeks=data.weeks, channels=CHANNELS, y_scale=1.0, noise_sd=1.0)[1]
     assert table["used"].tolist() == [False, False]
     assert "no spend on 'radio'" in table["reason"].iloc[0]
@@ -164,11 +165,11 @@ def test_bad_lift_tests_are_refused_naming_the_field(world, change, message):
         check_experiments(change(lift_test(data, "tv", slice(10, 14), 1000.0, 100.0)))
 
 
-@pytest.mark.parametrize(
-    ("param", "value"),
-    [("n_chains", 1), ("n_warmup", -1), ("n_samples", 1), ("thin", 0), ("holdout_weeks", -2),
-     ("fourier_order", 1.5), ("current_weeks", 0), ("n_samples", 10)],
-)  # fmt: skip
+BAD_PARAMETERS = [("n_chains", 1), ("n_warmup", -1), ("n_samples", 1), ("thin", 0), ("holdout_weeks", -2),
+                  ("fourier_order", 1.5), ("current_weeks", 0), ("n_samples", 10)]
+
+
+@pytest.mark.parametrize(("param", "value"), BAD_PARAMETERS)
 def test_bad_parameters_are_named(world, param, value):
     data, _ = world
     kwargs = {param: value, "thin": 8} if param == "n_samples" else {param: value}

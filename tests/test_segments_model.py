@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core.errors import OmnimixError
+from core.errors import NotFittedError, OmnimixError
 from core.filters import Filters
 from core.privacy import COMPLEMENT_LABEL
 from core.segments.clustering import Segmenter, diagnose, suggest_k, validate_k
@@ -42,7 +42,7 @@ def test_segmenter_finds_blobs_numbered_by_size(params):
 def test_segmenter_only_stores_params_and_returns_self():
     model = Segmenter(n_clusters=4, random_state=3)
     assert model.n_clusters == 4 and not hasattr(model, "labels_")
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="This Segmenter is not fitted yet"):
         model.predict(BLOBS)
     assert model.fit(BLOBS) is model
 

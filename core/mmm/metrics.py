@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 
 def r2(y: np.ndarray, pred: np.ndarray) -> float:
-    """Share of the week-to-week variation the model explains (1 is perfect)."""
+    """Share of the week-to-week variation the model explains (1 is perfect), scikit-learn's ``r2_score``.
+
+    NaN when ``y`` does not vary (fewer than two weeks, or all equal): scikit-learn would
+    report 1 or 0 there, which reads as a real score.
+    """
     y, pred = np.asarray(y, float), np.asarray(pred, float)
-    total = np.sum((y - y.mean()) ** 2)
-    return float(1 - np.sum((y - pred) ** 2) / total) if total > 0 else float("nan")
+    return float(r2_score(y, pred)) if y.size > 1 and np.ptp(y) > 0 else float("nan")
 
 
 def mape(y: np.ndarray, pred: np.ndarray) -> float:

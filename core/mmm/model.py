@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.errors import OmnimixError
+from core.errors import InvalidParameterError, OmnimixError
+from core.estimator import BOOLEAN, Estimator, Interval, check_is_fitted
 from core.mmm.baseline import baseline_design
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.metrics import fit_metrics
@@ -35,7 +36,6 @@ from core.mmm.posterior import (
     split_rhat,
 )
 from core.mmm.response import CurveDraws
-from core.mmm.saturation import saturate
 from core.mmm.summary import BAND, channel_summary, decompose
 from core.mmm.weekly import WeeklyData
 
@@ -65,7 +65,7 @@ class BudgetPrediction:
         return sum(self.media.values()) / total if total > 0 else float("nan")
 
 
-class MediaMixModel:
+class MediaMixModel(Estimator):
     """Bayesian marketing-mix regression, fast enough for a live page.
 
     Parameters
@@ -90,7 +90,8 @@ class MediaMixModel:
     n_samples : int, default=400
         Sweeps per chain after warm-up; every ``thin``-th is kept.
     thin : int, default=8
-    random_state : int, default=0
+        At most half of ``n_samples``.
+    random_state : int or None, default=0
         Seed of the sampler and the coefficient draws.
 
     Attributes
@@ -126,6 +127,20 @@ class MediaMixModel:
         Weeks actually averaged: ``min(current_weeks, n_weeks)``.
     """
 
+    _parameter_constraints = {
+        "fourier_order": [Interval(int, 0, None)],
+        "events": [BOOLEAN],
+        "growing_season": [BOOLEAN],
+        "holdout_weeks": [Interval(int, 0, None)],
+        "current_weeks": [Interval(int, 1, None)],
+        "prior": [CurvePrior, None],
+        "n_chains": [Interval(int, 2, None)],
+        "n_warmup": [Interval(int, 0, None)],
+        "n_samples": [Interval(int, 2, None)],
+        "thin": [Interval(int, 1, None)],
+        "random_state": [Interval(int, 0, None), None],
+    }
+
     def __init__(
         self,
         *,
@@ -139,7 +154,7 @@ class MediaMixModel:
         n_warmup: int = 300,
         n_samples: int = 400,
         thin: int = 8,
-        random_state: int = 0,
+        random_state: int | None = 0,
     ) -> None:
         self.fourier_order = fourier_order
         self.events = events
@@ -154,15 +169,6 @@ class MediaMixModel:
         self.random_state = random_state
 
     # ---- fitting ---------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        for name, low in (("fourier_order", 0), ("holdout_weeks", 0), ("current_weeks", 1), ("n_chains", 2),
-                          ("n_warmup", 0), ("n_samples", 2), ("thin", 1)):  # fmt: skip
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-                raise OmnimixError(f"{name} must be a whole number of at least {low} (got {value!r}).")
-        if self.n_samples < 2 * self.thin:
-            raise OmnimixError(f"n_samples ({self.n_samples}) must be at least twice thin ({self.thin}).")
-
     def fit(self, data: WeeklyData, experiments: pd.DataFrame | None = None) -> MediaMixModel:
         """Sample the posterior, score a holdout, calibrate to lift tests.
 
@@ -178,7 +184,9 @@ class MediaMixModel:
         -------
         self
         """
-        self._check_params()
+        self._validate_params()
+        if self.n_samples < 2 * self.thin:
+            raise InvalidParameterError(f"n_samples ({self.n_samples}) must be at least twice thin ({self.thin}).")
         tests = check_experiments(experiments)
         rng = np.random.default_rng(self.random_state)
         n = len(data)
@@ -207,15 +215,7 @@ class MediaMixModel:
         train = LinearPart(base[:n_train], ys[:n_train], n_ch, prior, roas_scale=train_scale)
         pilot = self._sample(train, [lag[:, :n_train] for lag in lags], rng, short=True)
         p_base, p_beta, p_sigma = train.draw_coefficients(pilot.media, rng)
-        decay, _, _ = prior.to_curves(pilot.theta)
-        full = np.stack(
-            [
-                saturate(adstock(lags[j], decay[:, j]), pilot.half[:, j, None], np.exp(pilot.theta[:, j, 2])[:, None],
-                         pilot.family[:, j, None])  # fmt: skip
-                for j in range(n_ch)
-            ],
-            axis=-1,
-        )
+        full = pilot.media_on(lags, prior)  # every week, the holdout included
         predicted = ((base @ p_base.T).T + np.einsum("wtc,wc->wt", full, p_beta)).mean(axis=0) * self.y_scale_
         self.noise_sd_ = float(np.median(p_sigma)) * self.y_scale_
         resid = ys[:n_train] - predicted[:n_train] / self.y_scale_
@@ -225,9 +225,8 @@ class MediaMixModel:
         # 2. The posterior on every week; 3. the same, calibrated to the lift tests.
         linear = LinearPart(base, ys, n_ch, prior, roas_scale=roas_scale, rho=self.noise_rho_)
         samples = self._sample(linear, lags, rng)
-        cal, self.experiments_ = calibration(
-            tests, weeks=data.weeks, channels=self.channels_, y_scale=self.y_scale_, noise_sd=self.noise_sd_ / self.y_scale_
-        )
+        cal, self.experiments_ = calibration(tests, weeks=data.weeks, channels=self.channels_, y_scale=self.y_scale_,
+                                             noise_sd=self.noise_sd_ / self.y_scale_)
         without = None
         if len(cal):
             without = self._roas_draws(linear, samples, spend, rng)
@@ -249,10 +248,8 @@ class MediaMixModel:
 
         contrib = samples.media * beta[:, None, :] * self.y_scale_  # (draws, weeks, channels)
         fitted = (base @ self.base_coef_draws_.T).T.mean(axis=0) + contrib.sum(axis=2).mean(axis=0)
-        self.metrics_ = {
-            "train": fit_metrics(y, fitted),
-            "holdout": fit_metrics(y[n_train:], predicted[n_train:]) if holdout else {},
-        }
+        self.metrics_ = {"train": fit_metrics(y, fitted),
+                         "holdout": fit_metrics(y[n_train:], predicted[n_train:]) if holdout else {}}
         recent = slice(max(0, n - self.current_weeks), n)
         self.current_weeks_ = recent.stop - recent.start  # fewer than current_weeks on a short history
         self.current_spend_ = spend[recent].mean(axis=0)
@@ -266,16 +263,13 @@ class MediaMixModel:
         self.channel_summary_ = channel_summary(self, spend, contrib.sum(axis=1), without)
         return self
 
-    def _sample(
-        self, linear: LinearPart, lags: list[np.ndarray], rng: np.random.Generator, *, short: bool = False,
-        start: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> CurveSamples:  # fmt: skip
+    def _sample(self, linear: LinearPart, lags: list[np.ndarray], rng: np.random.Generator, *, short: bool = False,
+                start: tuple[np.ndarray, np.ndarray] | None = None) -> CurveSamples:
         # The pilot and a warm-started calibrated run need less warm-up than a cold start.
         warm = self.n_warmup // 2 if short or start is not None else self.n_warmup
         keep = self.n_samples // 2 if short else self.n_samples
         chains = max(2, self.n_chains // 2) if short else self.n_chains
-        return sample_curves(linear, lags, n_chains=chains, n_warmup=warm, n_keep=keep, thin=self.thin, rng=rng,
-                             start=start)  # fmt: skip
+        return sample_curves(linear, lags, n_chains=chains, n_warmup=warm, n_keep=keep, thin=self.thin, rng=rng, start=start)
 
     def _roas_draws(self, linear: LinearPart, samples: CurveSamples, spend: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         _, beta, _ = linear.draw_coefficients(samples.media, rng)
@@ -283,26 +277,18 @@ class MediaMixModel:
 
     def _design(self, weeks: pd.DatetimeIndex, controls: np.ndarray) -> tuple[np.ndarray, list[str]]:
         scaled = (controls - self.control_mean_) / self.control_std_ if controls.size else None
-        design, names = baseline_design(
-            weeks, origin=self.weeks_[0], fourier_order=self.fourier_order, events=self.events,
-            growing_season=self.growing_season, controls=scaled,
-        )  # fmt: skip
+        design, names = baseline_design(weeks, origin=self.weeks_[0], fourier_order=self.fourier_order,
+                                        events=self.events, growing_season=self.growing_season, controls=scaled)
         return design, names + list(self.controls_)
 
     # ---- steady-state response (what a weekly budget held for a while returns) ----------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise OmnimixError("The budget model is not fitted yet; call fit first.")
-
     def spend_vector(self, spend: Mapping[str, float] | Sequence[float] | np.ndarray) -> np.ndarray:
         """Weekly spend per channel as an array in ``channels_`` order (missing channels: current spend)."""
-        self._check_fitted()
+        check_is_fitted(self, "coef_")
         if isinstance(spend, Mapping):
             unknown = sorted(set(spend) - set(self.channels_))
             if unknown:
-                raise OmnimixError(
-                    f"Unknown channel {unknown[0]!r}; the model's channels are: {', '.join(self.channels_)}."
-                )
+                raise OmnimixError(f"Unknown channel {unknown[0]!r}; the model's channels are: {', '.join(self.channels_)}.")
             x = np.array([float(spend.get(c, cur)) for c, cur in zip(self.channels_, self.current_spend_, strict=True)])
         else:
             x = np.asarray(spend, dtype=float)
@@ -383,7 +369,7 @@ class MediaMixModel:
             Columns channel, spend, revenue (posterior mean) with its 90% band revenue_low and
             revenue_high, roas, mroas (EUR per week), ``points`` rows per channel.
         """
-        self._check_fitted()
+        check_is_fitted(self, "coef_")
         top = np.maximum(self.current_spend_, 1.0) * max_multiple
         if max_spend is not None:
             top = np.array([float(max_spend.get(c, t)) for c, t in zip(self.channels_, top, strict=True)])

@@ -291,6 +291,20 @@ class CurveSamples:
     n_chains: int
     acceptance: np.ndarray
 
+    def media_on(self, lags: list[np.ndarray], prior: CurvePrior) -> np.ndarray:
+        """The media columns of these curves on the weeks of ``lags`` (one :func:`lag_matrix` per channel).
+
+        Each draw keeps its half-saturation point, so weeks beyond those the curves were
+        sampled on (a holdout) are predicted as the sampled curves would: shape
+        (n_draws, n_weeks, n_channels).
+        """
+        decay, _, shape = prior.to_curves(self.theta)
+        return np.stack(
+            [saturate(adstock(lag, decay[:, j]), self.half[:, j, None], shape[:, j, None], self.family[:, j, None])
+             for j, lag in enumerate(lags)],
+            axis=-1,
+        )
+
 
 
 def sample_curves(

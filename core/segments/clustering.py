@@ -22,6 +22,7 @@ from sklearn.metrics.pairwise import euclidean_distances, pairwise_distances_arg
 from threadpoolctl import threadpool_limits
 
 from core.errors import OmnimixError
+from core.estimator import Estimator, Interval, check_is_fitted
 
 K_MIN, K_MAX = 2, 12
 """Allowed numbers of segments."""
@@ -47,20 +48,20 @@ def validate_k(k: int, n_customers: int | None = None) -> int:
     return int(k)
 
 
-class Segmenter:
+class Segmenter(Estimator):
     """K-means customer segments with stable numbering.
 
     Parameters
     ----------
     n_clusters : int, default=6
         Number of segments, 2 to 12.
-    random_state : int, default=0
-        Seed of the centroid initialisation (same seed and data → same segments).
+    random_state : int or None, default=0
+        Seed of the centroid initialisation (same seed and data → same segments), 0 to 2**32 - 1.
     n_init : int, default=10
         K-means restarts; the best (lowest inertia) run is kept.
     init_sample : int, default=INIT_SAMPLE
         With more customers than this, the restarts run on a seeded sample of this size and the
-        best start is refined on all customers.
+        best start is refined on all customers; at least 12 (the largest k).
     minibatch_threshold : int, default=MINIBATCH_THRESHOLD
         Above this many customers, MiniBatchKMeans is used instead of KMeans.
     batch_size : int, default=8192
@@ -91,7 +92,17 @@ class Segmenter:
     [0, 0, 0, 1, 1]
     """
 
-    def __init__(self, *, n_clusters: int = 6, random_state: int = 0, n_init: int = 10, init_sample: int = INIT_SAMPLE,
+    _parameter_constraints = {
+        "n_clusters": [Interval(int, K_MIN, K_MAX)],
+        "random_state": [Interval(int, 0, 2**32 - 1), None],
+        "n_init": [Interval(int, 1, None)],
+        "init_sample": [Interval(int, K_MAX, None)],
+        "minibatch_threshold": [Interval(int, 1, None)],
+        "batch_size": [Interval(int, 1, None)],
+        "n_threads": [Interval(int, 1, None), None],
+    }
+
+    def __init__(self, *, n_clusters: int = 6, random_state: int | None = 0, n_init: int = 10, init_sample: int = INIT_SAMPLE,
                  minibatch_threshold: int = MINIBATCH_THRESHOLD, batch_size: int = 8192,
                  n_threads: int | None = 1) -> None:
         self.n_clusters = n_clusters
@@ -108,6 +119,7 @@ class Segmenter:
         ``sample_weight`` (n_customers,) weighs customers in the centroids, see
         :func:`core.segments.preprocess.evidence_weights`.
         """
+        self._validate_params()
         X = np.asarray(X, dtype=np.float64)
         k = validate_k(self.n_clusters, X.shape[0])
         with threadpool_limits(limits=self.n_threads):
@@ -147,8 +159,7 @@ class Segmenter:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Segment of each row of ``X`` (n_samples, n_features): the nearest centroid."""
-        if not hasattr(self, "cluster_centers_"):
-            raise RuntimeError("Segmenter is not fitted yet; call fit() first.")
+        check_is_fitted(self, "cluster_centers_")
         return pairwise_distances_argmin(np.asarray(X, dtype=np.float64), self.cluster_centers_)
 
     def fit_predict(self, X: np.ndarray, y: None = None, *, sample_weight: np.ndarray | None = None) -> np.ndarray:

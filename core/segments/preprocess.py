@@ -25,18 +25,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.estimator import Estimator, check_is_fitted
 from core.segments.features import BASE_FEATURES, FEATURE_GROUPS, FREQUENCY, CustomerFeatures, validate_groups
 
 EVIDENCE_CAP = 10
 """Orders beyond which a customer's sample weight stops growing."""
 
 
-class Preprocessor:
+class Preprocessor(Estimator):
     """Log, square-root, standardise and balance the features of the chosen groups.
 
     Parameters
     ----------
-    groups : tuple of str, default=("rfm", "channel", "category")
+    groups : tuple or list of str, or str such as "rfm,channel", default=("rfm", "channel", "category")
         Feature groups to cluster on, see :data:`core.segments.features.FEATURE_GROUPS`.
 
     Attributes
@@ -49,11 +50,14 @@ class Preprocessor:
         Group-balancing factor of each column (1 / sqrt(columns in its group)).
     """
 
+    _parameter_constraints = {"groups": [tuple, list, str]}
+
     def __init__(self, *, groups: tuple[str, ...] | list[str] | str = FEATURE_GROUPS) -> None:
         self.groups = groups
 
     def fit(self, features: CustomerFeatures) -> Preprocessor:
         """Learn the columns, means and scales from ``features``; returns self."""
+        self._validate_params()
         groups = validate_groups(self.groups)
         self.columns_ = features.cluster_columns(groups)
         self._log = np.array([c in BASE_FEATURES and BASE_FEATURES[c].skewed for c in self.columns_])
@@ -79,8 +83,7 @@ class Preprocessor:
         -------
         ndarray of shape (n_customers, n_columns), float64
         """
-        if not hasattr(self, "columns_"):
-            raise RuntimeError("Preprocessor is not fitted yet; call fit() first.")
+        check_is_fitted(self, "columns_")
         return (self._shape(table) - self.mean_) / self.scale_ * self.weights_
 
     def fit_transform(self, features: CustomerFeatures) -> np.ndarray:
