@@ -269,7 +269,8 @@ class MediaMixModel(Estimator):
         warm = self.n_warmup // 2 if short or start is not None else self.n_warmup
         keep = self.n_samples // 2 if short else self.n_samples
         chains = max(2, self.n_chains // 2) if short else self.n_chains
-        return sample_curves(linear, lags, n_chains=chains, n_warmup=warm, n_keep=keep, thin=self.thin, rng=rng, start=start)
+        return sample_curves(linear, lags, n_chains=chains, n_warmup=warm, n_keep=keep, thin=self.thin, rng=rng,
+                             start=start)
 
     def _roas_draws(self, linear: LinearPart, samples: CurveSamples, spend: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         _, beta, _ = linear.draw_coefficients(samples.media, rng)
@@ -288,7 +289,8 @@ class MediaMixModel(Estimator):
         if isinstance(spend, Mapping):
             unknown = sorted(set(spend) - set(self.channels_))
             if unknown:
-                raise OmnimixError(f"Unknown channel {unknown[0]!r}; the model's channels are: {', '.join(self.channels_)}.")
+                channels = ", ".join(self.channels_)
+                raise OmnimixError(f"Unknown channel {unknown[0]!r}; the model's channels are: {channels}.")
             x = np.array([float(spend.get(c, cur)) for c, cur in zip(self.channels_, self.current_spend_, strict=True)])
         else:
             x = np.asarray(spend, dtype=float)

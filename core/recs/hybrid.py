@@ -70,7 +70,8 @@ class Hybrid(Recommender):
         weights = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
         unknown = sorted(set(weights) - set(_COMPONENTS))
         if unknown:
-            raise InvalidParameterError(f"Unknown hybrid component '{unknown[0]}'; choose from {', '.join(_COMPONENTS)}.")
+            raise InvalidParameterError(
+                f"Unknown hybrid component '{unknown[0]}' in weights; choose from {', '.join(_COMPONENTS)}.")
         numbers = all(isinstance(w, Real) and not isinstance(w, bool) and np.isfinite(w) for w in weights.values())
         if not numbers or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
             raise InvalidParameterError(f"Hybrid weights must be numbers of at least 0, not all 0; got {weights}.")

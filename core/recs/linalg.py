@@ -31,7 +31,9 @@ def l2_normalise(matrix: sp.spmatrix, *, axis: int) -> sp.csr_matrix:
     return out
 
 
-def top_k(scores: np.ndarray, k: int, *, axis: int = 1, positive: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def top_k(
+    scores: np.ndarray, k: int, *, axis: int = 1, positive: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``k`` largest entries of each row (``axis=1``) or each column (``axis=0``) of a dense block.
 
     Ties go to the lower index, so the result is deterministic, the top-``k`` is the start
