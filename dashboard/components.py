@@ -14,7 +14,7 @@ import streamlit as st
 from core.errors import OmnimixError, first_line
 from core.formatting import format_delta, format_value  # the pages use them through this module
 from core.overview.queries import KPI_DEFINITIONS
-from core.privacy import small_group_label
+from core.privacy import count_columns, for_export, labelled_counts, small_group_label
 
 log = logging.getLogger("omnimix.dashboard")
 
@@ -77,10 +77,14 @@ def _slug(name: str) -> str:
 
 
 def download_csv(df: pd.DataFrame, name: str, *, label: str = "Download CSV") -> None:
-    """A download button for ``df`` as ``<name>.csv`` (machine-friendly column names)."""
+    """A download button for ``df`` as ``<name>.csv`` (machine-friendly column names).
+
+    Figures hidden by the privacy rule stay numbers: their cells are empty and a
+    ``privacy_note`` column says which and why (:func:`core.privacy.for_export`).
+    """
     st.download_button(
         label,
-        df.to_csv(index=False).encode("utf-8"),
+        for_export(df).to_csv(index=False).encode("utf-8"),
         file_name=f"{_slug(name)}.csv",
         mime="text/csv",
         key=f"download_{_slug(name)}",
@@ -96,6 +100,7 @@ def table(
     labels: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
     height: int | str = "auto",
+    hidden_units: Mapping[str, str] | None = None,
 ) -> None:
     """Show ``df`` with readable headers and number formats, then its CSV download.
 
@@ -110,14 +115,18 @@ def table(
     formats : mapping of str to str, optional
         Column -> number format of ``st.column_config.NumberColumn``, e.g. ``"euro"``,
         ``"percent"`` (for fractions) or ``"%.2f"``; other columns are shown as they are.
+    hidden_units : mapping of str to str, optional
+        Column -> what its hidden groups count when that is not the figure shown, e.g.
+        ``{"events": "shoppers"}`` reads "fewer than 50 shoppers".
+
+    Counts hidden by the privacy rule (missing values with a ``<count>_hidden`` flag, see
+    :mod:`core.privacy`) are written here, as "fewer than 50": such a column is shown as text.
     """
     formats = dict(formats or {})
-    shown = df.copy()
-    for col in shown.columns:
-        if _has_text(shown[col]):
-            # e.g. counts with the privacy rule's "fewer than 50": shown as text, not as a number column
-            # (a number column marks text as invalid)
-            shown[col] = as_text(shown[col], "{:,.0f}" if _integral(shown[col]) else "{:,.2f}")
+    shown = labelled_counts(df, {c: "{:,.0f}" if _integral(df[c]) else "{:,.2f}" for c in count_columns(df)},
+                            units=hidden_units)
+    for col in count_columns(df):
+        if shown[col].dtype == object:  # has a hidden cell, now in words: a number column would flag it
             formats.pop(col, None)
     config = {
         col: st.column_config.NumberColumn(label, format=formats[col]) if col in formats else st.column_config.Column(label)
@@ -129,19 +138,6 @@ def table(
     download_csv(df, name)
 
 
-def as_text(values: pd.Series, fmt: str, *, missing: str = "–") -> list[str]:
-    """Numbers formatted for a table, keeping text (e.g. "fewer than 50") and showing NaN as ``missing``.
-
-    For columns that mix figures with the privacy rule's labels, which a number column cannot show.
-    """
-    return [v if isinstance(v, str) else missing if pd.isna(v) else fmt.format(v) for v in values]
-
-
-def _has_text(values: pd.Series) -> bool:
-    """A column of figures where some or all are text, such as "fewer than 50"."""
-    return values.dtype == object and bool(values.map(lambda v: isinstance(v, str)).any())
-
-
 def _integral(values: pd.Series) -> bool:
-    numbers = pd.to_numeric(values.where(values.map(lambda v: not isinstance(v, str))), errors="coerce").dropna()
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
     return bool((numbers == numbers.round()).all())

@@ -116,6 +116,7 @@ with components.guard("the funnels"):
                         "step_conversion": "From previous step", "drop_off": "Drop-off",
                         "overall_conversion": "Of views"},
                 formats={"events": COUNT, "step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
+                hidden_units={"events": "shoppers"},  # a step is hidden by its shoppers, not its events
             )
 
 # ---- Channel journeys ----------------------------------------------------------------------------

@@ -116,9 +116,6 @@ st.subheader(
 with components.guard("the cross-channel behaviour"):
     # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
     groups = overview_privacy.private_channel_counts(overview_data.customers_by_channel_count(db, filters))
-    groups["buyers"] = components.as_text(groups["customers"], "{:,.0f}")
-    groups["share_text"] = components.as_text(groups["customer_share"], "{:.1%}")
-    groups["value_text"] = components.as_text(groups["revenue_per_customer"], "€{:,.2f}")
     left, right = st.columns([3, 2])
     left.plotly_chart(overview_charts.channel_count_bars(groups, period=period))
     with right:
@@ -127,10 +124,11 @@ with components.guard("the cross-channel behaviour"):
             "buyers_by_channel_count",
             labels={
                 "channels_used": "Channels",
-                "buyers": "Buyers",
-                "share_text": "% of buyers",
-                "value_text": "Revenue per buyer",
+                "customers": "Buyers",
+                "customer_share": "% of buyers",
+                "revenue_per_customer": "Revenue per buyer",
             },
+            formats={"customers": "localized", "customer_share": "percent", "revenue_per_customer": "euro"},
         )
         st.caption(
             f"The download also has each group's orders and revenue. Groups of fewer than {MIN_GROUP_SIZE} buyers "
@@ -153,13 +151,12 @@ with components.guard("the channel overlap"):
             st.markdown("**Top channel pairs by shared buyers**")
             top = pairs.head(10).assign(
                 pair=lambda d: d["channel_a"] + " & " + d["channel_b"],
-                buyers_both=lambda d: components.as_text(d["customers_both"], "{:,.0f}"),
-                overlap=lambda d: components.as_text(d["jaccard"], "{:.1%}"),
             )
             components.table(
                 top,
                 "channel_pairs",
-                labels={"pair": "Channels", "buyers_both": "Buyers in both", "overlap": "Overlap (Jaccard)"},
+                labels={"pair": "Channels", "customers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
+                formats={"customers_both": "localized", "jaccard": "percent"},
             )
             st.caption(
                 "Overlap = buyers in both ÷ buyers in either. The download adds each channel's buyers and shares. "

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OmnimixError
-from core.privacy import MIN_GROUP_SIZE, small_group_label
+from core.privacy import MIN_GROUP_SIZE, is_hidden, small_group_label
 from core.segments import columns as C
 from core.segments.clustering import K_MAX, K_MIN
 from core.segments.export import membership, public_names, public_profiles
@@ -82,7 +82,7 @@ def explorer() -> None:
         seg = segments_data.segmentation(db, filters, groups, k, SEED)
         diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
         summary = public_profiles(seg.profiles.summary, seg.profiles.means)
-        visible = summary[C.CUSTOMERS].map(lambda v: not isinstance(v, str))
+        visible = ~is_hidden(summary, C.CUSTOMERS)
         largest = summary[C.CUSTOMER_SHARE].iloc[0]
 
         a, b, c, d = st.columns(4)
@@ -145,7 +145,7 @@ def explorer() -> None:
 def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001
     st.subheader("Inside one segment")
     names = public_names(summary)
-    visible = summary[C.CUSTOMERS].map(lambda v: not isinstance(v, str))
+    visible = ~is_hidden(summary, C.CUSTOMERS)
     numbers = [int(n) for n in summary.loc[visible, C.SEGMENT]]
     if not numbers:
         st.info("Every segment's figures are hidden (privacy rule), so none is shown in detail.")

@@ -238,7 +238,7 @@ def test_overview_hides_small_groups_of_buyers(sample_env):
     at = run_app(query={"start": "2025-10-06", "end": "2025-12-28", "channels": "marketplace,social"})
     assert not at.exception and not at.error
     groups = next(d.value for d in at.dataframe if "channels_used" in d.value.columns)
-    assert "fewer than 50" in groups["buyers"].tolist()
+    assert "fewer than 50" in groups["customers"].tolist()
     # the only pair (marketplace & social) shares fewer than 50 buyers: no heatmap, a message instead
     assert "shares fewer than 50 buyers" in texts(at.info)
     assert "Groups of fewer than 50 buyers are not shown" in texts(at.caption)

@@ -54,10 +54,12 @@ def test_json_has_every_section_with_the_library_figures(tiny_db, capsys):
 def test_default_minimum_shows_fewer_than_50_and_no_figure(tiny_db, capsys):
     out = run_json(capsys, "--db", str(tiny_db), *PERIOD_ARGS, "--cohort-by", "acquisition")
     assert out["min_group_size"] == 50
-    assert {r["cohort_size"] for r in out["cohorts"]} == {"fewer than 50"}
+    # JSON keeps numbers numeric: a hidden count is null with its flag "small" beside it.
+    assert {(r["cohort_size"], r["cohort_size_hidden"]) for r in out["cohorts"]} == {(None, "small")}
     assert all(r["retention"] is None and r["revenue"] is None for r in out["cohorts"])
-    assert {r["first_customers"] for r in out["journeys"]} == {"fewer than 50"}
-    assert {r["customers"] for r in out["multichannel_value"]} == {"fewer than 50"}
+    assert {(r["first_customers"], r["first_customers_hidden"]) for r in out["journeys"]} == {(None, "small")}
+    assert {(r["customers"], r["customers_hidden"]) for r in out["multichannel_value"]} == {(None, "small")}
+    assert "fewer than" not in json.dumps([out[k] for k in ("cohorts", "funnels", "journeys", "multichannel_value")])
     assert "fewer than 50" in out["readings"]["cohort_retention"]
 
 

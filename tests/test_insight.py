@@ -40,7 +40,7 @@ from core.insight import (
 from core.insight.anomalies import robust_z, seasonal_expectation
 from core.insight.base import order_lines_clause
 from core.insight.journeys import NO_REPEAT
-from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
+from core.privacy import COMPLEMENT, MIN_GROUP_SIZE, SMALL, count_columns, flag_column
 from core.store.db import init_db, open_db
 
 PERIOD = Filters(dt.date(2024, 1, 1), dt.date(2024, 4, 30), None)
@@ -68,6 +68,21 @@ EVENTS = [  # customer, channel, type, timestamp
     # after the period: ignored
     ("c1", "web", "view", "2024-05-02 09:00"),
 ]
+
+
+def flagged(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each hidden count replaced by its flag (SMALL or COMPLEMENT), to compare cells.
+
+    Also checks the privacy representation: a count column stays numeric and a flagged cell
+    is a missing value, never text.
+    """
+    out = df.copy()
+    for c in count_columns(df):
+        reasons = df[flag_column(c)]
+        assert pd.api.types.is_numeric_dtype(df[c]), f"{c} must stay a number column"
+        assert df.loc[reasons.notna(), c].isna().all(), f"hidden cells of {c} must be missing values"
+        out[c] = [r if r is not None else v for v, r in zip(df[c], reasons, strict=True)]
+    return out
 
 
 def build_fixture(path: Path) -> Path:
@@ -130,8 +145,8 @@ def test_cohorts_follow_the_channel_filter_and_month_limit(con):
 
 
 def test_small_cohorts_are_hidden_and_the_lone_one_is_protected(con):
-    df = cohort_table(con, PERIOD, min_group=2)
-    label = "fewer than 2"
+    df = flagged(cohort_table(con, PERIOD, min_group=2))
+    label = SMALL
     feb_mar = df[df["cohort"].isin(["2024-02", "2024-03"])]
     assert (feb_mar["cohort_size"] == label).all() and feb_mar["retention"].isna().all()
     jan = df[df["cohort"] == "2024-01"].set_index("months_since")
@@ -143,9 +158,9 @@ def test_small_cohorts_are_hidden_and_the_lone_one_is_protected(con):
     # month 3: nobody came back; zero describes nobody and stays visible
     assert jan.loc[3, "active_customers"] == 0 and jan.loc[3, "retention"] == 0.0
     # by acquisition channel exactly one cohort (unknown, 1 customer) is small: search is hidden too
-    acq = cohort_table(con, PERIOD, by="acquisition", min_group=2)
+    acq = flagged(cohort_table(con, PERIOD, by="acquisition", min_group=2))
     assert set(acq.loc[acq["cohort"] == "unknown", "cohort_size"]) == {label}
-    assert set(acq.loc[acq["cohort"] == "search", "cohort_size"]) == {COMPLEMENT_LABEL}
+    assert set(acq.loc[acq["cohort"] == "search", "cohort_size"]) == {COMPLEMENT}
     assert acq[["retention", "revenue", "revenue_per_customer"]].isna().all().all()
 
 
@@ -181,8 +196,8 @@ def test_funnel_comparison_uses_the_previous_period_of_equal_length(con):
 
 
 def test_funnel_steps_with_few_shoppers_hide_their_rates(con):
-    df = funnel_table(con, PERIOD, min_group=2).set_index(["channel", "step"])
-    hidden = "fewer than 2 shoppers"
+    df = flagged(funnel_table(con, PERIOD, min_group=2)).set_index(["channel", "step"])
+    hidden = SMALL
     assert df.loc[("web", "view"), "events"] == 4 and df.loc[("web", "cart"), "events"] == 2
     assert df.loc[("web", "purchase"), "events"] == hidden  # one shopper
     assert np.isnan(df.loc[("web", "purchase"), "overall_conversion"])
@@ -210,17 +225,17 @@ def test_channel_journeys_matrix(con):
 def test_journey_cells_below_the_minimum_are_hidden(con):
     # Only first purchases in web: no first channel is hidden, so no complement is needed.
     web_store = Filters(PERIOD.start, PERIOD.end, ("web", "store"))
-    df = channel_journeys(con, web_store, min_group=2).set_index(["first_channel", "later_channel"])
+    df = flagged(channel_journeys(con, web_store, min_group=2)).set_index(["first_channel", "later_channel"])
     assert df.loc[("web", "web"), "customers"] == 2 and df.loc[("web", "web"), "share_of_first"] == pytest.approx(2 / 3)
-    assert df.loc[("web", "store"), "customers"] == "fewer than 2"
+    assert df.loc[("web", "store"), "customers"] == SMALL
     assert np.isnan(df.loc[("web", "store"), "share_of_first"])
 
 
 def test_a_lone_hidden_first_channel_takes_the_next_smallest_with_it(con):
-    df = channel_journeys(con, PERIOD, min_group=2).set_index(["first_channel", "later_channel"])
-    assert df.loc[("app", NO_REPEAT), "first_customers"] == "fewer than 2"
+    df = flagged(channel_journeys(con, PERIOD, min_group=2)).set_index(["first_channel", "later_channel"])
+    assert df.loc[("app", NO_REPEAT), "first_customers"] == SMALL
     # 3 web first-buyers next to the 4 new customers the cohorts show would reveal app's 1.
-    assert (df.loc["web", ["first_customers", "customers"]] == COMPLEMENT_LABEL).all().all()
+    assert (df.loc["web", ["first_customers", "customers"]] == COMPLEMENT).all().all()
     assert df[["share_of_first", "orders"]].isna().all().all()
 
 
@@ -237,11 +252,11 @@ def test_multichannel_value(con):
 
 
 def test_multichannel_value_hides_both_groups_when_one_is_small(con):
-    df = multichannel_value(con, PERIOD, min_group=3).set_index("group")
-    assert df.loc["multi-channel", "customers"] == "fewer than 3"
+    df = flagged(multichannel_value(con, PERIOD, min_group=3)).set_index("group")
+    assert df.loc["multi-channel", "customers"] == SMALL
     # 3 single-channel customers would reveal the 2 others next to the 5 buyers shown on the Overview
-    assert df.loc["single-channel", "customers"] == COMPLEMENT_LABEL
-    assert df.drop(columns="customers").isna().all().all()
+    assert df.loc["single-channel", "customers"] == COMPLEMENT
+    assert df.drop(columns=["customers", "customers_hidden"]).isna().all().all()
 
 
 # ---- order-line id range (a speed-up that must not change results) -----------------------------
@@ -278,17 +293,17 @@ def test_narrow_windows_with_ids_not_growing_with_time_give_the_hand_computed_fi
 
 
 def test_default_minimum_hides_every_group_of_the_tiny_fixture(con):
-    label = f"fewer than {MIN_GROUP_SIZE}"
-    cohorts = cohort_table(con, PERIOD)
+    label = SMALL
+    cohorts = flagged(cohort_table(con, PERIOD))
     assert set(cohorts["cohort_size"]) == {label} and cohorts[["retention", "revenue"]].isna().all().all()
-    funnels = funnel_comparison(con, PERIOD)
-    assert set(funnels["events"]) == {f"{label} shoppers", 0}  # app had no purchase
+    funnels = flagged(funnel_comparison(con, PERIOD))
+    assert set(funnels["events"]) == {label, 0}  # app had no purchase
     assert funnels[["overall_conversion", "step_conversion"]].isna().all().all()
-    journeys = channel_journeys(con, PERIOD)
+    journeys = flagged(channel_journeys(con, PERIOD))
     assert set(journeys["first_customers"]) == {label} and journeys["share_of_first"].isna().all()
-    value = multichannel_value(con, PERIOD)
+    value = flagged(multichannel_value(con, PERIOD))
     assert set(value["customers"]) == {label} and value["revenue_per_customer"].isna().all()
-    weekly = weekly_channel_revenue(con, PERIOD)
+    weekly = flagged(weekly_channel_revenue(con, PERIOD))
     # weeks without any order (0 buyers, revenue 0) describe nobody and stay visible
     assert set(weekly["buyers"]) == {label, 0} and not weekly["is_anomaly"].any()
     assert weekly.loc[weekly["buyers"] == label, ["revenue", "z_score"]].isna().all().all()

@@ -13,10 +13,30 @@ from core.cli import main
 from core.filters import Filters
 from core.overview import privacy as overview_privacy
 from core.overview import queries
-from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
+from core.privacy import (
+    COMPLEMENT,
+    COMPLEMENT_LABEL,
+    MIN_GROUP_SIZE,
+    NOTE_COLUMN,
+    SMALL,
+    for_export,
+    hidden_reason,
+    labelled_counts,
+)
 
 # A quarter of two small channels in the 2,000-customer sample: few multi-channel buyers.
 NARROW = Filters(dt.date(2025, 10, 6), dt.date(2025, 12, 28), ("marketplace", "social"))
+
+
+def cells(df: pd.DataFrame, column: str) -> list:
+    """Each cell of a count column as the representation holds it: the count, or its hidden flag.
+
+    Also checks the representation: a flagged cell is a missing value, never text.
+    """
+    reasons = hidden_reason(df, column)
+    assert df.loc[reasons.notna(), column].isna().all(), "a hidden count must be a missing value"
+    assert pd.api.types.is_numeric_dtype(df[column]), "a count column stays a number column"
+    return [r if r is not None else v for v, r in zip(df[column], reasons, strict=True)]
 
 
 def test_channel_count_groups_below_the_minimum_are_hidden_with_their_complement():
@@ -27,7 +47,8 @@ def test_channel_count_groups_below_the_minimum_are_hidden_with_their_complement
     shown = overview_privacy.private_channel_counts(groups)
     # 49 is hidden; alone it would follow from the total (229 - 120 - 60), so 60 goes too.
     # The empty group describes nobody and stays 0.
-    assert shown["customers"].tolist() == [120, "fewer than 50", COMPLEMENT_LABEL, 0]
+    assert cells(shown, "customers") == [120, SMALL, COMPLEMENT, 0]
+    assert labelled_counts(shown)["customers"].tolist() == ["120", "fewer than 50", COMPLEMENT_LABEL, "0"]
     assert shown.loc[[1, 2], ["orders", "revenue", "revenue_per_customer"]].isna().all().all()
     assert shown["customer_share"].isna().all(), "shares would reveal the hidden counts"
     assert shown.loc[0, "orders"] == 130 and shown.loc[0, "revenue"] == 1e4
@@ -38,7 +59,7 @@ def test_two_hidden_groups_need_no_extra_suppression():
                            "revenue": [1.0, 2.0, 3.0], "revenue_per_customer": [1.0, 1.0, 1.0],
                            "customer_share": [0.9, 0.06, 0.04]})
     shown = overview_privacy.private_channel_counts(groups)
-    assert shown["customers"].tolist() == [300, "fewer than 50", "fewer than 50"]
+    assert cells(shown, "customers") == [300, SMALL, SMALL]
     assert shown.loc[0, "revenue"] == 1.0
 
 
@@ -48,8 +69,9 @@ def test_pairs_with_few_buyers_are_hidden_but_empty_pairs_stay():
                           "customers_b": [30, 600, 600], "jaccard": [0.0, 0.012, 0.375],
                           "share_of_a": [0.0, 0.03, 0.6], "share_of_b": [0.0, 0.02, 0.5]})
     shown = overview_privacy.private_pair_overlap(pairs, min_size=MIN_GROUP_SIZE)
-    assert shown["customers_both"].tolist() == [0, "fewer than 50", 300]
-    assert shown["customers_b"].tolist() == ["fewer than 50", 600, 600]
+    assert cells(shown, "customers_both") == [0, SMALL, 300]
+    assert cells(shown, "customers_b") == [SMALL, 600, 600]
+    assert cells(shown, "customers_a") == [400, 400, 500]
     assert shown.loc[[0, 1], ["jaccard", "share_of_a", "share_of_b"]].isna().all().all()
     assert shown.loc[2, "jaccard"] == pytest.approx(0.375)
 
@@ -58,7 +80,7 @@ def test_channel_buyers_and_customer_kpi_hidden_when_small():
     share = pd.DataFrame({"channel": ["web", "marketplace"], "revenue": [9e3, 1e3], "orders": [90, 12],
                           "customers": [80, 11], "revenue_share": [0.9, 0.1], "orders_share": [0.88, 0.12]})
     shown = overview_privacy.private_channel_share(share)
-    assert shown["customers"].tolist() == [80, "fewer than 50"]
+    assert cells(shown, "customers") == [80, SMALL]
     assert shown["revenue"].tolist() == [9e3, 1e3], "sales figures are not about a group of people"
     kpis = pd.DataFrame({"metric": ["revenue", "customers"], "value": [1e3, 12.0], "previous": [9e2, 70.0],
                          "change": [1e2, -58.0], "change_pct": [11.1, -82.9]})
@@ -80,11 +102,26 @@ def test_cli_overview_hides_small_groups_and_matches_the_queries(small_db, capsy
     assert code == 0
     assert out["kpis"][0]["metric"] == "revenue" and out["kpis"][0]["value"] == pytest.approx(revenue)
     expected = overview_privacy.private_channel_counts(raw_groups)
-    shown = {g["channels_used"]: g["customers"] for g in out["buyers_by_channel_count"]}
-    assert shown == dict(zip(expected["channels_used"], expected["customers"], strict=True))
-    assert "fewer than 50" in shown.values()
-    assert all(p["customers_both"] == 0 or p["customers_both"] == "fewer than 50" or p["customers_both"] >= 50
-               for p in out["channel_pairs"])
+    shown = {g["channels_used"]: g["customers_hidden"] or g["customers"] for g in out["buyers_by_channel_count"]}
+    assert shown == dict(zip(expected["channels_used"], cells(expected, "customers"), strict=True))
+    assert SMALL in shown.values()
+    # JSON keeps numbers numeric: a hidden count is null with its reason beside it, never text.
+    for g in out["buyers_by_channel_count"]:
+        assert (g["customers"] is None) == (g["customers_hidden"] is not None)
+        assert g["customers"] is None or isinstance(g["customers"], int)
+    assert all(p["customers_both"] == 0 or (p["customers_both"] is None and p["customers_both_hidden"] == SMALL)
+               or p["customers_both"] >= 50 for p in out["channel_pairs"])
+
+
+def test_export_keeps_numbers_numeric_with_hidden_cells_empty_and_a_note():
+    groups = pd.DataFrame({"channels_used": ["1", "2", "3+"], "customers": [300, 20, 10], "orders": [1, 2, 3],
+                           "revenue": [1.0, 2.0, 3.0], "revenue_per_customer": [1.0, 1.0, 1.0],
+                           "customer_share": [0.9, 0.06, 0.04]})
+    csv = for_export(overview_privacy.private_channel_counts(groups)).to_csv(index=False).splitlines()
+    assert csv[0] == f"channels_used,customers,orders,revenue,revenue_per_customer,customer_share,{NOTE_COLUMN}"
+    assert csv[1] == "1,300,1.0,1.0,1.0,,"
+    assert csv[2] == "2,,,,,,customers: fewer than 50"
+    assert "fewer than" not in "".join(csv).replace("customers: fewer than 50", "")
 
 
 @pytest.mark.parametrize("args, needle", [

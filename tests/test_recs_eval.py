@@ -144,7 +144,8 @@ def test_small_segments_are_hidden():
                           "precision": [0.1, 0.5], "recall": [0.2, 0.9], "ndcg": [0.3, 0.8], "map": [0.1, 0.7],
                           "hit_rate": [0.4, 1.0]})
     out = private_by_segment(table)
-    assert out["customers"].tolist() == [120, "fewer than 50"]
+    assert out["customers"].iloc[0] == 120 and pd.isna(out["customers"].iloc[1])
+    assert out["customers_hidden"].tolist() == [None, "small"]
     assert out.loc[0, "recall"] == 0.2 and out.iloc[1][["precision", "recall", "ndcg", "map", "hit_rate"]].isna().all()
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from core.errors import OmnimixError
 from core.filters import Filters
+from core.privacy import SMALL
 from core.segments import features as F
 from core.segments.features import customer_features, validate_groups
 from core.store.schema import create_schema
@@ -165,11 +166,13 @@ def test_segment_top_products_and_channel_mix_by_hand(tiny):
     only_a_web = top_products(tiny, ["A"], Filters(channels=("web",)), min_size=1)
     assert only_a_web[["product_id", "revenue"]].values.tolist() == [["P2", 50.0], ["P1", 20.0]]
     hidden = top_products(tiny, ["A", "B"], Filters())  # default: groups under 50 are hidden
-    assert hidden["buyers"].tolist() == ["fewer than 50"] * 2 and hidden["revenue"].isna().all()
+    assert hidden["buyers"].isna().all() and hidden["revenue"].isna().all()
+    assert hidden["buyers_hidden"].tolist() == [SMALL] * 2
 
     feats = customer_features(tiny, Filters())
     mix = channel_mix(feats, np.array([True, True]), min_size=1)
-    assert mix.values.tolist() == [["web", 1, 2, 0.5], ["app", 1, 1, 0.25], ["store", 1, 1, 0.25]]
+    assert mix.values.tolist() == [["web", 1, 2, 0.5, None], ["app", 1, 1, 0.25, None], ["store", 1, 1, 0.25, None]]
     only_b = channel_mix(feats, np.array([False, True]), min_size=1)
-    assert only_b.iloc[0].tolist() == ["app", 1, 1.0, 1.0]
-    assert only_b["buyers"].tolist()[1:] == ["fewer than 1", "fewer than 1"]  # no buyers there at all
+    assert only_b.iloc[0].tolist() == ["app", 1, 1.0, 1.0, None]
+    assert only_b["buyers_hidden"].tolist()[1:] == [SMALL, SMALL]  # no buyers there at all
+    assert only_b["buyers"].iloc[1:].isna().all()

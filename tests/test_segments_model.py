@@ -13,7 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from core.errors import NotFittedError, OmnimixError
 from core.filters import Filters
-from core.privacy import COMPLEMENT_LABEL
+from core.privacy import COMPLEMENT, SMALL
 from core.segments.clustering import Segmenter, diagnose, suggest_k, validate_k
 from core.segments.export import HIDDEN_NAME, membership, public_names, public_profiles
 from core.segments.features import BASE_FEATURES, CustomerFeatures, customer_features
@@ -226,7 +226,8 @@ def test_public_profiles_hide_small_segments():
                             "revenue_share": [0.86, 0.09, 0.05], "description": ["a", "b", "c"]})
     means = pd.DataFrame({"aov": [50.0, 70.0, 60.0]}, index=pd.Index([1, 2, 3], name="segment"))
     out = public_profiles(summary, means)
-    assert out["customers"].tolist() == [80, "fewer than 50", "fewer than 50"]
+    assert out["customers"].iloc[0] == 80 and out["customers"].iloc[1:].isna().all()
+    assert out["customers_hidden"].tolist() == [None, SMALL, SMALL]
     assert out.loc[[1, 2], ["revenue", "revenue_share", "aov"]].isna().all().all()
     assert out.loc[0, "aov"] == 50.0 and out.loc[1, "description"].startswith("Figures hidden")
     assert public_names(out) == {1: "A", 2: HIDDEN_NAME, 3: HIDDEN_NAME}, "a name describes the segment's figures"
@@ -239,7 +240,8 @@ def test_a_lone_small_segment_hides_the_next_smallest_too():
                             "revenue_share": [0.72, 0.24, 0.04], "description": ["a", "b", "c"]})
     means = pd.DataFrame({"aov": [50.0, 70.0, 60.0]}, index=pd.Index([1, 2, 3], name="segment"))
     out = public_profiles(summary, means)
-    assert out["customers"].tolist() == [120, COMPLEMENT_LABEL, "fewer than 50"]
+    assert out["customers"].iloc[0] == 120 and out["customers"].iloc[1:].isna().all()
+    assert out["customers_hidden"].tolist() == [None, COMPLEMENT, SMALL]
     assert out.loc[[1, 2], ["customer_share", "revenue", "revenue_share", "aov"]].isna().all().all()
     assert out.loc[0, "revenue_share"] == 0.72
 
@@ -253,7 +255,7 @@ def test_rfm_groups_add_revenue_and_hide_small_groups_with_their_complement():
     assert list(out.index) == ["Champions", "New", "Lapsed"], "rule order of RFM_GROUPS"
     assert out.loc["Champions", "customers"] == 120 and out.loc["Champions", "revenue"] == 1200.0
     assert out.loc["Champions", "customer_share"] == 0.6
-    assert out.loc["New", "customers"] == "fewer than 50"
-    assert out.loc["Lapsed", "customers"] == COMPLEMENT_LABEL
+    assert out.loc[["New", "Lapsed"], "customers"].isna().all()
+    assert out.loc["New", "customers_hidden"] == SMALL and out.loc["Lapsed", "customers_hidden"] == COMPLEMENT
     assert out.loc[["New", "Lapsed"], ["revenue", "customer_share", "revenue_share"]].isna().all().all()
     assert out.loc["Lapsed", "meaning"] == RFM_GROUPS["Lapsed"]

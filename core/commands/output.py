@@ -11,15 +11,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.privacy import integer_counts
+
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def to_jsonable(value: Any) -> Any:
-    """Turn DataFrames, numpy scalars, dates and NaN into plain JSON values."""
+    """Turn DataFrames, numpy scalars, dates and NaN into plain JSON values.
+
+    Counts hidden by the privacy rule are ``null`` next to their ``<count>_hidden`` flag
+    (:mod:`core.privacy`); the shown ones are written as integers, as before they were hidden.
+    """
     if isinstance(value, pd.DataFrame):
-        return [to_jsonable(r) for r in value.to_dict(orient="records")]
+        return [to_jsonable(r) for r in integer_counts(value).to_dict(orient="records")]
     if isinstance(value, pd.Series):
         return to_jsonable(value.to_dict())
     if isinstance(value, dict):

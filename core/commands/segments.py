@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _segments(args: argparse.Namespace) -> int:
-    from core.privacy import MIN_GROUP_SIZE, small_group_label
+    from core.privacy import MIN_GROUP_SIZE, SMALL, cell_text, flag_column
     from core.segments.clustering import diagnose, suggest_k, validate_k
     from core.segments.columns import CUSTOMER, CUSTOMERS, NAME, RFM_GROUP, SEGMENT
     from core.segments.export import membership, public_profiles, write_membership
@@ -41,17 +41,19 @@ def _segments(args: argparse.Namespace) -> int:
     seg = segment(features, k=args.k, seed=args.seed, groups=groups)
     profiles = public_profiles(seg.profiles.summary, seg.profiles.means)
     rfm = rfm_groups(rfm_table(features.table), features.table.set_index(CUSTOMER)[MONETARY])
-    customers = features.n_customers if features.n_customers >= MIN_GROUP_SIZE else small_group_label()
+    hidden = SMALL if features.n_customers < MIN_GROUP_SIZE else None
+    customers = None if hidden else features.n_customers
     payload = {
         "db": str(args.db), "k": seg.k, "seed": seg.seed, "features": list(groups),
-        "customers": customers, "reference_date": features.reference_date,
+        "customers": customers, "customers_hidden": hidden, "reference_date": features.reference_date,
         "algorithm": seg.model.algorithm_, "silhouette": seg.silhouette,
         "segments": profiles, "rfm_groups": rfm,
     }
-    lines = [f"{_count(customers)} customers, k = {seg.k}, features {', '.join(groups)}, "
+    lines = [f"{cell_text(customers, hidden)} customers, k = {seg.k}, features {', '.join(groups)}, "
              f"silhouette {seg.silhouette:.3f} (seed {seg.seed}):"]
-    lines += [f"{r[SEGMENT]:>3}. {r[NAME]} - {_count(r[CUSTOMERS])} customers" for r in profiles.to_dict("records")]
-    lines += ["", "RFM groups:"] + [f"  {r[RFM_GROUP]} - {_count(r['customers'])} customers"
+    lines += [f"{r[SEGMENT]:>3}. {r[NAME]} - {cell_text(r[CUSTOMERS], r[flag_column(CUSTOMERS)])} customers"
+              for r in profiles.to_dict("records")]
+    lines += ["", "RFM groups:"] + [f"  {r[RFM_GROUP]} - {cell_text(r['customers'], r['customers_hidden'])} customers"
                                     for r in rfm.to_dict("records")]
     if args.diagnose:
         from core.segments.preprocess import evidence_weights
@@ -65,8 +67,3 @@ def _segments(args: argparse.Namespace) -> int:
         payload["out"], payload["rows_written"] = str(args.out), rows
         lines.append(f"Wrote {rows:,} rows to {args.out} (segments under 50 customers exported as 'Other').")
     return emit(args, payload, "\n".join(lines))
-
-
-def _count(value: int | str) -> str:
-    """A customer count as text: "1,234", or the privacy rule's label as it is."""
-    return value if isinstance(value, str) else f"{value:,}"

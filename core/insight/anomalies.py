@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters
-from core.insight.base import channel_clause, day_start, filter_params, hide_small_groups
-from core.privacy import MIN_GROUP_SIZE
+from core.insight.base import channel_clause, day_start, filter_params
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 WEEKLY_COLUMNS = ["week", "channel", "revenue", "buyers", "expected_revenue", "deviation", "z_score", "is_anomaly"]
 DEFAULT_THRESHOLD = 3.5
@@ -155,8 +155,8 @@ def weekly_channel_revenue(con: duckdb.DuckDBPyConnection, filters: Filters, *, 
     if filters.end is not None:
         df = df[df["week"] <= pd.Timestamp(filters.end)]
     df["week"] = df["week"].dt.date
-    out = hide_small_groups(df[WEEKLY_COLUMNS].reset_index(drop=True), ["buyers"], min_size=min_group,
-                            value_columns=["revenue", "expected_revenue", "deviation", "z_score"])
+    out = hide_groups(df[WEEKLY_COLUMNS].reset_index(drop=True), "buyers", min_size=min_group, keep_zero=True,
+                      value_columns=["revenue", "expected_revenue", "deviation", "z_score"])
     out.attrs["seasonal"] = all_seasonal
     out.attrs["threshold"] = threshold
     return out

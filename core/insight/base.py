@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import pandas as pd
 
 from core.filters import Filters
-from core.privacy import suppress_nested_groups
 
 
 def channel_clause(filters: Filters, column: str) -> str:
@@ -73,18 +71,3 @@ def order_lines_clause(con: duckdb.DuckDBPyConnection, start: dt.datetime | None
     params.update(first_order=low, last_order=high)
     return f" AND {column} BETWEEN $first_order AND $last_order"
 
-
-def hide_small_groups(df: pd.DataFrame, count_columns: list[str], *, min_size: int,
-                      value_columns: list[str]) -> pd.DataFrame:
-    """:func:`core.privacy.suppress_nested_groups`, except that a count of 0 stays visible.
-
-    Zero customers describes nobody ("none of the cohort came back"), and hiding it would
-    blank the most telling figures: a month without returning customers, a week without sales.
-    """
-    probe = df.assign(**{c: df[c].where(df[c] != 0, min_size) for c in count_columns})
-    out = suppress_nested_groups(probe, count_columns, min_size=min_size, value_columns=value_columns)
-    for c in count_columns:
-        keep = (df[c] == 0) & out[c].map(lambda v: not isinstance(v, str))
-        if keep.any():
-            out[c] = out[c].astype(object).where(~keep, 0)
-    return out

@@ -21,13 +21,12 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from core.errors import OmnimixError
 from core.filters import Filters
-from core.insight.base import channel_clause, hide_small_groups, order_lines_clause
-from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE, with_complement
+from core.insight.base import channel_clause, order_lines_clause
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 COHORT_BY = {"month": "First-order month", "acquisition": "Acquisition channel"}
 COHORT_COLUMNS = ["cohort", "months_since", "cohort_size", "customers_observed", "active_customers",
@@ -49,13 +48,15 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
     max_months : int, default=12
         Last month-since shown.
     min_group : int, default=MIN_GROUP_SIZE
-        Cohorts and monthly active groups with fewer customers are hidden ("fewer than N"). When
-    exactly one cohort is hidden, the smallest other cohort is hidden too
-    (:data:`~core.privacy.COMPLEMENT_LABEL`) so it cannot be derived from the total.
+        Cohorts and monthly active groups with fewer customers are hidden: missing counts flagged
+        in ``<count>_hidden`` (:mod:`core.privacy`), missing figures. When exactly one cohort is
+        hidden, the smallest other cohort is hidden too (flagged :data:`~core.privacy.COMPLEMENT`)
+        so it cannot be derived from the total.
 
     Returns
     -------
-    DataFrame with :data:`COHORT_COLUMNS`, one row per (cohort, months_since) observed,
+    DataFrame with :data:`COHORT_COLUMNS` and the flags ``cohort_size_hidden``,
+    ``customers_observed_hidden``, ``active_customers_hidden``, one row per (cohort, months_since) observed,
     sorted by cohort then month. ``cohort`` is ``"YYYY-MM"`` or a channel name.
     """
     if by not in COHORT_BY:
@@ -131,22 +132,14 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
     df["cumulative_revenue_per_customer"] = df.groupby("cohort")["revenue_per_customer"].cumsum()
     df = df[COHORT_COLUMNS]
     # The observed base is a group too (it can be a small tail of a cohort); a month with no
-    # active customer stays visible (0 describes nobody).
-    out = hide_small_groups(df, ["cohort_size", "customers_observed", "active_customers"], min_size=min_group,
-                            value_columns=_VALUE_COLUMNS)
+    # active customer stays visible (0 describes nobody). The cohorts add up to all new
+    # customers of the period, a figure the other grouping shows: a single hidden cohort would
+    # be that total minus the visible ones, so it takes the next smallest with it.
+    out = hide_groups(df, ["cohort_size", "customers_observed", "active_customers"], min_size=min_group,
+                      keep_zero=True, partition=True, group_key="cohort", value_columns=_VALUE_COLUMNS)
     # A running total past a hidden month would give the hidden month away by subtraction.
     after_hidden = out["revenue_per_customer"].isna().astype(int).groupby(out["cohort"]).cummax().astype(bool)
     out["cumulative_revenue_per_customer"] = out["cumulative_revenue_per_customer"].where(~after_hidden)
-    # The cohorts add up to all new customers of the period, a figure the other grouping shows:
-    # a single hidden cohort would be that total minus the visible ones.
-    sizes = df.groupby("cohort")["cohort_size"].first()
-    small = sizes < min_group
-    extra = with_complement(sizes, small) & ~small
-    rows = out["cohort"].isin(extra[extra].index)
-    if rows.any():
-        for c in ("cohort_size", "customers_observed", "active_customers"):
-            out[c] = out[c].astype(object).where(~rows, COMPLEMENT_LABEL)
-        out.loc[rows, _VALUE_COLUMNS] = np.nan
     return out
 
 

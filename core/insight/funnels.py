@@ -19,12 +19,13 @@ import pandas as pd
 
 from core.filters import Filters
 from core.insight.base import channel_clause, day_start, filter_params
-from core.privacy import MIN_GROUP_SIZE, small_group_label
+from core.privacy import MIN_GROUP_SIZE, SMALL, flag_column, mark_hidden
 from core.store.schema import EVENT_TYPES
 
 FUNNEL_COLUMNS = ["channel", "step", "step_index", "events", "step_conversion", "drop_off",
                   "overall_conversion"]
 COMPARISON_COLUMNS = ["period", "start", "end", *FUNNEL_COLUMNS]
+_FLAGS = [flag_column("events")]  # the privacy flag of ``events`` (core.privacy)
 
 
 _MARGIN = 1.5
@@ -45,8 +46,10 @@ def funnel_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, min_group:
     Returns
     -------
     DataFrame with :data:`FUNNEL_COLUMNS`, three rows (view, cart, purchase) per channel that
-    has events, channels in name order. Hidden steps read ``"fewer than N shoppers"`` in
-    ``events``; a step without any event shows 0 (it describes nobody).
+    has events, channels in name order, plus the flag ``events_hidden``: a step with fewer than
+    ``min_group`` shoppers has missing ``events`` flagged :data:`~core.privacy.SMALL` (the
+    group counted is the step's shoppers, the figure shown its events); a step without any
+    event shows 0 (it describes nobody).
     """
     counts = _step_counts(con, {"selected": filters}, min_group)
     return _rates(counts, min_group)
@@ -69,8 +72,8 @@ def funnel_comparison(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     parts = [_rates(counts[counts["period"] == label], min_group).assign(period=label, start=f.start, end=f.end)
              for label, f in periods.items()]
     parts = [p for p in parts if not p.empty]
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COMPARISON_COLUMNS)
-    return out[COMPARISON_COLUMNS]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COMPARISON_COLUMNS + _FLAGS)
+    return out[COMPARISON_COLUMNS + _FLAGS]
 
 
 def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], min_group: int) -> pd.DataFrame:
@@ -119,7 +122,7 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
 def _rates(counts: pd.DataFrame, min_group: int) -> pd.DataFrame:
     """The funnel table of one period from its :func:`_step_counts` rows."""
     if counts.empty:
-        return pd.DataFrame(columns=FUNNEL_COLUMNS)
+        return pd.DataFrame(columns=FUNNEL_COLUMNS + _FLAGS)
     grid = pd.MultiIndex.from_product([sorted(counts["channel"].unique()), EVENT_TYPES], names=["channel", "step"])
     df = counts.set_index(["channel", "step"])[["events", "enough"]].reindex(grid).reset_index()
     df["events"] = df["events"].fillna(0).astype("int64")
@@ -139,5 +142,6 @@ def _rates(counts: pd.DataFrame, min_group: int) -> pd.DataFrame:
     df["drop_off"] = 1 - df["step_conversion"]
     df.loc[df["step_index"] == 0, "drop_off"] = np.nan  # nothing comes before the view
     df["overall_conversion"] = overall.ravel()
-    df["events"] = df["events"].astype(object).where(~small.ravel(), small_group_label(min_group) + " shoppers")
-    return df[FUNNEL_COLUMNS]
+    out = df[FUNNEL_COLUMNS].copy()
+    mark_hidden(out, "events", small.ravel(), SMALL)
+    return out

@@ -15,18 +15,11 @@ Definitions (shown on the Insight page):
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from core.filters import Filters
 from core.insight.base import channel_clause, day_start, filter_params, order_lines_clause
-from core.privacy import (
-    COMPLEMENT_LABEL,
-    MIN_GROUP_SIZE,
-    suppress_nested_groups,
-    suppress_small_groups,
-    with_complement,
-)
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 NO_REPEAT = "no repeat purchase"
 JOURNEY_COLUMNS = ["first_channel", "later_channel", "first_customers", "customers", "share_of_first", "orders"]
@@ -52,7 +45,8 @@ def channel_journeys(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     con : duckdb.DuckDBPyConnection
     filters : Filters
     min_group : int, default=MIN_GROUP_SIZE
-        Cells (and first channels) with fewer customers are hidden ("fewer than N").
+        Cells (and first channels) with fewer customers are hidden: missing counts flagged in
+        ``first_customers_hidden`` / ``customers_hidden`` (:mod:`core.privacy`).
 
     Returns
     -------
@@ -95,19 +89,10 @@ def channel_journeys(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     for c in ("first_customers", "customers", "orders"):
         df[c] = df[c].astype("int64")
     df["share_of_first"] = df["customers"] / df["first_customers"]
-    out = suppress_nested_groups(df[JOURNEY_COLUMNS], ["first_customers", "customers"], min_size=min_group,
-                                 value_columns=["share_of_first", "orders"])
     # The first channels add up to all new customers of the period, which the cohorts show:
     # a lone hidden first channel would be that total minus the visible ones.
-    sizes = df.groupby("first_channel")["first_customers"].first()
-    small = sizes < min_group
-    extra = with_complement(sizes, small) & ~small
-    rows = df["first_channel"].isin(extra[extra].index)
-    if rows.any():
-        for c in ("first_customers", "customers"):
-            out[c] = out[c].astype(object).where(~rows, COMPLEMENT_LABEL)
-        out.loc[rows, ["share_of_first", "orders"]] = np.nan
-    return out
+    return hide_groups(df[JOURNEY_COLUMNS], ["first_customers", "customers"], min_size=min_group,
+                       partition=True, group_key="first_channel", value_columns=["share_of_first", "orders"])
 
 
 def multichannel_value(con: duckdb.DuckDBPyConnection, filters: Filters, *,
@@ -119,7 +104,7 @@ def multichannel_value(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     DataFrame with :data:`VALUE_COLUMNS`, rows ``"single-channel"`` and ``"multi-channel"``
     (a group without customers is left out). Revenue is quantity × unit price in EUR.
     When one group has fewer than ``min_group`` customers, the other group's count and
-    figures are hidden too (shown as :data:`~core.privacy.COMPLEMENT_LABEL`), and so are
+    figures are hidden too (flagged :data:`~core.privacy.COMPLEMENT`), and so are
     both shares: the total number of buyers is public, so either would reveal the small group.
     """
     where, params = _window(filters)
@@ -152,13 +137,7 @@ def multichannel_value(con: duckdb.DuckDBPyConnection, filters: Filters, *,
     df["revenue_per_customer"] = df["revenue"] / df["customers"]
     df["average_order_value"] = df["revenue"] / df["orders"]
     df["revenue_share"] = df["revenue"] / df["revenue"].sum()
-    out = suppress_small_groups(df[VALUE_COLUMNS], "customers", min_size=min_group)
-    hidden = df["customers"] < min_group
-    if hidden.any():
-        # A share of the total, or the other group's count next to the total buyers shown on the
-        # Overview, would give the hidden group away: hide the shares and the other group too.
-        out[["customer_share", "revenue_share"]] = np.nan
-        extra = with_complement(df["customers"], hidden) & ~hidden
-        out.loc[extra, ["orders_per_customer", "revenue_per_customer", "average_order_value"]] = np.nan
-        out["customers"] = out["customers"].astype(object).where(~extra, COMPLEMENT_LABEL)
-    return out
+    # A share of the total, or the other group's count next to the total buyers shown on the
+    # Overview, would give the hidden group away: hide the shares and the other group too.
+    return hide_groups(df[VALUE_COLUMNS], "customers", min_size=min_group, partition=True,
+                       shares=["customer_share", "revenue_share"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE
+from core.privacy import COMPLEMENT, MIN_GROUP_SIZE, hidden_reason
 
 _NONE = "Every group here has fewer than {n} customers, so nothing is shown (privacy rule)."
 
@@ -104,12 +104,12 @@ def journey_reading(df: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) -> str
     """Where customers of the biggest first channel came back through."""
     from core.insight.journeys import NO_REPEAT
 
-    sizes = pd.to_numeric(df.drop_duplicates("first_channel").set_index("first_channel")["first_customers"],
-                          errors="coerce").dropna() if not df.empty else pd.Series(dtype=float)
+    sizes = (df.drop_duplicates("first_channel").set_index("first_channel")["first_customers"].astype(float).dropna()
+             if not df.empty else pd.Series(dtype=float))
     if sizes.empty:
         if df.empty:
             return "No customers made a first order in this period."
-        if (df["first_customers"] == COMPLEMENT_LABEL).any():
+        if (hidden_reason(df, "first_customers") == COMPLEMENT).any():
             return (f"Every first channel here is hidden: one has fewer than {min_group} customers, and the others "
                     "are hidden with it so that it cannot be worked out from the total (privacy rule).")
         return _NONE.format(n=min_group)

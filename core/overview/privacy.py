@@ -2,6 +2,7 @@
 
 :mod:`core.overview.queries` returns exact figures (tests and other code rely on them); every page,
 download and CLI output that describes groups of customers passes them through here first.
+Hidden counts are missing values with a ``<count>_hidden`` flag (:mod:`core.privacy`).
 """
 
 from __future__ import annotations
@@ -9,31 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.privacy import COMPLEMENT_LABEL, MIN_GROUP_SIZE, small_group_label, with_complement
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 
 def private_channel_counts(groups: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """:func:`customers_by_channel_count` as shown to people: groups under ``min_size`` hidden.
 
-    A hidden group keeps its row, with ``"fewer than N"`` in ``customers`` and missing
-    ``orders``, ``revenue``, ``revenue_per_customer`` and ``customer_share``.  An empty
-    group describes nobody and stays visible as 0.  So that no hidden count can be worked
-    out from the total, a lone hidden group takes the next smallest with it (shown as
-    :data:`~core.privacy.COMPLEMENT_LABEL`), and the shares
-    of buyers are dropped from every row whenever a group is hidden.
+    A hidden group keeps its row, with a missing ``customers`` flagged in ``customers_hidden``
+    and missing ``orders``, ``revenue``, ``revenue_per_customer`` and ``customer_share``.  An
+    empty group describes nobody and stays visible as 0.  So that no hidden count can be worked
+    out from the total, a lone hidden group takes the next smallest with it (flagged
+    :data:`~core.privacy.COMPLEMENT`), and the shares of buyers are dropped from every row
+    whenever a group is hidden.
     """
-    counts = groups["customers"]
-    small = (counts > 0) & (counts < min_size)
-    hidden = with_complement(counts, small)
-    out = groups.copy()
-    for col in ("orders", "revenue", "revenue_per_customer", "customer_share"):
-        out[col] = out[col].astype("float64").where(~hidden)
-    if hidden.any():
-        out["customer_share"] = np.nan
-    out["customers"] = (
-        counts.astype(object).where(~small, small_group_label(min_size)).where(~hidden | small, COMPLEMENT_LABEL)
-    )
-    return out
+    return hide_groups(groups, "customers", min_size=min_size, keep_zero=True, partition=True,
+                       value_columns=["orders", "revenue", "revenue_per_customer", "customer_share"],
+                       shares=["customer_share"])
 
 
 def private_pair_overlap(pairs: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
@@ -42,16 +34,9 @@ def private_pair_overlap(pairs: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE)
     Shared buyers and each channel's buyers are hidden when small (a pair with no shared
     buyer describes nobody and stays 0); the ratios of a row with a hidden count are missing.
     """
-    out = pairs.copy()
-    any_small = pd.Series(False, index=pairs.index)
-    for col in ("customers_both", "customers_a", "customers_b"):
-        small = (pairs[col] > 0) & (pairs[col] < min_size)
-        any_small |= small
-        out[col] = pairs[col].astype(object).where(~small, small_group_label(min_size))
-    for col in ("jaccard", "share_of_a", "share_of_b"):
-        if col in out:
-            out[col] = out[col].astype("float64").where(~any_small)
-    return out
+    ratios = [c for c in ("jaccard", "share_of_a", "share_of_b") if c in pairs]
+    return hide_groups(pairs, ["customers_both", "customers_a", "customers_b"], min_size=min_size,
+                       keep_zero=True, nested=False, value_columns=ratios)
 
 
 def private_channel_share(share: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
@@ -59,16 +44,14 @@ def private_channel_share(share: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE
 
     Revenue and orders per channel describe sales, not a group of people, and stay visible.
     """
-    out = share.copy()
-    small = (share["customers"] > 0) & (share["customers"] < min_size)
-    out["customers"] = share["customers"].astype(object).where(~small, small_group_label(min_size))
-    return out
+    return hide_groups(share, "customers", min_size=min_size, keep_zero=True, value_columns=[])
 
 
 def private_kpis(kpis: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """:func:`kpis` as shown to people: the buyer count hidden when under ``min_size`` in either period.
 
-    Adds a boolean column ``hidden``; a hidden KPI has missing value, previous and changes.
+    Adds a boolean column ``hidden``; a hidden KPI has missing value, previous and changes
+    (the KPI table is long, one row per metric, so the flag is per row).
     """
     out = kpis.copy()
     row = out["metric"] == "customers"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters
-from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 from core.segments.features import FREQUENCY, CustomerFeatures
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
@@ -40,7 +40,8 @@ def top_products(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str], fi
     -------
     pandas.DataFrame with ``product_id``, ``name``, ``category``, ``buyers`` (segment customers who
     bought it), ``revenue`` (EUR) and ``revenue_share`` (of the segment's revenue), at most ``n``
-    rows; products bought by fewer than ``min_size`` of them show "fewer than 50" and no figures.
+    rows; products bought by fewer than ``min_size`` of them have missing figures and ``buyers``
+    flagged in ``buyers_hidden`` (:mod:`core.privacy`).
     """
     where, params = filters.sql("o.order_ts", "o.channel")
     sql = f"""
@@ -54,7 +55,7 @@ def top_products(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str], fi
         FROM lines AS l LEFT JOIN products AS p ON p.product_id = l.product_id
         GROUP BY ALL ORDER BY buyers DESC, revenue DESC, l.product_id LIMIT ?"""
     out = _with_members(con, customer_ids, sql, [*params, int(n)])
-    return suppress_small_groups(out, "buyers", min_size=min_size, value_columns=["revenue", "revenue_share"])
+    return hide_groups(out, "buyers", min_size=min_size, value_columns=["revenue", "revenue_share"])
 
 
 def channel_mix(features: CustomerFeatures, members: np.ndarray, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
@@ -73,8 +74,8 @@ def channel_mix(features: CustomerFeatures, members: np.ndarray, *, min_size: in
     Returns
     -------
     pandas.DataFrame with ``channel``, ``buyers`` (members with an order there), ``orders`` and
-    ``orders_share``, most orders first; channels with fewer than ``min_size`` buyers show
-    "fewer than 50" and no figures.
+    ``orders_share``, most orders first; channels with fewer than ``min_size`` buyers have missing
+    figures and ``buyers`` flagged in ``buyers_hidden`` (:mod:`core.privacy`).
     """
     part = features.table.loc[np.asarray(members, dtype=bool)]
     cols = list(features.groups["channel"])
@@ -83,4 +84,4 @@ def channel_mix(features: CustomerFeatures, members: np.ndarray, *, min_size: in
     out = pd.DataFrame({"channel": list(features.channels), "buyers": (per_customer > 0.5).sum(axis=0),
                         "orders": orders, "orders_share": orders / max(orders.sum(), 1)})
     out = out.sort_values(["orders", "channel"], ascending=[False, True]).reset_index(drop=True)
-    return suppress_small_groups(out, "buyers", min_size=min_size, value_columns=["orders", "orders_share"])
+    return hide_groups(out, "buyers", min_size=min_size, value_columns=["orders", "orders_share"])

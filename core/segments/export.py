@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from core.privacy import MIN_GROUP_SIZE, suppress_partition
+from core.privacy import MIN_GROUP_SIZE, hide_groups, is_hidden
 from core.segments.columns import CUSTOMER, CUSTOMERS, DESCRIPTION, NAME, OTHER, SEGMENT
 
 
@@ -62,16 +62,16 @@ def public_profiles(summary: pd.DataFrame, means: pd.DataFrame, *, min_size: int
 
     Returns
     -------
-    pandas.DataFrame, one row per segment; segments under ``min_size`` customers show
-    "fewer than 50" as their size and no figures, description or name (a name such as
+    pandas.DataFrame, one row per segment; segments under ``min_size`` customers have a
+    missing size flagged in ``customers_hidden`` (:mod:`core.privacy`) and no figures, description or name (a name such as
     "High-value social one-timers" is a figure in words). The segments add up to the
     customers segmented, which is shown, so a lone small segment hides the next smallest too
-    (:func:`core.privacy.suppress_partition`).
+    (``partition`` of :func:`core.privacy.hide_groups`).
     """
     table = summary.merge(means, left_on=SEGMENT, right_index=True, how="left")
     values = [c for c in table.columns if c not in (SEGMENT, CUSTOMERS) and pd.api.types.is_numeric_dtype(table[c])]
-    out = suppress_partition(table, CUSTOMERS, min_size=min_size, value_columns=values)
-    hidden = out[CUSTOMERS].map(lambda v: isinstance(v, str))
+    out = hide_groups(table, CUSTOMERS, min_size=min_size, value_columns=values, partition=True)
+    hidden = is_hidden(out, CUSTOMERS)
     out[DESCRIPTION] = out[DESCRIPTION].where(~hidden, f"Figures hidden to protect groups of fewer than {min_size} customers.")
     out[NAME] = out[NAME].where(~hidden, HIDDEN_NAME)
     return out

@@ -1,8 +1,8 @@
 """Plotly figures for the Market insight page: DataFrames of :mod:`core.insight` in, figures out.
 
 No Streamlit calls and no queries. Groups hidden by the privacy rule arrive as missing values
-with a ``"fewer than N"`` label in their count column; the figures leave them blank and say so
-in the cell text or the hover, never plotting a figure about them.
+with a flag in ``<count>_hidden`` (:mod:`core.privacy`); the figures leave them blank and say so
+("fewer than 50") in the cell text or the hover, never plotting a figure about them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.insight.journeys import NO_REPEAT
+from core.privacy import COMPLEMENT, cell_text, hidden_label, hidden_reason, is_hidden
 from core.store.schema import EVENT_TYPES
 from dashboard.charts import apply_style, channel_color
 
@@ -31,16 +32,15 @@ def _titled(fig: go.Figure, title: str, period: str, *, height: int = 400, legen
     return fig
 
 
-def _size_text(size: object) -> str:
-    if isinstance(size, str):
-        return size if size.startswith("fewer") else "hidden"
-    return f"{int(size):,}"
+def _size_text(size: object, reason: object) -> str:
+    """A cohort's size in its row label: ``"1,234"``, ``"fewer than 50"`` or ``"hidden"`` (a complement)."""
+    return "hidden" if reason == COMPLEMENT else cell_text(size, reason)
 
 
 def _cohort_grid(df: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cohorts × months-since grid of ``value`` and of the cell label shown for hidden cells."""
     grid = df.pivot(index="cohort", columns="months_since", values=value).astype(float)
-    hidden = df.assign(label=[v if isinstance(v, str) else "" for v in df["active_customers"]])
+    hidden = df.assign(label=[hidden_label(r) for r in hidden_reason(df, "active_customers")])
     labels = hidden.pivot(index="cohort", columns="months_since", values="label").reindex_like(grid).fillna("")
     return grid, labels
 
@@ -71,8 +71,10 @@ def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period:
         zmax = float(np.nanmax(grid.to_numpy())) if grid.notna().any().any() else 1.0
         title = "Revenue per customer to date (EUR)"
         colors, hover = "Greens", "months 0–%{x}: %{z:,.0f} EUR per customer"
-    size = df.drop_duplicates("cohort").set_index("cohort")["cohort_size"].reindex(grid.index)
-    y = [f"{c} ({_size_text(s)})" for c, s in zip(grid.index, size, strict=True)]
+    firsts = df.drop_duplicates("cohort").set_index("cohort")
+    size = firsts["cohort_size"].reindex(grid.index)
+    size_reason = hidden_reason(firsts, "cohort_size").reindex(grid.index)
+    y = [f"{c} ({_size_text(s, r)})" for c, s, r in zip(grid.index, size, size_reason, strict=True)]
     x = [str(k) for k in grid.columns]
     hidden = np.where(grid.isna() & (labels != ""), 1.0, np.nan)
     # Cell text from Python: a texttemplate would print its bare unit in cells without a value.
@@ -108,14 +110,15 @@ def funnel_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
     for step in EVENT_TYPES:
         part = df[df["step"] == step]
         text = []
-        for r in part.itertuples(index=False):
+        for r, hidden in zip(part.itertuples(index=False), is_hidden(part, "events"), strict=True):
             if pd.isna(r.overall_conversion):
-                text.append("hidden" if isinstance(r.events, str) or step == "view" else "–")
+                text.append("hidden" if hidden or step == "view" else "–")
             elif step == "view" or pd.isna(r.drop_off):
                 text.append(f"{r.overall_conversion * 100:.0f}%")
             else:
                 text.append(f"{r.overall_conversion * 100:.0f}%<br>−{r.drop_off * 100:.0f}%")
-        events = [v if isinstance(v, str) else f"{int(v):,} events" for v in part["events"]]
+        events = [f"{cell_text(v, r)} shoppers" if pd.notna(r) else f"{v:,.0f} events"
+                  for v, r in zip(part["events"], hidden_reason(part, "events"), strict=True)]
         fig.add_trace(go.Bar(
             x=part["channel"], y=part["overall_conversion"] * 100, name=_STEP_WORDS[step], text=text,
             textposition="outside", customdata=events,
@@ -166,7 +169,7 @@ def journey_sankey(df: pd.DataFrame, *, period: str) -> go.Figure:
 
     Hidden cells (fewer than the minimum) are left out of the links; the title says so.
     """
-    links = df[pd.to_numeric(df["customers"], errors="coerce").notna()].copy()
+    links = df[df["customers"].notna() & ~is_hidden(df, "customers")].copy()
     links["customers"] = links["customers"].astype(float)
     firsts = sorted(df["first_channel"].unique())
     laters = sorted(c for c in df["later_channel"].unique() if c != NO_REPEAT) + [NO_REPEAT]

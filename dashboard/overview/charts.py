@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.privacy import cell_text, hidden_reason
 from dashboard.charts import GRAIN_WORDS, HEIGHT, PALETTE, apply_style, channel_color
 
 
@@ -78,9 +79,9 @@ def channel_share_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
 def channel_count_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
     """Buyers by number of sales channels used, with revenue per buyer in a second panel."""
     labels = [f"{g} channel{'s' if g != '1' else ''}" for g in df["channels_used"]]
-    # Groups hidden by the privacy rule carry a text label instead of a count.
-    customers = pd.to_numeric(df["customers"], errors="coerce")
-    customer_text = [f"{v:,.0f}" if pd.notna(v) else str(raw) for v, raw in zip(customers, df["customers"], strict=True)]
+    # Groups hidden by the privacy rule have a missing count and a flag; the bar reads "fewer than 50".
+    customers = df["customers"].astype(float)
+    customer_text = [cell_text(v, r) for v, r in zip(customers, hidden_reason(df, "customers"), strict=True)]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Buyers (count)", "Revenue per buyer (EUR)"), horizontal_spacing=0.12)
     fig.add_trace(
         go.Bar(
@@ -130,8 +131,8 @@ def overlap_heatmap(df: pd.DataFrame, *, period: str) -> go.Figure:
     for row in df.itertuples(index=False):
         for a, b in ((row.channel_a, row.channel_b), (row.channel_b, row.channel_a)):
             jac.loc[a, b] = row.jaccard * 100
-            both.loc[a, b] = (f"{row.jaccard * 100:.0f}%<br>{row.customers_both:,} buyers" if pd.notna(row.jaccard)
-                              else f"{row.customers_both}<br>buyers")  # hidden by the privacy rule
+            both.loc[a, b] = (f"{row.jaccard * 100:.0f}%<br>{row.customers_both:,.0f} buyers" if pd.notna(row.jaccard)
+                              else f"{cell_text(row.customers_both, getattr(row, 'customers_both_hidden', None))}<br>buyers")
     fig = go.Figure(
         go.Heatmap(
             z=jac.to_numpy(),
