@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -141,6 +142,27 @@ def test_missing_file_and_folder(db: Path, tmp_path: Path) -> None:
 ])
 def test_bad_values(db: Path, tmp_path: Path, table: str, rows: str, fragments: list[str]) -> None:
     expect_error(db, table, write(tmp_path, f"{table}.csv", HEADERS[table] + "\n" + rows), *fragments)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("1234.50", 1234.5), ("1,234.50", 1234.5), ("€ 1,234,567.5", 1234567.5), (" $12 ", 12.0), ("+.5e1", 5.0),
+    ("9,5", None), ("1234,50", None), ("12,34,567", None), ("1.234,50", None), ("nan", None), ("inf", None),
+    ("1_000", None), ("0x10", None), ("12 EUR", None),
+])
+def test_loader_and_weekly_reader_read_numbers_alike(db: Path, tmp_path: Path, text: str, number: float | None) -> None:
+    # One rule (core.numbers): '.' decimal point; spaces, currency signs and thousands commas dropped.
+    from core.numbers import parse_numbers
+
+    weekly = parse_numbers(pd.Series([text], dtype=object)).iloc[0]
+    file = write(tmp_path, "products.csv", f'{HEADERS["products"]}\nP100,A,B,,"{text}",\n')
+    if number is None:
+        assert np.isnan(weekly)
+        expect_error(db, "products", file, f"column price: {text!r} is not a number")
+    else:
+        assert weekly == number
+        load_file(db, "products", file)
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert con.execute("SELECT price FROM products WHERE product_id = 'P100'").fetchone()[0] == number
 
 
 @pytest.mark.parametrize("table, rows, fragments", [

@@ -14,7 +14,6 @@ where it applies, the row (1-based data row, as a spreadsheet shows it after the
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import OmnimixError
+from core.numbers import parse_numbers
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
@@ -193,20 +193,10 @@ def read_csv(
     return from_frame(df, date=date, target=target, channels=channels, controls=controls, source=name)
 
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-"""A number with comma thousands separators ("1,234,567.89"): the only place a comma is dropped."""
-
-
 def _numeric(values: pd.Series, column: str) -> np.ndarray:
-    text = values
-    if not pd.api.types.is_numeric_dtype(values):
-        # Currency signs and spaces are common in exports and safe to drop. Commas are not:
-        # "1355,44" is a decimal comma, and stripping it would read 135544, so a comma is
-        # removed only in the thousands form and anything else is reported below.
-        text = values.astype(str).str.replace(r"[\s€$£]", "", regex=True)
-        thousands = text.str.match(_THOUSANDS)
-        text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    parsed = pd.to_numeric(text, errors="coerce")
+    # The loader's rule (core.numbers): currency signs, spaces and thousands commas are dropped;
+    # a decimal comma ("1355,44", which dropping the comma would read as 135544) is reported below.
+    parsed = parse_numbers(values)
     bad = np.flatnonzero(parsed.isna().to_numpy() | ~np.isfinite(parsed.to_numpy(dtype=float, na_value=np.nan)))
     if bad.size:
         cell = values.iloc[bad[0]]  # the user's own text, not the cleaned one

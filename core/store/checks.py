@@ -22,7 +22,7 @@ from core.store.schema import ForeignKey, Table
 _TYPE_PROBLEM = {
     "INTEGER": "is not a whole number in range",
     "BIGINT": "is not a whole number in range",
-    "DOUBLE": "is not a number (write it with '.' as decimal point and no thousands separator, e.g. 1234.50)",
+    "DOUBLE": "is not a number (write it with '.' as decimal point, e.g. 1234.50 or 1,234.50)",
     "DATE": "is not a date (expected YYYY-MM-DD)",
     "TIMESTAMP": "is not a date/time (expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], without time zone)",
 }

@@ -10,16 +10,19 @@ from __future__ import annotations
 import duckdb
 
 from core.errors import LoadError
+from core.numbers import DECIMAL, SQL_PARAMS, WHOLE, number_text_sql
 from core.store.files import SourceFile, read_error
 from core.store.schema import Table
 
 STAGE_TABLE, ROWS_TABLE = "_omnimix_load_stage", "_omnimix_load_rows"  # per-connection temp tables
 # Regexes gate TRY_CAST because DuckDB's casts are lenient in ways that corrupt data silently:
 # '2.5' -> INTEGER 3, '2024-01-01T10:00Z' drops the zone, '1_000' and 'nan' are numbers.
+# Numbers are cleaned first by the rule of core.numbers (shared with the weekly CSV reader).
+_NUMERIC = {"INTEGER", "BIGINT", "DOUBLE"}
 _PATTERNS = {
-    "INTEGER": r"[+-]?\d+(\.0*)?",
-    "BIGINT": r"[+-]?\d+(\.0*)?",
-    "DOUBLE": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
+    "INTEGER": WHOLE,
+    "BIGINT": WHOLE,
+    "DOUBLE": DECIMAL,
     "DATE": r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00(\.0+)?)?)?",
     "TIMESTAMP": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?",
 }
@@ -106,15 +109,18 @@ def stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: di
         raws.append(
             f"NULLIF(trim(c{pos[c.name]}), '') AS _raw_{c.name}" if c.name in pos else f"NULL::VARCHAR AS _raw_{c.name}"
         )
-        raw = f"_raw_{c.name}"
+        raw = text = f"_raw_{c.name}"
         if c.sql_type == "VARCHAR":
             typed.append(f"{raw} AS {c.name}")
             continue
+        if c.sql_type in _NUMERIC:
+            text = number_text_sql(raw)
+            named.update(SQL_PARAMS)
         named[f"pat_{c.sql_type.lower()}"] = _PATTERNS[c.sql_type]
-        value = f"TRY_CAST({raw} AS {c.sql_type})"
+        value = f"TRY_CAST({text} AS {c.sql_type})"
         finite = f" AND isfinite({value})" if c.sql_type == "DOUBLE" else ""
         typed.append(
-            f"CASE WHEN regexp_full_match({raw}, $pat_{c.sql_type.lower()}){finite} THEN {value} END AS {c.name}"
+            f"CASE WHEN regexp_full_match({text}, $pat_{c.sql_type.lower()}){finite} THEN {value} END AS {c.name}"
         )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS SELECT *, {', '.join(typed)} FROM "
