@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.recs import columns as C
+from core.recs.linalg import top_k
 
 POPULAR_OVERALL = "popular with all customers (no purchase history yet)"
 POPULAR_OVERALL_MODEL = "popular with all customers"
@@ -59,9 +60,10 @@ def top_reasons(history: sp.csr_matrix, bought_row: sp.csr_matrix, similarity: n
         return [because_of([], [])] * similarity.shape[1]
     contrib = np.asarray(similarity) * history.data[:, None]
     bought = set(bought_row.indices[bought_row.data > 0].tolist())
+    item, pos, _ = top_k(contrib, top, axis=0, positive=True)  # per recommended item, best first
+    bounds = np.searchsorted(item, np.arange(contrib.shape[1] + 1))
     out = []
-    for col in range(contrib.shape[1]):
-        order = np.argsort(-contrib[:, col], kind="stable")[:top]
-        best = hist_items[order[contrib[order, col] > 0]]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        best = hist_items[pos[lo:hi]]
         out.append(because_of([str(names[i]) for i in best], [int(i) in bought for i in best]))
     return out
