@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
@@ -22,21 +22,39 @@ class Filters:
     end: dt.date | None = None
     channels: tuple[str, ...] | None = None
 
-    def sql(self, ts_column: str, channel_column: str | None) -> tuple[str, list]:
-        """A WHERE fragment (always valid, ``TRUE`` when empty) and its parameters.
+    def sql(self, ts_column: str | None, channel_column: str | None) -> tuple[str, dict[str, Any]]:
+        """A WHERE fragment (always valid, ``TRUE`` when empty) and its named parameters.
 
-        Column names come from our own code, never from users; values go in as parameters.
+        The one filter builder of every query. Values always go in as parameters, named
+        ``$start`` and ``$after_end`` (midnight at the start of the day after ``end``: timestamps
+        are compared with ``>=`` / ``<``) and ``$channels``; named rather than ``?`` because
+        queries reuse them (a filter applied to two tables in one statement) and add their own
+        named values, and DuckDB cannot mix the two styles. Column names come from our own code,
+        never from users.
+
+        Parameters
+        ----------
+        ts_column : str or None
+            Timestamp (or date) column tested against the period; None tests channels only.
+        channel_column : str or None
+            Channel column tested against ``channels``; None tests the period only.
+
+        Returns
+        -------
+        (str, dict)
+            E.g. ``("TRUE AND o.order_ts >= $start AND list_contains($channels, o.channel)",
+            {"start": datetime(2025, 1, 6), "channels": ["app", "web"]})``.
         """
-        clauses, params = ["TRUE"], []
-        if self.start is not None:
-            clauses.append(f"{ts_column} >= ?")
-            params.append(dt.datetime.combine(self.start, dt.time.min))
-        if self.end is not None:
-            clauses.append(f"{ts_column} < ?")
-            params.append(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min))
+        clauses, params = ["TRUE"], {}
+        if self.start is not None and ts_column is not None:
+            clauses.append(f"{ts_column} >= $start")
+            params["start"] = dt.datetime.combine(self.start, dt.time.min)
+        if self.end is not None and ts_column is not None:
+            clauses.append(f"{ts_column} < $after_end")
+            params["after_end"] = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
         if self.channels is not None and channel_column is not None:
-            clauses.append(f"list_contains(?, {channel_column})")
-            params.append(list(self.channels))
+            clauses.append(f"list_contains($channels, {channel_column})")
+            params["channels"] = list(self.channels)
         return " AND ".join(clauses), params
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,3 +60,30 @@ def format_delta(row: Mapping[str, Any], unit: str) -> str | None:
         return None if pd.isna(change) else f"{change * 100:+.1f} pp"
     pct = row["change_pct"]
     return None if pd.isna(pct) else f"{pct:+.1f}%"
+
+
+def short_eur(value: float) -> str:
+    """An amount short enough for two in one metric card: ``€712k``, ``€1.40M``, ``€950``.
+
+    Examples
+    --------
+    >>> short_eur(712_345), short_eur(1_404_000), short_eur(950.4)
+    ('€712k', '€1.40M', '€950')
+    """
+    if abs(value) >= 1e6:
+        return f"€{value / 1e6:,.2f}M"
+    return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
+
+
+def slug(text: str) -> str:
+    """``text`` as a name for a file, widget key or column: lower-case ``a-z0-9`` words joined by ``_``.
+
+    Used for feature columns (``ch_home_kitchen``) and download file names alike, so a name is
+    always spelled the same way; text without any letter or digit becomes ``"x"``.
+
+    Examples
+    --------
+    >>> slug("Home & Kitchen"), slug("Top products: segment 3"), slug("€")
+    ('home_kitchen', 'top_products_segment_3', 'x')
+    """
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -12,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OmnimixError, first_line
-from core.formatting import format_delta, format_value  # the pages use them through this module
+from core.formatting import format_delta, format_value, slug  # the pages use format_* through this module
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import count_columns, for_export, labelled_counts, small_group_label
 
@@ -72,10 +71,6 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
         )
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
 def download_csv(df: pd.DataFrame, name: str, *, label: str = "Download CSV") -> None:
     """A download button for ``df`` as ``<name>.csv`` (machine-friendly column names).
 
@@ -85,9 +80,9 @@ def download_csv(df: pd.DataFrame, name: str, *, label: str = "Download CSV") ->
     st.download_button(
         label,
         for_export(df).to_csv(index=False).encode("utf-8"),
-        file_name=f"{_slug(name)}.csv",
+        file_name=f"{slug(name)}.csv",
         mime="text/csv",
-        key=f"download_{_slug(name)}",
+        key=f"download_{slug(name)}",
         on_click="ignore",  # downloading must not rerun the page
         icon=":material/download:",
     )

@@ -56,20 +56,38 @@ def test_no_experiments_fits_the_weekly_data_alone_and_tests_narrow_the_bands(ca
     _, with_tests, _ = run(capsys, "budget", "fit", "--db", str(small_db), "--seed", "1", "--json")
     _, without, _ = run(capsys, "budget", "fit", "--db", str(small_db), "--seed", "1", "--no-experiments", "--json")
     assert without["experiments_used"] == 0 and "roas_without_tests" not in without["channels"][0]
-    width = {p: {r["channel"]: r["roas_high"] - r["roas_low"] for r in d["channels"]}
-             for p, d in (("with", with_tests), ("without", without))}  # fmt: skip
+    width = {
+        p: {r["channel"]: r["roas_high"] - r["roas_low"] for r in d["channels"]}
+        for p, d in (("with", with_tests), ("without", without))
+    }
     narrower = sum(width["with"][c] < width["without"][c] for c in ("tv", "display", "social"))
     assert narrower >= 2
 
 
 def test_lift_tests_from_a_csv_with_csv_weekly_data(capsys, weekly_csv: Path, tmp_path: Path, small_db: Path):
     with duckdb.connect(str(small_db), read_only=True) as con:
-        tests = con.execute("SELECT channel, start_week, end_week, incremental_revenue, standard_error "
-                            "FROM experiments WHERE channel = ?", ["tv"]).df()  # fmt: skip
+        tests = con.execute(
+            "SELECT channel, start_week, end_week, incremental_revenue, standard_error "
+            "FROM experiments WHERE channel = ?",
+            ["tv"],
+        ).df()
     tests_csv = tmp_path / "tests.csv"
     tests.to_csv(tests_csv, index=False)
-    argv = ["budget", "fit", "--csv", str(weekly_csv), "--date", "Week", "--target", "Sales",
-            "--channels", ",".join(CHANNELS), "--experiments", str(tests_csv), "--json"]  # fmt: skip
+    argv = [
+        "budget",
+        "fit",
+        "--csv",
+        str(weekly_csv),
+        "--date",
+        "Week",
+        "--target",
+        "Sales",
+        "--channels",
+        ",".join(CHANNELS),
+        "--experiments",
+        str(tests_csv),
+        "--json",
+    ]
     code, payload, _ = run(capsys, *argv)
     assert code == 0 and payload["experiments_used"] == 1
     tests.assign(standard_error=-1.0).to_csv(tests_csv, index=False)
@@ -78,8 +96,9 @@ def test_lift_tests_from_a_csv_with_csv_weekly_data(capsys, weekly_csv: Path, tm
 
 
 def test_plan_next_quarter_json(capsys, small_db: Path):
-    code, payload, _ = run(capsys, "budget", "plan", "--db", str(small_db), "--weeks", "13", "--total", "260000",
-                           "--json")  # fmt: skip
+    code, payload, _ = run(
+        capsys, "budget", "plan", "--db", str(small_db), "--weeks", "13", "--total", "260000", "--json"
+    )
     assert code == 0
     assert payload["weeks"] == 13 and payload["first_week"] == "2025-12-29" and len(payload["weekly"]) == 13
     assert payload["total_spend"] == pytest.approx(260000, rel=1e-6)
@@ -102,8 +121,21 @@ def test_cautious_optimize_reports_its_band(capsys, small_db: Path):
 
 
 def test_fit_from_csv_with_controls_and_text_output(capsys, weekly_csv: Path):
-    code, _, _ = run(capsys, "budget", "fit", "--csv", str(weekly_csv), "--date", "Week", "--target", "Sales",
-                     "--channels", ",".join(CHANNELS), "--controls", "promo")  # fmt: skip
+    code, _, _ = run(
+        capsys,
+        "budget",
+        "fit",
+        "--csv",
+        str(weekly_csv),
+        "--date",
+        "Week",
+        "--target",
+        "Sales",
+        "--channels",
+        ",".join(CHANNELS),
+        "--controls",
+        "promo",
+    )
     assert code == 0
     out = main(
         [
@@ -126,8 +158,21 @@ def test_fit_from_csv_with_controls_and_text_output(capsys, weekly_csv: Path):
 
 
 def test_optimize_json_respects_total_and_bounds(capsys, small_db: Path):
-    code, payload, _ = run(capsys, "budget", "optimize", "--db", str(small_db), "--total", "3000",
-                           "--bounds", "tv=0:500", "search=-10%:+10%", "--weeks", "4", "--json")  # fmt: skip
+    code, payload, _ = run(
+        capsys,
+        "budget",
+        "optimize",
+        "--db",
+        str(small_db),
+        "--total",
+        "3000",
+        "--bounds",
+        "tv=0:500",
+        "search=-10%:+10%",
+        "--weeks",
+        "4",
+        "--json",
+    )
     assert code == 0
     rows = {r["channel"]: r for r in payload["channels"]}
     assert sum(r["proposed_spend"] for r in rows.values()) == pytest.approx(4 * 3000)
@@ -176,8 +221,19 @@ def test_gap_in_weeks_and_infeasible_bounds_exit_2(capsys, weekly_csv: Path, tmp
 
 
 def test_target_roas_with_minimums_above_the_total_exits_2(capsys, small_db: Path):
-    code, _, err = run(capsys, "budget", "optimize", "--db", str(small_db), "--target-roas", "2", "--total", "1000",
-                       "--bounds", "search=5000:6000")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "budget",
+        "optimize",
+        "--db",
+        str(small_db),
+        "--target-roas",
+        "2",
+        "--total",
+        "1000",
+        "--bounds",
+        "search=5000:6000",
+    )
     assert code == 2 and "lower bounds add up to 5,000 EUR per week, above the total of 1,000 EUR" in err
 
 
@@ -187,8 +243,9 @@ def test_malformed_bound_names_the_bound(capsys, small_db: Path):
 
 
 def test_target_roas_compares_with_todays_budget_as_well(capsys, small_db: Path):
-    code, payload, _ = run(capsys, "budget", "optimize", "--db", str(small_db), "--target-roas", "3", "--weeks", "4",
-                           "--json")  # fmt: skip
+    code, payload, _ = run(
+        capsys, "budget", "optimize", "--db", str(small_db), "--target-roas", "3", "--weeks", "4", "--json"
+    )
     assert code == 0
     # the starting split is today's mix scaled to the new total, and says so
     assert payload["current"]["label"] == "current mix at this budget"

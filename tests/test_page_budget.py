@@ -23,7 +23,8 @@ from streamlit.testing.v1 import AppTest
 from core.errors import OmnimixError
 from core.formatting import format_value
 from core.mmm import report
-from core.mmm.optimizer import optimize_budget
+from core.mmm.csvfiles import read_lift_tests
+from core.mmm.optimizer import bounds_from_change, optimize_budget, plan_period
 from core.mmm.weekly import from_db
 from core.store.reads import read_experiments
 from dashboard.budget import data as budget_data
@@ -39,7 +40,6 @@ from dashboard.budget.controls import (
     slider_grid,
     spend_key,
 )
-from dashboard.budget.plan import make_plan
 from dashboard.budget.trust import unsettled
 
 PAGE = "pages/budget.py"
@@ -65,6 +65,11 @@ PLAN_WEEKS = "FormSubmitter:budget_future_form-Plan these weeks"
 def shown_model(db: Path, *, use_tests: bool = True):
     """The fitted model the page shows for ``db`` (the same cached fit)."""
     return budget_data.model_for_db(db, use_tests=use_tests)
+
+
+def current_spend(model) -> dict[str, float]:  # noqa: ANN001
+    """The model's current weekly spend per channel: what the page's allowed changes are relative to."""
+    return dict(zip(model.channels_, model.current_spend_, strict=True))
 
 
 def table(at: AppTest, column: str):
@@ -228,7 +233,10 @@ def test_infeasible_optimiser_input_is_a_warning_naming_the_bound(sample_env):
     at.number_input(key="budget_opt_total").set_value(1e9)
     at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
     assert not at.exception
-    assert any("upper bounds add up to" in w.value for w in at.warning)
+    model = shown_model(sample_env)
+    with pytest.raises(OmnimixError, match="upper bounds add up to") as err:
+        optimize_budget(model, 1e9, bounds=bounds_from_change(current_spend(model), -50, 50))
+    assert warnings(at) == [str(err.value)]
     assert not at.success
     at.run()  # the message belongs to that submit only
     assert not warnings(at)
@@ -384,13 +392,10 @@ def test_plan_for_the_next_13_weeks_shows_revenue_band_and_carry_over(sample_env
     assert not at.exception and not warnings(at)
     model = shown_model(sample_env)
     current = dict(zip(model.channels_, model.current_spend_, strict=True))
-    made = make_plan(
-        model,
-        weeks=13,
-        total=sum(current.values()) * 13,
-        bounds={c: (v * 0.5, v * 1.5) for c, v in current.items()},
+    made = plan_period(
+        model, 13, total=sum(current.values()) * 13, bounds={c: (v * 0.5, v * 1.5) for c, v in current.items()}
     )
-    plan, forecast = made["plan"], made["forecast"]
+    plan, forecast = made.plan, made.forecast
     assert plan.weeks == 13 and len(forecast) == 13
     cards = {m.label: m for m in at.metric}
     revenue = cards["Predicted revenue, 13 weeks"]
@@ -418,7 +423,12 @@ def test_plan_with_a_budget_the_bounds_cannot_take_is_a_warning(sample_env):
     at.number_input(key="budget_future_total").set_value(1e9)
     at.button(key=PLAN_WEEKS).click().run()
     assert not at.exception
-    assert [w.value for w in at.warning if "upper bounds add up to" in w.value]
+    model = shown_model(sample_env)
+    bounds = bounds_from_change(current_spend(model), -50, 50)
+    with pytest.raises(OmnimixError, match="upper bounds add up to") as err:
+        plan_period(model, 4, total=1e9, bounds=bounds)
+    spread = " The period budget is spread evenly: 1,000,000,000 EUR over 4 weeks is 250,000,000 EUR per week."
+    assert warnings(at) == [str(err.value) + spread]
     assert "budget_future" not in at.session_state
 
 
@@ -487,13 +497,13 @@ def test_a_broken_lift_test_file_is_a_message_and_the_model_still_fits(sample_en
 )
 def test_lift_test_csv_errors_name_the_row_and_column(csv, message):
     with pytest.raises(OmnimixError) as err:
-        budget_data.lift_tests_from_csv(csv, "t.csv")
+        read_lift_tests(csv, "t.csv")
     assert message in str(err.value)
 
 
 def test_lift_test_csv_is_read_with_dates_and_numbered_ids():
     csv = b"channel,start_week,end_week,incremental_revenue,standard_error\n tv ,2024-05-20,2024-07-08,11500,1300\n"
-    tests = budget_data.lift_tests_from_csv(csv, "t.csv")
+    tests = read_lift_tests(csv, "t.csv")
     assert tests.loc[0, "experiment_id"] == "test 1" and tests.loc[0, "channel"] == "tv"
     assert tests.loc[0, "start_week"] == pd.Timestamp("2024-05-20")
     assert tests.loc[0, "incremental_revenue"] == 11500.0
@@ -532,7 +542,7 @@ def test_an_unexpected_failure_while_planning_is_a_message_not_a_traceback(sampl
     def boom(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(budget_plan, "make_plan", boom)
+    monkeypatch.setattr(budget_plan, "plan_period", boom)
     at = open_page()
     at.button(key=PLAN_WEEKS).click().run()
     assert not at.exception

@@ -322,3 +322,17 @@ def test_date_filter_moves_everything(con):
     # Previous week 03-04 .. 03-10: o1, o2, o4, o7 -> 90 EUR.
     assert kpi_dict(queries.kpis(con, week2), "previous")["revenue"] == pytest.approx(90.0)
     assert list(queries.customers_by_channel_count(con, week2)["customers"]) == [3, 0, 0]
+
+
+def test_the_one_filter_builder_names_its_parameters_and_never_pastes_values(con):
+    hostile = "web') OR TRUE --"
+    where, params = Filters(D(2024, 3, 4), D(2024, 3, 17), ("web", hostile)).sql("o.order_ts", "o.channel")
+    assert where == "TRUE AND o.order_ts >= $start AND o.order_ts < $after_end AND list_contains($channels, o.channel)"
+    assert params == {"start": dt.datetime(2024, 3, 4), "after_end": dt.datetime(2024, 3, 18), "channels": ["web", hostile]}
+    assert hostile not in where
+    assert Filters(channels=("app",)).sql(None, "channel") == ("TRUE AND list_contains($channels, channel)", {"channels": ["app"]})
+    assert Filters(D(2024, 3, 4)).sql("ts", None) == ("TRUE AND ts >= $start", {"start": dt.datetime(2024, 3, 4)})
+    web_where, web_params = Filters(D(2024, 3, 4), D(2024, 3, 17), ("web",)).sql("o.order_ts", "o.channel")
+    (n,) = con.execute(f"SELECT count(*) FROM orders AS o WHERE {where}", params).fetchone()
+    (web,) = con.execute(f"SELECT count(*) FROM orders AS o WHERE {web_where}", web_params).fetchone()
+    assert n == web > 0  # the hostile name is a value that matches no channel

@@ -176,3 +176,11 @@ def test_segment_top_products_and_channel_mix_by_hand(tiny):
     assert only_b.iloc[0].tolist() == ["app", 1, 1.0, 1.0, None]
     assert only_b["buyers_hidden"].tolist()[1:] == [SMALL, SMALL]  # no buyers there at all
     assert only_b["buyers"].iloc[1:].isna().all()
+
+
+def test_one_slug_for_feature_columns_and_download_names():
+    from core.formatting import slug
+
+    assert F.category_column("Home & Kitchen") == "cat_home_kitchen" == "cat_" + slug("home-kitchen")
+    assert F.channel_column("!!") == "ch_x"
+    assert slug("Top products: segment 3") == "top_products_segment_3"

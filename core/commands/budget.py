@@ -29,10 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         help="weekly budget to split, EUR (default: current weekly spend); with --target-roas the largest budget tried",
     )
-    opt.add_argument(
-        "--bounds", nargs="+", default=[], metavar="CHANNEL=LO:HI",
-        help="weekly EUR per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
-    )  # fmt: skip
+    _bounds_arg(opt)
     opt.add_argument(
         "--target-roas", type=float, help="find the largest weekly budget whose ROAS stays at or above this"
     )
@@ -45,11 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _source_args(plan)
     plan.add_argument("--weeks", type=int, default=13, help="weeks to plan after the data (default 13, a quarter)")
-    plan.add_argument("--total", type=float, help="budget for the whole period, EUR (default: current weekly spend x weeks)")
     plan.add_argument(
-        "--bounds", nargs="+", default=[], metavar="CHANNEL=LO:HI",
-        help="weekly EUR per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
-    )  # fmt: skip
+        "--total", type=float, help="budget for the whole period, EUR (default: current weekly spend x weeks)"
+    )
+    _bounds_arg(plan)
     _cautious_arg(plan)
     plan.set_defaults(handler=_plan)
 
@@ -61,8 +57,12 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="CSV column with revenue (EUR)")
     p.add_argument("--channels", help="CSV spend columns, comma-separated (EUR per week)")
     p.add_argument("--controls", default="", help="CSV control columns, comma-separated (optional)")
-    p.add_argument("--experiments", type=Path, help="with --csv: lift tests CSV (channel, start_week, end_week, "
-                   "incremental_revenue, standard_error); with --db the database's experiments table is used")
+    p.add_argument(
+        "--experiments",
+        type=Path,
+        help="with --csv: lift tests CSV (channel, start_week, end_week, "
+        "incremental_revenue, standard_error); with --db the database's experiments table is used",
+    )
     p.add_argument("--no-experiments", action="store_true", help="fit without the lift tests")
     p.add_argument("--seed", type=seed_arg, default=0, help="seed of the posterior sampler (default 0)")
     p.add_argument(
@@ -71,11 +71,22 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     add_json_flag(p)
 
 
+def _bounds_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--bounds",
+        nargs="+",
+        default=[],
+        metavar="CHANNEL=LO:HI",
+        help="weekly EUR per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
+    )
+
+
 def _cautious_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--cautious", action="store_true",
+        "--cautious",
+        action="store_true",
         help="maximise a pessimistic revenue (about the 5th percentile) instead of the expected one",
-    )  # fmt: skip
+    )
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests), imported lazily for a fast start
@@ -92,8 +103,10 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests),
             raise OmnimixError(
                 f"--csv needs {', '.join(missing)} (e.g. --date week --target revenue --channels search,tv)."
             )
-        data = read_csv(args.csv, date=args.date, target=args.target, channels=args.channels.split(","),
-                        controls=args.controls.split(",") if args.controls else ())  # fmt: skip
+        controls = args.controls.split(",") if args.controls else ()
+        data = read_csv(
+            args.csv, date=args.date, target=args.target, channels=args.channels.split(","), controls=controls
+        )
         tests = _read_tests_csv(args.experiments) if args.experiments else None
         return data, (None if args.no_experiments else tests)
     if args.experiments is not None:
@@ -104,20 +117,11 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests),
 
 
 def _read_tests_csv(path: Path):  # noqa: ANN202 - DataFrame
-    import pandas as pd
-
-    from core.mmm.experiments import check_experiments
+    from core.mmm.csvfiles import read_lift_tests
 
     if not path.is_file():
         raise OmnimixError(f"Lift-test file {path} does not exist.")
-    try:
-        tests = pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise OmnimixError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]}).") from exc
-    try:
-        return check_experiments(tests)
-    except OmnimixError as exc:
-        raise OmnimixError(f"{path}: {exc}") from exc
+    return read_lift_tests(path.read_bytes(), str(path))
 
 
 def _fit_model(args: argparse.Namespace):  # noqa: ANN202
@@ -166,6 +170,7 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _optimize(args: argparse.Namespace) -> int:
+    from core.mmm.compare import versus_today
     from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, parse_bounds, target_roas_budget
 
     if args.weeks < 1:
@@ -180,98 +185,99 @@ def _optimize(args: argparse.Namespace) -> int:
         plan = optimize_budget(model, total, bounds=bounds, cautious=args.cautious)
     seconds = time.perf_counter() - started
     w = args.weeks
-    table = plan.table()
-    for col in (
-        "current_spend",
-        "proposed_spend",
-        "spend_change",
-        "current_revenue",
-        "proposed_revenue",
-        "revenue_gain",
-    ):
-        table[col] = table[col] * w
     # "current" is the plan's starting split: today's split at today's total, otherwise
     # today's shares scaled to the plan's total ("label" says which); "today" is always the
     # budget actually spent now, so a target-ROAS budget can be compared with it.
-    today = model.predict_budget(model.current_spend_, weeks=w)
-    today_spend = sum(today.spend.values())
+    today = versus_today(model, plan, weeks=w)
+    low, high = plan.proposed_band[0] * w, plan.proposed_band[1] * w
     payload = {
         "weeks": w,
         "total_spend": plan.total * w,
-        "current": {"spend": float(plan.current.sum()) * w, "revenue": plan.current_revenue * w,
-                    "label": plan.current_label},
-        "proposed": {"spend": plan.total * w, "revenue": plan.proposed_revenue * w, "roas": plan.roas,
-                     "revenue_low": plan.proposed_band[0] * w, "revenue_high": plan.proposed_band[1] * w},
+        "current": {
+            "spend": float(plan.current.sum()) * w,
+            "revenue": plan.current_revenue * w,
+            "label": plan.current_label,
+        },
+        "proposed": {
+            "spend": plan.total * w,
+            "revenue": plan.proposed_revenue * w,
+            "roas": plan.roas,
+            "revenue_low": low,
+            "revenue_high": high,
+        },
         "cautious": plan.cautious,
         "gain": plan.gain * w,
-        "today": {"spend": today_spend, "revenue": today.revenue},
-        "gain_vs_today": plan.proposed_revenue * w - today.revenue,
+        "today": {"spend": today.spend, "revenue": today.revenue},
+        "gain_vs_today": today.revenue_change,
         "improved": plan.improved,
         "message": plan.message,
         "seconds": round(seconds, 3),
-        "channels": table,
-    }  # fmt: skip
+        "channels": plan.table(weeks=w),
+    }
     lines = [
         plan.message,
         f"Over {w} week(s), predicted revenue: {plan.current_label} {plan.current_revenue * w:,.0f} EUR, proposed "
         f"{plan.proposed_revenue * w:,.0f} EUR (gain {plan.gain * w:+,.0f} EUR); 90% band of the proposal "
-        f"{plan.proposed_band[0] * w:,.0f}-{plan.proposed_band[1] * w:,.0f} EUR.",
+        f"{low:,.0f}-{high:,.0f} EUR.",
     ]
     if plan.current_label != CURRENT_SPLIT:
         lines.append(
-            f"Against today's budget ({today_spend / w:,.0f} EUR per week): spend {plan.total * w - today_spend:+,.0f} EUR, "
-            f"revenue {plan.proposed_revenue * w - today.revenue:+,.0f} EUR ({today.revenue:,.0f} -> "
-            f"{plan.proposed_revenue * w:,.0f} EUR)."
+            f"Against today's budget ({today.weekly_spend:,.0f} EUR per week): spend {today.spend_change:+,.0f} EUR, "
+            f"revenue {today.revenue_change:+,.0f} EUR ({today.revenue:,.0f} -> {today.plan_revenue:,.0f} EUR)."
         )
     current_header = "current EUR" if plan.current_label == CURRENT_SPLIT else "current mix EUR"
     lines.append(f"{'channel':<12}{current_header:>16}{'proposed EUR':>14}")
-    lines += [f"{r.channel:<12}{r.current_spend:>16,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
+    rows = payload["channels"].itertuples()
+    lines += [f"{r.channel:<12}{r.current_spend:>16,.0f}{r.proposed_spend:>14,.0f}" for r in rows]
     return emit(args, payload, "\n".join(lines))
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from core.mmm.optimizer import optimize_budget, parse_bounds
-    from core.mmm.planning import FuturePeriod, forecast_table
+    from core.mmm.optimizer import parse_bounds, plan_period
 
-    _, model, _ = _fit_model(args)
-    period = FuturePeriod(model, args.weeks)
-    weekly_total = float(model.current_spend_.sum()) if args.total is None else args.total / args.weeks
-    if weekly_total < 0:
+    if args.total is not None and args.total < 0:
         raise OmnimixError(f"--total must be at least 0 EUR (got {args.total:g}).")
+    _, model, _ = _fit_model(args)
+    bounds = parse_bounds(args.bounds, model)
     started = time.perf_counter()
-    plan = optimize_budget(model, weekly_total, bounds=parse_bounds(args.bounds, model), view=period,
-                           cautious=args.cautious)  # fmt: skip
+    made = plan_period(model, args.weeks, total=args.total, bounds=bounds, cautious=args.cautious)
     seconds = time.perf_counter() - started
-    weeks = forecast_table(period, plan.proposed)
-    table = plan.table()
-    for col in ("current_spend", "proposed_spend", "spend_change"):
-        table[col] = table[col] * args.weeks  # EUR over the period, like the revenue columns
+    plan, weeks = made.plan, made.forecast
+    first, last = weeks["week"].iloc[0], weeks["week"].iloc[-1]
     payload = {
         "weeks": args.weeks,
-        "first_week": period.dates[0].date(),
-        "last_week": period.dates[-1].date(),
+        "first_week": first.date(),
+        "last_week": last.date(),
         "total_spend": plan.total * args.weeks,
-        "current": {"revenue": plan.current_revenue, "revenue_low": plan.current_band[0],
-                    "revenue_high": plan.current_band[1], "label": plan.current_label},
-        "proposed": {"revenue": plan.proposed_revenue, "revenue_low": plan.proposed_band[0],
-                     "revenue_high": plan.proposed_band[1]},
+        "current": {
+            "revenue": plan.current_revenue,
+            "revenue_low": plan.current_band[0],
+            "revenue_high": plan.current_band[1],
+            "label": plan.current_label,
+        },
+        "proposed": {
+            "revenue": plan.proposed_revenue,
+            "revenue_low": plan.proposed_band[0],
+            "revenue_high": plan.proposed_band[1],
+        },
         "gain": plan.gain,
-        "carryover": float(weeks["carryover"].sum()),
+        "carryover": made.carryover,
         "cautious": plan.cautious,
         "improved": plan.improved,
         "message": plan.message,
         "seconds": round(seconds, 3),
-        "channels": table,
+        "channels": plan.table(weeks=args.weeks),  # EUR over the period, spend like revenue
         "weekly": weeks,
-    }  # fmt: skip
+    }
     lines = [
-        f"Plan for {args.weeks} weeks, {period.dates[0]:%Y-%m-%d} to {period.dates[-1]:%Y-%m-%d}, "
+        f"Plan for {args.weeks} weeks, {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
         f"budget {plan.total * args.weeks:,.0f} EUR ({plan.total:,.0f} EUR per week).",
         plan.message,
         f"Predicted revenue over the period: {plan.current_label} {plan.current_revenue:,.0f} EUR, proposed "
         f"{plan.proposed_revenue:,.0f} EUR (90% band {plan.proposed_band[0]:,.0f}-{plan.proposed_band[1]:,.0f} EUR).",
-        f"Of it, {weeks['carryover'].sum():,.0f} EUR still comes from spend before the period (carry-over).",
+        f"Of it, {made.carryover:,.0f} EUR still comes from spend before the period (carry-over).",
         f"{'channel':<12}{'current EUR':>14}{'proposed EUR':>14}",
     ]
-    lines += [f"{r.channel:<12}{r.current_spend:>14,.0f}{r.proposed_spend:>14,.0f}" for r in table.itertuples()]
+    rows = payload["channels"].itertuples()
+    lines += [f"{r.channel:<12}{r.current_spend:>14,.0f}{r.proposed_spend:>14,.0f}" for r in rows]
     return emit(args, payload, "\n".join(lines))

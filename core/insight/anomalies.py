@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters
-from core.insight.base import channel_clause, day_start, filter_params
+from core.insight.base import day_start
 from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 WEEKLY_COLUMNS = ["week", "channel", "revenue", "buyers", "expected_revenue", "deviation", "z_score", "is_anomaly"]
@@ -114,8 +114,8 @@ def weekly_channel_revenue(con: duckdb.DuckDBPyConnection, filters: Filters, *, 
     # distinct buyers over all history, or over the joined lines, costs more than the rest.
     # The week of an order is worked out once per order, on a DATE, before the join to its
     # lines (after it, it would be once per line, on a timestamp).
-    clause = channel_clause(filters, "o.channel")
-    params = {**filter_params(filters), "from": day_start(filters.start or dt.date(1, 1, 1))}
+    clause, params = filters.sql(None, "o.channel")
+    params["from"] = day_start(filters.start or dt.date(1, 1, 1))
     weekly = con.execute(
         f"""
         SELECT week, channel, coalesce(r.revenue, 0) AS revenue, coalesce(n.buyers, 0) AS buyers

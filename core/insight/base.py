@@ -6,26 +6,6 @@ import datetime as dt
 
 import duckdb
 
-from core.filters import Filters
-
-
-def channel_clause(filters: Filters, column: str) -> str:
-    """``TRUE`` or a test of ``column`` against the named parameter ``$channels``.
-
-    The insight queries use named parameters (``$name``) because they reuse values several
-    times; :meth:`Filters.sql` produces ``?`` placeholders, which DuckDB cannot mix with them.
-    ``column`` comes from our own code, never from users.
-    """
-    return "TRUE" if filters.channels is None else f"list_contains($channels, {column})"
-
-
-def filter_params(filters: Filters) -> dict:
-    """Named parameters for :func:`channel_clause` (``$channels``, only when channels are chosen)."""
-    params: dict = {}
-    if filters.channels is not None:
-        params["channels"] = list(filters.channels)
-    return params
-
 
 def day_start(day: dt.date) -> dt.datetime:
     """Midnight at the start of ``day`` (timestamps are compared with ``>=`` / ``<``)."""

@@ -25,7 +25,7 @@ import pandas as pd
 
 from core.errors import OmnimixError
 from core.filters import Filters
-from core.insight.base import channel_clause, order_lines_clause
+from core.insight.base import order_lines_clause
 from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 COHORT_BY = {"month": "First-order month", "acquisition": "Acquisition channel"}
@@ -75,15 +75,15 @@ def cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, by: str = 
     key = "date_trunc('month', f.first_ts::DATE)" if by == "month" else "coalesce(c.acquisition_channel, 'unknown')"
     label = "strftime(ob.cohort, '%Y-%m')" if by == "month" else "ob.cohort"
     join = "" if by == "month" else "LEFT JOIN customers AS c ON c.customer_id = f.customer_id"
-    where = f"{channel_clause(filters, 'o.channel')} AND o.order_ts < $after_end"
+    channels, channel_params = filters.sql(None, "o.channel")
+    where = f"{channels} AND o.order_ts < $after_end"
     # Months are counted as integers (year × 12 + month): month k of a customer is their
     # first-order month index + k. Month k is observed when the month after it starts on or
     # before the day after `end`, i.e. k <= $last_month - first month index.
     after_end = end + dt.timedelta(days=1)
     params = {"after_end": dt.datetime.combine(after_end, dt.time.min), "last_month": after_end.year * 12 + after_end.month - 1,
               "start": dt.datetime.combine(start, dt.time.min), "max_k": max_months}
-    if filters.channels is not None:
-        params["channels"] = list(filters.channels)
+    params.update(channel_params)
     lines = order_lines_clause(con, params["start"], params["after_end"], params)
     sql = f"""
         WITH firsts AS (

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters
-from core.insight.base import channel_clause, day_start, filter_params
+from core.insight.base import day_start
 from core.privacy import MIN_GROUP_SIZE, SMALL, flag_column, mark_hidden
 from core.store.schema import EVENT_TYPES
 
@@ -86,7 +86,7 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
     (small steps, few rows) are counted exactly, so the decision is always exact in effect.
     """
     first = next(iter(periods.values()))
-    params: dict = filter_params(first)
+    channels, params = first.sql(None, "channel")
     cases, any_period = [], []
     for i, f in enumerate(periods.values()):
         bounds = ["TRUE"]
@@ -100,7 +100,7 @@ def _step_counts(con: duckdb.DuckDBPyConnection, periods: dict[str, Filters], mi
         cases.append(f"WHEN {' AND '.join(bounds)} THEN {i}")
         any_period.append(f"({' AND '.join(bounds)})")
     tagged = f"""SELECT CASE {' '.join(cases)} END AS period, channel, event_type AS step, customer_id
-                 FROM events WHERE {channel_clause(first, 'channel')} AND ({' OR '.join(any_period)})"""
+                 FROM events WHERE {channels} AND ({' OR '.join(any_period)})"""
     counts = con.execute(
         f"SELECT period, channel, step, count(*) AS events, approx_count_distinct(customer_id) AS estimate "
         f"FROM ({tagged}) GROUP BY ALL", params).df()

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from core.filters import Filters
-from core.insight.base import channel_clause, day_start, filter_params, order_lines_clause
+from core.insight.base import day_start, order_lines_clause
 from core.privacy import MIN_GROUP_SIZE, hide_groups
 
 NO_REPEAT = "no repeat purchase"
@@ -28,8 +28,8 @@ VALUE_COLUMNS = ["group", "customers", "customer_share", "orders_per_customer", 
 
 
 def _window(filters: Filters) -> tuple[str, dict]:
-    params = filter_params(filters)
-    clauses = [channel_clause(filters, "o.channel")]
+    channels, params = filters.sql(None, "o.channel")
+    clauses = [channels]
     if filters.end is not None:
         clauses.append("o.order_ts < $after_end")
         params["after_end"] = day_start(filters.end) + pd.Timedelta(days=1)

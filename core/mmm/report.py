@@ -70,6 +70,5 @@ def test_shifts(model: MediaMixModel) -> pd.DataFrame:
     summary = model.channel_summary_
     if "roas_without_tests" not in summary:
         return pd.DataFrame()
-    cols = ["channel", "roas_without_tests", "roas_low_without_tests", "roas_high_without_tests",
-            "roas", "roas_low", "roas_high"]  # fmt: skip
-    return summary[cols].copy()
+    without = ["roas_without_tests", "roas_low_without_tests", "roas_high_without_tests"]
+    return summary[["channel", *without, "roas", "roas_low", "roas_high"]].copy()

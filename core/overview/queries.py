@@ -18,7 +18,7 @@ How the filters apply
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,13 +72,13 @@ KPI_DEFINITIONS: dict[str, Metric] = {
 }
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.DataFrame:
-    return con.execute(sql, params).df()
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
+    return con.execute(sql, dict(params)).df()
 
 
 def _sales_sql(
-    filters: Filters, keys: dict[str, str], key_params: Sequence[Any] = (), *, extra: str = ""
-) -> tuple[str, list[Any]]:
+    filters: Filters, keys: dict[str, str], key_params: Mapping[str, Any] | None = None, *, extra: str = ""
+) -> tuple[str, dict[str, Any]]:
     """SQL giving revenue, orders and buyers per key for the filtered orders.
 
     Revenue comes from joining order lines and orders/buyers from the orders alone, each
@@ -91,8 +91,8 @@ def _sales_sql(
         Which orders count.
     keys : dict of str to str
         Output column -> SQL expression over ``orders AS o`` (our code, never user text).
-    key_params : sequence, default=()
-        Parameters of the ``?`` placeholders in the key expressions, in order.
+    key_params : mapping, optional
+        Named parameters (``$name``) of the key expressions; :meth:`Filters.sql` adds its own.
     extra : str, default=""
         More aggregates over ``o`` for the orders part, e.g. ``"count(DISTINCT o.channel) AS n"``.
     """
@@ -106,7 +106,7 @@ def _sales_sql(
         LEFT JOIN (SELECT {select}, sum(i.quantity * i.unit_price) AS revenue
                    FROM orders AS o JOIN order_items AS i ON i.order_id = o.order_id
                    WHERE {where} GROUP BY ALL) AS r USING ({names})"""
-    return sql, [*key_params, *params, *key_params, *params]
+    return sql, {**(key_params or {}), **params}
 
 
 def _sales_by_period(
@@ -118,7 +118,7 @@ def _sales_by_period(
     """
     window = replace(filters, start=prev.start) if prev else filters
     current_from = dt.datetime.combine(filters.start or dt.date.min, dt.time.min)
-    sql, params = _sales_sql(window, {"is_current": "o.order_ts >= ?"}, [current_from])
+    sql, params = _sales_sql(window, {"is_current": "o.order_ts >= $current_from"}, {"current_from": current_from})
     found = {
         r[0]: dict(zip(("orders", "customers", "revenue"), map(float, r[1:]), strict=True))
         for r in con.execute(sql, params).fetchall()
@@ -144,9 +144,9 @@ def _spend(con: duckdb.DuckDBPyConnection, start: dt.date | None, end: dt.date |
     lo = start or dt.date.min
     hi = end or dt.date.max
     (total,) = con.execute(
-        """SELECT coalesce(sum(spend * (least(week + 6, ?::DATE) - greatest(week, ?::DATE) + 1) / 7.0), 0)
-           FROM marketing_spend WHERE week <= ?::DATE AND week + 6 >= ?::DATE""",
-        [hi, lo, hi, lo],
+        """SELECT coalesce(sum(spend * (least(week + 6, $hi::DATE) - greatest(week, $lo::DATE) + 1) / 7.0), 0)
+           FROM marketing_spend WHERE week <= $hi::DATE AND week + 6 >= $lo::DATE""",
+        {"hi": hi, "lo": lo},
     ).fetchone()
     return float(total)
 
@@ -229,7 +229,8 @@ def channel_timeseries(con: duckdb.DuckDBPyConnection, filters: Filters, *, grai
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)} (got {grain!r})")
-    sql, params = _sales_sql(filters, {"period": "date_trunc(?, o.order_ts)::DATE", "channel": "o.channel"}, [grain])
+    sql, params = _sales_sql(filters, {"period": "date_trunc($grain, o.order_ts)::DATE", "channel": "o.channel"},
+                             {"grain": grain})
     df = _fetch(con, f"SELECT period, channel, revenue, orders FROM ({sql}) ORDER BY period, channel", params)
     if df.empty:
         return df
@@ -345,6 +346,6 @@ def channel_pair_overlap(con: duckdb.DuckDBPyConnection, filters: Filters, *, to
         LEFT JOIN both_ AS p ON p.channel_a = na.channel AND p.channel_b = nb.channel
         ORDER BY customers_both DESC, jaccard DESC, channel_a, channel_b"""
     if top is not None:
-        sql += "\nLIMIT ?"
-        params = [*params, int(top)]
+        sql += "\nLIMIT $top"
+        params["top"] = int(top)
     return _fetch(con, sql, params)

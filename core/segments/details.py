@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
 _MEMBERS = "omnimix_segment_members"  # temporary view name, fixed (not user input)
 
 
-def _with_members(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str], sql: str, params: list) -> pd.DataFrame:
+def _with_members(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str], sql: str, params: dict) -> pd.DataFrame:
     # The ids travel as a registered DataFrame (a join), not as thousands of SQL parameters;
     # a cursor of its own keeps the view private and is free of the caller's pending results.
     cur = con.cursor()
@@ -53,8 +53,8 @@ def top_products(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str], fi
         SELECT l.product_id, p.name, p.category, count(DISTINCT l.customer_id) AS buyers,
                sum(l.revenue) AS revenue, sum(l.revenue) / sum(sum(l.revenue)) OVER () AS revenue_share
         FROM lines AS l LEFT JOIN products AS p ON p.product_id = l.product_id
-        GROUP BY ALL ORDER BY buyers DESC, revenue DESC, l.product_id LIMIT ?"""
-    out = _with_members(con, customer_ids, sql, [*params, int(n)])
+        GROUP BY ALL ORDER BY buyers DESC, revenue DESC, l.product_id LIMIT $n"""
+    out = _with_members(con, customer_ids, sql, {**params, "n": int(n)})
     return hide_groups(out, "buyers", min_size=min_size, value_columns=["revenue", "revenue_share"])
 
 

@@ -36,7 +36,6 @@ SQL as parameters.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,6 +45,7 @@ import pandas as pd
 
 from core.errors import OmnimixError
 from core.filters import Filters
+from core.formatting import slug
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
@@ -119,18 +119,14 @@ BASE_FEATURES: dict[str, FeatureSpec] = {
 """The fixed features (group ``rfm``), in column order."""
 
 
-def _slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_") or "x"
-
-
 def channel_column(channel: str) -> str:
     """Column holding the share of orders in ``channel``, e.g. ``ch_web``."""
-    return f"ch_{_slug(channel)}"
+    return f"ch_{slug(channel)}"
 
 
 def category_column(category: str) -> str:
     """Column holding the share of revenue in ``category``, e.g. ``cat_home_kitchen``."""
-    return f"cat_{_slug(category)}"
+    return f"cat_{slug(category)}"
 
 
 @dataclass(frozen=True)
@@ -196,7 +192,7 @@ def _reference_date(con: duckdb.DuckDBPyConnection, filters: Filters) -> dt.date
     return con.execute(f"SELECT max(order_ts)::DATE FROM orders WHERE {where}", params).fetchone()[0]
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple[str, ...]:
+def _distinct(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> tuple[str, ...]:
     return tuple(r[0] for r in con.execute(sql, params).fetchall())
 
 
@@ -212,8 +208,8 @@ def _check_unique_columns(values: tuple[str, ...], column: Callable[[str], str],
 
 
 def feature_sql(filters: Filters, channels: tuple[str, ...], categories: tuple[str, ...],
-                reference: dt.date) -> tuple[str, list]:
-    """The feature query and its parameters (used as-is by the benchmark's baseline).
+                reference: dt.date) -> tuple[str, dict]:
+    """The feature query and its named parameters (used as-is by the benchmark's baseline).
 
     Parameters
     ----------
@@ -225,16 +221,18 @@ def feature_sql(filters: Filters, channels: tuple[str, ...], categories: tuple[s
     """
     o_where, o_params = filters.sql("o.order_ts", "o.channel")
     e_where, e_params = filters.sql("e.event_ts", "e.channel")
-    ch_cols = ", ".join(f"count(*) FILTER (WHERE channel = ?) / count(*) AS {channel_column(c)}" for c in channels)
+    # The o and e filters share their values ($start, $after_end, $channels): one set of parameters.
+    ch_cols = ", ".join(f"count(*) FILTER (WHERE channel = $ch{i}) / count(*) AS {channel_column(c)}"
+                        for i, c in enumerate(channels))
     cat_cols = ", ".join(
-        f"coalesce(sum(revenue) FILTER (WHERE category = ?) / nullif(sum(revenue), 0), 0) AS {category_column(c)}"
-        for c in categories)
+        f"coalesce(sum(revenue) FILTER (WHERE category = $cat{i}) / nullif(sum(revenue), 0), 0) AS {category_column(c)}"
+        for i, c in enumerate(categories))
     ref = "r.d"
     sql = f"""
-    WITH r AS (SELECT CAST(? AS DATE) AS d),
+    WITH r AS (SELECT CAST($reference AS DATE) AS d),
     o AS (SELECT o.order_id, o.customer_id, o.order_ts, o.channel FROM orders AS o WHERE {o_where}),
     -- Period start: the range's start, or the first order in the data when the range is open.
-    s AS (SELECT coalesce(CAST(? AS DATE), CAST(min(order_ts) AS DATE)) AS d FROM o),
+    s AS (SELECT coalesce(CAST($period_start AS DATE), CAST(min(order_ts) AS DATE)) AS d FROM o),
     per_order AS (
         SELECT customer_id, count(*) AS frequency, min(order_ts) AS first_ts, max(order_ts) AS last_ts
                {', ' + ch_cols if ch_cols else ''}
@@ -278,8 +276,8 @@ def feature_sql(filters: Filters, channels: tuple[str, ...], categories: tuple[s
     LEFT JOIN per_line AS l ON l.customer_id = f.customer_id
     LEFT JOIN per_event AS e ON e.customer_id = f.customer_id
     ORDER BY f.customer_id"""
-    # Parameter order follows the placeholders' order in the text above.
-    params = [reference, *o_params, filters.start, *channels, *categories, *e_params]
+    params = {**o_params, **e_params, "reference": reference, "period_start": filters.start,
+              **{f"ch{i}": c for i, c in enumerate(channels)}, **{f"cat{i}": c for i, c in enumerate(categories)}}
     return sql, params
 
 
@@ -310,7 +308,7 @@ def customer_features(con: duckdb.DuckDBPyConnection, filters: Filters | None = 
         raise empty
     where, params = filters.sql("order_ts", "channel")
     channels = _distinct(con, f"SELECT DISTINCT channel FROM orders WHERE {where} ORDER BY 1", params)
-    categories = _distinct(con, "SELECT DISTINCT category FROM products WHERE category IS NOT NULL ORDER BY 1", [])
+    categories = _distinct(con, "SELECT DISTINCT category FROM products WHERE category IS NOT NULL ORDER BY 1", {})
     _check_unique_columns(channels, channel_column, "sales channels")
     _check_unique_columns(categories, category_column, "product categories")
     sql, params = feature_sql(filters, channels, categories, reference)

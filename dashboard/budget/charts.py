@@ -60,14 +60,25 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
     for col, name, color in parts:
         fig.add_trace(
             go.Scatter(
-                x=decomp["week"], y=decomp[col], name=name, stackgroup="drivers", mode="lines",
-                line={"width": 0.5, "color": color}, hovertemplate="%{y:,.0f} EUR",
+                x=decomp["week"],
+                y=decomp[col],
+                name=name,
+                stackgroup="drivers",
+                mode="lines",
+                line={"width": 0.5, "color": color},
+                hovertemplate="%{y:,.0f} EUR",
             )
-        )  # fmt: skip
+        )
     fig.add_trace(
-        go.Scatter(x=decomp["week"], y=decomp["revenue"], name="Actual revenue", mode="lines",
-                   line={"color": "black", "width": 1.5}, hovertemplate="%{y:,.0f} EUR")
-    )  # fmt: skip
+        go.Scatter(
+            x=decomp["week"],
+            y=decomp["revenue"],
+            name="Actual revenue",
+            mode="lines",
+            line={"color": "black", "width": 1.5},
+            hovertemplate="%{y:,.0f} EUR",
+        )
+    )
     fig.update_yaxes(title="EUR per week", rangemode="tozero")
     return apply_style(fig, f"Weekly revenue by driver (EUR), {period}", height=420)
 
@@ -202,18 +213,37 @@ def response_curves(
         if allowed and ch in allowed:
             lo, hi = allowed[ch]
             shapes.append(
-                {"type": "rect", "xref": axes["xaxis"], "yref": f"{axes['yaxis']} domain", "x0": lo,
-                 "x1": min(hi, spend.max()), "y0": 0, "y1": 1, "fillcolor": "green", "opacity": 0.08,
-                 "line": {"width": 0}, "layer": "below"}
-            )  # fmt: skip
+                {
+                    "type": "rect",
+                    "xref": axes["xaxis"],
+                    "yref": f"{axes['yaxis']} domain",
+                    "x0": lo,
+                    "x1": min(hi, spend.max()),
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": "green",
+                    "opacity": 0.08,
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
         for label, points in markers.items():
             symbol, color = MARKER_STYLES.get(label, ("circle-open", "grey"))
             x, y = points.get(ch, (np.nan, np.nan))
             traces.append(
-                {"type": "scatter", "x": [x], "y": [y], "mode": "markers",
-                 "marker": {"symbol": symbol, "size": 10, "color": color}, "name": label, "legendgroup": label,
-                 "showlegend": i == 0, "hovertemplate": f"{label}: %{{x:,.0f}} EUR → %{{y:,.0f}} EUR", **axes}
-            )  # fmt: skip
+                {
+                    "type": "scatter",
+                    "x": [x],
+                    "y": [y],
+                    "mode": "markers",
+                    "marker": {"symbol": symbol, "size": 10, "color": color},
+                    "name": label,
+                    "legendgroup": label,
+                    "showlegend": i == 0,
+                    "hovertemplate": f"{label}: %{{x:,.0f}} EUR → %{{y:,.0f}} EUR",
+                    **axes,
+                }
+            )
     fig = go.Figure(data=traces, layout={**layout, "shapes": shapes})
     fig = apply_style(
         fig, "Response curves: weekly revenue driven by weekly spend (EUR, steady state)", height=280 * rows + 80
@@ -235,13 +265,26 @@ def _panel_grid(titles: list[str], cols: int, *, h_gap: float = 0.07, v_gap: flo
     for i, title in enumerate(titles):
         row, col = divmod(i, cols)
         left, top, n = col * (width + h_gap), 1 - row * (height + v_gap), _axis_suffix(i)
-        layout[f"xaxis{n}"] = {"domain": [left, left + width], "anchor": f"y{n}", "rangemode": "tozero",
-                               "title": {"text": "EUR per week", "font": {"size": 10}}}  # fmt: skip
+        layout[f"xaxis{n}"] = {
+            "domain": [left, left + width],
+            "anchor": f"y{n}",
+            "rangemode": "tozero",
+            "title": {"text": "EUR per week", "font": {"size": 10}},
+        }
         layout[f"yaxis{n}"] = {"domain": [top - height, top], "anchor": f"x{n}", "rangemode": "tozero"}
         layout["annotations"].append(
-            {"text": title, "x": left + width / 2, "y": top, "xref": "paper", "yref": "paper", "xanchor": "center",
-             "yanchor": "bottom", "showarrow": False, "font": {"size": 16}}
-        )  # fmt: skip
+            {
+                "text": title,
+                "x": left + width / 2,
+                "y": top,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
+            }
+        )
     return layout
 
 
@@ -264,12 +307,16 @@ def gain_waterfall(
     values = [current_revenue, *table["revenue_gain"], 0.0]
     fig = go.Figure(
         go.Waterfall(
-            x=names, y=values, measure=["absolute", *["relative"] * len(table), "total"],
-            increasing={"marker": {"color": "#009E73"}}, decreasing={"marker": {"color": "#D55E00"}},
-            totals={"marker": {"color": "#56B4E9"}}, hovertemplate="%{x}: %{y:,.0f} EUR",
+            x=names,
+            y=values,
+            measure=["absolute", *["relative"] * len(table), "total"],
+            increasing={"marker": {"color": "#009E73"}},
+            decreasing={"marker": {"color": "#D55E00"}},
+            totals={"marker": {"color": "#56B4E9"}},
+            hovertemplate="%{x}: %{y:,.0f} EUR",
             connector={"line": {"color": "grey", "width": 0.5}},
         )
-    )  # fmt: skip
+    )
     span = float(np.abs(table["revenue_gain"]).sum())
     fig.update_yaxes(range=[current_revenue - 1.5 * span - 1, current_revenue + 1.5 * span + 1], title="EUR")
     fig.update_layout(showlegend=False, hovermode="closest")

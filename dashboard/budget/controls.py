@@ -20,6 +20,14 @@ SPEND_PREFIX = "budget_spend_"
 """Session-state key prefix of the per-channel weekly spend sliders."""
 TOTAL = "budget_total"
 """Session-state key of the total weekly budget slider."""
+WEEKS = "budget_weeks_input"
+"""Session-state key of the what-if's planning period (weeks)."""
+MODEL = "budget_model"
+"""Session-state key: fingerprint of the model the plans were made with."""
+DATA = "budget_data"
+"""Session-state key: fingerprint of the data the budgets and the optimiser's total were made for."""
+LINK_READ = "budget_url_read"
+"""Session-state key: the link's budgets were read (once per session)."""
 SLIDER_FLOOR = 100.0
 """Smallest slider maximum (EUR per week), so a channel with no current spend can still be tried."""
 
@@ -175,3 +183,47 @@ def data_token(model: MediaMixModel) -> str:
     digest = hashlib.sha256(repr((tuple(model.channels_), str(model.weeks_[0]), str(model.weeks_[-1]))).encode())
     digest.update(np.ascontiguousarray(model.current_spend_, dtype=float).tobytes())
     return digest.hexdigest()[:16]
+
+
+def follow_model(
+    state: MutableMapping[str, Any], model: MediaMixModel, token: str, *, plans: Iterable[str], totals: Iterable[str]
+) -> None:
+    """Forget what was made for another model: the ``plans`` keys, and for new data the budgets and ``totals``.
+
+    New data (a regenerated database, another CSV or columns) resets the sliders and totals;
+    switching the lift tests on or off keeps them (same weeks and current spend), so only the
+    plans go.  ``token`` is :func:`model_token` of ``model``.
+    """
+    if state.get(MODEL) == token:
+        return
+    for stale in plans:
+        state.pop(stale, None)
+    if state.get(DATA) != (data := data_token(model)):
+        forget_budgets(state)
+        for key in totals:
+            state.pop(key, None)
+        state[DATA] = data
+    state[MODEL] = token
+
+
+def read_link(
+    state: MutableMapping[str, Any],
+    query: Mapping[str, str],
+    grid: SliderGrid,
+    current: Mapping[str, float],
+    *,
+    spend_param: str,
+    weeks_param: str,
+) -> None:
+    """Set the sliders from the link (``query``: ``st.query_params``) once per session, else from the current spend when they were dropped.
+
+    A hand-edited link may hold anything: :func:`parse_shared` keeps finite amounts of at
+    least 0 only, and a channel it leaves out keeps its current spend.
+    """
+    if state.get(LINK_READ) and all(spend_key(c) in state for c in current):
+        return
+    link = query.get(spend_param, "") if not state.get(LINK_READ) else ""
+    shared = parse_shared(link, current)
+    set_channels(state, grid, {c: shared.get(c, v) for c, v in current.items()})
+    state[WEEKS] = parse_weeks(query.get(weeks_param, ""))
+    state[LINK_READ] = True

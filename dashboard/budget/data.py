@@ -11,24 +11,17 @@ says whether they were used, so switching them off and on again refits once each
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from core.errors import OmnimixError
-from core.mmm.experiments import check_experiments
 from core.mmm.model import MediaMixModel
 from core.mmm.weekly import WeeklyData, from_db, read_csv
 from core.store.reads import read_experiments
 from dashboard import data_access
 
 Version = data_access.FileVersion
-
-LIFT_TEST_COLUMNS = ("channel", "start_week", "end_week", "incremental_revenue", "standard_error")
-"""Columns an uploaded lift-test CSV needs (``experiment_id`` optional)."""
-
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _weekly_db(db: str, version: Version) -> WeeklyData:
@@ -68,54 +61,6 @@ def weekly_from_csv(
     """A validated weekly table from uploaded CSV bytes."""
     digest = hashlib.sha256(content).hexdigest()
     return _weekly_csv(digest, date, target, tuple(channels), tuple(controls), content)
-
-
-def lift_tests_from_csv(content: bytes, name: str) -> pd.DataFrame:
-    """Lift tests from an uploaded CSV, checked; an error names the file, row and column at fault.
-
-    Parameters
-    ----------
-    content : bytes
-        The file: one row per test with :data:`LIFT_TEST_COLUMNS` (weeks as YYYY-MM-DD,
-        revenue and standard error in EUR over the whole test).
-    name : str
-        File name, for the messages.
-
-    Raises
-    ------
-    OmnimixError
-        Unreadable file, no rows, a missing column, a date or amount that does not parse, or
-        a row :func:`core.mmm.experiments.check_experiments` refuses.
-    """
-    try:
-        df = pd.read_csv(io.BytesIO(content))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise OmnimixError(f"Cannot read {name} as CSV: {exc}") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in LIFT_TEST_COLUMNS if c not in df]
-    if missing:
-        raise OmnimixError(
-            f"{name} has no column {', '.join(missing)}; a lift-test file needs the columns "
-            f"{', '.join(LIFT_TEST_COLUMNS)} (experiment_id optional)."
-        )
-    if df.empty:
-        raise OmnimixError(f"{name} has a header but no lift tests.")
-    df["channel"] = df["channel"].astype(str).str.strip()
-    parsers = {
-        "start_week": lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601"),
-        "end_week": lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601"),
-        "incremental_revenue": lambda s: pd.to_numeric(s, errors="coerce"),
-        "standard_error": lambda s: pd.to_numeric(s, errors="coerce"),
-    }
-    for col, parse in parsers.items():
-        parsed = parse(df[col])
-        bad = parsed.isna()
-        if bad.any():
-            row = int(bad.to_numpy().argmax())
-            kind = "a date (YYYY-MM-DD)" if col.endswith("_week") else "an amount in EUR"
-            raise OmnimixError(f"{name}, row {row + 1}: {col} {df[col].iloc[row]!r} is not {kind}.")
-        df[col] = parsed
-    return check_experiments(df)
 
 
 def model_for_db(db: Path, seed: int = 0, *, use_tests: bool = True) -> MediaMixModel:

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 import streamlit as st
 
 from core.errors import OmnimixError, first_line
+from core.mmm.compare import versus_today
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
-from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
+from core.mmm.optimizer import CURRENT_SPLIT, MAX_CHANGE_PCT, bounds_from_change, optimize_budget, target_roas_budget
 from dashboard import components
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import controls as budget_controls
@@ -28,8 +29,6 @@ CAUTIOUS_HELP = (
     "prefers well-measured channels and does well even if the uncertain ones disappoint."
 )
 RANGE_HELP = f"Up to {MAX_SPEND_MULTIPLE:g}× the current weekly spend, as the sliders above."
-MAX_PCT = round((MAX_SPEND_MULTIPLE - 1) * 100)
-"""Largest allowed increase per channel (% of current), where the sliders and curves end."""
 
 
 def failure_text(exc: Exception, doing: str) -> str:
@@ -38,12 +37,6 @@ def failure_text(exc: Exception, doing: str) -> str:
         return str(exc)
     log.exception("Unexpected error while %s", doing)
     return f"Something went wrong while {doing} ({type(exc).__name__}: {first_line(exc)})."
-
-
-def bounds_from_range(current: Mapping[str, float], pct: tuple[float, float]) -> dict[str, tuple[float, float]]:
-    """Weekly EUR bounds per channel from an allowed change in % of its current spend."""
-    lo, hi = pct
-    return {c: (v * (1 + lo / 100), v * (1 + hi / 100)) for c, v in current.items()}
 
 
 def stored_plan(token: str) -> dict | None:
@@ -61,7 +54,7 @@ def section(
     def optimise() -> None:
         # Submit callback: it runs before the page is drawn, so the curves above show the new plan at once.
         ss = st.session_state
-        bounds = bounds_from_range(current, ss["budget_opt_range"])
+        bounds = bounds_from_change(current, *ss["budget_opt_range"])
         try:
             if ss["budget_goal"].startswith("Most"):
                 plan = optimize_budget(model, ss[OPT_TOTAL], bounds=bounds, cautious=ss[CAUTIOUS])
@@ -95,7 +88,7 @@ def section(
         o3.slider(
             "Allowed change per channel (% of current)",
             -100,
-            MAX_PCT,
+            MAX_CHANGE_PCT,
             (-50, 50),
             step=5,
             key="budget_opt_range",
@@ -136,16 +129,13 @@ def _proposal(model: MediaMixModel, stored: dict, apply_plan: Callable[[], None]
     if plan.cautious:
         st.caption(f"Cautious plan: {CAUTIOUS_HELP[0].lower()}{CAUTIOUS_HELP[1:]}")
     if start != CURRENT_SPLIT:
-        today = model.predict_budget(model.current_spend_, weeks=w)
-        today_spend = sum(today.spend.values())
+        today = versus_today(model, plan, weeks=w)
         st.markdown(
-            f"Against **today's budget** ({today_spend / w:,.0f} EUR per week): over {w} weeks the proposal spends "
-            f"**{plan.total * w - today_spend:+,.0f} EUR** and is predicted to earn "
-            f"**{plan.proposed_revenue * w - today.revenue:+,.0f} EUR** ({today.revenue:,.0f} → "
-            f"{plan.proposed_revenue * w:,.0f} EUR)."
+            f"Against **today's budget** ({today.weekly_spend:,.0f} EUR per week): over {w} weeks the proposal spends "
+            f"**{today.spend_change:+,.0f} EUR** and is predicted to earn **{today.revenue_change:+,.0f} EUR** "
+            f"({today.revenue:,.0f} → {today.plan_revenue:,.0f} EUR)."
         )
-    table = plan.table()
-    scaled = table.assign(**{c: table[c] * w for c in table.columns if c != "channel"})
+    scaled = plan.table(weeks=w)
     left, right = st.columns(2)
     left.plotly_chart(
         budget_charts.gain_waterfall(

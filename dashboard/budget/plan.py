@@ -14,12 +14,11 @@ import streamlit as st
 
 from core.errors import OmnimixError
 from core.mmm.model import MediaMixModel
-from core.mmm.optimizer import optimize_budget
-from core.mmm.planning import FuturePeriod, forecast_table
+from core.mmm.optimizer import MAX_CHANGE_PCT, PeriodPlan, bounds_from_change, plan_period
 from dashboard import components
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import trust as budget_trust
-from dashboard.budget.optimiser import CAUTIOUS_HELP, MAX_PCT, RANGE_HELP, bounds_from_range, failure_text
+from dashboard.budget.optimiser import CAUTIOUS_HELP, RANGE_HELP, failure_text
 
 FUTURE, FUTURE_ERROR = "budget_future", "budget_future_error"
 WEEKS, TOTAL = "budget_future_weeks", "budget_future_total"
@@ -28,28 +27,6 @@ DEFAULT_WEEKS = 13
 HISTORY_WEEKS = 26
 """Weeks of actual revenue drawn before the plan, for context."""
 CARRYOVER = "carry-over: ads keep working for a few weeks after they run"
-
-
-def make_plan(
-    model: MediaMixModel,
-    *,
-    weeks: int,
-    total: float,
-    bounds: Mapping[str, tuple[float, float]],
-    cautious: bool = False,
-) -> dict:
-    """The best weekly split of ``total`` EUR over the next ``weeks`` weeks and its week-by-week forecast.
-
-    Returns
-    -------
-    dict
-        ``plan`` (:class:`~core.mmm.optimizer.BudgetPlan`, revenue over the period, spend per
-        week), ``forecast`` (:func:`~core.mmm.planning.forecast_table` of the proposal),
-        ``weeks`` and ``total``.
-    """
-    period = FuturePeriod(model, weeks)
-    plan = optimize_budget(model, total / weeks, view=period, bounds=bounds, cautious=cautious)
-    return {"plan": plan, "forecast": forecast_table(period, plan.proposed), "weeks": weeks, "total": total}
 
 
 def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -> None:
@@ -62,9 +39,8 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
         weeks = int(ss[WEEKS])
         total = weekly * weeks if ss[TOTAL] is None else float(ss[TOTAL])
         try:
-            made = make_plan(
-                model, weeks=weeks, total=total, bounds=bounds_from_range(current, ss[RANGE]), cautious=ss[CAUTIOUS]
-            )
+            bounds = bounds_from_change(current, *ss[RANGE])
+            made = plan_period(model, weeks, total=total, bounds=bounds, cautious=ss[CAUTIOUS])
         except Exception as exc:  # noqa: BLE001 - a message in the next run, never a traceback
             ss.pop(FUTURE, None)
             spread = f" The period budget is spread evenly: {total:,.0f} EUR over {weeks} weeks is {total / weeks:,.0f} EUR per week."
@@ -72,7 +48,7 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
                 spread if isinstance(exc, OmnimixError) else ""
             )
             return
-        ss[FUTURE] = {**made, "model": token}
+        ss[FUTURE] = {"made": made, "model": token}
 
     st.subheader(
         "Plan the next weeks",
@@ -101,7 +77,7 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
         f3.slider(
             "Allowed change per channel (% of current)",
             -100,
-            MAX_PCT,
+            MAX_CHANGE_PCT,
             (-50, 50),
             step=5,
             key=RANGE,
@@ -113,11 +89,11 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
     stored = st.session_state.get(FUTURE)
     if stored and stored["model"] == token:
         with components.guard("the plan for the next weeks"):
-            _show(model, stored)
+            _show(model, stored["made"])
 
 
-def _show(model: MediaMixModel, stored: dict) -> None:
-    plan, forecast, weeks = stored["plan"], stored["forecast"], stored["weeks"]
+def _show(model: MediaMixModel, made: PeriodPlan) -> None:
+    plan, forecast, weeks = made.plan, made.forecast, made.weeks
     start = plan.current_label
     st.success(plan.message, icon=":material/lightbulb:")
     k1, k2, k3, k4 = st.columns(4)
@@ -130,7 +106,7 @@ def _show(model: MediaMixModel, stored: dict) -> None:
     )
     low, high = plan.proposed_band
     budget_trust.band_metric(k2, revenue=plan.proposed_revenue, low=low, high=high, what=f"over the {weeks} weeks")
-    carried = float(forecast["carryover"].sum())
+    carried = made.carryover
     k3.metric(
         "Already paid for (carry-over)",
         components.format_value(carried, "EUR"),
@@ -155,7 +131,7 @@ def _show(model: MediaMixModel, stored: dict) -> None:
         "Shaded: the 90% band of the predicted weekly revenue. Dotted: what the weeks would bring with no new "
         "spend at all (baseline plus carry-over); the gap to the blue line is what the plan's spend earns."
     )
-    table = plan.table().assign(proposed_total=lambda t: t["proposed_spend"] * weeks)
+    table = plan.table().assign(proposed_total=plan.table(weeks=weeks)["proposed_spend"])
     budget_trust.euro_table(
         table,
         "budget_future_split",

@@ -2,18 +2,17 @@
 
 :func:`choose` draws the data section and returns the fitted model, or stops the page with a
 hint when something is still missing (no database, no file, no spend column).  Failures
-raise :class:`~core.store.db.OmnimixError`; the page wraps the call in ``components.guard``.
+raise :class:`~core.errors.OmnimixError`; the page wraps the call in ``components.guard``.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from core.errors import OmnimixError
+from core.mmm.csvfiles import csv_columns, read_lift_tests
 from core.mmm.model import MediaMixModel
 from dashboard import components, state
 from dashboard.budget import data as budget_data
@@ -106,10 +105,7 @@ def _from_csv() -> Source:
         )
         st.stop()
     content = upload.getvalue()
-    try:
-        columns = [str(c) for c in pd.read_csv(io.BytesIO(content), nrows=5).columns]
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise OmnimixError(f"Cannot read {upload.name} as CSV: {exc}") from exc
+    columns = csv_columns(content, upload.name)
     c1, c2 = st.columns(2)
     date_col = c1.selectbox("Week column", columns, key="budget_csv_date")
     target_col = c2.selectbox("Revenue column", columns, index=min(1, len(columns) - 1), key="budget_csv_target")
@@ -124,7 +120,7 @@ def _from_csv() -> Source:
     tests = pd.DataFrame()
     if tests_upload is not None:
         with components.guard("the lift tests"):
-            tests = budget_data.lift_tests_from_csv(tests_upload.getvalue(), tests_upload.name)
+            tests = read_lift_tests(tests_upload.getvalue(), tests_upload.name)
         if not len(tests):
             st.caption("The model is fitted without lift tests until the file is fixed.")
     use = _use_tests(tests, "uploaded") if tests_upload is None or len(tests) else False

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from core.formatting import short_eur
 from core.mmm import report
 from core.mmm.model import MediaMixModel
 from core.mmm.summary import WELL_MEASURED_WIDTH
@@ -190,13 +191,6 @@ def how_sure(model: MediaMixModel, *, period: str, tests_switched_off: bool = Fa
         f"{len(used)} of {len(tests)} lift tests used. The model treats each as one more measurement of the "
         "channel's revenue over the test's weeks, trusted according to its standard error."
     )
-
-
-def short_eur(value: float) -> str:
-    """An amount short enough for two in one metric card: "€712k", "€1.40M", "€950"."""
-    if abs(value) >= 1e6:
-        return f"€{value / 1e6:,.2f}M"
-    return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
 
 
 def band_metric(box: DeltaGenerator, *, revenue: float, low: float, high: float, what: str) -> None:
