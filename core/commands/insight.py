@@ -8,9 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from core.commands.options import add_filter_args, filters_from_args
-from core.commands.output import add_json_flag, emit
+from core.commands.output import add_json_flag, emit, text_table
 from core.errors import OmnimixError
 from core.filters import Filters, data_date_range
 from core.insight import (
@@ -101,6 +102,10 @@ def _insight(args: argparse.Namespace) -> int:
     lines += [f"- {s}" for s in said.values()]
     if not anomalies.empty:
         lines.append("Anomaly weeks:")
-        lines += [f"  {r.week}  {r.channel:<12} {r.deviation:+.0%} vs expected (z {r.z_score:+.1f})"
-                  for r in anomalies.head(10).itertuples()]
+        top = anomalies.head(10)
+        lines += text_table(pd.DataFrame({
+            "week": top["week"].astype(str),
+            "channel": [f" {c}" for c in top["channel"]],  # two spaces after the week
+            "change": [f"{d:+.0%} vs expected (z {z:+.1f})" for d, z in zip(top["deviation"], top["z_score"], strict=True)],
+        }), widths={"channel": 13})
     return emit(args, payload, "\n".join(lines))

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,37 @@ def to_jsonable(value: Any) -> Any:
     if value is pd.NaT or value is pd.NA:
         return None
     return value
+
+
+def text_table(df: pd.DataFrame, *, right: Sequence[str] = (), widths: Mapping[str, int] | None = None,
+               indent: str = "  ") -> list[str]:
+    """The rows of ``df`` (text already formatted) as aligned lines, by ``DataFrame.to_string``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One column per field, values already written as text (``"€2.63M"``); no header, no index.
+    right : sequence of str, default=()
+        Columns aligned right (figures); the others are aligned left.
+    widths : mapping of str to int, optional
+        Smallest width of a column, so reports keep their layout whatever the values.
+    indent : str, default="  "
+        Put before every line; trailing spaces are dropped.
+
+    Returns
+    -------
+    list of str, one per row (empty for an empty table).
+    """
+    if df.empty:
+        return []
+    widths = widths or {}
+    formatters = {}
+    for c in df.columns:
+        width = max(widths.get(c, 0), int(df[c].astype(str).str.len().max()))
+        align = ">" if c in right else "<"
+        formatters[c] = lambda v, w=width, a=align: f"{v:{a}{w}}"
+    text = df.astype(str).to_string(header=False, index=False, formatters=formatters)
+    return [indent + line.rstrip() for line in text.splitlines()]
 
 
 def emit(args: argparse.Namespace, payload: dict, text: str) -> int:

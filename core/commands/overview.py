@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.commands.options import add_filter_args, filters_from_args
-from core.commands.output import add_json_flag, emit
+from core.commands.output import add_json_flag, emit, text_table
 from core.filters import Filters
 from core.privacy import small_group_label
 from core.store.db import DEFAULT_DB, open_db
@@ -64,16 +64,26 @@ def _text(filters: Filters, gap: str | None, first: dt.date | None, last: dt.dat
         previous = filters.previous_period()
         compared = f"compared with {previous.start} – {previous.end}" if gap is None else f"no change shown: {gap}"
         lines = [f"Overview {start} – {end} ({(end - start).days + 1} days, {channels}); {compared}."]
+    rows = []
     for row in kpis.to_dict("records"):
         metric = KPI_DEFINITIONS[row["metric"]]
-        value = small_group_label() if row["hidden"] else format_value(row["value"], metric.unit)
         delta = format_delta(row, metric.unit)
-        lines.append(f"  {metric.label:<16} {value:>14}" + (f"  {delta} vs previous period" if delta else ""))
+        rows.append({"label": metric.label,
+                     "value": small_group_label() if row["hidden"] else format_value(row["value"], metric.unit),
+                     "delta": f" {delta} vs previous period" if delta else ""})
+    lines += text_table(pd.DataFrame(rows), right=["value"], widths=_WIDTHS)
     if share.empty:
         if first is not None:
             lines.append("No orders match the period and channels.")
     else:
         lines.append("Share of revenue by sales channel:")
-        lines += [f"  {r['channel']:<16} {format_value(r['revenue_share'], 'share'):>14}  "
-                  f"({format_value(r['revenue'], 'EUR')})" for r in share.to_dict("records")]
+        lines += text_table(pd.DataFrame({
+            "label": share["channel"],
+            "value": [format_value(v, "share") for v in share["revenue_share"]],
+            "revenue": [f" ({format_value(v, 'EUR')})" for v in share["revenue"]],
+        }), right=["value"], widths=_WIDTHS)
     return lines
+
+
+_WIDTHS = {"label": 16, "value": 14}
+"""Column widths of the text report, so the KPIs and the channel shares line up."""
