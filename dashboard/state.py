@@ -60,6 +60,13 @@ def ready() -> tuple[Path, Filters]:
     return ctx.db, ctx.filters
 
 
+def channels_in_words(filters: Filters) -> str:
+    """The selected sales channels for a caption: "all sales channels", "app, web" or "no channels"."""
+    if filters.channels is None:
+        return "all sales channels"
+    return ", ".join(filters.channels) or "no channels"
+
+
 def missing_db_message(db: Path) -> str:
     return (
         f"No database at `{db}`. `make run` builds the sample database on first start; or run "

@@ -9,10 +9,10 @@ from core.insight.anomalies import DEFAULT_THRESHOLD
 from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from dashboard import charts, components, state
+from dashboard.formats import COUNT, EUR, PCT
 from dashboard.insight import charts as insight_charts
 from dashboard.insight import data as insight_data
 
-EUR, PCT, COUNT = "euro", "percent", "localized"
 N = MIN_GROUP_SIZE
 COHORT_PARAM = "cohort"  # our own query-parameter key: ?cohort=acquisition
 
@@ -31,7 +31,7 @@ st.caption(
 
 db, filters = state.ready()
 period = charts.format_period(filters.start, filters.end)
-channel_text = "all sales channels" if filters.channels is None else ", ".join(filters.channels) or "no channels"
+channel_text = state.channels_in_words(filters)
 st.caption(f"**{period}** ({filters.days} days, {channel_text}).")
 if filters.channels == ():
     st.info("No sales channel is selected. Select at least one in the sidebar.", icon=":material/filter_alt_off:")

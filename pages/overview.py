@@ -10,10 +10,9 @@ from core.overview import privacy as overview_privacy
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from dashboard import charts, components, data_access, state
+from dashboard.formats import COUNT, EUR, PCT
 from dashboard.overview import charts as overview_charts
 from dashboard.overview import data as overview_data
-
-EUR, PCT, COUNT = "euro", "percent", "localized"
 
 st.title("Overview")
 st.caption(
@@ -25,7 +24,7 @@ db, filters = state.ready()
 period = charts.format_period(filters.start, filters.end)
 prev = filters.previous_period()
 prev_period = charts.format_period(prev.start, prev.end)
-channel_text = "all sales channels" if filters.channels is None else ", ".join(filters.channels) or "no channels"
+channel_text = state.channels_in_words(filters)
 gap = None
 with components.guard("the comparison period"):
     gap = previous_period_gap(filters, data_access.data_start(db))

@@ -12,11 +12,11 @@ from core.segments.clustering import K_MAX, K_MIN
 from core.segments.export import membership, public_names, public_profiles
 from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
 from dashboard import charts, components, state
+from dashboard.formats import COUNT, EUR, PCT
 from dashboard.navigation import PAGES
 from dashboard.segments import charts as segments_charts
 from dashboard.segments import data as segments_data
 
-EUR, PCT, COUNT = "euro", "percent", "localized"
 K_KEY, GROUPS_KEY = "segments_k", "segments_features"  # session keys, also the URL keys
 DETAIL_KEY = "segments_detail"
 DEFAULT_K, SEED = 6, 0

@@ -93,6 +93,10 @@ def test_lift_tests_from_a_csv_with_csv_weekly_data(capsys, weekly_csv: Path, tm
     tests.assign(standard_error=-1.0).to_csv(tests_csv, index=False)
     code, _, err = run(capsys, *argv)
     assert code == 2 and "tests.csv" in err and "standard_error must be above 0" in err
+    # the page's reader: a value that does not parse is named by row and column
+    tests.astype({"start_week": str}).assign(start_week=["soon"] * len(tests)).to_csv(tests_csv, index=False)
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and f"{tests_csv}, row 1: start_week 'soon' is not a date (YYYY-MM-DD)." in err
 
 
 def test_plan_next_quarter_json(capsys, small_db: Path):

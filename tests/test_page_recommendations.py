@@ -64,7 +64,7 @@ def test_customer_from_url(db, buyer):
     assert at.text_input(key="recs_customer").value == cid
     cards = {m.label: m.value for m in at.metric}
     assert cards["Orders"] == f"{orders:,}"
-    assert at.query_params["customer"] == [cid] or at.query_params["customer"] == cid
+    assert at.query_params["customer"] == cid  # AppTest keeps a single value as a str
     tables = rec_tables(at)
     assert len(tables) == 3  # item-kNN, hybrid and the popularity baseline by default
     for recs in tables:
@@ -147,7 +147,7 @@ def test_evaluation_tab_shows_metrics(db):
     assert all(line in text for line in METRIC_HELP.values())
     fairness = next(d.value for d in at.dataframe if "rec_share" in d.value.columns)
     assert fairness["rec_share"].sum() == pytest.approx(1.0)
-    assert len(at.get("download_button")) >= len(at.dataframe)
+    assert len(at.dataframe) == 3 and len(at.get("download_button")) == 3  # metrics, per segment, fairness
 
 
 def test_changing_k_reuses_the_ranked_lists(db, monkeypatch):

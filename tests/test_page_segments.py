@@ -47,7 +47,10 @@ def test_default_view(sample_env):
     assert table["segment"].tolist() == [1, 2, 3, 4, 5, 6]
     assert table["name"].is_unique
     assert [m.label for m in at.metric] == ["Customers segmented", "Silhouette", "Suggested k", "Largest segment"]
-    assert len(at.get("download_button")) >= len(at.dataframe) > 0
+    # diagnostics, segments, top products, channels, RFM groups: each with its CSV, plus the membership CSV
+    assert len(at.dataframe) == 5
+    assert [b.proto.label for b in at.get("download_button")].count("Download CSV") == 5
+    assert len(at.get("download_button")) == 6
     assert at.query_params["segments_k"] == "6" and at.query_params["segments_features"] == "rfm,channel,category"
 
 

@@ -1,0 +1,167 @@
+"""Recommendations page, Evaluation tab: every model scored on a time split, per segment, and its fairness.
+
+The page calls :func:`section` inside the tab; the figures come from :func:`dashboard.recs.data.evaluation`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.privacy import small_group_label
+from core.recs import BASELINE
+from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, metric_label, private_by_segment
+from core.recs.metrics import ACCURACY
+from dashboard import components
+from dashboard.formats import COUNT, PCT, RATIO
+from dashboard.recs import charts as recs_charts
+from dashboard.recs import data as recs_data
+from dashboard.recs import text as recs_text
+from dashboard.recs.text import FAIRNESS_GROUPS, MODEL_LABELS
+
+
+def section(db: Path) -> None:
+    """The k and held-out-weeks choice, then accuracy, coverage, per-segment and fairness views."""
+    st.caption(
+        "Honest offline test: every model learns only from what happened before a cutoff and "
+        "recommends k products per customer; we then check what those customers really bought "
+        "in the held-out weeks (products new to them). The 'Most popular' baseline is always included."
+    )
+    c1, c2, _ = st.columns([1, 2, 2])
+    k = c1.selectbox(
+        "k (list length)",
+        recs_data.EVAL_KS,
+        index=recs_data.EVAL_KS.index(10),
+        key="recs_k",
+        help="How many recommended products per customer the metrics look at.",
+    )
+    weeks = c2.slider(
+        "Held-out weeks",
+        min_value=2,
+        max_value=26,
+        value=8,
+        key="recs_weeks",
+        help="The last N weeks of purchases are hidden from the models and used as the truth.",
+    )
+    with components.guard("the evaluation"):
+        ev = recs_data.evaluation(db, k=k, holdout_weeks=weeks)
+        info, held_out = ev.info, recs_text.held_out(ev.info)
+        st.caption(recs_text.evaluation_caption(info, ev.held_out_customers))
+        metrics = ev.metrics.assign(label=ev.metrics["model"].map(MODEL_LABELS))
+        bars = {"model_labels": MODEL_LABELS, "baseline": BASELINE}
+
+        st.subheader("Accuracy per model", help="Higher is better for every metric here.")
+        accuracy_labels = {c: metric_label(c, k) for c in ACCURACY}
+        title = f"Accuracy at k={k} per model, purchases {held_out}"
+        st.plotly_chart(
+            recs_charts.metric_bars(metrics, columns=list(ACCURACY), labels=accuracy_labels, title=title, **bars)
+        )
+        st.subheader(
+            "Coverage and diversity", help="Beyond accuracy: does the model use the catalogue and vary the lists?"
+        )
+        left, right = st.columns(2)
+        title = f"Catalogue coverage and category diversity, top {k}"
+        left.plotly_chart(
+            recs_charts.metric_bars(
+                metrics,
+                columns=["coverage", "diversity"],
+                labels=METRIC_LABELS,
+                title=title,
+                legend_below=True,
+                **bars,
+            )
+        )
+        title = f"Novelty of the top {k} (bits, higher = less obvious)"
+        right.plotly_chart(
+            recs_charts.metric_bars(
+                metrics,
+                columns=["novelty"],
+                labels=METRIC_LABELS,
+                percent=False,
+                title=title,
+                legend_below=True,
+                **bars,
+            )
+        )
+        components.table(
+            metrics,
+            f"recommender_metrics_k{k}_{weeks}w",
+            labels={"label": "Model", **{c: metric_label(c, k) for c in METRIC_HELP}, "fit_seconds": "Fit (s)"},
+            formats={
+                **dict.fromkeys([*ACCURACY, "coverage", "diversity"], PCT),
+                "novelty": RATIO,
+                "fit_seconds": RATIO,
+            },
+        )
+        with st.expander("What the metrics mean", expanded=True):
+            st.markdown("\n".join(f"- **{METRIC_LABELS[c]}**: {text}" for c, text in METRIC_HELP.items()))
+
+        st.subheader("Per segment", help="Segment = the customer's main sales channel before the cutoff.")
+        metric = st.columns([1, 2])[0].selectbox(
+            "Metric",
+            ACCURACY,
+            index=2,
+            format_func=METRIC_LABELS.get,
+            key="recs_seg_metric",
+            help="The accuracy metric compared across segments.",
+        )
+        st.caption(f"{METRIC_LABELS[metric]}: {METRIC_HELP[metric]}")
+        # Counts stay numbers ("fewer than 50" where hidden): components.table shows the mix as
+        # text with separators, and the CSV keeps plain numbers.
+        by_segment = private_by_segment(ev.by_segment).assign(label=lambda d: d["model"].map(MODEL_LABELS))
+        title = f"{metric_label(metric, k)} per segment, purchases {held_out}"
+        st.plotly_chart(
+            recs_charts.segment_bars(
+                by_segment, metric=metric, metric_label=metric_label(metric, k), title=title, **bars
+            )
+        )
+        components.table(
+            by_segment,
+            f"recommender_metrics_by_segment_k{k}_{weeks}w",
+            labels={"label": "Model", "segment": "Segment", "customers": "Customers", **accuracy_labels},
+            formats={"customers": COUNT, **dict.fromkeys(ACCURACY, PCT)},
+        )
+        st.caption(f"Segments with {small_group_label()} evaluated customers are hidden.")
+
+        st.subheader(
+            "Fairness: who gets the recommendation slots",
+            help="Compares each group's share of all recommended slots with its share of the "
+            "catalogue and of past sales. A model that over-serves a few brands shows long blue bars.",
+        )
+        c1, c2 = st.columns(2)
+        models = info["models"]
+        fair_model = c1.selectbox(
+            "Model",
+            models,
+            index=models.index("hybrid") if "hybrid" in models else 0,
+            format_func=MODEL_LABELS.get,
+            key="recs_fair_model",
+        )
+        dimension = c2.segmented_control(
+            "Group by",
+            list(FAIRNESS_GROUPS),
+            default="price_tier",
+            required=True,
+            format_func=FAIRNESS_GROUPS.get,
+            key="recs_fair_dim",
+            help="Price tier = budget, mid or premium third of prices within the category.",
+        )
+        fair = ev.fairness[(ev.fairness["model"] == fair_model) & (ev.fairness["dimension"] == dimension)]
+        group_label = FAIRNESS_GROUPS[dimension]
+        title = (
+            f"{MODEL_LABELS[fair_model]}: share of top-{k} slots per {group_label.lower()} vs catalogue and "
+            f"sales (sales before {info['cutoff']:%Y-%m-%d})"
+        )
+        st.plotly_chart(recs_charts.fairness_bars(fair, group_label=group_label, title=title))
+        components.table(
+            fair.sort_values("rec_share", ascending=False),
+            f"recommendation_fairness_{fair_model}_{dimension}",
+            labels={
+                "group": group_label,
+                "rec_share": "% of recommendation slots",
+                "catalogue_share": "% of catalogue",
+                "sales_share": "% of sales (order lines)",
+            },
+            formats=dict.fromkeys(["rec_share", "catalogue_share", "sales_share"], PCT),
+        )
