@@ -46,6 +46,8 @@ def test_metrics_hand_values():
     assert mape(y, p) == pytest.approx((0.1 + 0.1 + 0) / 3)
     assert r2(y, p) == pytest.approx(1 - (100 + 400) / 20_000)
     assert nrmse(y, p) == pytest.approx(np.sqrt(500 / 3) / 200)
+    # Revenue that does not vary has no R² (scikit-learn's r2_score would say 0 or 1).
+    assert np.isnan(r2(np.full(3, 5.0), p)) and np.isnan(r2(y[:1], p[:1])) and np.isnan(r2(y[:0], p[:0]))
 
 
 def test_model_recovers_roas_on_strong_signal(fitted):
