@@ -281,15 +281,3 @@ def for_export(df: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFr
         for row in df[[flag_column(c) for c in flagged]].itertuples(index=False)
     ]
     return out.drop(columns=[flag_column(c) for c in flagged]).assign(**{NOTE_COLUMN: notes})
-
-
-def suppress_small_groups(df: pd.DataFrame, count_column: str, *, min_size: int = MIN_GROUP_SIZE,
-                          value_columns: list[str] | None = None) -> pd.DataFrame:
-    """``hide_groups(df, count_column, ...)``: kept for callers not yet moved to :func:`hide_groups`."""
-    return hide_groups(df, count_column, min_size=min_size, value_columns=value_columns)
-
-
-def suppress_partition(df: pd.DataFrame, count_column: str, *, min_size: int = MIN_GROUP_SIZE,
-                       value_columns: list[str] | None = None) -> pd.DataFrame:
-    """``hide_groups(df, count_column, partition=True, ...)``: kept for callers not yet moved."""
-    return hide_groups(df, count_column, min_size=min_size, value_columns=value_columns, partition=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import OmnimixError
-from core.privacy import MIN_GROUP_SIZE, suppress_small_groups
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 from core.recs import BASELINE, MODELS, Hybrid, Recommender, make_model
 from core.recs import columns as C
 from core.recs import metrics as M
@@ -255,7 +255,7 @@ def private_by_segment(by_segment: pd.DataFrame, *, min_size: int = MIN_GROUP_SI
     Shown and exported per-segment figures go through this: metrics of a handful of
     customers would describe individuals (see :mod:`core.privacy`).
     """
-    return suppress_small_groups(by_segment, "customers", min_size=min_size, value_columns=list(M.ACCURACY))
+    return hide_groups(by_segment, "customers", min_size=min_size, value_columns=list(M.ACCURACY))
 
 
 def _fit(name: str, inter: Interactions, fitted: dict[str, Recommender]) -> Recommender:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.privacy import MIN_GROUP_SIZE, suppress_partition
+from core.privacy import MIN_GROUP_SIZE, hide_groups
 from core.segments.columns import CUSTOMER, F_SCORE, M_SCORE, R_SCORE, RFM_GROUP, RFM_SCORE
 from core.segments.features import FREQUENCY, MONETARY, RECENCY
 
@@ -103,7 +103,7 @@ def rfm_groups(rfm: pd.DataFrame, revenue: pd.Series, *, min_size: int = MIN_GRO
     pandas.DataFrame with ``rfm_group``, ``meaning``, ``customers``, ``revenue``,
     ``customer_share`` and ``revenue_share``, one row per group with customers, in
     :data:`RFM_GROUPS` order. The groups add up to the customers segmented, so small groups
-    and, when one is alone, the next smallest are hidden (:func:`core.privacy.suppress_partition`).
+    and, when one is alone, the next smallest are hidden (:func:`core.privacy.hide_groups` with ``partition=True``).
     """
     table = (rfm.assign(revenue=revenue.reindex(rfm[CUSTOMER]).to_numpy())
              .groupby(RFM_GROUP).agg(customers=(CUSTOMER, "size"), revenue=("revenue", "sum"))
@@ -112,5 +112,5 @@ def rfm_groups(rfm: pd.DataFrame, revenue: pd.Series, *, min_size: int = MIN_GRO
     table["customer_share"] = table["customers"] / table["customers"].sum()
     table["revenue_share"] = table["revenue"] / table["revenue"].sum()
     table.insert(1, "meaning", table[RFM_GROUP].map(RFM_GROUPS))
-    return suppress_partition(table, "customers", min_size=min_size,
-                              value_columns=["revenue", "customer_share", "revenue_share"])
+    return hide_groups(table, "customers", min_size=min_size, partition=True,
+                       value_columns=["revenue", "customer_share", "revenue_share"])
