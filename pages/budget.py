@@ -14,8 +14,8 @@ from core.formatting import format_value
 from core.mmm.compare import on_curves, what_if
 from core.mmm.model import MAX_SPEND_MULTIPLE
 from dashboard import charts, components
-from dashboard.budget import charts as budget_charts
 from dashboard.budget import controls as budget_controls
+from dashboard.budget import curves as budget_curves
 from dashboard.budget import optimiser as budget_optimiser
 from dashboard.budget import plan as budget_plan
 from dashboard.budget import scenarios as budget_scenarios
@@ -154,7 +154,7 @@ def what_if_section() -> None:
     markers = {"current": on_curves(model, current), "what-if": on_curves(model, spend)}
     if plan:
         markers["optimised"] = on_curves(model, dict(zip(channels, plan["plan"].proposed, strict=True)))
-    curves = budget_charts.response_curves(
+    curves = budget_curves.response_curves(
         model.response_curves(max_spend=slider_max), markers=markers, allowed=plan["bounds"] if plan else None
     )
     st.plotly_chart(curves)

@@ -11,7 +11,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from core.errors import InvalidParameterError, NotFittedError, OmnimixError
 from core.estimator import BOOLEAN, Estimator, Interval, Options, validate_params
 from core.mmm.model import MediaMixModel
-from core.mmm.posterior import CurvePrior
+from core.mmm.prior import CurvePrior
 from core.recs import MODELS, ContentBased, Hybrid, ItemKNN, MostPopular, SegmentPopular, UserKNN
 from core.recs.interactions import build_interactions
 from core.segments.clustering import Segmenter

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from core.errors import OmnimixError
+from core.mmm.bounds import parse_bounds
 from core.mmm.model import MediaMixModel
-from core.mmm.optimizer import optimize_budget, parse_bounds, target_roas_budget
+from core.mmm.optimizer import optimize_budget, target_roas_budget
 from core.mmm.response import CurveDraws
 
 

@@ -11,7 +11,8 @@ from core.errors import OmnimixError
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.model import MediaMixModel
 from core.mmm.planning import FuturePeriod, SteadyState, forecast_table
-from core.mmm.posterior import Calibration, CurvePrior, LinearPart, adstock, lag_matrix, media_columns, split_rhat
+from core.mmm.posterior import Calibration, LinearPart, adstock, lag_matrix, media_columns, split_rhat
+from core.mmm.prior import CurvePrior
 from core.mmm.saturation import hill, saturate
 from tests.test_mmm_model import CHANNELS, synthetic
 

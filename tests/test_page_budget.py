@@ -23,8 +23,9 @@ from streamlit.testing.v1 import AppTest
 from core.errors import OmnimixError
 from core.formatting import format_value
 from core.mmm import report
+from core.mmm.bounds import bounds_from_change
 from core.mmm.csvfiles import read_lift_tests
-from core.mmm.optimizer import bounds_from_change, optimize_budget, plan_period
+from core.mmm.optimizer import optimize_budget, plan_period
 from core.mmm.weekly import from_db
 from core.store.reads import read_experiments
 from dashboard.budget import data as budget_data

@@ -170,8 +170,9 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _optimize(args: argparse.Namespace) -> int:
+    from core.mmm.bounds import parse_bounds
     from core.mmm.compare import versus_today
-    from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, parse_bounds, target_roas_budget
+    from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
 
     if args.weeks < 1:
         raise OmnimixError(f"--weeks must be at least 1 (got {args.weeks}).")
@@ -233,7 +234,8 @@ def _optimize(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from core.mmm.optimizer import parse_bounds, plan_period
+    from core.mmm.bounds import parse_bounds
+    from core.mmm.optimizer import plan_period
 
     if args.total is not None and args.total < 0:
         raise OmnimixError(f"--total must be at least 0 EUR (got {args.total:g}).")

@@ -27,7 +27,6 @@ from core.mmm.baseline import baseline_design
 from core.mmm.experiments import calibration, check_experiments
 from core.mmm.metrics import fit_metrics
 from core.mmm.posterior import (
-    CurvePrior,
     CurveSamples,
     LinearPart,
     adstock,
@@ -35,6 +34,7 @@ from core.mmm.posterior import (
     sample_curves,
     split_rhat,
 )
+from core.mmm.prior import CurvePrior
 from core.mmm.response import CurveDraws
 from core.mmm.summary import BAND, channel_summary, decompose
 from core.mmm.weekly import WeeklyData
@@ -82,7 +82,7 @@ class MediaMixModel(Estimator):
     current_weeks : int, default=52
         The "current" budget and baseline are averages over the last this many weeks.
     prior : CurvePrior, optional
-        Prior beliefs about the curves; default :class:`~core.mmm.posterior.CurvePrior`.
+        Prior beliefs about the curves; default :class:`~core.mmm.prior.CurvePrior`.
     n_chains : int, default=16
         Markov chains run side by side (vectorised).
     n_warmup : int, default=300

@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 import streamlit as st
 
 from core.errors import OmnimixError, first_line
+from core.mmm.bounds import MAX_CHANGE_PCT, bounds_from_change
 from core.mmm.compare import versus_today
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
-from core.mmm.optimizer import CURRENT_SPLIT, MAX_CHANGE_PCT, bounds_from_change, optimize_budget, target_roas_budget
+from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
 from dashboard import components
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import controls as budget_controls

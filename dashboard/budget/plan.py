@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OmnimixError
+from core.mmm.bounds import MAX_CHANGE_PCT, bounds_from_change
 from core.mmm.model import MediaMixModel
-from core.mmm.optimizer import MAX_CHANGE_PCT, PeriodPlan, bounds_from_change, plan_period
+from core.mmm.optimizer import PeriodPlan, plan_period
 from dashboard import components
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import trust as budget_trust
