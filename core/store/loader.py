@@ -9,8 +9,9 @@ Conventions (shown to users in error messages, so keep them stable):
 * **Formats.** CSV is read as UTF-8 (a BOM is fine), ``"`` quotes values; the delimiter is a
   tab for ``.tsv`` and otherwise whichever of ``, ; TAB |`` the header line uses most.
   Values are trimmed of spaces and an empty value is NULL. Ids stay text exactly as written
-  ("00123" stays "00123"). Numbers use ``.`` as decimal point (no thousands separators, no
-  NaN/inf); whole-number columns also accept ``3.0``. Dates are ISO ``YYYY-MM-DD`` (a midnight
+  ("00123" stays "00123"). Numbers follow :mod:`core.numbers` (``.`` as decimal point;
+  spaces, currency signs and full-form comma thousands separators such as ``1,234.50`` are
+  dropped; decimal commas, NaN and inf are refused); whole-number columns also accept ``3.0``. Dates are ISO ``YYYY-MM-DD`` (a midnight
   time is allowed); timestamps are ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]`` with a space or ``T``
   and no time zone. Day/month orders like 03/04/2024 are refused because they are ambiguous.
 * **Columns.** Headers match table columns case-insensitively; ``mapping`` renames
