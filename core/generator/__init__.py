@@ -3,7 +3,9 @@
 ``generate_database`` is deterministic for a seed: the same seed gives the same rows.
 The lift tests in ``experiments`` come from their own generator, ``default_rng([seed, 11])``,
 so they never shift the other tables' draws; what they measure is in
-:mod:`core.generator.experiments`.
+:mod:`core.generator.experiments`. ``truth_customer_future`` (each customer's 52 weeks after
+the data end) likewise has its own generator, ``default_rng([seed, 13])``
+(:mod:`core.generator.future`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from core.generator.catalogue import ProductSampler, make_catalogue
 from core.generator.customers import draw_customers
 from core.generator.events import draw_events
 from core.generator.experiments import EXPERIMENT_STREAM, draw_experiments
+from core.generator.future import FUTURE_STREAM, draw_future
 from core.generator.marketing import baseline_shape, build_truth, week_starts
 from core.generator.orders import draw_orders
 from core.generator.writer import write_all
@@ -49,14 +52,16 @@ def generate_into(con: duckdb.DuckDBPyConnection, *, n_customers: int, seed: int
     # it with a provisional total, then rebuild it with the realised total and the same seed.
     truth_rng_state = rng.bit_generator.state
     _, _, _, shape = build_truth(weeks, 1.0, rng)
-    orders, total = draw_orders(customers, catalogue["price"].to_numpy(), sampler, shape / shape.mean(), rng)
+    prices = catalogue["price"].to_numpy()
+    orders, total = draw_orders(customers, prices, sampler, shape / shape.mean(), rng)
     events = draw_events(orders, customers, sampler, rng)
     rng.bit_generator.state = truth_rng_state
     spend, truth, weekly, _ = build_truth(weeks, total, rng)
     experiments = draw_experiments(weekly, spend, np.random.default_rng([seed, EXPERIMENT_STREAM]))
+    future = draw_future(customers, n_weeks, prices, sampler, np.random.default_rng([seed, FUTURE_STREAM]))
 
     create_schema(con, with_keys=False)
-    write_all(con, start, catalogue, customers, orders, events, spend, truth, weekly, experiments)
+    write_all(con, start, catalogue, customers, orders, events, spend, truth, weekly, experiments, future)
     add_primary_keys(con)
 
 

@@ -16,7 +16,8 @@ class CustomerDraw:
     persona: np.ndarray  # (n,) int8
     signup_day: np.ndarray  # (n,) int32, days relative to the first sample Monday (negative = before)
     first_week: np.ndarray  # (n,) int32, first week the customer can order
-    end_week: np.ndarray  # (n,) int32, exclusive; churn
+    end_week: np.ndarray  # (n,) int32, exclusive; churn, clipped to the sample's last week
+    life_end_week: np.ndarray  # (n,) int64, exclusive; churn week before clipping (> n_weeks: active at the end)
     order_rate: np.ndarray  # (n,) float, orders per year while active
     channel_cum: np.ndarray  # (n, n_sales_channels) cumulative personal channel mix
     main_category: np.ndarray  # (n,) int16
@@ -72,5 +73,6 @@ def draw_customers(n: int, n_weeks: int, line_tier: np.ndarray, brands_per_categ
     acquisition = np.where(via_media, np.array(ACQUISITION_MEDIA, dtype=object)[rng.integers(0, len(ACQUISITION_MEDIA), n)],
                            np.array(SALES_CHANNELS, dtype=object)[top_channel])
     assert len(CATEGORIES) >= 2
-    return CustomerDraw(persona, signup_day.astype(np.int32), first_week, end_week, rate, channel_cum,
+    return CustomerDraw(persona, signup_day.astype(np.int32), first_week, end_week, first_week + life_weeks,
+                        rate, channel_cum,
                         main_cat, second_cat, favourite_line, region, age_band, acquisition)

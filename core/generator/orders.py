@@ -67,6 +67,32 @@ def solve_week_intensity(first: np.ndarray, end: np.ndarray, value: np.ndarray, 
     return m
 
 
+def draw_baskets(cust: np.ndarray, customers: CustomerDraw, prices: np.ndarray, sampler: ProductSampler,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Basket lines for orders placed by ``cust`` (one entry per order): persona basket size, tastes, promos.
+
+    Returns
+    -------
+    item_order, item_product, quantity, unit_price : ndarray of shape (n_items,)
+        Lines sorted by (order, product); ``item_order`` indexes ``cust``.
+    """
+    persona = customers.persona
+    n_orders = cust.shape[0]
+    extra = np.array([p.extra_items for p in PERSONAS])[persona[cust]]
+    n_items = 1 + np.minimum(rng.poisson(extra), 7)
+    item_order = np.repeat(np.arange(n_orders, dtype=np.int64), n_items)
+    item_product = draw_products(cust[item_order], customers, sampler, rng)
+    # The same product twice in a basket becomes one line with a larger quantity.
+    key, counts = np.unique(item_order * prices.shape[0] + item_product, return_counts=True)
+    item_order = (key // prices.shape[0]).astype(np.int32)
+    item_product = (key % prices.shape[0]).astype(np.int32)
+    quantity = (counts + (rng.random(key.shape[0]) < 0.12)).astype(np.int32)
+    promo_rate = np.array([p.promo_rate for p in PERSONAS])[persona[cust[item_order]]]
+    discount = np.where(rng.random(key.shape[0]) < promo_rate, rng.choice([0.1, 0.15, 0.2, 0.3, 0.4], key.shape[0]), 0.0)
+    unit_price = np.round(prices[item_product] * (1 - discount), 2)
+    return item_order, item_product, quantity, unit_price
+
+
 def draw_orders(customers: CustomerDraw, prices: np.ndarray, sampler: ProductSampler, target_shape: np.ndarray,
                 rng: np.random.Generator) -> tuple[OrderDraw, float]:
     """Draw all orders; ``target_shape`` (mean one) is scaled to the revenue the baskets carry.
@@ -86,19 +112,7 @@ def draw_orders(customers: CustomerDraw, prices: np.ndarray, sampler: ProductSam
     for j in range(len(SALES_CHANNELS) - 1):  # column by column: no (n_orders, channels) temporary
         channel += u > customers.channel_cum[cust, j]
 
-    extra = np.array([p.extra_items for p in PERSONAS])[persona[cust]]
-    n_items = 1 + np.minimum(rng.poisson(extra), 7)
-    item_order = np.repeat(np.arange(n_orders, dtype=np.int64), n_items)
-    item_product = draw_products(cust[item_order], customers, sampler, rng)
-    # The same product twice in a basket becomes one line with a larger quantity.
-    key, counts = np.unique(item_order * prices.shape[0] + item_product, return_counts=True)
-    item_order = (key // prices.shape[0]).astype(np.int32)
-    item_product = (key % prices.shape[0]).astype(np.int32)
-    quantity = (counts + (rng.random(key.shape[0]) < 0.12)).astype(np.int32)
-    promo_rate = np.array([p.promo_rate for p in PERSONAS])[persona[cust[item_order]]]
-    discount = np.where(rng.random(key.shape[0]) < promo_rate, rng.choice([0.1, 0.15, 0.2, 0.3, 0.4], key.shape[0]), 0.0)
-    unit_price = np.round(prices[item_product] * (1 - discount), 2)
-
+    item_order, item_product, quantity, unit_price = draw_baskets(cust, customers, prices, sampler, rng)
     order_value = np.bincount(item_order, quantity * unit_price, minlength=n_orders)
     total = float(order_value.sum())
     customer_value = np.bincount(cust, order_value, minlength=persona.shape[0])

@@ -35,7 +35,7 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, select_s
 
 def write_all(con: duckdb.DuckDBPyConnection, start: dt.date, catalogue: pd.DataFrame, customers: CustomerDraw,
               orders: OrderDraw, events: EventDraw, spend: pd.DataFrame, truth: pd.DataFrame, weekly: pd.DataFrame,
-              experiments: pd.DataFrame) -> None:
+              experiments: pd.DataFrame, future: dict[str, np.ndarray]) -> None:
     n_cust = customers.persona.shape[0]
     signup = pa.array(np.datetime64(start, "D") + customers.signup_day.astype("timedelta64[D]"))
     _insert(con, "customers", pa.table({
@@ -45,6 +45,9 @@ def write_all(con: duckdb.DuckDBPyConnection, start: dt.date, catalogue: pd.Data
         [list(REGIONS), list(AGE_BANDS)])
     _insert(con, "truth_personas", pa.table({"i": pa.array(np.arange(n_cust, dtype=np.int32)), "p": customers.persona}),
             f"SELECT {CUSTOMER_ID.format(col='i')}, list_extract(?, p + 1) FROM {{src}}", [[p.name for p in PERSONAS]])
+
+    _insert(con, "truth_customer_future", pa.table({"i": pa.array(np.arange(n_cust, dtype=np.int32)), **future}),
+            f"SELECT {CUSTOMER_ID.format(col='i')}, active_at_end, future_orders, future_revenue FROM {{src}}")
 
     products = pa.Table.from_pandas(catalogue[["product_idx", "name", "category", "brand", "price", "description"]],
                                     preserve_index=False)

@@ -225,6 +225,23 @@ TABLES: dict[str, Table] = {
             meaning="Generator truth: each sample customer's persona.",
         ),
         Table(
+            "truth_customer_future",
+            (
+                Column("customer_id", "VARCHAR", "Customer id"),
+                Column("active_at_end", "BOOLEAN", "Whether the customer's lifetime runs past the last week of data"),
+                Column(
+                    "future_orders",
+                    "BIGINT",
+                    "Purchase days in the 52 weeks after the data end (orders on one day count once)",
+                ),
+                Column("future_revenue", "DOUBLE", "Order revenue in EUR in the 52 weeks after the data end"),
+            ),
+            primary_key=("customer_id",),
+            truth=True,
+            meaning="Generator truth: each sample customer's next 52 weeks after the data end, simulated by the "
+            "generator's own order process (what CLV forecasts are scored against).",
+        ),
+        Table(
             "truth_channel_response",
             (
                 Column("channel", "VARCHAR", "Paid marketing channel"),
