@@ -35,7 +35,7 @@ def _import_failures(package: str, *hidden: str) -> dict[str, str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("package", ["core.mmm", "core.recs", "core.segments"])
+@pytest.mark.parametrize("package", ["core.clv", "core.mmm", "core.recs", "core.segments"])
 def test_numeric_packages_import_without_duckdb(package):
     assert _import_failures(package, "duckdb") == {}
 

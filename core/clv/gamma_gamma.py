@@ -1,0 +1,111 @@
+"""Gamma-Gamma spend model: each customer's mean order value, shrunk toward the population's.
+
+Fader, Hardie and Lee (2005), "RFM and CLV: using iso-value curves for customer base
+analysis", and Fader and Hardie's note "The Gamma-Gamma model of monetary value" (eq. 4).
+A repeat buyer with ``x`` repeat purchases of mean value ``m``::
+
+    log L = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln v + (px−1) ln m + px ln x − (px+q) ln(v + x m)
+
+The model assumes spend per order is independent of purchase frequency; fit it on repeat
+buyers only (customers with ``frequency > 0`` and a positive ``monetary_value``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import gammaln
+
+from core.clv.base import as_array, fit_log_params, group_rows
+from core.errors import OmnimixError
+from core.estimator import Estimator, Interval, check_is_fitted
+
+
+def gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Per-customer Gamma-Gamma log-likelihood (see the module docstring) for ``params = (p, q, v)``."""
+    p, q, v = params
+    px = p * x
+    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + (px - 1) * np.log(m)
+            + px * np.log(x) - (px + q) * np.log(v + x * m))
+
+
+def _check(frequency: object, monetary_value: object) -> tuple[np.ndarray, np.ndarray]:
+    x, m = as_array(frequency, "frequency"), as_array(monetary_value, "monetary_value")
+    if len(x) != len(m):
+        raise OmnimixError("frequency and monetary_value must have one value per customer each.")
+    return x, m
+
+
+class GammaGammaModel(Estimator):
+    """Gamma-Gamma model of the value of a customer's orders, fitted by maximum likelihood.
+
+    Parameters
+    ----------
+    penalizer : float, default=0.0
+        L2 penalty on the three parameters added to the mean negative log-likelihood.
+
+    Attributes
+    ----------
+    params_ : dict
+        ``{"p", "q", "v"}``; the population's mean order value is ``p·v/(q−1)`` when q > 1.
+    log_likelihood_ : float
+    n_customers_ : int
+        Repeat buyers the model was fitted on.
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ("p", "q", "v")
+    _parameter_constraints: ClassVar[dict] = {"penalizer": [Interval(float, 0, None)]}
+
+    def __init__(self, penalizer: float = 0.0):
+        self.penalizer = penalizer
+
+    def fit(self, frequency, monetary_value) -> GammaGammaModel:
+        """Fit on repeat buyers.
+
+        Parameters
+        ----------
+        frequency : array-like of shape (n_customers,)
+            Repeat purchases, all at least 1.
+        monetary_value : array-like of shape (n_customers,)
+            Mean value of the repeat purchases, all positive.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        x, m = _check(frequency, monetary_value)
+        if np.any(x < 1) or np.any(m <= 0):
+            raise OmnimixError("The spend model is fitted on repeat buyers only: every frequency must be at least 1 "
+                               "and every monetary_value positive.")
+        if len(x) < 2:
+            raise OmnimixError("The spend model needs at least two repeat buyers.")
+        (gx, gm), w = group_rows(x, m)
+        start = np.array([1.0, 1.0, max(float(np.average(gm, weights=w)), 1e-3)])
+        params, ll = fit_log_params(lambda p: -gamma_gamma_log_likelihood(p, gx, gm), w, start, float(self.penalizer))
+        self.params_ = dict(zip(self.param_names, (float(v) for v in params), strict=True))
+        self.log_likelihood_ = ll
+        self.n_customers_ = len(x)
+        return self
+
+    def expected_order_value(self, frequency, monetary_value) -> np.ndarray:
+        """Expected value of a customer's future orders: ``p(v + x·m) / (p·x + q − 1)``.
+
+        A weighted mean of the population mean ``p·v/(q−1)`` and the customer's own mean
+        ``m``, the weight on ``m`` growing with ``x``; customers with ``x = 0`` get the
+        population mean.
+
+        Parameters
+        ----------
+        frequency, monetary_value : array-like of shape (n_customers,)
+
+        Returns
+        -------
+        ndarray of shape (n_customers,)
+        """
+        check_is_fitted(self, "params_")
+        x, m = _check(frequency, monetary_value)
+        p, q, v = (self.params_[k] for k in self.param_names)
+        m = np.where(x > 0, m, 0.0)
+        return p * (v + x * m) / (p * x + q - 1)

@@ -1,0 +1,135 @@
+"""Per-customer purchase summary (frequency, recency, T, spend) from DuckDB, in one query per call.
+
+Purchases are counted by *day*: several orders on one day are one purchase (the convention of
+the BG/NBD literature and of ``lifetimes``).  Time is in weeks (days / 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from core.errors import OmnimixError
+from core.filters import Filters, data_date_range
+
+if TYPE_CHECKING:  # only for type hints: the models work without duckdb
+    import duckdb
+
+SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "first_purchase"]
+"""Columns of :func:`rfm_summary`, in order."""
+
+_DAYS = """
+    f AS (SELECT o.order_id, o.customer_id, CAST(o.order_ts AS DATE) AS day FROM orders AS o WHERE {where}),
+    days AS (
+        SELECT f.customer_id, f.day, coalesce(sum(i.quantity * i.unit_price), 0) AS revenue
+        FROM f LEFT JOIN order_items AS i ON i.order_id = f.order_id
+        GROUP BY f.customer_id, f.day)"""
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The last order date in the database.
+
+    Raises
+    ------
+    OmnimixError
+        When there are no orders.
+    """
+    _, last = data_date_range(con)
+    if last is None:
+        raise OmnimixError("The database has no orders, so there is nothing to model.")
+    return last
+
+
+def check_cutoff(con: duckdb.DuckDBPyConnection, cutoff: dt.date | None) -> dt.date:
+    """``cutoff`` (default: the last order date), or an error when it lies outside the orders' dates."""
+    first, last = data_date_range(con)
+    if last is None:
+        raise OmnimixError("The database has no orders, so there is nothing to model.")
+    if cutoff is None:
+        return last
+    if not first <= cutoff <= last:
+        raise OmnimixError(f"The cutoff {cutoff} is outside the data, which runs from {first} to {last}.")
+    return cutoff
+
+
+def rfm_summary(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None,
+                filters: Filters | None = None) -> pd.DataFrame:
+    """Frequency, recency, age and mean repeat spend per customer from orders up to ``cutoff``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    cutoff : datetime.date, optional
+        Last day counted (inclusive); default the last order date.  Orders after it never
+        change the result.
+    filters : Filters, optional
+        Channels (and dates) of the orders counted, as on every page.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with an order up to ``cutoff``, sorted by ``customer_id``:
+        ``frequency`` (purchase days − 1), ``recency`` (weeks from the first to the last
+        purchase day), ``T`` (weeks from the first purchase day to ``cutoff``),
+        ``monetary_value`` (mean revenue per repeat purchase day, the first day excluded; 0
+        when ``frequency`` is 0), ``first_purchase`` (date).
+
+    Raises
+    ------
+    OmnimixError
+        When ``cutoff`` lies outside the orders' dates or there are no orders.
+    """
+    cutoff = check_cutoff(con, cutoff)
+    where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
+    sql = f"""
+    WITH {_DAYS.format(where=where)},
+    per AS (
+        SELECT customer_id, count(*) - 1 AS frequency, min(day) AS first_day, max(day) AS last_day,
+               sum(revenue) - arg_min(revenue, day) AS repeat_revenue
+        FROM days WHERE day <= $cutoff GROUP BY customer_id)
+    SELECT customer_id, CAST(frequency AS INTEGER) AS frequency,
+           date_diff('day', first_day, last_day) / 7.0 AS recency,
+           date_diff('day', first_day, CAST($cutoff AS DATE)) / 7.0 AS "T",
+           CASE WHEN frequency > 0 THEN repeat_revenue / frequency ELSE 0.0 END AS monetary_value,
+           first_day AS first_purchase
+    FROM per ORDER BY customer_id"""
+    out = con.execute(sql, {**params, "cutoff": cutoff}).df()
+    out["first_purchase"] = pd.to_datetime(out["first_purchase"]).dt.date
+    return out[SUMMARY_COLUMNS]
+
+
+def holdout_actuals(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date, weeks: int,
+                    filters: Filters | None = None) -> pd.DataFrame:
+    """What each customer of ``rfm_summary(cutoff=cutoff)`` bought in the ``weeks`` after ``cutoff``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    cutoff : datetime.date
+        Last day of the calibration period; the holdout is ``(cutoff, cutoff + 7·weeks]``.
+    weeks : int
+        Holdout length in weeks, at least 1.
+    filters : Filters, optional
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, orders`` (purchase days in the holdout), ``revenue``; every customer
+        with a purchase up to ``cutoff``, sorted by ``customer_id`` (zeros for those who did
+        not buy).
+    """
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise OmnimixError(f"The holdout must be a whole number of weeks of at least 1; got {weeks!r}.")
+    where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
+    sql = f"""
+    WITH {_DAYS.format(where=where)},
+    base AS (SELECT DISTINCT customer_id FROM days WHERE day <= $cutoff),
+    later AS (SELECT customer_id, count(*) AS orders, sum(revenue) AS revenue FROM days
+              WHERE day > $cutoff AND day <= $holdout_end GROUP BY customer_id)
+    SELECT base.customer_id, CAST(coalesce(later.orders, 0) AS INTEGER) AS orders,
+           coalesce(later.revenue, 0.0) AS revenue
+    FROM base LEFT JOIN later ON later.customer_id = base.customer_id ORDER BY base.customer_id"""
+    return con.execute(sql, {**params, "cutoff": cutoff,
+                             "holdout_end": cutoff + dt.timedelta(weeks=weeks)}).df()

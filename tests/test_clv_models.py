@@ -1,0 +1,238 @@
+"""core.clv models: hand-computed likelihoods, the CDNOW reference parameters, predictions, errors.
+
+CDNOW (2,357 customers, 39 weeks; ``tests/data``) reference values from Fader, Hardie and Lee
+(2005) and ``lifetimes`` 0.11.3: BG/NBD r = 0.2426, α = 4.4135, a = 0.7929, b = 2.4258;
+Pareto/NBD (Fader and Hardie's note) r = 0.5534, α = 10.5802, s = 0.6061, β = 11.6562;
+Gamma-Gamma on the 946 repeat buyers p = 6.2488, q = 3.7446, v = 15.4477.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.clv.bgnbd import BetaGeoModel, bgnbd_log_likelihood
+from core.clv.gamma_gamma import GammaGammaModel, gamma_gamma_log_likelihood
+from core.clv.holdout import holdout_check
+from core.clv.paretonbd import ParetoNBDModel, paretonbd_log_likelihood
+from core.clv.value import TIERS, customer_value, risk_tier, weekly_discount
+from core.errors import InvalidParameterError, NotFittedError, OmnimixError
+
+DATA = Path(__file__).parent / "data"
+CDNOW = pd.read_csv(DATA / "cdnow_customers_summary.csv")
+CDNOW_MONEY = pd.read_csv(DATA / "cdnow_customers_summary_with_transactions.csv")
+REPEAT = CDNOW_MONEY[CDNOW_MONEY["x"] > 0]
+
+
+def _close(got: dict, want: dict, rel: float) -> None:
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, rel=rel), (k, got[k], v)
+
+
+@pytest.fixture(scope="module")
+def cdnow_bgnbd() -> BetaGeoModel:
+    return BetaGeoModel().fit(CDNOW["frequency"], CDNOW["recency"], CDNOW["T"])
+
+
+# --- likelihoods against hand-computed values -------------------------------------------------
+
+def _bgnbd_by_hand(r, alpha, a, b, x, t_x, T):
+    """FHL 2005 eq. 6 written out with plain gamma functions (no logs, no tricks)."""
+    g = math.gamma
+    first = g(r + x) * alpha**r / g(r)
+    beta_ratio = g(a + b) * g(b + x) / (g(b) * g(a + b + x))
+    tail = (alpha + T) ** -(r + x)
+    if x > 0:
+        tail += a / (b + x - 1) * (alpha + t_x) ** -(r + x)
+    return math.log(first * beta_ratio * tail)
+
+
+@pytest.mark.parametrize("x, t_x, T", [(0, 0.0, 10.0), (1, 2.0, 10.0), (3, 7.5, 10.0), (2, 4.0, 4.0)])
+def test_bgnbd_log_likelihood_by_hand(x, t_x, T):
+    params = (0.5, 3.0, 0.8, 2.5)
+    got = bgnbd_log_likelihood(np.array(params), np.array([x]), np.array([t_x]), np.array([T]))[0]
+    assert got == pytest.approx(_bgnbd_by_hand(*params, x, t_x, T), rel=1e-12)
+
+
+def test_bgnbd_log_likelihood_one_number():
+    # r=1, α=1, a=1, b=1, x=1, t_x=1, T=2:  Γ(2)/Γ(1)·1 · Γ(2)Γ(2)/(Γ(1)Γ(3)) · (3^-2 + 1/1·2^-2)
+    # = 1 · 1/2 · (1/9 + 1/4) = 13/72
+    got = bgnbd_log_likelihood(np.ones(4), np.array([1.0]), np.array([1.0]), np.array([2.0]))[0]
+    assert got == pytest.approx(math.log(13 / 72), rel=1e-12)
+
+
+def test_gamma_gamma_log_likelihood_by_hand():
+    # p=2, q=3, v=10, x=2, m=5: Γ(7)/(Γ(4)Γ(3)) · 10^3 · 5^3 · 2^4 / 20^7 = 60 · 2,000,000 / 1.28e9 = 0.09375
+    got = gamma_gamma_log_likelihood(np.array([2.0, 3.0, 10.0]), np.array([2.0]), np.array([5.0]))[0]
+    assert got == pytest.approx(math.log(720 / (6 * 2) * 1000 * 125 * 16 / 20**7), rel=1e-12)
+    assert math.exp(got) == pytest.approx(0.09375, rel=1e-12)
+
+
+def _paretonbd_by_integration(r, alpha, s, beta, x, t_x, T, nodes=400):
+    """E over λ ~ Gamma(r, α), μ ~ Gamma(s, β) of the individual likelihood (Schmittlein et al. 1987):
+    λ^x e^{-(λ+μ)T} + λ^x μ/(λ+μ) (e^{-(λ+μ)t_x} − e^{-(λ+μ)T}), by Gauss-Legendre on the quantiles."""
+    from scipy import stats
+
+    u, w = np.polynomial.legendre.leggauss(nodes)
+    u, w = (u + 1) / 2, w / 2
+    lam = stats.gamma.ppf(u, r, scale=1 / alpha)[:, None]
+    mu = stats.gamma.ppf(u, s, scale=1 / beta)[None, :]
+    both = lam + mu
+    individual = lam**x * np.exp(-both * T) + lam**x * mu / both * (np.exp(-both * t_x) - np.exp(-both * T))
+    return float(w @ individual @ w)
+
+
+@pytest.mark.parametrize("params", [(0.7, 4.0, 0.9, 6.0), (0.7, 6.0, 0.9, 4.0), (1.5, 5.0, 1.2, 5.0)])
+@pytest.mark.parametrize("x, t_x, T", [(0, 0.0, 8.0), (2, 3.0, 8.0), (5, 8.0, 8.0)])
+def test_paretonbd_log_likelihood_matches_numerical_integral(params, x, t_x, T):
+    """Both branches of A₀ (α < β, α > β) and α = β, against direct integration over λ and μ."""
+    got = paretonbd_log_likelihood(np.array(params), np.array([float(x)]), np.array([t_x]), np.array([T]))[0]
+    assert math.exp(got) == pytest.approx(_paretonbd_by_integration(*params, x, t_x, T), rel=2e-3)
+
+
+# --- CDNOW reference parameters --------------------------------------------------------------
+
+def test_bgnbd_cdnow_parameters(cdnow_bgnbd):
+    _close(cdnow_bgnbd.params_, {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}, rel=0.01)
+    assert cdnow_bgnbd.log_likelihood_ == pytest.approx(-9582.43, abs=0.01)
+
+
+def test_paretonbd_cdnow_parameters():
+    model = ParetoNBDModel().fit(CDNOW["frequency"], CDNOW["recency"], CDNOW["T"])
+    _close(model.params_, {"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562}, rel=0.01)
+    assert model.log_likelihood_ == pytest.approx(-9594.98, abs=0.01)
+
+
+def test_gamma_gamma_cdnow_parameters():
+    assert len(REPEAT) == 946
+    model = GammaGammaModel().fit(REPEAT["x"], REPEAT["zbar"])
+    _close(model.params_, {"p": 6.2488, "q": 3.7446, "v": 15.4477}, rel=0.01)
+    eov = model.expected_order_value(REPEAT["x"], REPEAT["zbar"])
+    p, q, v = 6.2488, 3.7446, 15.4477
+    assert eov[0] == pytest.approx(p * (v + 2 * 22.35) / (p * 2 + q - 1), rel=1e-3)
+    assert model.expected_order_value([0], [0])[0] == pytest.approx(p * v / (q - 1), rel=1e-3)
+
+
+def test_duplicates_are_weighted_not_dropped():
+    once = BetaGeoModel().fit(CDNOW["frequency"], CDNOW["recency"], CDNOW["T"])
+    twice = BetaGeoModel().fit(*(pd.concat([CDNOW[c]] * 2) for c in ("frequency", "recency", "T")))
+    _close(twice.params_, once.params_, rel=1e-4)
+    assert twice.log_likelihood_ == pytest.approx(2 * once.log_likelihood_, rel=1e-6)
+
+
+# --- predictions ------------------------------------------------------------------------------
+
+def test_bgnbd_predictions_match_the_paper_form(cdnow_bgnbd):
+    """predict_purchases (Euler-transformed ₂F₁) equals FHL eq. 10 as printed; P(alive) eq. 12."""
+    from scipy.special import hyp2f1
+
+    p = cdnow_bgnbd.params_
+    r, al, a, b = p["r"], p["alpha"], p["a"], p["b"]
+    x, t_x, T = CDNOW["frequency"].to_numpy(float), CDNOW["recency"].to_numpy(float), CDNOW["T"].to_numpy(float)
+    t = 39.0
+    odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-9) * ((al + T) / (al + t_x)) ** (r + x), 0)
+    paper = ((a + b + x - 1) / (a - 1) * (1 - ((al + T) / (al + T + t)) ** (r + x)
+             * hyp2f1(r + x, b + x, a + b + x - 1, t / (al + T + t))) / (1 + odds))
+    np.testing.assert_allclose(cdnow_bgnbd.predict_purchases(t, x, t_x, T), paper, rtol=1e-9)
+    np.testing.assert_allclose(cdnow_bgnbd.probability_alive(x, t_x, T), 1 / (1 + odds), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [BetaGeoModel, ParetoNBDModel])
+def test_predictions_are_sane(cls):
+    model = cls().fit(CDNOW["frequency"], CDNOW["recency"], CDNOW["T"])
+    x, t_x, T = CDNOW["frequency"], CDNOW["recency"], CDNOW["T"]
+    alive = model.probability_alive(x, t_x, T)
+    assert np.all((alive >= 0) & (alive <= 1))
+    short, long_ = model.predict_purchases(10, x, t_x, T), model.predict_purchases(39, x, t_x, T)
+    assert np.all(short >= 0) and np.all(long_ >= short)
+    # CDNOW's weeks 40-78 had 1,788 repeat purchases; both models predict close to it.
+    assert 1500 < long_.sum() < 1900
+    # Huge frequencies stay finite.
+    assert np.isfinite(model.predict_purchases(52, [500.0], [38.0], [39.0])).all()
+    assert np.isfinite(model.probability_alive([500.0], [1.0], [39.0])).all()
+
+
+# --- value, tiers, holdout --------------------------------------------------------------------
+
+def test_customer_value_by_hand_for_one_week(cdnow_bgnbd):
+    spend = GammaGammaModel().fit(REPEAT["x"], REPEAT["zbar"])
+    summary = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [2, 0], "recency": [30.43, 0.0],
+                            "T": [38.86, 38.86], "monetary_value": [22.35, 0.0]})
+    out = customer_value(summary, cdnow_bgnbd, spend, horizon_weeks=1, discount_monthly=0.01)
+    x, t_x, T = summary["frequency"], summary["recency"], summary["T"]
+    one_week = cdnow_bgnbd.predict_purchases(1, x, t_x, T)
+    eov = spend.expected_order_value(x, summary["monetary_value"])
+    np.testing.assert_allclose(out["clv"], one_week * eov / 1.01 ** (12 / 52), rtol=1e-12)
+    assert list(out["tier"]) == ["active", "active"] or set(out["tier"]) <= set(TIERS)
+    assert list(out.columns) == ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
+                                 "expected_orders", "expected_order_value", "clv", "tier"]
+
+
+def test_discounting_lowers_value(cdnow_bgnbd):
+    spend = GammaGammaModel().fit(REPEAT["x"], REPEAT["zbar"])
+    summary = CDNOW.rename(columns={"ID": "customer_id"}).assign(monetary_value=CDNOW_MONEY["zbar"].where(CDNOW_MONEY["x"] > 0, 0))
+    free = customer_value(summary, cdnow_bgnbd, spend, discount_monthly=0.0)
+    paid = customer_value(summary, cdnow_bgnbd, spend, discount_monthly=0.05)
+    np.testing.assert_allclose(free["clv"], free["expected_orders"] * free["expected_order_value"], rtol=1e-9)
+    assert np.all(paid["clv"] < free["clv"] + 1e-12) and paid["clv"].sum() < free["clv"].sum()
+    assert weekly_discount(0.01) == pytest.approx(1.01 ** (12 / 52) - 1)
+
+
+def test_risk_tiers():
+    tiers = risk_tier(np.array([0.9, 0.8, 0.79, 0.5, 0.3, 0.1, 0.95, 0.95, 0.95]),
+                      np.array([1, 1, 1, 1, 1, 1, 20, 30, 60]))
+    assert list(tiers) == ["active", "active", "cooling", "cooling", "at risk", "likely lost",
+                           "cooling", "at risk", "likely lost"]
+
+
+def test_holdout_check_by_hand():
+    actual = pd.DataFrame({"customer_id": list("abcd"), "orders": [0, 2, 1, 9], "revenue": [0, 1, 1, 1]})
+    out = holdout_check([0.5, 1.5, 1.0, 8.0], [0.1, 0.9, 0.6, 0.95], actual, [0, 3, 3, 10])
+    assert out["mae"] == pytest.approx((0.5 + 0.5 + 0 + 1) / 4)
+    assert out["total_predicted"] == 11 and out["total_actual"] == 12
+    assert out["total_error_pct"] == pytest.approx(-100 / 12)
+    assert out["auc"] == 1.0
+    by = out["by_frequency"].set_index("frequency")
+    assert list(by.index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert by.loc["3", "customers"] == 2 and by.loc["3", "predicted"] == 1.25 and by.loc["3", "actual"] == 1.5
+    assert by.loc["7+", "customers"] == 1 and by.loc["1", "customers"] == 0
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", [BetaGeoModel, ParetoNBDModel, GammaGammaModel])
+def test_bad_penalizer_is_named(cls):
+    with pytest.raises(InvalidParameterError, match="penalizer"):
+        cls(penalizer=-1.0).fit([1, 2], [1, 2]) if cls is GammaGammaModel else cls(penalizer=-1.0).fit([1], [1], [2])
+
+
+@pytest.mark.parametrize("cls", [BetaGeoModel, ParetoNBDModel])
+def test_repeat_model_errors(cls):
+    with pytest.raises(NotFittedError):
+        cls().probability_alive([1], [1], [2])
+    with pytest.raises(OmnimixError, match="recency cannot exceed T"):
+        cls().fit([1, 2], [3, 1], [2, 2])
+    with pytest.raises(OmnimixError, match="frequency must be finite"):
+        cls().fit([-1], [0], [2])
+    with pytest.raises(OmnimixError, match="one value per customer"):
+        cls().fit([1, 2], [1], [2, 2])
+
+
+def test_gamma_gamma_errors():
+    with pytest.raises(OmnimixError, match="repeat buyers only"):
+        GammaGammaModel().fit([0, 2], [0, 5])
+    with pytest.raises(NotFittedError):
+        GammaGammaModel().expected_order_value([1], [1])
+
+
+def test_customer_value_errors(cdnow_bgnbd):
+    spend = GammaGammaModel().fit(REPEAT["x"], REPEAT["zbar"])
+    summary = pd.DataFrame({"customer_id": ["a"], "frequency": [1], "recency": [1.0], "T": [2.0], "monetary_value": [5.0]})
+    with pytest.raises(OmnimixError, match="horizon"):
+        customer_value(summary, cdnow_bgnbd, spend, horizon_weeks=0)
+    with pytest.raises(OmnimixError, match="discount"):
+        customer_value(summary, cdnow_bgnbd, spend, discount_monthly=-0.1)
