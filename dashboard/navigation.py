@@ -58,6 +58,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/monitoring:", CHART, default=True),
     PageSpec("pages/segments.py", "Segments", ":material/group_work:", CHART),
+    PageSpec("pages/customer_value.py", "Customer value", ":material/paid:", CHART),
     PageSpec("pages/recommendations.py", "Recommendations", ":material/recommend:", CHART, uses_filters=False),
     PageSpec("pages/budget.py", "Budget simulator", ":material/savings:", CHART, uses_filters=False),
     PageSpec("pages/insight.py", "Market insight", ":material/insights:", CHART),

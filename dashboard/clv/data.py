@@ -1,0 +1,94 @@
+"""Cached access to customer lifetime value for the Customer value page.
+
+The fitted models are resources (``st.cache_resource``, shared and read-only: every result
+holds one row per customer); the small tables built from them are data (``st.cache_data``).
+Every key holds the database file's identity (inode, mtime, size, see
+:func:`dashboard.data_access.existing_version`), the sidebar filters and the controls, so a
+reloaded database or another period is refitted while moving a control back reuses a fit.
+The fit uses every order up to the end of the selected period (the cutoff) in the selected
+sales channels; the period's start only sets the window of acquisition costs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import acquisition
+from core.clv.model import ClvResult, fit_clv
+from core.clv.value import TIERS
+from core.filters import Filters
+from dashboard import data_access
+from dashboard.clv import tables
+
+Version = data_access.FileVersion
+
+
+def _fit_clv(con, filters: Filters, horizon_weeks: int, discount_monthly: float,  # noqa: ANN001
+             holdout_weeks: int | None) -> ClvResult:
+    # A customer's whole history counts, so the period's start is not a filter here: the end of the
+    # period is the cutoff, and the sales channels filter the orders.
+    return fit_clv(con, cutoff=filters.end, horizon_weeks=horizon_weeks, discount_monthly=discount_monthly,
+                   holdout_weeks=holdout_weeks, filters=Filters(None, None, filters.channels))
+
+
+@st.cache_resource(show_spinner="Fitting the customer value models…", max_entries=16)
+def _model(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float,
+           holdout_weeks: int | None) -> ClvResult:
+    return data_access.read(db, _fit_clv, filters, horizon_weeks, discount_monthly, holdout_weeks)
+
+
+def model(db: Path, filters: Filters, *, horizon_weeks: int = 52, discount_monthly: float = 0.01) -> ClvResult:
+    """Every customer's CLV over ``horizon_weeks`` fitted up to the end of the period (read-only)."""
+    return _model(str(db), data_access.existing_version(db), filters, int(horizon_weeks), float(discount_monthly), None)
+
+
+def holdout_check(db: Path, filters: Filters, *, holdout_weeks: int) -> ClvResult:
+    """The models fitted ``holdout_weeks`` before the end of the period and scored on those weeks."""
+    return _model(str(db), data_access.existing_version(db), filters, int(holdout_weeks), 0.01, int(holdout_weeks))
+
+
+def tiers() -> tuple[str, ...]:
+    """The churn-risk tiers, from most to least active."""
+    return tuple(TIERS)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _channel_value(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float
+                   ) -> pd.DataFrame:
+    result = _model(db, version, filters, horizon_weeks, discount_monthly, None)
+    cost = data_access.read(db, acquisition.acquisition_cost, filters)
+    channels = data_access.read(db, acquisition.acquisition_channels)
+    return acquisition.channel_value(result.customers, channels, cost)
+
+
+def channel_value(db: Path, filters: Filters, *, horizon_weeks: int = 52, discount_monthly: float = 0.01
+                  ) -> pd.DataFrame:
+    """Mean CLV per acquisition channel against its CAC, see :func:`core.acquisition.channel_value`."""
+    return _channel_value(str(db), data_access.existing_version(db), filters, int(horizon_weeks),
+                          float(discount_monthly))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _views(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float
+           ) -> dict[str, pd.DataFrame]:
+    customers = _model(db, version, filters, horizon_weeks, discount_monthly, None).customers
+    return {
+        "histogram": tables.clv_histogram(customers),
+        "grid": tables.activity_grid(customers),
+        "tiers": tables.tier_table(customers, tiers()),
+        "at_risk": tables.valuable_at_risk(customers, tiers()),
+    }
+
+
+def views(db: Path, filters: Filters, *, horizon_weeks: int = 52, discount_monthly: float = 0.01
+          ) -> dict[str, pd.DataFrame]:
+    """CLV histogram, activity grid, tier table and valuable customers at risk (:mod:`dashboard.clv.tables`)."""
+    return _views(str(db), data_access.existing_version(db), filters, int(horizon_weeks), float(discount_monthly))
+
+
+def holdout_table(check: ClvResult) -> pd.DataFrame:
+    """Predicted vs actual holdout orders by repeat purchases, small groups hidden (see :func:`tables.holdout_by_frequency`)."""
+    return tables.holdout_by_frequency(check.holdout["by_frequency"])

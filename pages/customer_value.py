@@ -1,0 +1,168 @@
+"""Customer value: who will buy again, what each customer is worth, who is slipping away, CLV vs CAC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core.clv.value import GAP_WEEKS_THRESHOLDS, P_ALIVE_THRESHOLDS
+from core.privacy import MIN_GROUP_SIZE, small_group_label
+from dashboard import charts, components, state
+from dashboard.clv import charts as clv_charts
+from dashboard.clv import data as clv_data
+from dashboard.clv import text
+from dashboard.formats import COUNT, EUR, PCT, RATIO
+
+HORIZON_KEY, DISCOUNT_KEY, HOLDOUT_KEY = "clv_horizon", "clv_discount", "clv_holdout"
+HORIZONS = (13, 26, 52, 104)
+HOLDOUTS = (12, 26, 52)
+N = MIN_GROUP_SIZE
+
+st.title("Customer value")
+st.caption(
+    "Which customers are probably still active, how many orders and how much revenue each will bring over the next "
+    "months (customer lifetime value, CLV), which valuable ones are slipping away, and what each acquisition "
+    f"channel's customers are worth against what they cost to acquire. Privacy: groups of fewer than {N} customers "
+    f"are hidden and shown as \"{small_group_label(N)}\"."
+)
+
+db, filters = state.ready()
+period = charts.format_period(filters.start, filters.end)
+channel_text = state.channels_in_words(filters)
+cutoff = filters.end.isoformat()
+st.caption(f"Every order up to **{cutoff}** (the end of the selected dates) in {channel_text}; the selected "
+           f"dates ({period}) are also the period of acquisition costs.")
+if filters.channels == ():
+    st.info("No sales channel is selected. Select at least one in the sidebar.", icon=":material/filter_alt_off:")
+    st.stop()
+st.session_state.setdefault(HORIZON_KEY, 52)
+st.session_state.setdefault(DISCOUNT_KEY, 1.0)
+st.session_state.setdefault(HOLDOUT_KEY, 26)
+
+
+@st.fragment
+def value_section() -> None:
+    """Everything that depends on the horizon and the discount rate: reruns alone when they change."""
+    left, right, _ = st.columns([2, 2, 3])
+    horizon = left.select_slider("Horizon (weeks)", HORIZONS, key=HORIZON_KEY, help=text.HORIZON_HELP)
+    discount = right.number_input("Discount rate (% per month)", 0.0, 5.0, step=0.5, format="%.1f",
+                                  key=DISCOUNT_KEY, help=text.DISCOUNT_HELP) / 100
+    with components.guard("the customer value model"):
+        result = clv_data.model(db, filters, horizon_weeks=horizon, discount_monthly=discount)
+        customers = result.customers
+        if len(customers) < N:
+            st.info(f"{small_group_label().capitalize()} customers bought up to {cutoff} in the selected channels; "
+                    "figures about so few people are not shown (privacy rule). Widen the filters in the sidebar.")
+            return
+        views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount)
+        active = int((customers["p_alive"] >= 0.5).sum())
+        a, b, c, d = st.columns(4)
+        a.metric("Customers scored", f"{len(customers):,}", border=True,
+                 help=f"Customers with at least one order up to {cutoff} in the selected channels.")
+        b.metric("Probably active", f"{active / len(customers):.0%}", border=True,
+                 help="Share of customers whose probability of still being active is 50% or more.")
+        c.metric(f"Expected orders ({horizon} wk)", f"{customers['expected_orders'].sum():,.0f}", border=True,
+                 help=f"Orders the model expects all scored customers to place in the next {horizon} weeks.")
+        d.metric(f"Total CLV ({horizon} wk)", components.format_value(customers["clv"].sum(), "EUR"),
+                 border=True, help=f"Sum of every customer's CLV over the next {horizon} weeks: expected orders × expected "
+                 "order value, discounted.")
+        with st.expander("How these figures are made (model card)", expanded=False, icon=":material/info:"):
+            st.markdown(text.model_card(
+                model_name=result.model_name, params=result.params, spend_params=result.spend_params, cutoff=cutoff,
+                horizon_weeks=horizon, discount_monthly=discount, channels=channel_text, customers=len(customers)))
+
+        st.subheader("Churn-risk tiers", help=text.tier_help(clv_data.tiers(), P_ALIVE_THRESHOLDS, GAP_WEEKS_THRESHOLDS))
+        components.table(views["tiers"], "clv_tiers", labels={
+            "tier": "Tier", "customers": "Customers", "customer_share": "% of customers",
+            "p_alive": "Probably active (mean)", "mean_clv": "Mean CLV", "total_clv": "Total CLV",
+            "expected_orders": f"Expected orders, next {horizon} weeks"},
+            formats={"customers": COUNT, "customer_share": PCT, "p_alive": PCT, "mean_clv": EUR, "total_clv": EUR,
+                     "expected_orders": "%,.0f"})
+
+        left, right = st.columns(2)
+        left.plotly_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
+        right.plotly_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
+        right.caption("Read across a row: the longer since the last order, the less likely a customer is still "
+                      "active, and the more orders they used to place, the faster that probability falls.")
+
+        at_risk_section(views["at_risk"], horizon)
+        channel_section(horizon, discount)
+
+
+def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
+    st.subheader("Valuable customers at risk", help="Customers in the top 20% by CLV whose tier says they are "
+                 "cooling or at risk: worth a win-back offer before they are gone.")
+    threshold = at_risk.attrs.get("threshold", 0.0)
+    if at_risk.empty:
+        st.info("No customer in the top 20% by CLV is cooling or at risk.")
+        return
+    st.caption(f"{len(at_risk):,} customers with a CLV of at least {components.format_value(threshold, 'EUR')} "
+               f"(top 20%) in a cooling or at-risk tier, most valuable first.")
+    st.dataframe(at_risk, hide_index=True, height=300, column_config={
+        "customer_id": "Customer", "clv": st.column_config.NumberColumn(f"CLV, next {horizon} weeks", format=EUR),
+        "p_alive": st.column_config.NumberColumn("Probably active", format=PCT), "tier": "Tier",
+        "orders": st.column_config.NumberColumn("Orders so far", format=COUNT),
+        "weeks_since_last": st.column_config.NumberColumn("Weeks since last order", format="%.1f"),
+        "expected_orders": st.column_config.NumberColumn("Expected orders", format="%.2f")})
+    components.download_csv(at_risk[["customer_id"]], "valuable_customers_at_risk")
+    st.caption("The download lists the customer ids only, as every export of individual customers.")
+
+
+def channel_section(horizon: int, discount: float) -> None:
+    st.subheader("CLV against the cost to acquire a customer",
+                 help="CAC = a channel's marketing spend in the period ÷ the customers who signed up through it in the "
+                      "period. Mean CLV: the scored customers the channel brought in, over the horizon. A CLV:CAC "
+                      "of 3 or more is a common rule of thumb for a healthy channel.")
+    value = clv_data.channel_value(db, filters, horizon_weeks=horizon, discount_monthly=discount)
+    st.plotly_chart(clv_charts.clv_vs_cac(value, horizon_weeks=horizon, period=period))
+    components.table(value, "clv_by_acquisition_channel", labels={
+        "channel": "Acquisition channel", "customers": "Customers scored", "mean_clv": f"Mean CLV, next {horizon} weeks",
+        "new_customers": "New customers in period", "spend": "Marketing spend in period", "cac": "CAC",
+        "clv_to_cac": "CLV:CAC"},
+        formats={"customers": COUNT, "mean_clv": EUR, "new_customers": COUNT, "spend": EUR, "cac": EUR,
+                 "clv_to_cac": RATIO})
+    no_spend = value.loc[~value["has_spend"], "channel"].tolist()
+    if no_spend:
+        st.caption(f"No marketing spend in {period} for {', '.join(no_spend)}: these channels have no CAC (customers "
+                   "who find the shop themselves, or spend not loaded). Hidden cells: groups of fewer than "
+                   f"{N} customers.")
+
+
+@st.fragment
+def holdout_section() -> None:
+    st.subheader("Does the model predict well? Holdout check", help=text.HOLDOUT_HELP)
+    weeks = st.segmented_control("Holdout (weeks)", HOLDOUTS, key=HOLDOUT_KEY, required=True, help=text.HOLDOUT_HELP)
+    with components.guard("the holdout check"):
+        check = clv_data.holdout_check(db, filters, holdout_weeks=weeks)
+        holdout = check.holdout
+        if holdout is None:
+            st.info("The holdout check is not available for this period.")
+            return
+        a, b, c = st.columns(3)
+        a.metric("Mean absolute error", f"{holdout['mae']:.2f} orders", border=True,
+                 help="Average gap per customer between predicted and actual orders in the holdout.")
+        error = holdout["total_error_pct"]
+        b.metric("Total error", "–" if error != error else f"{error:+.1f}%", border=True,
+                 help="Predicted minus actual orders of all customers in the holdout, in % of actual.")
+        auc = holdout.get("auc")
+        c.metric("AUC of 'probably active'", "–" if auc is None or auc != auc else f"{auc:.2f}", border=True,
+                 help="How well the probability of being active separates customers who bought again from those "
+                      "who did not (0.5 = coin toss, 1 = perfect).")
+        st.markdown(text.holdout_words(holdout, holdout_weeks=weeks))
+        table = clv_data.holdout_table(check)
+        fit_end = holdout["calibration_cutoff"]
+        holdout_end = fit_end + dt.timedelta(weeks=weeks)
+        st.plotly_chart(clv_charts.holdout_chart(table, holdout_weeks=weeks,
+                                                 period=f"fitted up to {fit_end}, holdout {fit_end} – {holdout_end}"))
+        st.caption(text.comparison_words(holdout.get("compared", {}), chosen=check.model_name))
+        components.table(table, "clv_holdout_by_frequency", labels={
+            "frequency": "Repeat purchases before", "customers": "Customers", "predicted": "Predicted orders",
+            "actual": "Actual orders", "predicted_per_customer": "Predicted per customer",
+            "actual_per_customer": "Actual per customer"},
+            formats={"customers": COUNT, "predicted": "%,.0f", "actual": "%,.0f", "predicted_per_customer": "%.2f",
+                     "actual_per_customer": "%.2f"})
+
+
+value_section()
+holdout_section()
