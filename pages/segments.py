@@ -12,6 +12,7 @@ from core.segments.clustering import K_MAX, K_MIN
 from core.segments.export import membership, public_names, public_profiles
 from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
 from dashboard import charts, components, state
+from dashboard.clv import tables as clv_tables
 from dashboard.formats import COUNT, EUR, PCT
 from dashboard.navigation import PAGES
 from dashboard.segments import charts as segments_charts
@@ -81,7 +82,7 @@ def explorer() -> None:
     with components.guard("the segments"):
         seg = segments_data.segmentation(db, filters, groups, k, SEED)
         diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
-        summary = public_profiles(seg.profiles.summary, seg.profiles.means)
+        summary = _with_value(public_profiles(seg.profiles.summary, seg.profiles.means), groups, k)
         visible = ~is_hidden(summary, C.CUSTOMERS)
         largest = summary[C.CUSTOMER_SHARE].iloc[0]
 
@@ -119,7 +120,10 @@ def explorer() -> None:
                       "which customers differ most; overlap here does not mean the segments overlap in all features.")
         components.table(summary, "segments", labels={
             C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
-            C.DESCRIPTION: "What sets them apart"}, formats={C.CUSTOMERS: COUNT, C.REVENUE: EUR})
+            "mean_clv": "Mean CLV, next 52 weeks", "share_active": "Probably active",
+            "expected_revenue": "Expected revenue, next 52 weeks", C.DESCRIPTION: "What sets them apart"},
+            formats={C.CUSTOMERS: COUNT, C.REVENUE: EUR, "mean_clv": EUR, "share_active": PCT,
+                     "expected_revenue": EUR})
         # Built on click only: the CSV of every customer is the slowest part of a k change.
         st.download_button(
             "Download membership CSV",
@@ -127,7 +131,9 @@ def explorer() -> None:
             file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
             on_click="ignore", icon=":material/download:")
         st.caption(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} customers are "
-                   "exported as 'Other'. The segments table download adds every feature's mean.")
+                   "exported as 'Other'. The segments table download adds every feature's mean. Mean CLV, probably active "
+                   "(probability of still buying ≥ 50%) and expected revenue come from the Customer value page's model "
+                   "(next 52 weeks, CLV discounted 1% a month).")
 
         shown_index = seg.profiles.index.loc[summary.loc[visible, C.SEGMENT]]
         if shown_index.empty:
@@ -140,6 +146,16 @@ def explorer() -> None:
                        "share. Hidden segments are left out (privacy rule).")
 
         _segment_details(seg, summary, groups, k)
+
+
+def _with_value(summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> pd.DataFrame:
+    """The segments table with each segment's customer value (Customer value page's model), if it can be fitted."""
+    try:
+        value = segments_data.segment_value(db, filters, groups, k, SEED)
+    except OmnimixError as exc:
+        st.caption(f"Customer value per segment is not available: {exc}")
+        return summary
+    return clv_tables.with_segment_value(summary, value)
 
 
 def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001

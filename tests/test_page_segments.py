@@ -6,6 +6,8 @@ import datetime as dt
 import json
 
 import duckdb
+import pandas as pd
+import pytest
 from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -144,3 +146,25 @@ def test_small_segments_show_no_figures_or_names(sample_env):
     assert at.selectbox(key="segments_detail").options == visible
     legend = {t["name"] for t in chart(at, "sampled customers")["data"]}
     assert legend <= set(visible) | {f"{s}. {HIDDEN_NAME}" for s in table.loc[hidden, "segment"]}
+
+
+def test_segments_table_shows_each_segments_customer_value(sample_env):
+    from core.clv.model import fit_clv
+    from dashboard.clv.tables import segment_value
+
+    at = open_page()
+    assert_clean(at)
+    table = segments_table(at).set_index("segment")
+    with duckdb.connect(str(sample_env), read_only=True) as con:
+        filters = Filters(dt.date(2024, 12, 30), dt.date(2025, 12, 28), None)
+        feats = customer_features(con, filters)
+        clv = fit_clv(con, cutoff=filters.end, filters=Filters()).customers
+    seg = segment(feats, k=6, seed=0, groups=("rfm", "channel", "category"))
+    expected = segment_value(clv, feats.table["customer_id"].to_numpy(), seg.labels + 1).set_index("segment")
+    for number, row in table.iterrows():
+        if row["customers_hidden"] is None:
+            assert row["mean_clv"] == pytest.approx(expected.loc[number, "mean_clv"])
+            assert row["share_active"] == pytest.approx(expected.loc[number, "share_active"])
+            assert row["expected_revenue"] == pytest.approx(expected.loc[number, "expected_revenue"])
+        else:
+            assert pd.isna(row["mean_clv"]) and pd.isna(row["expected_revenue"])

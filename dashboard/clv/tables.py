@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.privacy import MIN_GROUP_SIZE, hide_groups
+from core.privacy import MIN_GROUP_SIZE, hide_groups, is_hidden
 
 RISK_TIERS = ("at risk", "cooling")
 """Tiers of customers who are slipping away (matched case-insensitively against the model's tiers)."""
@@ -138,3 +138,43 @@ def holdout_by_frequency(by_frequency: pd.DataFrame, *, min_size: int = MIN_GROU
     return hide_groups(out, "customers", min_size=min_size,
                        value_columns=["predicted", "actual", "predicted_per_customer", "actual_per_customer"])
 
+
+
+SEGMENT_VALUE_COLUMNS = ("mean_clv", "share_active", "expected_revenue")
+"""Columns :func:`with_segment_value` adds to the Segments page's table."""
+
+
+def segment_value(customers: pd.DataFrame, ids: np.ndarray, segments: np.ndarray) -> pd.DataFrame:
+    """Mean CLV, share probably active (≥ 50%) and expected revenue (EUR, horizon of the fit) per segment.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        ``ClvResult.customers`` (``customer_id``, ``clv``, ``p_alive``, ``expected_orders``,
+        ``expected_order_value``).
+    ids, segments : ndarray of shape (n_segmented,)
+        Each segmented customer's id and segment number.
+
+    Returns
+    -------
+    DataFrame: ``segment``, ``mean_clv``, ``share_active``, ``expected_revenue`` (segmented
+    customers without a score count as 0 revenue and inactive). Not privacy-checked: see
+    :func:`with_segment_value`.
+    """
+    scored = customers.set_index("customer_id")
+    frame = pd.DataFrame({"segment": segments}, index=pd.Index(ids, name="customer_id"))
+    frame["clv"] = scored["clv"].reindex(frame.index).fillna(0.0).to_numpy()
+    frame["active"] = (scored["p_alive"].reindex(frame.index).fillna(0.0) >= 0.5).to_numpy()
+    frame["revenue"] = (scored["expected_orders"] * scored["expected_order_value"]).reindex(frame.index).fillna(0.0)
+    return (frame.groupby("segment").agg(mean_clv=("clv", "mean"), share_active=("active", "mean"),
+                                         expected_revenue=("revenue", "sum")).reset_index())
+
+
+def with_segment_value(summary: pd.DataFrame, value: pd.DataFrame, *, segment: str = "segment",
+                       customers: str = "customers") -> pd.DataFrame:
+    """``summary`` (the Segments page's table) with :func:`segment_value`'s columns; hidden segments stay blank."""
+    out = summary.merge(value, left_on=segment, right_on="segment", how="left")
+    hidden = is_hidden(out, customers)
+    for col in SEGMENT_VALUE_COLUMNS:
+        out[col] = out[col].astype(float).where(~hidden)
+    return out

@@ -133,3 +133,23 @@ def sample_customer(seg: Segmentation, number: int, seed: int) -> str:
     if ids.size == 0:
         raise OmnimixError(f"Segment {number} has no customers.")
     return str(ids[np.random.default_rng(seed).integers(ids.size)])
+
+
+@st.cache_data(show_spinner="Scoring customer value…", max_entries=32)
+def _segment_value(db: str, version: Version, filters: Filters, groups: tuple[str, ...], k: int, seed: int
+                   ) -> pd.DataFrame:
+    from dashboard.clv import data as clv_data
+    from dashboard.clv.tables import segment_value
+
+    seg = _segmentation(db, version, filters, groups, k, seed)
+    customers = clv_data.model(Path(db), filters, horizon_weeks=52, discount_monthly=0.01).customers
+    return segment_value(customers, seg.features.table["customer_id"].to_numpy(), seg.labels + 1)
+
+
+def segment_value(db: Path, filters: Filters, groups: tuple[str, ...], k: int, seed: int) -> pd.DataFrame:
+    """Each segment's mean CLV, share probably active and expected revenue over the next 52 weeks.
+
+    See :func:`dashboard.clv.tables.segment_value`; hide small segments with
+    :func:`dashboard.clv.tables.with_segment_value`.
+    """
+    return _segment_value(str(db), _version(db), filters, tuple(groups), int(k), int(seed))
