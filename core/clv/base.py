@@ -54,9 +54,28 @@ def group_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray
     (tuple of ndarray, ndarray)
         The distinct values per column and the weight (count) of each distinct row.
     """
-    stacked = np.column_stack(columns)
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
-    return tuple(unique[:, j] for j in range(unique.shape[1])), counts.astype(float)
+    unique, counts, _ = distinct_rows(*columns)
+    return unique, counts.astype(float)
+
+
+def distinct_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """Distinct rows of ``columns`` (sorted), their counts and each input row's index into them.
+
+    One ``lexsort`` (several times faster than ``np.unique(..., axis=0)`` on a million rows).
+    """
+    n = len(columns[0])
+    if n == 0:
+        return tuple(np.asarray(c)[:0] for c in columns), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(columns[::-1])
+    ordered = [np.asarray(c)[order] for c in columns]
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for c in ordered:
+        change[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(change)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(change) - 1
+    return tuple(c[starts] for c in ordered), np.diff(np.append(starts, n)), inverse
 
 
 def fit_log_params(
@@ -80,6 +99,14 @@ def fit_log_params(
     (ndarray, float)
         Fitted parameters and the total (unpenalised) log-likelihood.
     """
+    best = _minimise(neg_ll, weights, np.log(start), penalizer)
+    if best.fun >= 1e99:
+        raise OmnimixError("The model could not be fitted to these customers; their purchase history is too irregular.")
+    params = np.exp(best.x)
+    return params, float(-(weights @ neg_ll(params)))
+
+
+def _minimise(neg_ll, weights: np.ndarray, log_start: np.ndarray, penalizer: float):
     total = weights.sum()
 
     def objective(log_params: np.ndarray) -> float:
@@ -88,14 +115,48 @@ def fit_log_params(
         return value if np.isfinite(value) else 1e100
 
     best = None
-    for scale in (1.0, 0.1, 10.0):  # a second and third start only when the first one fails
-        res = minimize(objective, np.log(start * scale), method="L-BFGS-B",
+    for shift in (0.0, np.log(0.1), np.log(10.0)):  # a second and third start only when the first one fails
+        res = minimize(objective, log_start + shift, method="L-BFGS-B",
                        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
         if best is None or res.fun < best.fun:
             best = res
         if res.success and res.fun < 1e99:
             break
-    if best.fun >= 1e99:
-        raise OmnimixError("The model could not be fitted to these customers; their purchase history is too irregular.")
-    params = np.exp(best.x)
-    return params, float(-(weights @ neg_ll(params)))
+    return best
+
+
+WARM_START_ROWS = 20_000
+"""Above this many distinct rows, :func:`fit_warm` first fits a random sample of this size."""
+
+
+def fit_warm(make_neg_ll: Callable[[np.ndarray], Callable[[np.ndarray], np.ndarray]], weights: np.ndarray,
+             start: np.ndarray, penalizer: float) -> tuple[np.ndarray, float]:
+    """:func:`fit_log_params`, started from a fit on a random sample of rows when there are many.
+
+    Parameters
+    ----------
+    make_neg_ll : callable
+        Maps an index array of rows to the per-row negative log-likelihood of those rows
+        (a function of the parameters).
+    weights, start, penalizer
+        As for :func:`fit_log_params`.
+
+    Notes
+    -----
+    The sample's optimum is within sampling error of the full one, so the full fit needs only
+    a few iterations from there; the result is the full data's optimum either way.  The
+    sample is drawn with a fixed seed, so fits are deterministic.
+    """
+    n = len(weights)
+    if n > WARM_START_ROWS:
+        rows = np.sort(np.random.default_rng(0).choice(n, WARM_START_ROWS, replace=False))
+        warm = _minimise(make_neg_ll(rows), weights[rows], np.log(start), penalizer)
+        if warm.fun < 1e99:
+            start = np.exp(warm.x)
+    return fit_log_params(make_neg_ll(np.arange(n)), weights, start, penalizer)
+
+
+def factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``values`` and each value's index into them (terms that depend on one column are computed per distinct value)."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, inverse.reshape(-1)

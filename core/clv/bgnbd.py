@@ -16,19 +16,35 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from core.clv.base import check_rft, fit_log_params, group_rows
+from core.clv.base import check_rft, distinct_rows, factorise, fit_warm, group_rows
 from core.estimator import Estimator, Interval, check_is_fitted
 
 
 def bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood (see the module docstring) for ``params = (r, alpha, a, b)``."""
-    r, alpha, a, b = params
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    a3 = -(r + x) * np.log(alpha + T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x), -np.inf)
-    return a1 + a2 + np.logaddexp(a3, a4)
+    return _factorised_log_likelihood(x, t_x, T)(params)
+
+
+def _factorised_log_likelihood(x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
+    """The log-likelihood as a function of the parameters, with every term that depends on one
+    column (gamma functions of x, logs of α + t_x and α + T) computed once per distinct value."""
+    ux, ix = factorise(x)
+    ut, it = factorise(t_x)
+    uT, iT = factorise(T)
+    repeat = x > 0
+
+    def log_likelihood(params: np.ndarray) -> np.ndarray:
+        r, alpha, a, b = params
+        per_x = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+                 + gammaln(a + b) + gammaln(b + ux) - gammaln(b) - gammaln(a + b + ux))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds_x = np.log(a) - np.log(np.maximum(b + ux - 1, 1e-300))
+        rx = r + x
+        a3 = -rx * np.log(alpha + uT)[iT]
+        a4 = np.where(repeat, odds_x[ix] - rx * np.log(alpha + ut)[it], -np.inf)
+        return per_x[ix] + np.logaddexp(a3, a4)
+
+    return log_likelihood
 
 
 class BetaGeoModel(Estimator):
@@ -66,6 +82,11 @@ class BetaGeoModel(Estimator):
     def _log_likelihood(params, x, t_x, T):
         return bgnbd_log_likelihood(params, x, t_x, T)
 
+    @staticmethod
+    def _likelihood_function(x, t_x, T):
+        """The per-row log-likelihood as a function of the parameters (precomputing what it can)."""
+        return _factorised_log_likelihood(x, t_x, T)
+
     def _start(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.array([1.0, max(float(np.average(T, weights=w)) / 4, 1.0), 1.0, 1.0])
 
@@ -88,8 +109,12 @@ class BetaGeoModel(Estimator):
         self._validate_params()
         x, t_x, t = check_rft(frequency, recency, T)
         (gx, gt_x, gT), w = group_rows(x, t_x, t)
-        params, ll = fit_log_params(lambda p: -self._log_likelihood(p, gx, gt_x, gT), w,
-                                    self._start(gx, gt_x, gT, w), float(self.penalizer))
+
+        def make_neg_ll(rows):
+            log_likelihood = self._likelihood_function(gx[rows], gt_x[rows], gT[rows])
+            return lambda p: -log_likelihood(p)
+
+        params, ll = fit_warm(make_neg_ll, w, self._start(gx, gt_x, gT, w), float(self.penalizer))
         self.params_ = dict(zip(self.param_names, (float(v) for v in params), strict=True))
         self.log_likelihood_ = ll
         self.n_customers_ = len(x)
@@ -126,7 +151,7 @@ class BetaGeoModel(Estimator):
         Parameters
         ----------
         t : float or ndarray
-            Weeks ahead (broadcast against the customers).
+            Weeks ahead: a number, or an array of shape (n_times, 1) for one row per time.
         frequency, recency, T : array-like of shape (n_customers,)
 
         Returns
@@ -138,6 +163,8 @@ class BetaGeoModel(Estimator):
         if abs(a - 1) < 1e-8:  # the limit a → 1 of the formula
             a = 1 + 1e-8
         t = np.asarray(t, dtype=float)
-        z = t / (alpha + T_ + t)
-        bracket = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * bracket * self.probability_alive(x, t_x, T_)
+        # The ₂F₁ depends on (x, T) only: evaluated once per distinct pair.
+        (ux, uT), _, pair = distinct_rows(x, T_)
+        z = t / (alpha + uT + t)
+        bracket = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + ux - 1, z)
+        return (a + b + x - 1) / (a - 1) * bracket[..., pair] * self.probability_alive(x, t_x, T_)

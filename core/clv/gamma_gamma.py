@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln
 
-from core.clv.base import as_array, fit_log_params, group_rows
+from core.clv.base import as_array, factorise, fit_warm, group_rows
 from core.errors import OmnimixError
 from core.estimator import Estimator, Interval, check_is_fitted
 
@@ -83,7 +83,21 @@ class GammaGammaModel(Estimator):
             raise OmnimixError("The spend model needs at least two repeat buyers.")
         (gx, gm), w = group_rows(x, m)
         start = np.array([1.0, 1.0, max(float(np.average(gm, weights=w)), 1e-3)])
-        params, ll = fit_log_params(lambda p: -gamma_gamma_log_likelihood(p, gx, gm), w, start, float(self.penalizer))
+
+        def make_neg_ll(rows):
+            x_rows, m_rows = gx[rows], gm[rows]
+            ux, ix = factorise(x_rows)
+            log_m, log_x = np.log(m_rows), np.log(x_rows)
+
+            def neg_ll(params):  # gamma_gamma_log_likelihood with the gamma functions once per distinct x
+                p, q, v = params
+                per_x = gammaln(p * ux + q) - gammaln(p * ux) - gammaln(q)
+                px = p * x_rows
+                return -(per_x[ix] + q * np.log(v) + (px - 1) * log_m + px * log_x - (px + q) * np.log(v + x_rows * m_rows))
+
+            return neg_ll
+
+        params, ll = fit_warm(make_neg_ll, w, start, float(self.penalizer))
         self.params_ = dict(zip(self.param_names, (float(v) for v in params), strict=True))
         self.log_likelihood_ = ll
         self.n_customers_ = len(x)

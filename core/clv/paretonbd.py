@@ -78,6 +78,10 @@ class ParetoNBDModel(BetaGeoModel):
     def _log_likelihood(params, x, t_x, T):
         return paretonbd_log_likelihood(params, x, t_x, T)
 
+    @staticmethod
+    def _likelihood_function(x, t_x, T):
+        return lambda params: paretonbd_log_likelihood(params, x, t_x, T)
+
     def _start(self, x, t_x, T, w):
         mean_t = max(float(np.average(T, weights=w)), 1.0)
         return np.array([1.0, mean_t / 4, 1.0, mean_t])
@@ -106,7 +110,7 @@ class ParetoNBDModel(BetaGeoModel):
         Parameters
         ----------
         t : float or ndarray
-            Weeks ahead (broadcast against the customers).
+            Weeks ahead: a number, or an array of shape (n_times, 1) for one row per time.
         frequency, recency, T : array-like of shape (n_customers,)
 
         Returns

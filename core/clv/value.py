@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.clv.base import check_rft
+from core.clv.base import check_rft, distinct_rows
 from core.errors import OmnimixError
 
 TIERS = ("active", "cooling", "at risk", "likely lost")
@@ -39,6 +39,10 @@ VALUE_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "
 """Columns of :func:`customer_value`, in order."""
 
 
+WEEK_BLOCK_CELLS = 4_000_000
+"""Weeks × distinct customers evaluated at once by :func:`discounted_orders` (32 MB of float64)."""
+
+
 def weekly_discount(discount_monthly: float) -> float:
     """The weekly rate equivalent to ``discount_monthly``: ``(1 + d)^(12/52) − 1``."""
     return (1 + discount_monthly) ** (12 / 52) - 1
@@ -53,15 +57,18 @@ def risk_tier(p_alive: np.ndarray, weeks_since_last: np.ndarray) -> np.ndarray:
 
 def discounted_orders(repeat_model, horizon_weeks: int, weekly_rate: float, x, t_x, T) -> np.ndarray:
     """``Σ_k (E[Y(k)] − E[Y(k−1)]) / (1 + d_w)^k`` for k = 1..horizon per customer."""
-    unique, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-    gx, gt_x, gT = unique[:, 0], unique[:, 1], unique[:, 2]
+    (gx, gt_x, gT), _, inverse = distinct_rows(x, t_x, T)
     total = np.zeros(len(gx))
     previous = np.zeros(len(gx))
-    for k in range(1, horizon_weeks + 1):
-        cumulative = repeat_model.predict_purchases(float(k), gx, gt_x, gT)
-        total += (cumulative - previous) / (1 + weekly_rate) ** k
-        previous = cumulative
-    return total[inverse.reshape(-1)]
+    weeks = np.arange(1, horizon_weeks + 1, dtype=float)
+    step = max(1, WEEK_BLOCK_CELLS // max(len(gx), 1))
+    for lo in range(0, horizon_weeks, step):
+        block = weeks[lo:lo + step]
+        cumulative = np.atleast_2d(repeat_model.predict_purchases(block[:, None], gx, gt_x, gT))
+        increments = np.diff(np.vstack([previous, cumulative]), axis=0)
+        total += (1 + weekly_rate) ** -block @ increments
+        previous = cumulative[-1]
+    return total[inverse]
 
 
 def customer_value(summary: pd.DataFrame, repeat_model, spend_model, *, horizon_weeks: int = 52,
