@@ -7,6 +7,8 @@ import streamlit as st
 
 from core.recs import BASELINE, MODELS, make_model
 from dashboard import components, state
+from dashboard.clv import data as clv_data
+from dashboard.clv import text as clv_text
 from dashboard.formats import COUNT, EUR, labels
 from dashboard.recs import charts as recs_charts
 from dashboard.recs import data as recs_data
@@ -156,6 +158,13 @@ if preview.open:
             for col, (label, value, text) in zip(st.columns(len(cards)), cards, strict=True):
                 col.metric(label, value, help=text, border=True)
             st.caption(recs_text.profile_caption(profile))
+            with components.guard("the customer's value"):  # a failing CLV fit leaves the rest of the profile
+                value = clv_data.customer_value(db, customer_id)
+                if value is None:
+                    st.caption("No orders yet, so no customer value (CLV) is predicted.")
+                else:
+                    for col, (label, shown, text) in zip(st.columns(4), clv_text.customer_cards(value), strict=True):
+                        col.metric(label, shown, help=text, border=True)
             if cold:
                 st.info(
                     "No purchases yet and nothing viewed or carted: every model falls back to popular "

@@ -253,3 +253,18 @@ def test_page_uses_no_deprecated_streamlit_arguments():
     root = Path(__file__).resolve().parent.parent
     sources = [root / PAGE, *sorted((root / "dashboard").glob("recs_*.py"))]
     assert not [p.name for p in sources if "use_container_width" in p.read_text(encoding="utf-8")]
+
+
+def test_customer_card_shows_their_clv_probability_active_and_tier(db, buyer):
+    from core.clv.model import fit_clv
+
+    cid = buyer[0]
+    at = run_page({"customer": cid})
+    assert_clean(at)
+    with duckdb.connect(str(db), read_only=True) as con:
+        customers = fit_clv(con).customers  # all channels, every order up to the last
+    row = customers.set_index("customer_id").loc[cid]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["CLV, next 52 weeks"] == f"€{row['clv']:,.2f}"
+    assert cards["Probably active"] == f"{row['p_alive']:.0%}"
+    assert cards["Churn-risk tier"] == str(row["tier"])

@@ -92,3 +92,11 @@ def views(db: Path, filters: Filters, *, horizon_weeks: int = 52, discount_month
 def holdout_table(check: ClvResult) -> pd.DataFrame:
     """Predicted vs actual holdout orders by repeat purchases, small groups hidden (see :func:`tables.holdout_by_frequency`)."""
     return tables.holdout_by_frequency(check.holdout["by_frequency"])
+
+
+def customer_value(db: Path, customer_id: str) -> dict | None:
+    """One customer's row of the model fitted on every order up to the last one (all channels); None without orders."""
+    _, last = data_access.date_range(db)
+    customers = model(db, Filters(None, last, None)).customers
+    row = customers.loc[customers["customer_id"] == customer_id]
+    return None if row.empty else row.iloc[0].to_dict()

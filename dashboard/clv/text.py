@@ -94,3 +94,17 @@ def tier_help(tiers: tuple[str, ...], p_alive: tuple[float, ...], gap_weeks: tup
     by_gap = ", ".join(f"{t} after {w:.0f} weeks" for t, w in zip(tiers[1:], gap_weeks, strict=False))
     return (f"By probability of being active: {by_p}, {tiers[-1]} below. By time since the last order, at best: "
             f"{by_gap}. A customer gets the worse of the two readings.")
+
+
+def customer_cards(value: Mapping[str, object], *, horizon_weeks: int = 52) -> list[tuple[str, str, str]]:
+    """A customer's value cards for the Recommendations page: (label, value, help)."""
+    return [
+        (f"CLV, next {horizon_weeks} weeks", f"€{float(value['clv']):,.2f}",
+         "Expected orders × expected order value over the horizon, discounted 1% a month (Customer value page)."),
+        ("Probably active", f"{float(value['p_alive']):.0%}",
+         "The model's probability that this customer has not stopped buying for good."),
+        ("Churn-risk tier", str(value["tier"]),
+         "From the probability of being active and the time since the last order (Customer value page)."),
+        (f"Expected orders ({horizon_weeks} wk)", f"{float(value['expected_orders']):.1f}",
+         f"Orders the model expects this customer to place in the next {horizon_weeks} weeks."),
+    ]
