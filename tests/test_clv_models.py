@@ -236,3 +236,27 @@ def test_customer_value_errors(cdnow_bgnbd):
         customer_value(summary, cdnow_bgnbd, spend, horizon_weeks=0)
     with pytest.raises(OmnimixError, match="discount"):
         customer_value(summary, cdnow_bgnbd, spend, discount_monthly=-0.1)
+
+
+def test_bgnbd_gradient_matches_finite_differences():
+    from core.clv.bgnbd import _factorised_log_likelihood
+
+    x, t_x, T = (CDNOW[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    log_likelihood = _factorised_log_likelihood(x, t_x, T)
+    params = np.array([0.3, 4.0, 0.8, 2.0])
+    numeric = []
+    for k in range(4):
+        step = np.zeros(4)
+        step[k] = 1e-6
+        numeric.append((log_likelihood(params + step).sum() - log_likelihood(params - step).sum()) / 2e-6)
+    np.testing.assert_allclose(log_likelihood.gradient(params).sum(axis=0), numeric, rtol=1e-6)
+
+
+def test_warm_started_fit_matches_the_direct_fit(monkeypatch):
+    """Above WARM_START_ROWS distinct rows the fit starts from a sample's optimum; the result is the same optimum."""
+    from core.clv import base
+
+    direct = BetaGeoModel().fit(CDNOW["frequency"], CDNOW["recency"], CDNOW["T"])
+    monkeypatch.setattr(base, "WARM_START_ROWS", 500)
+    warm = BetaGeoModel().fit(CDNOW["frequency"], CDNOW["recency"], CDNOW["T"])
+    _close(warm.params_, direct.params_, rel=1e-3)

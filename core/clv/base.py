@@ -86,7 +86,10 @@ def fit_log_params(
     Parameters
     ----------
     neg_ll : callable
-        Maps a parameter vector (natural scale) to the per-row negative log-likelihood.
+        Maps a parameter vector (natural scale) to the per-row negative log-likelihood.  When
+        it has an attribute ``gradient`` (parameters → per-row derivatives of the negative
+        log-likelihood, shape (n_rows, n_params)), the optimiser uses it instead of finite
+        differences.
     weights : ndarray of shape (n_rows,)
         Customers per row.
     start : ndarray
@@ -108,16 +111,22 @@ def fit_log_params(
 
 def _minimise(neg_ll, weights: np.ndarray, log_start: np.ndarray, penalizer: float):
     total = weights.sum()
+    gradient = getattr(neg_ll, "gradient", None)  # per-row d(−log L)/d(params), shape (n_rows, n_params)
 
     def objective(log_params: np.ndarray) -> float:
         params = np.exp(log_params)
         value = float(weights @ neg_ll(params)) / total + penalizer * float(params @ params)
         return value if np.isfinite(value) else 1e100
 
+    def jacobian(log_params: np.ndarray) -> np.ndarray:
+        params = np.exp(log_params)
+        grad = (weights @ gradient(params)) / total * params + 2 * penalizer * params**2
+        return grad if np.all(np.isfinite(grad)) else np.zeros_like(grad)
+
     best = None
     for shift in (0.0, np.log(0.1), np.log(10.0)):  # a second and third start only when the first one fails
-        res = minimize(objective, log_start + shift, method="L-BFGS-B",
-                       options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
+        res = minimize(objective, log_start + shift, method="L-BFGS-B", jac=jacobian if gradient else None,
+                       options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-6})
         if best is None or res.fun < best.fun:
             best = res
         if res.success and res.fun < 1e99:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from core.clv.base import check_rft, distinct_rows, factorise, fit_warm, group_rows
 from core.estimator import Estimator, Interval, check_is_fitted
@@ -44,6 +44,27 @@ def _factorised_log_likelihood(x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
         a4 = np.where(repeat, odds_x[ix] - rx * np.log(alpha + ut)[it], -np.inf)
         return per_x[ix] + np.logaddexp(a3, a4)
 
+    def gradient(params: np.ndarray) -> np.ndarray:
+        """Per-row derivatives of the log-likelihood by (r, alpha, a, b), shape (n_rows, 4)."""
+        r, alpha, a, b = params
+        rx = r + x
+        log_at, log_aT = np.log(alpha + ut)[it], np.log(alpha + uT)[iT]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds_x = np.log(a) - np.log(np.maximum(b + ux - 1, 1e-300))
+        a3 = -rx * log_aT
+        a4 = np.where(repeat, odds_x[ix] - rx * log_at, -np.inf)
+        w4 = np.exp(a4 - np.logaddexp(a3, a4))  # share of the "dropped out at t_x" term
+        w3 = 1 - w4
+        psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux)
+        d_r = (digamma(r + ux) - digamma(r) + np.log(alpha))[ix] - w3 * log_aT - w4 * log_at
+        d_alpha = r / alpha - rx * (w3 / (alpha + uT)[iT] + w4 / (alpha + ut)[it])
+        d_a = (psi_ab - psi_abx)[ix] + w4 / a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_bx = np.where(ux > 0, 1 / np.maximum(b + ux - 1, 1e-300), 0.0)
+        d_b = (psi_ab + digamma(b + ux) - digamma(b) - psi_abx)[ix] - w4 * inv_bx[ix]
+        return np.column_stack([d_r, d_alpha, d_a, d_b])
+
+    log_likelihood.gradient = gradient
     return log_likelihood
 
 
@@ -112,7 +133,13 @@ class BetaGeoModel(Estimator):
 
         def make_neg_ll(rows):
             log_likelihood = self._likelihood_function(gx[rows], gt_x[rows], gT[rows])
-            return lambda p: -log_likelihood(p)
+
+            def neg_ll(p):
+                return -log_likelihood(p)
+
+            if hasattr(log_likelihood, "gradient"):
+                neg_ll.gradient = lambda p: -log_likelihood.gradient(p)
+            return neg_ll
 
         params, ll = fit_warm(make_neg_ll, w, self._start(gx, gt_x, gT, w), float(self.penalizer))
         self.params_ = dict(zip(self.param_names, (float(v) for v in params), strict=True))
