@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from core.clv.base import as_array, factorise, fit_warm, group_rows
 from core.errors import OmnimixError
@@ -95,6 +95,17 @@ class GammaGammaModel(Estimator):
                 px = p * x_rows
                 return -(per_x[ix] + q * np.log(v) + (px - 1) * log_m + px * log_x - (px + q) * np.log(v + x_rows * m_rows))
 
+            def gradient(params):  # d(−log L)/d(p, q, v) per row
+                p, q, v = params
+                psi_pxq = digamma(p * ux + q)
+                spend = v + x_rows * m_rows
+                log_spend = np.log(spend)
+                d_p = x_rows * ((psi_pxq - digamma(p * ux))[ix] + log_m + log_x - log_spend)
+                d_q = (psi_pxq - digamma(q))[ix] + np.log(v) - log_spend
+                d_v = q / v - (p * x_rows + q) / spend
+                return -np.column_stack([d_p, d_q, d_v])
+
+            neg_ll.gradient = gradient
             return neg_ll
 
         params, ll = fit_warm(make_neg_ll, w, start, float(self.penalizer))
