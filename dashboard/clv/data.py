@@ -11,6 +11,7 @@ sales channels; the period's start only sets the window of acquisition costs.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -26,28 +27,38 @@ from dashboard.clv import tables
 Version = data_access.FileVersion
 
 
-def _fit_clv(con, filters: Filters, horizon_weeks: int, discount_monthly: float,  # noqa: ANN001
+Channels = tuple[str, ...] | None
+
+
+def _fit_clv(con, cutoff: dt.date, channels: Channels, horizon_weeks: int, discount_monthly: float,  # noqa: ANN001
              holdout_weeks: int | None) -> ClvResult:
     # A customer's whole history counts, so the period's start is not a filter here: the end of the
     # period is the cutoff, and the sales channels filter the orders.
-    return fit_clv(con, cutoff=filters.end, horizon_weeks=horizon_weeks, discount_monthly=discount_monthly,
-                   holdout_weeks=holdout_weeks, filters=Filters(None, None, filters.channels))
+    return fit_clv(con, cutoff=cutoff, horizon_weeks=horizon_weeks, discount_monthly=discount_monthly,
+                   holdout_weeks=holdout_weeks, filters=Filters(None, None, channels))
 
 
+# Keyed on the cutoff and channels only (not the period's start), so the Segments and
+# Recommendations pages share the Customer value page's fit whenever their data agree.
 @st.cache_resource(show_spinner="Fitting the customer value models…", max_entries=16)
-def _model(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float,
-           holdout_weeks: int | None) -> ClvResult:
-    return data_access.read(db, _fit_clv, filters, horizon_weeks, discount_monthly, holdout_weeks)
+def _model(db: str, version: Version, cutoff: dt.date, channels: Channels, horizon_weeks: int,
+           discount_monthly: float, holdout_weeks: int | None) -> ClvResult:
+    return data_access.read(db, _fit_clv, cutoff, channels, horizon_weeks, discount_monthly, holdout_weeks)
+
+
+def _fit(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float,
+         holdout_weeks: int | None = None) -> ClvResult:
+    return _model(db, version, filters.end, filters.channels, horizon_weeks, discount_monthly, holdout_weeks)
 
 
 def model(db: Path, filters: Filters, *, horizon_weeks: int = 52, discount_monthly: float = 0.01) -> ClvResult:
     """Every customer's CLV over ``horizon_weeks`` fitted up to the end of the period (read-only)."""
-    return _model(str(db), data_access.existing_version(db), filters, int(horizon_weeks), float(discount_monthly), None)
+    return _fit(str(db), data_access.existing_version(db), filters, int(horizon_weeks), float(discount_monthly))
 
 
 def holdout_check(db: Path, filters: Filters, *, holdout_weeks: int) -> ClvResult:
-    """The models fitted ``holdout_weeks`` before the end of the period and scored on those weeks."""
-    return _model(str(db), data_access.existing_version(db), filters, int(holdout_weeks), 0.01, int(holdout_weeks))
+    """The models compared on the last ``holdout_weeks`` of the data (see :func:`core.clv.model.fit_clv`)."""
+    return _fit(str(db), data_access.existing_version(db), filters, int(holdout_weeks), 0.01, int(holdout_weeks))
 
 
 def tiers() -> tuple[str, ...]:
@@ -58,7 +69,7 @@ def tiers() -> tuple[str, ...]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _channel_value(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float
                    ) -> pd.DataFrame:
-    result = _model(db, version, filters, horizon_weeks, discount_monthly, None)
+    result = _fit(db, version, filters, horizon_weeks, discount_monthly)
     cost = data_access.read(db, acquisition.acquisition_cost, filters)
     channels = data_access.read(db, acquisition.acquisition_channels)
     return acquisition.channel_value(result.customers, channels, cost)
@@ -74,7 +85,7 @@ def channel_value(db: Path, filters: Filters, *, horizon_weeks: int = 52, discou
 @st.cache_data(show_spinner=False, max_entries=16)
 def _views(db: str, version: Version, filters: Filters, horizon_weeks: int, discount_monthly: float
            ) -> dict[str, pd.DataFrame]:
-    customers = _model(db, version, filters, horizon_weeks, discount_monthly, None).customers
+    customers = _fit(db, version, filters, horizon_weeks, discount_monthly).customers
     return {
         "histogram": tables.clv_histogram(customers),
         "grid": tables.activity_grid(customers),
