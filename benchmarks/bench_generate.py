@@ -28,6 +28,8 @@ RANGE_INSERTS = {
     "customers": "SELECT 'C' || lpad(CAST(i + 1 AS VARCHAR), 7, '0'), DATE '2020-01-01' + CAST(i % 2000 AS INTEGER), "
                  "'North', '25-34', 'web' FROM range(?) t(i)",
     "truth_personas": "SELECT 'C' || lpad(CAST(i + 1 AS VARCHAR), 7, '0'), 'persona' FROM range(?) t(i)",
+    "truth_customer_future": "SELECT 'C' || lpad(CAST(i + 1 AS VARCHAR), 7, '0'), i % 2 = 0, i % 5, (i % 5) * 40.0 "
+                             "FROM range(?) t(i)",
     "products": "SELECT 'P' || lpad(CAST(i + 1 AS VARCHAR), 5, '0'), 'name ' || i, 'Books', 'Brand', 9.99, "
                 "'description of product ' || i FROM range(?) t(i)",
     "orders": "SELECT 'O' || lpad(CAST(i + 1 AS VARCHAR), 9, '0'), 'C' || lpad(CAST(i % 1000 + 1 AS VARCHAR), 7, '0'), "
