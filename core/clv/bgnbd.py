@@ -16,8 +16,8 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln, hyp2f1
 
-from core.clv.base import check_rft, distinct_rows, factorise, fit_warm, group_rows
-from core.estimator import Estimator, Interval, check_is_fitted
+from core.clv.base import check_rft, distinct_rows, factorise
+from core.clv.repeat import RepeatPurchaseModel
 
 
 def bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -68,7 +68,7 @@ def _factorised_log_likelihood(x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
     return log_likelihood
 
 
-class BetaGeoModel(Estimator):
+class BetaGeoModel(RepeatPurchaseModel):
     """BG/NBD repeat-purchase model fitted by maximum likelihood.
 
     Parameters
@@ -94,11 +94,6 @@ class BetaGeoModel(Estimator):
 
     name: ClassVar[str] = "BG/NBD"
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
-    _parameter_constraints: ClassVar[dict] = {"penalizer": [Interval(float, 0, None)]}
-
-    def __init__(self, penalizer: float = 0.0):
-        self.penalizer = penalizer
-
     @staticmethod
     def _log_likelihood(params, x, t_x, T):
         return bgnbd_log_likelihood(params, x, t_x, T)
@@ -110,51 +105,6 @@ class BetaGeoModel(Estimator):
 
     def _start(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.array([1.0, max(float(np.average(T, weights=w)) / 4, 1.0), 1.0, 1.0])
-
-    def fit(self, frequency, recency, T) -> BetaGeoModel:
-        """Fit the model to one row per customer.
-
-        Parameters
-        ----------
-        frequency : array-like of shape (n_customers,)
-            Repeat purchases (purchase days − 1).
-        recency : array-like of shape (n_customers,)
-            Weeks from the first to the last purchase.
-        T : array-like of shape (n_customers,)
-            Weeks from the first purchase to the end of the observation.
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        x, t_x, t = check_rft(frequency, recency, T)
-        (gx, gt_x, gT), w = group_rows(x, t_x, t)
-
-        def make_neg_ll(rows):
-            log_likelihood = self._likelihood_function(gx[rows], gt_x[rows], gT[rows])
-
-            def neg_ll(p):
-                return -log_likelihood(p)
-
-            if hasattr(log_likelihood, "gradient"):
-                neg_ll.gradient = lambda p: -log_likelihood.gradient(p)
-            return neg_ll
-
-        params, ll = fit_warm(make_neg_ll, w, self._start(gx, gt_x, gT, w), float(self.penalizer))
-        self.params_ = dict(zip(self.param_names, (float(v) for v in params), strict=True))
-        self.log_likelihood_ = ll
-        self.n_customers_ = len(x)
-        return self
-
-    def _params(self) -> tuple[float, ...]:
-        check_is_fitted(self, "params_")
-        return tuple(self.params_[k] for k in self.param_names)
-
-    def log_likelihood(self, frequency, recency, T) -> np.ndarray:
-        """Per-customer log-likelihood at the fitted parameters, ndarray of shape (n_customers,)."""
-        x, t_x, t = check_rft(frequency, recency, T)
-        return self._log_likelihood(np.array(self._params()), x, t_x, t)
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:
         """Probability that each customer is still active at T (FHL 2005, eq. 12).

@@ -21,6 +21,7 @@ from core.clv.bgnbd import BetaGeoModel
 from core.clv.gamma_gamma import GammaGammaModel
 from core.clv.holdout import holdout_check
 from core.clv.paretonbd import ParetoNBDModel
+from core.clv.repeat import RepeatPurchaseModel
 from core.clv.summary import check_cutoff, holdout_actuals, rfm_summary
 from core.clv.value import TIERS, customer_value
 from core.errors import OmnimixError
@@ -80,7 +81,7 @@ def _check_repeat_buyers(summary: pd.DataFrame) -> pd.DataFrame:
     return repeat
 
 
-def _fit_models(summary: pd.DataFrame, model_cls: type) -> tuple[BetaGeoModel, GammaGammaModel]:
+def _fit_models(summary: pd.DataFrame, model_cls: type) -> tuple[RepeatPurchaseModel, GammaGammaModel]:
     repeat = _check_repeat_buyers(summary)
     model = model_cls().fit(summary["frequency"], summary["recency"], summary["T"])
     spenders = repeat[repeat["monetary_value"] > 0]

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import gammaln, hyp2f1
 
 from core.clv.base import check_rft
-from core.clv.bgnbd import BetaGeoModel
+from core.clv.repeat import RepeatPurchaseModel
 
 
 def _log_a0(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -54,8 +54,8 @@ def paretonbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray,
     return a1 + np.logaddexp(alive, died)
 
 
-class ParetoNBDModel(BetaGeoModel):
-    """Pareto/NBD repeat-purchase model fitted by maximum likelihood (same interface as :class:`BetaGeoModel`).
+class ParetoNBDModel(RepeatPurchaseModel):
+    """Pareto/NBD repeat-purchase model fitted by maximum likelihood (same interface as :class:`~core.clv.bgnbd.BetaGeoModel`).
 
     Parameters
     ----------

@@ -80,7 +80,7 @@ def customer_value(summary: pd.DataFrame, repeat_model, spend_model, *, horizon_
     summary : DataFrame
         :func:`~core.clv.summary.rfm_summary` output (``customer_id, frequency, recency, T,
         monetary_value``).
-    repeat_model : BetaGeoModel or ParetoNBDModel
+    repeat_model : RepeatPurchaseModel
         Fitted repeat-purchase model.
     spend_model : GammaGammaModel
         Fitted spend model.
