@@ -84,7 +84,9 @@ def value_section() -> None:
         left.plotly_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
         right.plotly_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
         right.caption("Read across a row: the longer since the last order, the less likely a customer is still "
-                      "active, and the more orders they used to place, the faster that probability falls.")
+                      "active, and the more orders they used to place, the faster that probability falls. BG/NBD treats "
+                      "customers who never bought again as active (they can only drop out after a repeat purchase), so "
+                      "the tiers also count the time since the last order.")
 
         at_risk_section(views["at_risk"], horizon)
         channel_section(horizon, discount)

@@ -88,11 +88,12 @@ def clv_vs_cac(value: pd.DataFrame, *, horizon_weeks: int, period: str) -> go.Fi
         go.Bar(x=x, y=value["mean_clv"], name=f"Mean CLV, next {horizon_weeks} weeks", marker_color=_BLUE,
                hovertemplate="%{x}: mean CLV €%{y:,.0f}<extra></extra>"),
         go.Bar(x=x, y=value["cac"], name="Cost to acquire a customer (CAC)", marker_color=_ORANGE,
-               text=[f"CLV:CAC {r:.1f}" if r == r else "" for r in value["clv_to_cac"]], textposition="outside",
+               text=[f"{r:.1f}×" if r == r else "" for r in value["clv_to_cac"]], textposition="outside",
+               textfont={"size": 12}, constraintext="none", cliponaxis=False,
                hovertemplate="%{x}: CAC €%{y:,.0f}<extra></extra>"),
     ])
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="Acquisition channel")
     fig.update_yaxes(title="EUR per customer")
     return _titled(fig, "Mean CLV vs cost to acquire a customer (EUR per customer) by acquisition channel",
-                   f"CAC: spend ÷ new customers in {period}; channels without spend have no CAC bar")
+                   f"CAC: spend ÷ new customers in {period}; CLV:CAC above each CAC bar; no bar: no spend")
