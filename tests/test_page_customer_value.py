@@ -160,3 +160,16 @@ def test_too_little_history_is_a_message_not_a_traceback(sample_env):
     assert not at.exception
     assert "too little history to model repeat purchases" in texts(at.error)
     assert not at.metric or all(m.label != "Customers scored" for m in at.metric)
+
+
+def test_sidebar_channels_and_end_date_set_the_fit(sample_env, small_db):
+    at = open_app_page(PAGE, {"start": "2024-07-01", "end": "2025-06-29", "channels": "web,app"})
+    assert_clean(at)
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        fit = fit_clv(con, cutoff=dt.date(2025, 6, 29), filters=Filters(None, None, ("app", "web")))
+    assert metric(at, "Customers scored") == f"{len(fit.customers):,}"
+    shown = table_with(at, "customer_share").set_index("tier")
+    visible = shown[shown["customers_hidden"].isna()]
+    assert {t: int(str(c).replace(",", "")) for t, c in visible["customers"].items()} == {
+        t: fit.tier_counts[t] for t in visible.index}
+    assert "2025-06-29" in texts(at.markdown)
