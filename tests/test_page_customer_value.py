@@ -173,3 +173,14 @@ def test_sidebar_channels_and_end_date_set_the_fit(sample_env, small_db):
     assert {t: int(str(c).replace(",", "")) for t, c in visible["customers"].items()} == {
         t: fit.tier_counts[t] for t in visible.index}
     assert "2025-06-29" in texts(at.markdown)
+
+
+def test_discount_change_rescores(sample_env, small_db):
+    at = open_app_page(PAGE)
+    at.number_input(key="clv_discount").set_value(0.0).run()
+    assert_clean(at)
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        fit = fit_clv(con, cutoff=END, discount_monthly=0.0, filters=Filters())
+    total = fit.customers["clv"].sum()
+    assert metric(at, "Total CLV (52 wk)") == components.format_value(total, "EUR")
+    assert "0.0% a month" in texts(at.markdown)
