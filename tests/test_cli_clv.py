@@ -121,3 +121,13 @@ def test_too_little_history(tmp_path: Path, capsys):
     code, out, err = run(capsys, "--db", str(db))
     assert code == 2 and out == ""
     assert err.startswith("omnimix: Hardly anyone bought twice") and err.count("\n") == 1
+
+
+def test_cutoff_fits_on_earlier_orders_only(small_db: Path, capsys):
+    code, out, err = run(capsys, "--db", str(small_db), "--cutoff", "2024-12-29", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["cutoff"] == "2024-12-29"
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        buyers = con.execute("SELECT count(DISTINCT customer_id) FROM orders WHERE order_ts < DATE '2024-12-30'").fetchone()[0]
+    assert payload["totals"]["customers"] == buyers
