@@ -23,35 +23,53 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from core.clv.base import check_rft
+from core.clv.base import check_rft, distinct_rows, factorise
 from core.clv.repeat import RepeatPurchaseModel
 
 
-def _log_a0(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def _log_f(params: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``log F(y)`` of the module docstring for customers with ``x`` repeat purchases."""
     r, alpha, s, beta = params
     rsx = r + s + x
     if alpha >= beta:
         m, c = alpha, s + 1 + 0 * x
     else:
         m, c = beta, r + x
-    diff = abs(alpha - beta)
+    z = abs(alpha - beta) / (m + y)
+    return (1 - c) * np.log1p(-z) + np.log(hyp2f1(1.0, rsx + 1 - c, rsx + 1, z)) - rsx * np.log(m + y)
 
-    def log_f(y):
-        z = diff / (m + y)
-        return (1 - c) * np.log1p(-z) + np.log(hyp2f1(1.0, rsx + 1 - c, rsx + 1, z)) - rsx * np.log(m + y)
 
-    lo, hi = log_f(t_x), log_f(T)
+def _log_a0_from(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``log A₀ = log(F(t_x) − F(T))`` from ``log F(t_x)`` and ``log F(T)`` (−inf when t_x = T)."""
     with np.errstate(divide="ignore"):
         return lo + np.log1p(-np.minimum(np.exp(hi - lo), 1.0))
 
 
+def _log_a0(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    return _log_a0_from(_log_f(params, x, t_x), _log_f(params, x, T))
+
+
 def paretonbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Per-customer Pareto/NBD log-likelihood (see the module docstring) for ``params = (r, alpha, s, beta)``."""
-    r, alpha, s, beta = params
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    died = np.log(s) - np.log(r + s + x) + _log_a0(params, x, t_x, T)
-    return a1 + np.logaddexp(alive, died)
+    return _factorised_log_likelihood(x, t_x, T)(params)
+
+
+def _factorised_log_likelihood(x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
+    """The log-likelihood as a function of the parameters; each ₂F₁ is evaluated once per distinct
+    (x, t_x) and (x, T) pair, the gamma functions once per distinct x."""
+    (px_lo, py_lo), _, i_lo = distinct_rows(x, t_x)
+    (px_hi, py_hi), _, i_hi = distinct_rows(x, T)
+    ux, ix = factorise(x)
+
+    def log_likelihood(params: np.ndarray) -> np.ndarray:
+        r, alpha, s, beta = params
+        a1 = (gammaln(r + ux) - gammaln(r) - np.log(r + s + ux))[ix] + r * np.log(alpha) + s * np.log(beta)
+        alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        log_a0 = _log_a0_from(_log_f(params, px_lo, py_lo)[i_lo], _log_f(params, px_hi, py_hi)[i_hi])
+        died = np.log(s) + log_a0
+        return a1 + np.logaddexp(alive + np.log(r + s + x), died)
+
+    return log_likelihood
 
 
 class ParetoNBDModel(RepeatPurchaseModel):
@@ -80,7 +98,7 @@ class ParetoNBDModel(RepeatPurchaseModel):
 
     @staticmethod
     def _likelihood_function(x, t_x, T):
-        return lambda params: paretonbd_log_likelihood(params, x, t_x, T)
+        return _factorised_log_likelihood(x, t_x, T)
 
     def _start(self, x, t_x, T, w):
         mean_t = max(float(np.average(T, weights=w)), 1.0)
