@@ -94,6 +94,7 @@ class BetaGeoModel(RepeatPurchaseModel):
 
     name: ClassVar[str] = "BG/NBD"
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+
     @staticmethod
     def _log_likelihood(params, x, t_x, T):
         return bgnbd_log_likelihood(params, x, t_x, T)
