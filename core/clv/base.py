@@ -124,12 +124,12 @@ def _minimise(neg_ll, weights: np.ndarray, log_start: np.ndarray, penalizer: flo
         return grad if np.all(np.isfinite(grad)) else np.zeros_like(grad)
 
     best = None
-    for shift in (0.0, np.log(0.1), np.log(10.0)):  # a second and third start only when the first one fails
+    for shift in (0.0, np.log(0.1), np.log(10.0)):  # other starts only when the likelihood was never finite
         res = minimize(objective, log_start + shift, method="L-BFGS-B", jac=jacobian if gradient else None,
                        options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-6})
         if best is None or res.fun < best.fun:
             best = res
-        if res.success and res.fun < 1e99:
+        if res.fun < 1e99:  # a finite optimum (L-BFGS-B may report a line-search stop near it): done
             break
     return best
 

@@ -91,6 +91,7 @@ class ParetoNBDModel(RepeatPurchaseModel):
 
     name: ClassVar[str] = "Pareto/NBD"
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
+    warm_start: ClassVar[bool] = False  # its fits take as many full-data iterations from a sample's optimum
 
     @staticmethod
     def _log_likelihood(params, x, t_x, T):

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from core.clv.base import check_rft, fit_warm, group_rows
+from core.clv.base import check_rft, fit_log_params, fit_warm, group_rows
 from core.estimator import Estimator, Interval, check_is_fitted
 
 
@@ -27,6 +27,8 @@ class RepeatPurchaseModel(Estimator):
 
     name: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
+    warm_start: ClassVar[bool] = True
+    """Start from a fit on a sample of rows (:func:`~core.clv.base.fit_warm`) when there are many."""
     _parameter_constraints: ClassVar[dict] = {"penalizer": [Interval(float, 0, None)]}
 
     def __init__(self, penalizer: float = 0.0):
@@ -62,7 +64,11 @@ class RepeatPurchaseModel(Estimator):
                 neg_ll.gradient = lambda p: -log_likelihood.gradient(p)
             return neg_ll
 
-        params, ll = fit_warm(make_neg_ll, w, self._start(gx, gt_x, gT, w), float(self.penalizer))
+        start, penalizer = self._start(gx, gt_x, gT, w), float(self.penalizer)
+        if self.warm_start:
+            params, ll = fit_warm(make_neg_ll, w, start, penalizer)
+        else:
+            params, ll = fit_log_params(make_neg_ll(np.arange(len(w))), w, start, penalizer)
         self.params_ = dict(zip(self.param_names, (float(v) for v in params), strict=True))
         self.log_likelihood_ = ll
         self.n_customers_ = len(x)
