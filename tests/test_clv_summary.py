@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from core.clv.model import ClvResult, fit_clv
+from core.clv.model import MODELS, ClvResult, choose_model, default_holdout_weeks, fit_clv, fit_models, score
 from core.clv.summary import data_end, holdout_actuals, rfm_summary
 from core.clv.value import TIERS
 from core.errors import OmnimixError
@@ -156,20 +156,59 @@ def _check_result(result: ClvResult) -> None:
 def test_fit_clv_on_the_small_sample(small):
     result = fit_clv(small)
     _check_result(result)
-    assert result.model_name == "BG/NBD" and result.holdout is None and result.horizon_weeks == 52
-    assert result.cutoff == data_end(small)
+    # "auto": the models are compared on the last weeks of the data and the winner is used.
+    h = result.holdout
+    first, last = small.execute("SELECT min(order_ts)::DATE, max(order_ts)::DATE FROM orders").fetchone()
+    assert h["weeks"] == default_holdout_weeks(first, last) and set(h["compared"]) == set(MODELS)
+    assert result.model_name == choose_model(h["compared"]) and result.model_name in result.choice
+    assert result.horizon_weeks == 52 and result.cutoff == data_end(small)
     assert len(result.customers) == len(rfm_summary(small))
     shorter = fit_clv(small, horizon_weeks=26)
     assert shorter.customers["clv"].sum() < result.customers["clv"].sum()
+
+
+def test_a_named_model_is_used_and_needs_no_holdout(small):
+    result = fit_clv(small, model="BG/NBD")
+    _check_result(result)
+    assert result.model_name == "BG/NBD" and result.holdout is None and result.choice == "BG/NBD, as asked."
+    with pytest.raises(OmnimixError, match="Unknown model 'XYZ'; choose one of: auto, BG/NBD"):
+        fit_clv(small, model="XYZ")
+
+
+def test_scoring_reuses_a_fit(small):
+    fit = fit_models(small, model="MBG/NBD")
+    one, two = score(fit, horizon_weeks=13), score(fit, horizon_weeks=52, discount_monthly=0.0)
+    assert one.params == two.params and one.model_name == "MBG/NBD"
+    assert (one.customers["expected_orders"] < two.customers["expected_orders"] + 1e-12).all()
+    np.testing.assert_allclose(two.customers["clv"], two.customers["expected_orders"]
+                               * two.customers["expected_order_value"], rtol=1e-9)
+
+
+@pytest.mark.parametrize(("compared", "expected"), [
+    # the smallest total error wins ...
+    ({"BG/NBD": (5.0, 0.5, 0.80), "MBG/NBD": (-9.0, 0.5, 0.80), "Pareto/NBD": (12.0, 0.4, 0.82)}, "BG/NBD"),
+    # ... errors within 2 points are a tie broken by the mean absolute error ...
+    ({"BG/NBD": (5.0, 0.5, 0.80), "MBG/NBD": (-6.5, 0.4, 0.80), "Pareto/NBD": (12.0, 0.3, 0.82)}, "MBG/NBD"),
+    # ... and a model whose "probably active" ranks customers much worse is never chosen (CDNOW, 13 weeks).
+    ({"BG/NBD": (10.58, 0.291, 0.344), "MBG/NBD": (15.0, 0.30, 0.79), "Pareto/NBD": (13.19, 0.290, 0.797)},
+     "Pareto/NBD"),
+    # without a measurable AUC the errors alone decide
+    ({"BG/NBD": (1.0, 0.5, float("nan")), "Pareto/NBD": (3.5, 0.4, float("nan"))}, "BG/NBD"),
+])
+def test_choose_model(compared, expected):
+    keys = ("total_error_pct", "mae", "auc")
+    assert choose_model({n: dict(zip(keys, v, strict=True)) for n, v in compared.items()}) == expected
 
 
 def test_fit_clv_with_a_holdout_chooses_a_model(small):
     result = fit_clv(small, holdout_weeks=12, filters=Filters(channels=("web", "app", "store")))
     _check_result(result)
     h = result.holdout
-    assert result.model_name in h["compared"] and set(h["compared"]) == {"BG/NBD", "Pareto/NBD"}
+    assert result.model_name in h["compared"] and set(h["compared"]) == {"BG/NBD", "MBG/NBD", "Pareto/NBD"}
+    in_channels = rfm_summary(small, cutoff=h["calibration_cutoff"], filters=Filters(channels=("web", "app", "store")))
+    assert h["customers"] == len(in_channels) and not h["sampled"]
     assert h["calibration_cutoff"] == data_end(small) - dt.timedelta(weeks=12) and h["weeks"] == 12
     assert h["total_actual"] > 0 and np.isfinite(h["total_error_pct"]) and 0.5 < h["auc"] <= 1
     assert list(h["by_frequency"]["frequency"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
-    assert set(result.params) == set({"BG/NBD": ["r", "alpha", "a", "b"],
+    assert set(result.params) == set({"BG/NBD": ["r", "alpha", "a", "b"], "MBG/NBD": ["r", "alpha", "a", "b"],
                                       "Pareto/NBD": ["r", "alpha", "s", "beta"]}[result.model_name])

@@ -21,7 +21,8 @@ SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value",
 """Columns of :func:`rfm_summary`, in order."""
 
 _DAYS = """
-    f AS (SELECT o.order_id, o.customer_id, CAST(o.order_ts AS DATE) AS day FROM orders AS o WHERE {where}),
+    f AS (SELECT o.order_id, o.customer_id, CAST(o.order_ts AS DATE) AS day FROM orders AS o
+          WHERE {where} AND o.order_ts < $before),
     days AS (
         SELECT f.customer_id, f.day, coalesce(sum(i.quantity * i.unit_price), 0) AS revenue
         FROM f LEFT JOIN order_items AS i ON i.order_id = f.order_id
@@ -88,14 +89,15 @@ def rfm_summary(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None
     per AS (
         SELECT customer_id, count(*) - 1 AS frequency, min(day) AS first_day, max(day) AS last_day,
                sum(revenue) - arg_min(revenue, day) AS repeat_revenue
-        FROM days WHERE day <= $cutoff GROUP BY customer_id)
+        FROM days GROUP BY customer_id)
     SELECT customer_id, CAST(frequency AS INTEGER) AS frequency,
            date_diff('day', first_day, last_day) / 7.0 AS recency,
            date_diff('day', first_day, CAST($cutoff AS DATE)) / 7.0 AS "T",
            CASE WHEN frequency > 0 THEN repeat_revenue / frequency ELSE 0.0 END AS monetary_value,
            first_day AS first_purchase
     FROM per ORDER BY customer_id"""
-    out = con.execute(sql, {**params, "cutoff": cutoff}).df()
+    # Orders after the cutoff are dropped before the join with order_items (the costly step).
+    out = con.execute(sql, {**params, "cutoff": cutoff, "before": cutoff + dt.timedelta(days=1)}).df()
     out["first_purchase"] = pd.to_datetime(out["first_purchase"]).dt.date
     return out[SUMMARY_COLUMNS]
 
@@ -131,5 +133,6 @@ def holdout_actuals(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date, weeks: i
     SELECT base.customer_id, CAST(coalesce(later.orders, 0) AS INTEGER) AS orders,
            coalesce(later.revenue, 0.0) AS revenue
     FROM base LEFT JOIN later ON later.customer_id = base.customer_id ORDER BY base.customer_id"""
-    return con.execute(sql, {**params, "cutoff": cutoff,
-                             "holdout_end": cutoff + dt.timedelta(weeks=weeks)}).df()
+    holdout_end = cutoff + dt.timedelta(weeks=weeks)
+    return con.execute(sql, {**params, "cutoff": cutoff, "holdout_end": holdout_end,
+                             "before": holdout_end + dt.timedelta(days=1)}).df()
