@@ -8,15 +8,13 @@ import streamlit as st
 
 from core.clv.value import GAP_WEEKS_THRESHOLDS, P_ALIVE_THRESHOLDS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import charts, components, state
+from dashboard import charts, components, data_access, state
 from dashboard.clv import charts as clv_charts
+from dashboard.clv import controls, text
 from dashboard.clv import data as clv_data
-from dashboard.clv import text
 from dashboard.formats import COUNT, EUR, PCT, RATIO
 
 HORIZON_KEY, DISCOUNT_KEY, HOLDOUT_KEY = "clv_horizon", "clv_discount", "clv_holdout"
-HORIZONS = (13, 26, 52, 104)
-HOLDOUTS = (12, 26, 52)
 N = MIN_GROUP_SIZE
 
 st.title("Customer value")
@@ -36,26 +34,32 @@ st.caption(f"Every order up to **{cutoff}** (the end of the selected dates) in {
 if filters.channels == ():
     st.info("No sales channel is selected. Select at least one in the sidebar.", icon=":material/filter_alt_off:")
     st.stop()
-st.session_state.setdefault(HORIZON_KEY, 52)
-st.session_state.setdefault(DISCOUNT_KEY, 1.0)
-st.session_state.setdefault(HOLDOUT_KEY, 26)
+first_day, _ = data_access.date_range(db)
+holdouts = controls.holdout_choices((filters.end - first_day).days if first_day else 0)
+controls.init(HORIZON_KEY, 52, allowed=controls.HORIZONS)
+controls.init(DISCOUNT_KEY, 1.0, bounds=controls.DISCOUNT_RANGE)
+controls.init(HOLDOUT_KEY, 26 if 26 in holdouts else holdouts[-1], allowed=holdouts)
 
 
 @st.fragment
 def value_section() -> None:
-    """Everything that depends on the horizon and the discount rate: reruns alone when they change."""
-    left, right, _ = st.columns([2, 2, 3])
-    horizon = left.select_slider("Horizon (weeks)", HORIZONS, key=HORIZON_KEY, help=text.HORIZON_HELP)
-    discount = right.number_input("Discount rate (% per month)", 0.0, 5.0, step=0.5, format="%.1f",
-                                  key=DISCOUNT_KEY, help=text.DISCOUNT_HELP) / 100
+    """Everything on the page depends on these three controls: the fragment reruns alone when they change."""
+    left, middle, right, _ = st.columns([2, 2, 2, 1])
+    horizon = left.select_slider("Horizon (weeks)", controls.HORIZONS, key=HORIZON_KEY, help=text.HORIZON_HELP)
+    discount = middle.number_input("Discount rate (% per month)", *controls.DISCOUNT_RANGE, step=0.5, format="%.1f",
+                                   key=DISCOUNT_KEY, help=text.DISCOUNT_HELP) / 100
+    weeks = right.segmented_control("Model chosen on the last … weeks", holdouts, key=HOLDOUT_KEY, required=True,
+                                    help=text.HOLDOUT_HELP)
+    for key, default in ((HORIZON_KEY, 52), (DISCOUNT_KEY, 1.0), (HOLDOUT_KEY, 26)):
+        controls.mirror(key, default)
     with components.guard("the customer value model"):
-        result = clv_data.model(db, filters, horizon_weeks=horizon, discount_monthly=discount)
+        result = clv_data.model(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
         customers = result.customers
         if len(customers) < N:
             st.info(f"{small_group_label().capitalize()} customers bought up to {cutoff} in the selected channels; "
                     "figures about so few people are not shown (privacy rule). Widen the filters in the sidebar.")
             return
-        views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount)
+        views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
         active = int((customers["p_alive"] >= 0.5).sum())
         a, b, c, d = st.columns(4)
         a.metric("Customers scored", f"{len(customers):,}", border=True,
@@ -69,7 +73,7 @@ def value_section() -> None:
                  "order value, discounted.")
         with st.expander("How these figures are made (model card)", expanded=False, icon=":material/info:"):
             st.markdown(text.model_card(
-                model_name=result.model_name, params=result.params, spend_params=result.spend_params, cutoff=cutoff,
+                model_name=result.model_name, choice=result.choice, params=result.params, spend_params=result.spend_params, cutoff=cutoff,
                 horizon_weeks=horizon, discount_monthly=discount, channels=channel_text, customers=len(customers)))
 
         st.subheader("Churn-risk tiers", help=text.tier_help(clv_data.tiers(), P_ALIVE_THRESHOLDS, GAP_WEEKS_THRESHOLDS))
@@ -83,13 +87,11 @@ def value_section() -> None:
         left, right = st.columns(2)
         left.plotly_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
         right.plotly_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
-        right.caption("Read across a row: the longer since the last order, the less likely a customer is still "
-                      "active, and the more orders they used to place, the faster that probability falls. BG/NBD treats "
-                      "customers who never bought again as active (they can only drop out after a repeat purchase), so "
-                      "the tiers also count the time since the last order.")
+        right.caption(text.heatmap_reading(result.model_name))
 
         at_risk_section(views["at_risk"], horizon)
-        channel_section(horizon, discount)
+        channel_section(horizon, discount, weeks)
+        holdout_section(result)
 
 
 def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
@@ -111,12 +113,13 @@ def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
     st.caption("The download lists the customer ids only, as every export of individual customers.")
 
 
-def channel_section(horizon: int, discount: float) -> None:
+def channel_section(horizon: int, discount: float, holdout_weeks: int) -> None:
     st.subheader("CLV against the cost to acquire a customer",
                  help="CAC = a channel's marketing spend in the period ÷ the customers who signed up through it in the "
                       "period. Mean CLV: the scored customers the channel brought in, over the horizon. A CLV:CAC "
                       "of 3 or more is a common rule of thumb for a healthy channel.")
-    value = clv_data.channel_value(db, filters, horizon_weeks=horizon, discount_monthly=discount)
+    value = clv_data.channel_value(db, filters, horizon_weeks=horizon, discount_monthly=discount,
+                                   holdout_weeks=holdout_weeks)
     st.plotly_chart(clv_charts.clv_vs_cac(value, horizon_weeks=horizon, period=period))
     components.table(value, "clv_by_acquisition_channel", labels={
         "channel": "Acquisition channel", "customers": "Customers scored", "mean_clv": f"Mean CLV, next {horizon} weeks",
@@ -131,40 +134,36 @@ def channel_section(horizon: int, discount: float) -> None:
                    f"{N} customers.")
 
 
-@st.fragment
-def holdout_section() -> None:
+def holdout_section(check) -> None:  # noqa: ANN001
     st.subheader("Does the model predict well? Holdout check", help=text.HOLDOUT_HELP)
-    weeks = st.segmented_control("Holdout (weeks)", HOLDOUTS, key=HOLDOUT_KEY, required=True, help=text.HOLDOUT_HELP)
-    with components.guard("the holdout check"):
-        check = clv_data.holdout_check(db, filters, holdout_weeks=weeks)
-        holdout = check.holdout
-        if holdout is None:
-            st.info("The holdout check is not available for this period.")
-            return
-        a, b, c = st.columns(3)
-        a.metric("Mean absolute error", f"{holdout['mae']:.2f} orders", border=True,
-                 help="Average gap per customer between predicted and actual orders in the holdout.")
-        error = holdout["total_error_pct"]
-        b.metric("Total error", "–" if error != error else f"{error:+.1f}%", border=True,
-                 help="Predicted minus actual orders of all customers in the holdout, in % of actual.")
-        auc = holdout.get("auc")
-        c.metric("AUC of 'probably active'", "–" if auc is None or auc != auc else f"{auc:.2f}", border=True,
-                 help="How well the probability of being active separates customers who bought again from those "
-                      "who did not (0.5 = coin toss, 1 = perfect).")
-        st.markdown(text.holdout_words(holdout, holdout_weeks=weeks))
-        table = clv_data.holdout_table(check)
-        fit_end = holdout["calibration_cutoff"]
-        holdout_end = fit_end + dt.timedelta(weeks=weeks)
-        st.plotly_chart(clv_charts.holdout_chart(table, holdout_weeks=weeks,
-                                                 period=f"fitted up to {fit_end}, holdout {fit_end} – {holdout_end}"))
-        st.caption(text.comparison_words(holdout.get("compared", {}), chosen=check.model_name))
-        components.table(table, "clv_holdout_by_frequency", labels={
-            "frequency": "Repeat purchases before", "customers": "Customers", "predicted": "Predicted orders",
-            "actual": "Actual orders", "predicted_per_customer": "Predicted per customer",
-            "actual_per_customer": "Actual per customer"},
-            formats={"customers": COUNT, "predicted": "%,.0f", "actual": "%,.0f", "predicted_per_customer": "%.2f",
-                     "actual_per_customer": "%.2f"})
+    holdout = check.holdout
+    if holdout is None:
+        st.info(f"The history is too short to hold out weeks for a check. {check.choice}")
+        return
+    weeks = int(holdout["weeks"])
+    a, b, c = st.columns(3)
+    a.metric("Mean absolute error", f"{holdout['mae']:.2f} orders", border=True,
+             help="Average gap per customer between predicted and actual orders in the holdout.")
+    error = holdout["total_error_pct"]
+    b.metric("Total error", "–" if error != error else f"{error:+.1f}%", border=True,
+             help="Predicted minus actual orders of all customers in the holdout, in % of actual.")
+    auc = holdout.get("auc")
+    c.metric("AUC of 'probably active'", "–" if auc is None or auc != auc else f"{auc:.2f}", border=True,
+             help="How well the probability of being active separates customers who bought again from those "
+                  "who did not (0.5 = coin toss, 1 = perfect).")
+    st.markdown(text.holdout_words(holdout, holdout_weeks=weeks))
+    table = clv_data.holdout_table(check)
+    fit_end = holdout["calibration_cutoff"]
+    holdout_end = fit_end + dt.timedelta(weeks=weeks)
+    st.plotly_chart(clv_charts.holdout_chart(table, holdout_weeks=weeks,
+                                             period=f"fitted up to {fit_end}, holdout {fit_end} – {holdout_end}"))
+    st.caption(text.comparison_words(holdout.get("compared", {}), chosen=check.model_name))
+    components.table(table, "clv_holdout_by_frequency", labels={
+        "frequency": "Repeat purchases before", "customers": "Customers", "predicted": "Predicted orders",
+        "actual": "Actual orders", "predicted_per_customer": "Predicted per customer",
+        "actual_per_customer": "Actual per customer"},
+        formats={"customers": COUNT, "predicted": "%,.0f", "actual": "%,.0f", "predicted_per_customer": "%.2f",
+                 "actual_per_customer": "%.2f"})
 
 
 value_section()
-holdout_section()

@@ -37,11 +37,12 @@ def test_json_matches_fit_clv_and_writes_the_customers(small_db: Path, direct, t
     payload = json.loads(out)
     assert {"model", "params", "spend_params", "cutoff", "horizon_weeks", "discount_monthly", "totals",
             "tiers"} <= set(payload)
-    assert "holdout" not in payload
-    assert payload["model"] == direct.model_name == "BG/NBD"
+    # --model auto (the default): the models are compared on the last 26 weeks and the winner is used.
+    assert payload["model"] == direct.model_name and payload["model_choice"] == direct.choice
+    assert payload["holdout"]["weeks"] == 26 and set(payload["holdout"]["compared"]) == {"BG/NBD", "MBG/NBD",
+                                                                                         "Pareto/NBD"}
     assert payload["params"] == pytest.approx(direct.params)
-    # The spend fit agrees to about 1e-5 between two runs (the optimiser's stopping point), not bit for bit.
-    assert payload["spend_params"] == pytest.approx(direct.spend_params, rel=1e-4)
+    assert payload["spend_params"] == pytest.approx(direct.spend_params, rel=1e-9)
     assert payload["cutoff"] == direct.cutoff.isoformat() and payload["horizon_weeks"] == 26
     customers = direct.customers
     totals = payload["totals"]
@@ -76,6 +77,17 @@ def test_holdout_metrics(small_db: Path, capsys):
         direct = fit_clv(con, holdout_weeks=12)
     assert holdout["total_predicted"] == pytest.approx(direct.holdout["total_predicted"])
     assert holdout["total_actual"] == direct.holdout["total_actual"]
+
+
+def test_a_named_model_skips_the_comparison(small_db: Path, capsys):
+    code, out, err = run(capsys, "--db", str(small_db), "--model", "mbgnbd", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["model"] == "MBG/NBD" and "holdout" not in payload and set(payload["params"]) == {"r", "alpha", "a", "b"}
+    code, out, err = run(capsys, "--db", str(small_db), "--model", "bgnbd", "--holdout-weeks", "12", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["model"] == "BG/NBD" and payload["holdout"]["weeks"] == 12
+    assert payload["holdout"]["mae"] == payload["holdout"]["compared"]["BG/NBD"]["mae"]
 
 
 def test_text_output_names_the_units(small_db: Path, capsys):

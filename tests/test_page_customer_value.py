@@ -66,7 +66,9 @@ def test_headline_figures_are_cores(page, core_fit):
     assert metric(page, "Probably active") == f"{(customers['p_alive'] >= 0.5).mean():.0%}"
     assert metric(page, "Expected orders (52 wk)") == f"{customers['expected_orders'].sum():,.0f}"
     card = texts(page.markdown)
-    assert "BG/NBD" in card and "2025-12-28" in card and "Gamma-Gamma" in card and "1.0% a month" in card
+    assert core_fit.holdout["weeks"] == 26  # the page's default holdout is the core's
+    assert f"**Why this model**: {core_fit.choice}" in card
+    assert "2025-12-28" in card and "Gamma-Gamma" in card and "1.0% a month" in card
 
 
 def test_tier_counts_equal_fit_clv_and_small_tiers_are_hidden(page, core_fit):
@@ -141,6 +143,26 @@ def test_horizon_change_rescores(sample_env, small_db):
     with duckdb.connect(str(small_db), read_only=True) as con:
         fit = fit_clv(con, cutoff=END, horizon_weeks=26, filters=Filters())
     assert metric(at, "Expected orders (26 wk)") == f"{fit.customers['expected_orders'].sum():,.0f}"
+
+
+def test_controls_come_from_and_go_to_the_url(sample_env, small_db):
+    at = open_app_page(PAGE, {"clv_h": "13", "clv_hold": "12", "clv_disc": "2.0"})
+    assert_clean(at)
+    assert at.select_slider(key="clv_horizon").value == 13 and at.number_input(key="clv_discount").value == 2.0
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        fit = fit_clv(con, cutoff=END, horizon_weeks=13, discount_monthly=0.02, holdout_weeks=12, filters=Filters())
+    assert metric(at, "Expected orders (13 wk)") == f"{fit.customers['expected_orders'].sum():,.0f}"
+    assert metric(at, "Mean absolute error") == f"{fit.holdout['mae']:.2f} orders"
+    assert f"**Why this model**: {fit.choice}" in texts(at.markdown)
+    at.select_slider(key="clv_horizon").set_value(52).run()
+    assert "clv_h" not in at.query_params and at.query_params["clv_hold"] == "12"
+
+
+def test_bad_url_values_fall_back_to_the_defaults(sample_env):
+    at = open_app_page(PAGE, {"clv_h": "7", "clv_hold": "abc", "clv_disc": "99"})
+    assert_clean(at)
+    assert at.select_slider(key="clv_horizon").value == 52 and at.number_input(key="clv_discount").value == 1.0
+    assert metric(at, "Expected orders (52 wk)")
 
 
 def test_heatmap_cells_hide_small_groups():

@@ -12,6 +12,9 @@ from core.commands.output import add_json_flag, emit
 from core.errors import OmnimixError
 from core.store.db import DEFAULT_DB, open_db
 
+MODEL_NAMES = {"auto": "auto", "bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
+"""``--model`` values and the model names of :mod:`core.clv.model`."""
+
 EXPORT_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive", "expected_orders",
                   "expected_order_value", "clv", "tier"]
 """Columns of the ``--out`` file: ids and figures only, no personal data."""
@@ -22,8 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--horizon-weeks", type=int, default=52, help="weeks ahead to value (default 52)")
     p.add_argument("--discount", type=float, default=0.01, help="monthly discount rate, e.g. 0.01 for 1%% (default 0.01)")
+    p.add_argument("--model", choices=sorted(MODEL_NAMES), default="auto",
+                   help="repeat-purchase model; auto (default) compares them on the last weeks of the data and uses "
+                        "the one that predicted them best")
     p.add_argument("--holdout-weeks", type=int,
-                   help="fit on the data before the last N weeks and compare predictions with those weeks")
+                   help="fit on the data before the last N weeks and compare predictions with those weeks "
+                        "(auto: default 26 weeks, at most a third of the history)")
     p.add_argument("--cutoff", help="fit on orders up to this date, YYYY-MM-DD (default: the end of the data)")
     add_filter_args(p)
     p.add_argument("--out", type=Path, help="write one row per customer (ids and figures) to this CSV file")
@@ -95,7 +102,7 @@ def _clv(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
         filters = filters_from_args(args, con)
         result = fit_clv(con, cutoff=cutoff, horizon_weeks=args.horizon_weeks, discount_monthly=args.discount,
-                         holdout_weeks=args.holdout_weeks, filters=filters)
+                         model=MODEL_NAMES[args.model], holdout_weeks=args.holdout_weeks, filters=filters)
     customers = result.customers
     n = len(customers)
     hidden = SMALL if n < MIN_GROUP_SIZE else None
@@ -108,7 +115,7 @@ def _clv(args: argparse.Namespace) -> int:
     }
     tiers = public_tiers(result.tier_counts)
     payload = {
-        "db": str(args.db), "model": result.model_name, "params": result.params, "spend_params": result.spend_params,
+        "db": str(args.db), "model": result.model_name, "model_choice": result.choice, "params": result.params, "spend_params": result.spend_params,
         "cutoff": result.cutoff, "horizon_weeks": result.horizon_weeks, "discount_monthly": args.discount,
         "totals": totals, "tiers": tiers,
     }
@@ -116,6 +123,7 @@ def _clv(args: argparse.Namespace) -> int:
     lines = [
         f"{result.model_name} + Gamma-Gamma fitted on orders up to {result.cutoff}; "
         f"value over the next {result.horizon_weeks} weeks at {args.discount:.1%} discount a month.",
+        f"  model: {result.choice}",
         f"  {cell_text(totals['customers'], hidden)} customers: expected "
         f"{cell_text(totals['expected_orders'], hidden)} orders, {eur(totals['expected_revenue'])} revenue, "
         f"CLV sum {eur(totals['clv'])}.",
@@ -126,15 +134,18 @@ def _clv(args: argparse.Namespace) -> int:
     ]
     lines += [f"  {r['tier']:<14} {cell_text(r['customers'], r['customers_hidden'])} customers"
               for r in tiers.to_dict("records")]
-    if args.holdout_weeks is not None and result.holdout is not None:
+    if result.holdout is not None:
         h = dict(result.holdout)
         h["by_frequency"] = public_by_frequency(h["by_frequency"])
-        payload["holdout"] = {"weeks": args.holdout_weeks, **h}
+        payload["holdout"] = h
+        on = f"a random sample of {h['customers']:,} customers" if h["sampled"] else f"{h['customers']:,} customers"
         lines += [
-            f"Holdout ({args.holdout_weeks} weeks after {h['calibration_cutoff']}): predicted {h['total_predicted']:,.0f} "
+            f"Holdout ({h['weeks']} weeks after {h['calibration_cutoff']}, {on}): predicted {h['total_predicted']:,.0f} "
             f"purchases vs {h['total_actual']:,.0f} actual ({h['total_error_pct']:+.1f}%), "
             f"MAE {h['mae']:.3f} purchases per customer, ROC AUC of 'probably active' {h['auc']:.3f}.",
         ]
+        lines += [f"  {name:<11} total error {c['total_error_pct']:+.1f}%, MAE {c['mae']:.3f}, AUC {c['auc']:.3f}"
+                  for name, c in h["compared"].items()]
     if args.out is not None:
         rows = write_customers(customers, args.out)
         payload["out"], payload["rows_written"] = str(args.out), rows

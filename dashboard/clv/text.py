@@ -22,9 +22,10 @@ HORIZON_HELP = ("How far ahead CLV and expected orders look. A year (52 weeks) i
                 "lean more on the model's assumption that today's habits continue.")
 DISCOUNT_HELP = ("How much less a euro earned next month is worth than one today, per month. 1% a month (about 12.7% "
                  "a year) is a common default; 0 counts every future euro in full.")
-HOLDOUT_HELP = ("The models are fitted again on the data up to this many weeks before the end of the period, then "
-                "asked how many orders each customer would place in those weeks; the chart compares that with what "
-                "customers really did.")
+HOLDOUT_HELP = ("Three repeat-purchase models are fitted again on the data up to this many weeks before the end of "
+                "the period, then asked how many orders each customer would place in those weeks; the one that came "
+                "closest is used for every figure on this page. The chart compares its forecast with what customers "
+                "really did.")
 
 
 def model_words(name: str) -> str:
@@ -36,14 +37,15 @@ def _params(params: Mapping[str, float]) -> str:
     return ", ".join(f"{k} = {float(v):.3g}" for k, v in params.items())
 
 
-def model_card(*, model_name: str, params: Mapping[str, float], spend_params: Mapping[str, float], cutoff: str,
-               horizon_weeks: int, discount_monthly: float, channels: str, customers: int) -> str:
-    """The model card: which models, fitted up to when, on whom, and what the figures mean."""
+def model_card(*, model_name: str, choice: str, params: Mapping[str, float], spend_params: Mapping[str, float],
+               cutoff: str, horizon_weeks: int, discount_monthly: float, channels: str, customers: int) -> str:
+    """The model card: which models and why, fitted up to when, on whom, and what the figures mean."""
     yearly = (1 + discount_monthly) ** 12 - 1
     return (
         f"**Repeat purchases**: {model_words(model_name)}, fitted on the order history of {customers:,} customers "
         f"up to **{cutoff}** ({channels}). It learns how often customers buy while they are active and how likely "
-        f"they are to stop for good after any order. Parameters: {_params(params)}.\n\n"
+        f"they are to stop for good. Parameters: {_params(params)}.  \n"
+        f"**Why this model**: {choice} (see the holdout check below).\n\n"
         f"**Spend per order**: Gamma-Gamma, fitted on the customers who bought more than once (their average order "
         f"value is pulled towards the average of everyone, more so when they have few orders). Parameters: "
         f"{_params(spend_params)}.\n\n"
@@ -78,14 +80,25 @@ def holdout_words(holdout: Mapping[str, object], *, holdout_weeks: int) -> str:
 
 
 def comparison_words(compared: Mapping[str, Mapping[str, float]], *, chosen: str) -> str:
-    """Which repeat-purchase model predicted the holdout best, with each model's total error and MAE."""
+    """How each repeat-purchase model did on the holdout and which one the page uses."""
     if not compared:
         return ""
-    parts = [f"{name}: total error {float(c['total_error_pct']):+.1f}%, MAE {float(c['mae']):.2f}"
-             for name, c in compared.items()]
-    return (f"Both repeat-purchase models were fitted on the same history and scored on the holdout ({'; '.join(parts)}); "
-            f"{chosen} predicted it best. The figures above are the chosen model's. The page's forward figures use "
-            "BG/NBD fitted up to the cutoff.")
+    parts = [f"{name}: total error {float(c['total_error_pct']):+.1f}%, MAE {float(c['mae']):.2f}, "
+             f"AUC {float(c['auc']):.2f}" for name, c in compared.items()]
+    return (f"All {len(compared)} repeat-purchase models were fitted on the same history and scored on the holdout "
+            f"({'; '.join(parts)}). A model whose AUC is more than 0.1 below the best one's is left out (it would put "
+            f"the wrong customers in the tiers); of the rest, the smallest total error wins, the MAE deciding when "
+            f"they are within 2 points. {chosen} was chosen and is used for every figure on this page.")
+
+
+def heatmap_reading(model_name: str) -> str:
+    """How to read the "probably active" heatmap, with the chosen model's blind spot."""
+    text = ("Read across a row: the longer since the last order, the less likely a customer is still active, and the "
+            "more orders they used to place, the faster that probability falls.")
+    if model_name == "BG/NBD":
+        text += (" BG/NBD treats customers who never bought again as active (they can only drop out after a repeat "
+                 "purchase), so the tiers also count the time since the last order.")
+    return text
 
 
 def tier_help(tiers: tuple[str, ...], p_alive: tuple[float, ...], gap_weeks: tuple[float, ...]) -> str:
