@@ -61,8 +61,9 @@ TYPE_WORDS: dict[str, str] = {
 }
 
 EVENT_TYPES = ("view", "cart", "purchase")
-CHANNEL_KINDS = ("sales", "media", "sales+media")
-"""``channels.kind``: where customers buy, where marketing money goes, or both."""
+CHANNEL_KINDS = ("sales", "media", "sales+media", "organic")
+"""``channels.kind``: where customers buy, where marketing money goes, both, or unpaid traffic
+(organic search) that brings visits but no spend."""
 SALES_KINDS = ("sales", "sales+media")
 MEDIA_KINDS = ("media", "sales+media")
 """Kinds of channel marketing money goes to (spend, lift tests)."""
@@ -79,9 +80,13 @@ STANDARD_CHANNELS: tuple[tuple[str, str], ...] = (
     ("display", "media"),
     ("affiliate", "media"),
     ("tv", "media"),
+    ("organic_search", "organic"),
 )
 
 _CHANNEL_FK = ("channel", "channels", "channel")
+
+OBJECTIVES = ("awareness", "consideration", "conversion", "retention")
+"""``campaigns.objective`` values."""
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -215,6 +220,66 @@ TABLES: dict[str, Table] = {
             "with its standard error; the budget model calibrates to them.",
         ),
         Table(
+            "campaigns",
+            (
+                Column("campaign_id", "VARCHAR", "Campaign id (text)"),
+                Column("channel", "VARCHAR", "Media channel the campaign runs in"),
+                Column("name", "VARCHAR", "Campaign name as marketers know it (the utm_campaign value)"),
+                Column("objective", "VARCHAR", "awareness, consideration, conversion or retention", nullable=True),
+                Column("theme", "VARCHAR", "Content theme or creative, e.g. new arrivals, price offer", nullable=True),
+                Column("start_date", "DATE", "First day the campaign runs"),
+                Column("end_date", "DATE", "Last day it runs (not before start_date; empty: still running)",
+                       nullable=True),
+                Column("landing_page", "VARCHAR", "Page the campaign links to, e.g. /sale/shoes", nullable=True),
+            ),
+            primary_key=("campaign_id",),
+            checks=("end_date IS NULL OR end_date >= start_date",
+                    "objective IS NULL OR objective IN (" + ", ".join(f"'{o}'" for o in OBJECTIVES) + ")"),
+            foreign_keys=(ForeignKey(*_CHANNEL_FK, kinds=MEDIA_KINDS),),
+            meaning="Marketing campaigns: what ran where, for what, with which content.",
+        ),
+        Table(
+            "campaign_spend",
+            (
+                Column("week", "DATE", "Week start, always a Monday"),
+                Column("campaign_id", "VARCHAR", "Campaign"),
+                Column("spend", "DOUBLE", "Spend in EUR in that week (>= 0)"),
+                Column("impressions", "BIGINT", "Ad impressions (>= 0)", nullable=True),
+                Column("clicks", "BIGINT", "Ad clicks (>= 0)", nullable=True),
+            ),
+            primary_key=("week", "campaign_id"),
+            checks=("spend >= 0", "isodow(week) = 1", "impressions >= 0", "clicks >= 0"),
+            foreign_keys=(ForeignKey("campaign_id", "campaigns", "campaign_id"),),
+            meaning="Weekly spend per campaign; a channel's campaigns add up to its row in marketing_spend "
+            "when both are loaded.",
+        ),
+        Table(
+            "touchpoints",
+            (
+                Column("customer_id", "VARCHAR", "Customer touched (a visit or a contact)"),
+                Column("touch_ts", "TIMESTAMP", "When it happened"),
+                Column("channel", "VARCHAR", "Channel of the touch, e.g. email, search, organic_search"),
+                Column("campaign_id", "VARCHAR", "Campaign behind the touch (empty: none, e.g. organic)",
+                       nullable=True),
+                Column("utm_source", "VARCHAR", "Source, e.g. google, newsletter", nullable=True),
+                Column("utm_medium", "VARCHAR", "Medium, e.g. cpc, email, organic", nullable=True),
+                Column("utm_campaign", "VARCHAR", "Campaign name as tagged", nullable=True),
+                Column("utm_content", "VARCHAR", "Content or creative as tagged", nullable=True),
+                Column("utm_term", "VARCHAR", "Search term or keyword as tagged", nullable=True),
+                Column("landing_page", "VARCHAR", "First page of the visit", nullable=True),
+                Column("keyword_group", "VARCHAR", "Keyword group of an organic search visit, e.g. brand",
+                       nullable=True),
+                Column("engaged", "BOOLEAN", "Whether the visit was engaged (e.g. over 10 s or 2+ pages)"),
+            ),
+            foreign_keys=(
+                ForeignKey("customer_id", "customers", "customer_id"),
+                ForeignKey(*_CHANNEL_FK),
+                ForeignKey("campaign_id", "campaigns", "campaign_id"),
+            ),
+            meaning="Marketing touchpoints (sessions and contacts) before and between orders, UTM-tagged "
+            "(no key: the same touch may legitimately repeat).",
+        ),
+        Table(
             "truth_personas",
             (
                 Column("customer_id", "VARCHAR", "Customer id"),
@@ -240,6 +305,35 @@ TABLES: dict[str, Table] = {
             truth=True,
             meaning="Generator truth: each sample customer's next 52 weeks after the data end, simulated by the "
             "generator's own order process (what CLV forecasts are scored against).",
+        ),
+        Table(
+            "truth_channel_incremental",
+            (
+                Column("channel", "VARCHAR", "Channel of the touches (media channels and organic_search)"),
+                Column("touches", "BIGINT", "Touchpoints of the channel in the data"),
+                Column(
+                    "incremental_orders",
+                    "DOUBLE",
+                    "Expected orders in the data that would not have happened without the channel's touches "
+                    "(the generator's own purchase-chance model, each touch removed and the order chance recomputed)",
+                ),
+                Column("incremental_share", "DOUBLE", "incremental_orders / the sum over channels (0-1)"),
+            ),
+            primary_key=("channel",),
+            truth=True,
+            meaning="Generator truth: orders each touchpoint channel really caused (what attribution models are "
+            "scored against).",
+        ),
+        Table(
+            "truth_theme_affinity",
+            (
+                Column("persona", "VARCHAR", "Latent persona (as in truth_personas)"),
+                Column("theme", "VARCHAR", "Content theme (as in campaigns.theme)"),
+                Column("lift", "DOUBLE", "Multiplier on a touch's purchase-chance raise for this persona and theme"),
+            ),
+            primary_key=("persona", "theme"),
+            truth=True,
+            meaning="Generator truth: which content themes each persona responds to.",
         ),
         Table(
             "truth_channel_response",
