@@ -1,0 +1,1 @@
+"""Multi-touch attribution: touch paths in DuckDB, rule-based and data-driven models, truth comparison."""
