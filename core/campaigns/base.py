@@ -1,0 +1,206 @@
+"""The credit rule and the one query behind every campaign, theme and SEO figure.
+
+Sessions and credited orders
+----------------------------
+A **session** is one row of ``touchpoints`` (a visit or a contact). Sessions count in the
+period their ``touch_ts`` falls in; the sales-channel filter does not apply to them (a session
+happens in a media channel, not in a shop).
+
+An **order is credited** to the last session the same customer had in the
+:data:`CREDIT_DAYS` days before it (``order_ts - 7 days <= touch_ts <= order_ts``), whatever
+that session was: a campaign, an organic search visit or another touch. Orders without a
+session in those 7 days are credited to nothing. Each order is credited once, so the campaign
+and SEO figures add up without double counting; it is a last-touch rule — the Attribution
+page shares credit between all touches instead. Credited orders count in the period of the
+*order* (its ``order_ts``) and respect the sales-channel filter, like the Overview's orders.
+Revenue of an order is the sum of quantity × unit price of its lines (EUR).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.errors import OmnimixError
+from core.filters import Filters, data_start, previous_period_gap
+
+CREDIT_DAYS = 7
+"""An order is credited to the customer's last session at most this many days before it."""
+
+CREDIT_RULE = (
+    f"Each order is credited to the customer's last session in the {CREDIT_DAYS} days before it "
+    "(a campaign visit, an organic search visit or another touch); orders without a session in those "
+    f"{CREDIT_DAYS} days are credited to nothing. Each order counts once (last touch, not shared)."
+)
+"""The credit rule in one sentence, shown on the page and in the CLI."""
+
+COUNTS = ("sessions", "engaged_sessions", "customers", "orders", "revenue")
+"""Columns :func:`touch_metrics` returns per key and period."""
+
+NO_DATA = ("The database has no {what}. Generate the sample with `omnimix generate` or load campaigns.csv and "
+           "touchpoints.csv (GA4 or UTM exports) with `omnimix load` or on the Data page.")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How a figure is labelled and explained wherever it is shown (page help, CLI, docs)."""
+
+    label: str
+    unit: str
+    help: str
+
+
+def missing_data(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the campaign figures cannot be shown, in one sentence; ``None`` when they can.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection (read-only is enough).
+
+    Returns
+    -------
+    str or None
+        E.g. "The database has no touchpoints (sessions). Generate ..." for a database made
+        before the tables existed or loaded without them.
+    """
+    present = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    for table, what in (("campaigns", "campaigns"), ("touchpoints", "touchpoints (sessions)")):
+        # Table names are our own constants, never user text.
+        if table not in present or con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
+            return NO_DATA.format(what=what)
+    return None
+
+
+def require_data(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise :class:`OmnimixError` with :func:`missing_data`'s sentence when there is nothing to show."""
+    problem = missing_data(con)
+    if problem is not None:
+        raise OmnimixError(problem)
+
+
+def comparison_period(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters | None:
+    """The previous period of equal length, or ``None`` when it is not fully in the data (as the Overview)."""
+    return filters.previous_period() if previous_period_gap(filters, data_start(con)) is None else None
+
+
+def _midnight(day: dt.date | None, default: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day or default, dt.time.min)
+
+
+def touch_metrics(con: duckdb.DuckDBPyConnection, filters: Filters, prev: Filters | None, keys: Mapping[str, str], *,
+                  where: str = "TRUE", joins: str = "", params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Sessions, engaged sessions, customers, credited orders and revenue per key, for both periods.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection.
+    filters : Filters
+        The selected period (sessions by ``touch_ts``, orders by ``order_ts``) and sales channels
+        (orders only).
+    prev : Filters or None
+        The comparison period (:func:`comparison_period`); ``None`` for the selected period only.
+    keys : mapping of str to str
+        Output column -> SQL expression over the session ``t`` (columns of ``touchpoints``) and
+        whatever ``joins`` adds, e.g. ``{"campaign_id": "t.campaign_id"}``. Our code, never user text.
+    where : str, default="TRUE"
+        Which sessions count, e.g. ``"t.channel = 'organic_search'"``; credited orders count
+        when the session they are credited to passes it.
+    joins : str, default=""
+        Joins on ``t``, e.g. ``"JOIN campaigns AS c ON c.campaign_id = t.campaign_id"``.
+    params : mapping, optional
+        Named parameters used by ``keys``, ``where`` or ``joins``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per key and period: the key columns, ``is_current`` (bool) and :data:`COUNTS`
+        (zeros where a key had sessions but no credited order or the other way round);
+        ``customers`` are the distinct customers with a session of the key in that period.
+    """
+    window = replace(filters, start=prev.start) if prev is not None and filters.start is not None else filters
+    order_where, order_params = window.sql("o.order_ts", "o.channel")
+    touch_clauses, touch_params = [], {}
+    if window.start is not None:
+        # Orders on the first day may be credited to sessions up to CREDIT_DAYS before it.
+        touch_clauses.append("touch_ts >= $touch_from")
+        touch_params["touch_from"] = _midnight(window.start, dt.date.min) - dt.timedelta(days=CREDIT_DAYS)
+    if window.end is not None:
+        touch_clauses.append("touch_ts < $after_end")
+    touch_where = " AND ".join(touch_clauses) or "TRUE"
+    session_from = "t.touch_ts >= $start" if window.start is not None else "TRUE"
+    select = ", ".join(f"{expr} AS {name}" for name, expr in keys.items())
+    names = ", ".join(keys)
+    sql = f"""
+        WITH touches AS (
+            SELECT customer_id, touch_ts, channel, campaign_id, landing_page, keyword_group, engaged
+            FROM touchpoints WHERE {touch_where}),
+        credited AS (  -- each order with the last session of its customer at or before it (ASOF join)
+            SELECT o.order_id, o.order_ts, s.customer_id, s.touch_ts, s.channel, s.campaign_id, s.landing_page,
+                   s.keyword_group, s.engaged
+            FROM (SELECT order_id, customer_id, order_ts FROM orders AS o WHERE {order_where}) AS o
+            ASOF JOIN touches AS s ON o.customer_id = s.customer_id AND o.order_ts >= s.touch_ts
+            WHERE s.touch_ts >= o.order_ts - INTERVAL {CREDIT_DAYS} DAY),
+        sessions AS (
+            SELECT {select}, t.touch_ts >= $current_from AS is_current, count(*) AS sessions,
+                   count(*) FILTER (WHERE t.engaged) AS engaged_sessions, count(DISTINCT t.customer_id) AS customers
+            FROM touches AS t {joins} WHERE {session_from} AND ({where}) GROUP BY ALL),
+        orders_ AS (
+            SELECT {select}, t.order_ts >= $current_from AS is_current, count(*) AS orders
+            FROM credited AS t {joins} WHERE {where} GROUP BY ALL),
+        revenue_ AS (
+            SELECT {select}, t.order_ts >= $current_from AS is_current, sum(i.quantity * i.unit_price) AS revenue
+            FROM credited AS t JOIN order_items AS i ON i.order_id = t.order_id {joins} WHERE {where} GROUP BY ALL)
+        SELECT {names}, is_current, coalesce(s.sessions, 0) AS sessions,
+               coalesce(s.engaged_sessions, 0) AS engaged_sessions, coalesce(s.customers, 0) AS customers,
+               coalesce(o.orders, 0) AS orders, coalesce(r.revenue, 0.0) AS revenue
+        FROM sessions AS s FULL JOIN orders_ AS o USING ({names}, is_current)
+        LEFT JOIN revenue_ AS r USING ({names}, is_current)
+        ORDER BY ALL"""
+    all_params = {**(params or {}), **order_params, **touch_params,
+                  "current_from": _midnight(filters.start, dt.date.min)}
+    if window.start is None:
+        all_params.pop("start", None)
+    out = con.execute(sql, all_params).df()
+    for c in ("sessions", "engaged_sessions", "customers", "orders"):
+        out[c] = out[c].astype("int64")
+    out["revenue"] = out["revenue"].astype("float64")
+    return out
+
+
+def split_periods(metrics: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """:func:`touch_metrics`' rows side by side: the current figures, then ``<figure>_previous``.
+
+    Keys seen in only one period get zeros in the other.
+    """
+    cur = metrics[metrics["is_current"]].drop(columns="is_current")
+    prev = metrics[~metrics["is_current"]].drop(columns="is_current")
+    out = cur.merge(prev, on=keys, how="outer", suffixes=("", "_previous"))
+    counts = [c for c in out.columns if c not in keys]
+    out[counts] = out[counts].fillna(0)
+    return out
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator`` with NaN (not inf) where the denominator is 0 or missing."""
+    den = pd.to_numeric(denominator, errors="coerce").astype("float64")
+    return pd.to_numeric(numerator, errors="coerce").astype("float64") / den.where(den != 0)
+
+
+def relative_change(value: pd.Series, previous: pd.Series) -> pd.Series:
+    """Change in % of the previous value (NaN when the previous value is 0 or missing)."""
+    return (value - previous) / previous.where(previous != 0) * 100
+
+
+def rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
+    """Add ``engaged_rate`` and ``conversion_rate`` (credited orders per session) for one period's columns."""
+    df[f"engaged_rate{suffix}"] = ratio(df[f"engaged_sessions{suffix}"], df[f"sessions{suffix}"])
+    df[f"conversion_rate{suffix}"] = ratio(df[f"orders{suffix}"], df[f"sessions{suffix}"])
+    return df
