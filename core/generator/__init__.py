@@ -5,7 +5,9 @@ The lift tests in ``experiments`` come from their own generator, ``default_rng([
 so they never shift the other tables' draws; what they measure is in
 :mod:`core.generator.experiments`. ``truth_customer_future`` (each customer's 52 weeks after
 the data end) likewise has its own generator, ``default_rng([seed, 13])``
-(:mod:`core.generator.future`).
+(:mod:`core.generator.future`). Campaigns, their share of the weekly spend and the marketing
+touchpoints with their attribution truth come from ``default_rng([seed, 14])``
+(:mod:`core.generator.campaigns`, :mod:`core.generator.touchpoints`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import OmnimixError
+from core.generator.campaigns import draw_campaigns
 from core.generator.catalogue import ProductSampler, make_catalogue
 from core.generator.customers import draw_customers
 from core.generator.events import draw_events
@@ -27,7 +30,8 @@ from core.generator.experiments import EXPERIMENT_STREAM, draw_experiments
 from core.generator.future import FUTURE_STREAM, draw_future
 from core.generator.marketing import baseline_shape, build_truth, week_starts
 from core.generator.orders import draw_orders
-from core.generator.writer import write_all
+from core.generator.touchpoints import TOUCH_STREAM, draw_touchpoints
+from core.generator.writer import write_all, write_touchpoints
 from core.store.schema import TABLES, add_primary_keys, create_schema
 
 SAMPLE_START = dt.date(2023, 1, 2)  # a Monday
@@ -59,9 +63,13 @@ def generate_into(con: duckdb.DuckDBPyConnection, *, n_customers: int, seed: int
     spend, truth, weekly, _ = build_truth(weeks, total, rng)
     experiments = draw_experiments(weekly, spend, np.random.default_rng([seed, EXPERIMENT_STREAM]))
     future = draw_future(customers, n_weeks, prices, sampler, np.random.default_rng([seed, FUTURE_STREAM]))
+    touch_rng = np.random.default_rng([seed, TOUCH_STREAM])
+    campaigns = draw_campaigns(weeks, spend, touch_rng)
+    touches, incremental = draw_touchpoints(customers, orders, campaigns, spend, n_weeks, touch_rng)
 
     create_schema(con, with_keys=False)
     write_all(con, start, catalogue, customers, orders, events, spend, truth, weekly, experiments, future)
+    write_touchpoints(con, start, campaigns, touches, incremental)
     add_primary_keys(con)
 
 
