@@ -1,0 +1,1 @@
+"""Helpers of the Attribution page: cached data, charts, words and the lookback control."""

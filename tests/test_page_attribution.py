@@ -1,0 +1,88 @@
+"""The Attribution page through AppTest: core's figures, the truth error, the lookback in the URL, hidden small channels."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+from apptest_pages import open_app_page
+from test_cli_attribution import synthetic_db
+
+from core.attribution.compare import analyse
+from core.filters import Filters
+
+PAGE = "pages/attribution.py"
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture(scope="module")
+def sim_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("attribution_page") / "sim.duckdb"
+    synthetic_db(path, n_customers=3000, seed=2)
+    return path
+
+
+def open_page(db, query=None):
+    os.environ["OMNIMIX_DB"] = str(db)
+    try:
+        return open_app_page(PAGE, query)
+    finally:
+        del os.environ["OMNIMIX_DB"]
+
+
+@pytest.fixture(scope="module")
+def page(sim_db):
+    return open_page(sim_db)
+
+
+def core_report(db, lookback=30):
+    with duckdb.connect(str(db), read_only=True) as con:
+        first, last = con.execute("SELECT min(order_ts)::DATE, max(order_ts)::DATE FROM orders").fetchone()
+    with duckdb.connect(str(db), read_only=True) as con:
+        return analyse(con, Filters(first, last, None), lookback_days=lookback)
+
+
+def test_page_shows_cores_figures_and_errors(page, sim_db):
+    assert not page.exception, page.exception
+    assert not page.error, texts(page.error)
+    assert page.title[0].value == "Attribution"
+    report = core_report(sim_db)
+    assert metric(page, "Orders with touches") == f"{report.summary['orders_with_touches']:,}"
+    table = next(df.value for df in page.dataframe if "order_share" in df.value.columns)
+    assert set(table["model"]) == set(report.result.credit)
+    merged = table.merge(report.table, on=["model", "channel"], suffixes=("", "_core"))
+    assert (merged["order_share"] - merged["order_share_core"]).abs().max() < 1e-9
+    words = texts(page.markdown)
+    assert "What the truth is" in words and "removal effect" in words and "40% to the first touch" in words
+    assert len(page.get("plotly_chart")) >= 2  # shares by channel + error against the truth
+
+
+def test_lookback_comes_from_and_goes_to_the_url(sim_db, monkeypatch):
+    monkeypatch.setenv("OMNIMIX_DB", str(sim_db))  # the reruns below read the database too
+    at = open_app_page(PAGE, {"attr_lb": "7"})
+    assert not at.exception and not at.error, texts(at.error)
+    assert at.select_slider[0].value == 7
+    report = core_report(sim_db, lookback=7)
+    assert metric(at, "Orders with touches") == f"{report.summary['orders_with_touches']:,}"
+    at.select_slider(key="attr_lookback").set_value(14).run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert at.query_params["attr_lb"] == "14"
+    at.select_slider(key="attr_lookback").set_value(30).run()
+    assert "attr_lb" not in at.query_params
+
+
+def test_small_channels_are_hidden(tmp_path):
+    path = tmp_path / "tiny.duckdb"
+    synthetic_db(path, n_customers=120, seed=3)
+    at = open_page(path)
+    assert not at.exception and not at.error, texts(at.error)
+    table = next(df.value for df in at.dataframe if "order_share" in df.value.columns)
+    assert (table["customers"].astype(str) == "fewer than 50").any()
