@@ -87,7 +87,7 @@ def test_small_campaigns_hide_customer_figures_but_not_spend(con):
     x1 = row(campaign_table(con, PERIOD), "campaign_id", "X1")
     assert x1["customers_hidden"] == SMALL
     for figure in ("customers", "sessions", "orders", "revenue", "conversion_rate", "cpa", "roas", "engaged_rate"):
-        assert np.isnan(x1[figure]), figure
+        assert pd.isna(x1[figure]), figure
     assert x1["spend"] == 70 and np.isnan(x1["impressions"])  # spend is not about customers; reach unknown
 
 

@@ -204,3 +204,18 @@ def rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
     df[f"engaged_rate{suffix}"] = ratio(df[f"engaged_sessions{suffix}"], df[f"sessions{suffix}"])
     df[f"conversion_rate{suffix}"] = ratio(df[f"orders{suffix}"], df[f"sessions{suffix}"])
     return df
+
+
+def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Session and order counts back to (nullable) integers after hiding turned them into floats.
+
+    JSON and tables then show ``12``, not ``12.0``; hidden cells stay missing.
+    """
+    for c in df.columns:
+        base = c.removesuffix("_previous")
+        if base in ("sessions", "engaged_sessions", "orders") or c.startswith("sessions_"):
+            values = pd.to_numeric(df[c], errors="coerce")
+            shown = values.dropna()
+            if not c.endswith("_change") and (shown == shown.round()).all():
+                df[c] = values.round().astype("Int64")
+    return df

@@ -23,6 +23,10 @@ DEFAULT_K = 6
 SEED = 0
 """K-means seed, as the Segments page's."""
 
+NO_SEGMENTS = ("every customer segment of the period has fewer than 50 customers, so content is not shown per "
+               "segment (privacy rule); widen the date range or the sales channels.")
+"""Why the themes × segments view is empty when :func:`membership_from` keeps nobody."""
+
 
 def membership_from(seg: Segmentation) -> pd.DataFrame:
     """``customer_id``, ``segment`` (1-based) and ``name`` of every customer of a shown segment.

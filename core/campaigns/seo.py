@@ -13,7 +13,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from core.campaigns.base import comparison_period, rates, relative_change, split_periods, touch_metrics
+from core.campaigns.base import comparison_period, rates, relative_change, split_periods, touch_metrics, whole_counts
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE, hide_groups
 
@@ -80,7 +80,8 @@ def seo_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "l
                                     "revenue"])
     df = hide_groups(df, "customers_previous", min_size=min_size, keep_zero=True, value_columns=["sessions_previous"])
     df["sessions_change"] = relative_change(df["sessions"], df["sessions_previous"])
-    return df.sort_values(["sessions", by], ascending=[False, True], na_position="last").reset_index(drop=True)
+    df = df.sort_values(["sessions", by], ascending=[False, True], na_position="last").reset_index(drop=True)
+    return whole_counts(df)
 
 
 def seo_weekly(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "keyword_group", *,
@@ -102,7 +103,7 @@ def seo_weekly(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "keyw
             FROM touchpoints WHERE channel = $organic AND {where} GROUP BY ALL ORDER BY ALL""",
         {**params, "organic": ORGANIC}).df()
     df["week"] = pd.to_datetime(df["week"])
-    return hide_groups(df, "customers", min_size=min_size, value_columns=["sessions"])
+    return whole_counts(hide_groups(df, "customers", min_size=min_size, value_columns=["sessions"]))
 
 
 def losing_pages(con: duckdb.DuckDBPyConnection, end: dt.date, *, weeks: int = LOSING_WEEKS,
@@ -153,6 +154,7 @@ def losing_pages(con: duckdb.DuckDBPyConnection, end: dt.date, *, weeks: int = L
     df = hide_groups(df, "customers_before", min_size=min_size, value_columns=["sessions_before", "change"])
     out = hide_groups(df, "customers_recent", min_size=min_size, value_columns=["sessions_recent", "change"],
                       keep_zero=True)
+    out = whole_counts(out)
     out.attrs["recent"] = (recent_from.date(), end)
     out.attrs["before"] = (before_from.date(), (recent_from - dt.timedelta(days=1)).date())
     return out

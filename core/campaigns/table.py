@@ -13,7 +13,16 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from core.campaigns.base import Metric, comparison_period, rates, ratio, relative_change, split_periods, touch_metrics
+from core.campaigns.base import (
+    Metric,
+    comparison_period,
+    rates,
+    ratio,
+    relative_change,
+    split_periods,
+    touch_metrics,
+    whole_counts,
+)
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE, hide_groups
 
@@ -125,4 +134,4 @@ def campaign_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, min_size
         else:
             df[f"{m}_change"] = relative_change(df[m], df[f"{m}_previous"])
     df = df.sort_values(["revenue", "spend"], ascending=False, na_position="last", kind="stable")
-    return df.reset_index(drop=True)
+    return whole_counts(df.reset_index(drop=True))

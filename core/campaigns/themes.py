@@ -15,7 +15,7 @@ import itertools
 import duckdb
 import pandas as pd
 
-from core.campaigns.base import rates, ratio, touch_metrics
+from core.campaigns.base import rates, ratio, touch_metrics, whole_counts
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE, hide_groups, is_hidden
 
@@ -89,7 +89,7 @@ def theme_segments(con: duckdb.DuckDBPyConnection, filters: Filters, membership:
     df["lift"] = df["lift"].where(~small_segment)
     values = ["sessions", "engaged_sessions", "engaged_rate", "orders", "revenue", "conversion_rate", "lift"]
     out = hide_groups(df, "customers", min_size=min_size, value_columns=values, keep_zero=True)
-    return out.sort_values(["segment", "theme"], kind="stable").reset_index(drop=True)
+    return whole_counts(out.sort_values(["segment", "theme"], kind="stable").reset_index(drop=True))
 
 
 def lead_with(cells: pd.DataFrame, *, min_customers: int = LEAD_MIN_CUSTOMERS, min_lift: float = LEAD_MIN_LIFT,
