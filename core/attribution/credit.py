@@ -16,25 +16,35 @@ def spread_scores(paths: Paths, scores: np.ndarray) -> np.ndarray:
     channels all score 0 is shared equally between its touches (linear), so no order is lost.
     This is how the data-driven models credit orders and revenue path by path.
     """
-    c = len(paths.channels)
-    key = paths.touch_path * c + paths.touch_channel
-    _, inverse, repeats = np.unique(key, return_inverse=True, return_counts=True)
-    same = repeats[inverse]  # touches of the same channel in the same path
+    n_paths = len(paths.path_start) - 1
+    same = np.ones(len(paths.touch_channel))  # touches of the same channel in the same path
+    for j in range(len(paths.channels)):  # a loop over channels, vectorised over touches
+        mine = paths.touch_channel == j
+        same[mine] = np.bincount(paths.touch_path[mine], minlength=n_paths)[paths.touch_path[mine]]
     raw = np.clip(scores, 0.0, None)[paths.touch_channel] / same
     total = np.bincount(paths.touch_path, weights=raw, minlength=len(paths.path_start) - 1)[paths.touch_path]
     return np.where(total > 0, raw / np.where(total > 0, total, 1.0), 1.0 / paths.touch_length)
 
 
 def channel_customers(paths: Paths) -> np.ndarray:
-    """Distinct customers with at least one touch of each channel in ``paths``."""
+    """Distinct customers with at least one touch of each channel in ``paths``.
+
+    A customer's paths are contiguous (:class:`Paths`), so one bit mask of channels per
+    customer (OR over the customer's touches) counts them without sorting.
+    """
     c = len(paths.channels)
+    if len(paths.touch_channel) == 0:
+        return np.zeros(c, dtype=np.int64)
     customer = paths.path_customer[paths.touch_path]
-    pairs = np.unique(customer * c + paths.touch_channel)
-    return np.bincount(pairs % c, minlength=c)
+    firsts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
+    masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), paths.touch_channel), firsts)
+    return np.array([int(((masks >> j) & 1).sum()) for j in range(c)], dtype=np.int64)
 
 
-def credit_table(paths: Paths, weights: np.ndarray) -> pd.DataFrame:
+def credit_table(paths: Paths, weights: np.ndarray, customers: np.ndarray | None = None) -> pd.DataFrame:
     """Orders and revenue per channel from per-touch ``weights`` of the converting ``paths``.
+
+    ``customers`` (:func:`channel_customers`) can be passed in when several models share the paths.
 
     Returns
     -------
@@ -51,5 +61,5 @@ def credit_table(paths: Paths, weights: np.ndarray) -> pd.DataFrame:
         "revenue": revenue,
         "order_share": orders / total_orders if total_orders > 0 else np.zeros(c),
         "revenue_share": revenue / total_revenue if total_revenue > 0 else np.zeros(c),
-        "customers": channel_customers(paths),
+        "customers": channel_customers(paths) if customers is None else customers,
     })

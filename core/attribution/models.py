@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.attribution import rules
-from core.attribution.credit import credit_table, spread_scores
+from core.attribution.credit import channel_customers, credit_table, spread_scores
 from core.attribution.markov import markov_scores
 from core.attribution.paths import Paths
 from core.attribution.shapley import ShapleySkipped, shapley_scores
@@ -58,6 +58,7 @@ def run_models(paths: Paths, names: tuple[str, ...] | None = None, *,
     """Run ``names`` (default: all) on ``paths``; a model that cannot run is listed in ``skipped`` with why."""
     names = check_models(names)
     converting = paths.converting()
+    customers = channel_customers(converting)
     out = Attribution({})
     for name in names:
         started = time.perf_counter()
@@ -72,6 +73,6 @@ def run_models(paths: Paths, names: tuple[str, ...] | None = None, *,
                 continue
             out.scores[name] = scores
             weights = spread_scores(converting, scores)
-        out.credit[name] = credit_table(converting, weights)
+        out.credit[name] = credit_table(converting, weights, customers)
         out.seconds[name] = time.perf_counter() - started
     return out

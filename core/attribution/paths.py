@@ -23,6 +23,7 @@ object per touch — plus one row per path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,7 +58,8 @@ class Paths:
     path_revenue : ndarray of float64
         Revenue of the order (0 for non-converting paths).
     path_customer : ndarray of int64
-        Customer index of each path (for the privacy rule: customers per channel).
+        Customer index of each path (for the privacy rule: customers per channel); the paths of
+        one customer are contiguous among the converting paths.
     orders_in_period : int
         Orders that pass the filters, with or without touches (converting paths are a subset).
     lookback_days : int
@@ -83,16 +85,16 @@ class Paths:
     def n_conversions(self) -> int:
         return int(self.path_converted.sum())
 
-    @property
+    @cached_property
     def path_length(self) -> np.ndarray:
         return np.diff(self.path_start)
 
-    @property
+    @cached_property
     def touch_length(self) -> np.ndarray:
         """Length of each touch's path."""
         return self.path_length[self.touch_path]
 
-    @property
+    @cached_property
     def touch_converted(self) -> np.ndarray:
         return self.path_converted[self.touch_path]
 
@@ -120,36 +122,34 @@ def has_touchpoints(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 # One statement: touches matched to the first order at or after them (ASOF), classified,
-# filtered, numbered. Every value comes in as a named parameter; the filter fragments are built
-# by Filters.sql from column names of our own.
+# filtered and sorted into path order. Every value comes in as a named parameter; the filter
+# fragments are built by Filters.sql from column names of our own. Paths are cut in numpy from
+# the sorted keys (cheaper than window functions): converting paths first, then by customer
+# (hashed: only grouping matters), order time and, for non-converting touches, the window.
 _PATHS_SQL = """
-WITH rev AS (
-    SELECT order_id, sum(quantity * unit_price) AS revenue FROM order_items GROUP BY order_id
+WITH ord AS (
+    SELECT o.order_id, o.customer_id, o.order_ts, o.channel, coalesce(r.revenue, 0.0) AS revenue
+    FROM orders o
+    LEFT JOIN (SELECT order_id, sum(quantity * unit_price) AS revenue FROM order_items GROUP BY order_id) r
+           USING (order_id)
 ), matched AS (
-    SELECT t.customer_id, t.touch_ts, list_position($channel_list, t.channel) - 1 AS channel,
-           o.order_id, o.order_ts, o.channel AS order_channel,
+    SELECT t.touch_ts, t.channel, hash(t.customer_id) AS customer,
+           o.order_ts, o.channel AS order_channel, o.revenue,
            o.order_ts IS NOT NULL AND o.order_ts <= t.touch_ts + to_days($lookback) AS converts
     FROM touchpoints t
-    ASOF LEFT JOIN orders o ON t.customer_id = o.customer_id AND o.order_ts >= t.touch_ts
-), kept AS (
-    SELECT *,
-           CASE WHEN converts THEN order_id
-                ELSE coalesce(order_id, '') || '|' ||
-                     CAST(floor(epoch(touch_ts) / ($lookback * 86400)) AS VARCHAR) END AS path_key
-    FROM matched
-    WHERE (converts AND {order_filter}) OR (NOT converts AND {touch_filter})
-), numbered AS (
-    SELECT *, dense_rank() OVER (ORDER BY NOT converts, customer_id, path_key) - 1 AS path,
-           dense_rank() OVER (ORDER BY customer_id) - 1 AS customer
-    FROM kept
+    ASOF LEFT JOIN ord o ON t.customer_id = o.customer_id AND o.order_ts >= t.touch_ts
 )
-SELECT n.path, n.channel, n.customer, n.converts,
-       date_diff('second', n.touch_ts,
-                 CASE WHEN n.converts THEN n.order_ts
-                      ELSE max(n.touch_ts) OVER (PARTITION BY n.path) END) / 86400.0 AS days_before,
-       CASE WHEN n.converts THEN coalesce(rev.revenue, 0.0) ELSE 0.0 END AS revenue
-FROM numbered n LEFT JOIN rev ON n.converts AND rev.order_id = n.order_id
-ORDER BY n.path, n.touch_ts, n.channel
+SELECT converts, customer,
+       CASE WHEN converts THEN epoch_ms(order_ts)
+            ELSE coalesce(epoch_ms(order_ts), 9999999999999) * 100000
+                 + CAST(floor(epoch(touch_ts) / ($lookback * 86400)) AS BIGINT) END AS path_key,
+       list_position($channel_list, channel) - 1 AS channel,
+       epoch(CASE WHEN converts THEN order_ts ELSE touch_ts END) - epoch(touch_ts) AS seconds_before,
+       epoch(touch_ts) AS touch_s,
+       CASE WHEN converts THEN revenue ELSE 0.0 END AS revenue
+FROM matched
+WHERE (converts AND {order_filter}) OR (NOT converts AND {touch_filter})
+ORDER BY NOT converts, customer, path_key, touch_ts, channel
 """
 
 
@@ -190,21 +190,37 @@ def build_paths(con: duckdb.DuckDBPyConnection, filters: Filters | None = None, 
     all_where, all_params = filters.sql("order_ts", "channel")
     (orders,) = con.execute(f"SELECT count(*) FROM orders WHERE {all_where}", all_params).fetchone()
 
-    touch_path = np.asarray(cols["path"], dtype=np.int64)
-    n_touches = len(touch_path)
-    starts = np.flatnonzero(np.r_[True, touch_path[1:] != touch_path[:-1]]) if n_touches else np.zeros(0, np.int64)
+    converts = np.asarray(cols["converts"], dtype=bool)
+    customer = np.asarray(cols["customer"])
+    key = np.asarray(cols["path_key"], dtype=np.int64)
+    n_touches = len(converts)
+    new_path = np.ones(n_touches, dtype=bool)
+    new_path[1:] = (converts[1:] != converts[:-1]) | (customer[1:] != customer[:-1]) | (key[1:] != key[:-1])
+    starts = np.flatnonzero(new_path)
     path_start = np.r_[starts, n_touches].astype(np.int64)
-    position = np.arange(n_touches, dtype=np.int64) - np.repeat(starts, np.diff(path_start))
+    lengths = np.diff(path_start)
+    touch_path = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    position = np.arange(n_touches, dtype=np.int64) - np.repeat(starts, lengths)
+    seconds = np.asarray(cols["seconds_before"], dtype=np.float64)
+    if n_touches:
+        # A non-converting touch is timed from its path's last touch (times ascend within a path).
+        touch_s = np.asarray(cols["touch_s"], dtype=np.float64)
+        last_s = touch_s[path_start[1:] - 1][touch_path]
+        seconds = np.where(converts, seconds, last_s - touch_s)
+    # Customer index, consistent within the converting paths (rows sorted by customer there).
+    new_customer = np.ones(len(starts), dtype=bool)
+    path_cust = customer[starts]
+    new_customer[1:] = path_cust[1:] != path_cust[:-1]
     return Paths(
         channels=channels,
         touch_path=touch_path,
         touch_position=position,
         touch_channel=np.asarray(cols["channel"], dtype=np.int64),
-        touch_days_before=np.asarray(cols["days_before"], dtype=np.float64),
+        touch_days_before=seconds / 86400.0,
         path_start=path_start,
-        path_converted=np.asarray(cols["converts"], dtype=bool)[starts],
+        path_converted=converts[starts],
         path_revenue=np.asarray(cols["revenue"], dtype=np.float64)[starts],
-        path_customer=np.asarray(cols["customer"], dtype=np.int64)[starts],
+        path_customer=np.cumsum(new_customer) - 1,
         orders_in_period=int(orders),
         lookback_days=lookback_days,
     )

@@ -46,11 +46,11 @@ def linear(paths: Paths) -> np.ndarray:
 def last_non_direct(paths: Paths, direct: frozenset[str] = DIRECT_CHANNELS) -> np.ndarray:
     """All credit to the last touch that is not a direct visit; the last touch when all are direct."""
     is_direct = np.isin(paths.touch_channel, [i for i, c in enumerate(paths.channels) if c.lower() in direct])
-    n_paths = len(paths.path_start) - 1
+    if len(is_direct) == 0:
+        return np.zeros(0)
     # Position of the last non-direct touch per path (-1 if none), by a maximum over the path.
     candidate = np.where(is_direct, -1, paths.touch_position)
-    best = np.full(n_paths, -1, dtype=np.int64)
-    np.maximum.at(best, paths.touch_path, candidate)
+    best = np.maximum.reduceat(candidate, paths.path_start[:-1])
     best = np.where(best < 0, paths.path_length - 1, best)
     return (paths.touch_position == best[paths.touch_path]).astype(float)
 
