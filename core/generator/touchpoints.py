@@ -126,7 +126,7 @@ class _Pickers:
     @staticmethod
     def _layout(group: np.ndarray, choice: np.ndarray, weight: np.ndarray, n_groups: int):
         order = np.lexsort((choice, group))
-        group, choice, weight = group[order], choice[order], weight[order]
+        group, choice, weight = group[order], choice[order].astype(np.int16), weight[order]
         totals = np.bincount(group, weight, minlength=n_groups)
         cum = np.cumsum(weight)
         before = np.concatenate([[0.0], np.cumsum(totals)])[group]
@@ -161,16 +161,16 @@ def _candidates(persona, start, end, rel, campaigns: CampaignDraw, pickers: _Pic
             lam = TYPE_RATE[t] * PERSONA_RATE[persona, t] * rel[t, end_week] * length / (LOOKBACK_DAYS * DAY)
             if t in _STAGE2:
                 lam = lam * np.where(moved, MOVED_BOOST[t], 1)
-            src = np.repeat(np.arange(n_j, dtype=np.int64), rng.poisson(lam))
+            src = np.repeat(np.arange(n_j, dtype=np.int32), rng.poisson(lam))
             ts = end[src] - np.maximum(1, np.floor(length[src] * rng.random(src.shape[0]) ** TIME_POWER[t])).astype(np.int64)
             week = np.clip(ts // WEEK, 0, pickers.n_weeks - 1)
             if t == ORGANIC:
                 ok, page = pickers.pick(pickers.organic, week, rng)
-                camp = np.full(page.shape[0], -1)
+                camp = np.full(page.shape[0], -1, dtype=np.int16)
                 lift = GROUP_LIFT[PAGE_GROUP[page]]
             else:
                 ok, camp = pickers.pick(pickers.paid, t * pickers.n_weeks + week, rng)
-                page = np.full(camp.shape[0], -1)
+                page = np.full(camp.shape[0], -1, dtype=np.int16)
                 theme = campaigns.theme[camp]
                 affinity = np.where(theme >= 0, THEME_AFFINITY[persona[src[ok]], np.maximum(theme, 0)], 1.0)
                 lift = np.minimum(TYPE_LIFT[t] * affinity, 0.6)
@@ -205,7 +205,7 @@ def _rejection(persona, start, end, converting: bool, rel, campaigns, pickers, r
             accept[:] = True  # practically never reached: every round keeps at least p0 (or 1 - 0.6^k) of them
         if first_round is None:
             first_round = p_order, persona[pending]
-        local = np.full(pending.shape[0], -1)
+        local = np.full(pending.shape[0], -1, dtype=np.int64)
         local[accept] = np.arange(int(accept.sum()))
         sel = accept[touches[0]]
         src, ts, ttype, camp, page, lift = (a[sel] for a in touches)
@@ -217,7 +217,7 @@ def _rejection(persona, start, end, converting: bool, rel, campaigns, pickers, r
             q = np.exp(log_q[accept])[:, None]
             incr = q * np.expm1(-by_channel.reshape(n_acc, len(TRUTH_CHANNELS))) / (1.0 - q)
             incremental += incr.sum(axis=0)
-        kept.append((pending[src], ts, ttype, camp, page))
+        kept.append((pending[src].astype(np.int32), ts, ttype, camp, page))
         pending = pending[~accept]
     cols = [np.concatenate(c) for c in zip(*kept, strict=True)]
     p_first, persona_first = first_round
@@ -286,7 +286,7 @@ def draw_touchpoints(customers: CustomerDraw, orders: OrderDraw, campaigns: Camp
     non, _, _ = _rejection(persona_all[n_cust], n_end - lookback, n_end, False, rel, campaigns, pickers, rng)
 
     journey_cust = np.concatenate([o_cust.astype(np.int64), n_cust])
-    src = np.concatenate([conv[0], non[0] + o_cust.shape[0]])
+    src = np.concatenate([conv[0].astype(np.int64), non[0] + np.int64(o_cust.shape[0])])
     ts, ttype, camp, page = (np.concatenate([a, b]) for a, b in zip(conv[1:], non[1:], strict=True))
     in_order_journey = src < o_cust.shape[0]
     engaged_p = np.where(ttype == ORGANIC, GROUP_ENGAGED[PAGE_GROUP[np.maximum(page, 0)]], TYPE_ENGAGED[ttype])
