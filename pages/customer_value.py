@@ -38,7 +38,8 @@ first_day, _ = data_access.date_range(db)
 holdouts = controls.holdout_choices((filters.end - first_day).days if first_day else 0)
 controls.init(HORIZON_KEY, 52, allowed=controls.HORIZONS)
 controls.init(DISCOUNT_KEY, 1.0, bounds=controls.DISCOUNT_RANGE)
-controls.init(HOLDOUT_KEY, 26 if 26 in holdouts else holdouts[-1], allowed=holdouts)
+if holdouts:
+    controls.init(HOLDOUT_KEY, 26 if 26 in holdouts else holdouts[-1], allowed=holdouts)
 
 
 @st.fragment
@@ -48,8 +49,10 @@ def value_section() -> None:
     horizon = left.select_slider("Horizon (weeks)", controls.HORIZONS, key=HORIZON_KEY, help=text.HORIZON_HELP)
     discount = middle.number_input("Discount rate (% per month)", *controls.DISCOUNT_RANGE, step=0.5, format="%.1f",
                                    key=DISCOUNT_KEY, help=text.DISCOUNT_HELP) / 100
-    weeks = right.segmented_control("Model chosen on the last … weeks", holdouts, key=HOLDOUT_KEY, required=True,
-                                    help=text.HOLDOUT_HELP)
+    weeks = None  # a short history: the core shortens the holdout or goes without
+    if holdouts:
+        weeks = right.segmented_control("Model chosen on the last … weeks", holdouts, key=HOLDOUT_KEY, required=True,
+                                        help=text.HOLDOUT_HELP)
     for key, default in ((HORIZON_KEY, 52), (DISCOUNT_KEY, 1.0), (HOLDOUT_KEY, 26)):
         controls.mirror(key, default)
     with components.guard("the customer value model"):
@@ -113,7 +116,7 @@ def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
     st.caption("The download lists the customer ids only, as every export of individual customers.")
 
 
-def channel_section(horizon: int, discount: float, holdout_weeks: int) -> None:
+def channel_section(horizon: int, discount: float, holdout_weeks: int | None) -> None:
     st.subheader("CLV against the cost to acquire a customer",
                  help="CAC = a channel's marketing spend in the period ÷ the customers who signed up through it in the "
                       "period. Mean CLV: the scored customers the channel brought in, over the horizon. A CLV:CAC "

@@ -27,10 +27,11 @@ import datetime as dt
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.clv.model import MODELS, ClvResult, choose_model, default_holdout_weeks, fit_clv, fit_models, score
-from core.clv.summary import data_end, holdout_actuals, rfm_summary
+from core.clv.summary import data_end, holdout_actuals, rfm_summary, summaries_with_holdout
 from core.clv.value import TIERS
 from core.errors import OmnimixError
 from core.filters import Filters
@@ -151,6 +152,25 @@ def _check_result(result: ClvResult) -> None:
     assert list(result.tier_counts) == list(TIERS) and sum(result.tier_counts.values()) == len(frame)
     assert all(np.isfinite(v) and v > 0 for v in result.params.values())
     assert set(result.spend_params) == {"p", "q", "v"}
+
+
+@pytest.mark.parametrize("channels", [None, ("web", "app")])
+def test_one_scan_equals_the_separate_summaries(small, channels):
+    cutoff, weeks = dt.date(2025, 10, 5), 12
+    filters = Filters(channels=channels)
+    full, calibration, actual = summaries_with_holdout(small, cutoff=cutoff, weeks=weeks, filters=filters)
+    pd.testing.assert_frame_equal(full, rfm_summary(small, cutoff=cutoff, filters=filters))
+    earlier = cutoff - dt.timedelta(weeks=weeks)
+    pd.testing.assert_frame_equal(calibration, rfm_summary(small, cutoff=earlier, filters=filters))
+    pd.testing.assert_frame_equal(actual, holdout_actuals(small, cutoff=earlier, weeks=weeks, filters=filters))
+
+
+def test_the_holdout_ends_at_the_cutoff(small):
+    cutoff = dt.date(2025, 6, 29)
+    result = fit_clv(small, cutoff=cutoff, holdout_weeks=12)
+    h = result.holdout
+    assert h["calibration_cutoff"] == cutoff - dt.timedelta(weeks=12) and result.cutoff == cutoff
+    assert h["total_actual"] == holdout_actuals(small, cutoff=h["calibration_cutoff"], weeks=12)["orders"].sum()
 
 
 def test_fit_clv_on_the_small_sample(small):

@@ -2,8 +2,9 @@
 customer over a horizon (:func:`score`); :func:`fit_clv` does both.
 
 Which repeat-purchase model (``model="auto"``, the default): BG/NBD, MBG/NBD and Pareto/NBD
-are each fitted on the data up to ``data end − holdout`` and predict the holdout weeks they
-have not seen; the winner is refitted on everything up to the cutoff.  The rule
+are each fitted on the data up to ``cutoff − holdout`` and predict the holdout weeks up to the
+cutoff, which they have not seen; the winner is refitted on everything up to the cutoff (the
+data after the cutoff is never read).  The rule
 (:func:`choose_model`):
 
 1. a model whose "probably active" ranks the customers who bought again in the holdout clearly
@@ -35,7 +36,7 @@ from core.clv.holdout import holdout_check
 from core.clv.mbgnbd import ModifiedBetaGeoModel
 from core.clv.paretonbd import ParetoNBDModel
 from core.clv.repeat import RepeatPurchaseModel
-from core.clv.summary import check_cutoff, holdout_actuals, rfm_summary
+from core.clv.summary import check_cutoff, rfm_summary, summaries_with_holdout
 from core.clv.value import TIERS, customer_value
 from core.errors import OmnimixError
 from core.filters import Filters, data_date_range
@@ -181,14 +182,16 @@ def default_holdout_weeks(first: dt.date, last: dt.date) -> int:
     return min(DEFAULT_HOLDOUT_WEEKS, (last - first).days // 7 // 3)
 
 
-def _compare_on_holdout(con, weeks: int, filters: Filters | None, names: list[str], random_state: int) -> dict:
-    first, last = data_date_range(con)
-    calibration_cutoff = last - dt.timedelta(weeks=weeks)
+def _compare_on_holdout(con, cutoff: dt.date, weeks: int, filters: Filters | None, names: list[str],
+                        random_state: int) -> tuple[dict, pd.DataFrame]:
+    """Every model fitted up to ``cutoff − weeks`` and scored on the weeks up to ``cutoff``; also the
+    summary at ``cutoff`` (the same scan)."""
+    first, _ = data_date_range(con)
+    calibration_cutoff = cutoff - dt.timedelta(weeks=weeks)
     if first is None or calibration_cutoff <= first:
         raise OmnimixError(f"A holdout of {weeks} weeks is longer than the history allows "
-                           f"(orders run from {first} to {last}).")
-    summary = rfm_summary(con, cutoff=calibration_cutoff, filters=filters)
-    actual = holdout_actuals(con, cutoff=calibration_cutoff, weeks=weeks, filters=filters)
+                           f"(orders run from {first} to {cutoff}).")
+    full, summary, actual = summaries_with_holdout(con, cutoff=cutoff, weeks=weeks, filters=filters)
     sampled = len(summary) > COMPARE_MAX_CUSTOMERS
     if sampled:
         rows = np.sort(np.random.default_rng(random_state).choice(len(summary), COMPARE_MAX_CUSTOMERS, replace=False))
@@ -200,8 +203,9 @@ def _compare_on_holdout(con, weeks: int, filters: Filters | None, names: list[st
         model = MODELS[name]().fit(x, t_x, T)
         checks[name] = holdout_check(model.predict_purchases(float(weeks), x, t_x, T),
                                      model.probability_alive(x, t_x, T), actual, x)
-    return {"checks": checks, "weeks": weeks, "calibration_cutoff": calibration_cutoff, "customers": len(summary),
-            "sampled": sampled}
+    comparison = {"checks": checks, "weeks": weeks, "calibration_cutoff": calibration_cutoff,
+                  "customers": len(summary), "sampled": sampled}
+    return comparison, full
 
 
 def _check_weeks(value, what: str) -> None:  # noqa: ANN001
@@ -221,7 +225,7 @@ def fit_models(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None,
     model : {"auto", "BG/NBD", "MBG/NBD", "Pareto/NBD"}, default="auto"
         ``"auto"`` chooses by the holdout (module docstring).
     holdout_weeks : int, optional
-        Holdout length at the end of the data.  With a named ``model`` the holdout check is
+        Holdout length: the weeks up to ``cutoff``.  With a named ``model`` the holdout check is
         run only when this is given (all models are compared and reported, the named one is
         used); with ``"auto"`` the default is :func:`default_holdout_weeks`.
     filters : Filters, optional
@@ -246,11 +250,13 @@ def fit_models(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None,
     cutoff = check_cutoff(con, cutoff)
     weeks = holdout_weeks
     if model == AUTO and weeks is None:
-        first, last = data_date_range(con)
-        weeks = default_holdout_weeks(first, last)
+        first, _ = data_date_range(con)
+        weeks = default_holdout_weeks(first, cutoff)
         if weeks < MIN_HOLDOUT_WEEKS:
             weeks = None
-    comparison = None if weeks is None else _compare_on_holdout(con, int(weeks), filters, list(MODELS), random_state)
+    comparison, summary = None, None
+    if weeks is not None:
+        comparison, summary = _compare_on_holdout(con, cutoff, int(weeks), filters, list(MODELS), random_state)
     if comparison is None:
         name = BetaGeoModel.name if model == AUTO else model
         choice = ("BG/NBD: the history is too short to hold out weeks for choosing a model." if model == AUTO
@@ -267,7 +273,8 @@ def fit_models(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None,
         choice = (f"{name}: of {', '.join(compared)}, it predicted the {comparison['weeks']} weeks after "
                   f"{comparison['calibration_cutoff']} best ({err:+.1f}% total purchases)." if model == AUTO
                   else f"{name}, as asked (the holdout comparison prefers {winner}).")
-    summary = rfm_summary(con, cutoff=cutoff, filters=filters)
+    if summary is None:
+        summary = rfm_summary(con, cutoff=cutoff, filters=filters)
     repeat_model, spend_model = _fit_models(summary, MODELS[name])
     return ClvFit(summary=summary, repeat_model=repeat_model, spend_model=spend_model, model_name=name,
                   choice=choice, holdout=holdout, cutoff=cutoff)

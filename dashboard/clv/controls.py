@@ -53,6 +53,6 @@ def mirror(key: str, default: float) -> None:
 
 
 def holdout_choices(history_days: int) -> tuple[int, ...]:
-    """The holdouts that leave at least twice their length of history before them (at least the shortest)."""
-    fitting = tuple(w for w in HOLDOUTS if 3 * 7 * w <= history_days)
-    return fitting or HOLDOUTS[:1]
+    """The holdouts that leave at least twice their length of history before them (none for a short history:
+    the core then picks a shorter holdout or none)."""
+    return tuple(w for w in HOLDOUTS if 3 * 7 * w <= history_days)
