@@ -189,3 +189,12 @@ def test_database_without_campaigns_says_how_to_load_them(tmp_path: Path):
         assert "no campaigns" in problem and "omnimix load" in problem
         with pytest.raises(OmnimixError, match="no campaigns"):
             require_data(c)
+
+
+def test_one_pass_report_equals_the_separate_tables(con):
+    from core.campaigns.report import campaign_report
+
+    report = campaign_report(con, PERIOD)
+    pd.testing.assert_frame_equal(report.campaigns, campaign_table(con, PERIOD))
+    pd.testing.assert_frame_equal(report.landing_pages, seo_breakdown(con, PERIOD, "landing_page"))
+    pd.testing.assert_frame_equal(report.keyword_groups, seo_breakdown(con, PERIOD, "keyword_group"))

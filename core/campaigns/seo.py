@@ -34,13 +34,18 @@ LOSING_MIN_DROP = -20.0
 """...whose sessions fell by at least 20%."""
 
 
+def organic_key(by: str) -> str:
+    """SQL of the ``by`` column of an organic search session ``t`` (``"(not set)"`` when missing)."""
+    return f"coalesce(t.{by}, '{UNKNOWN}')"
+
+
 def _check(by: str) -> None:
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(DIMENSIONS)} (got {by!r})")
 
 
 def seo_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "landing_page", *,
-                  min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                  min_size: int = MIN_GROUP_SIZE, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Organic search per landing page or keyword group, with sessions against the previous period.
 
     Parameters
@@ -52,6 +57,9 @@ def seo_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "l
     by : {"landing_page", "keyword_group"}, default="landing_page"
     min_size : int, default=MIN_GROUP_SIZE
         Rows whose sessions came from fewer customers are hidden (in each period on its own).
+    metrics : pandas.DataFrame, optional
+        :func:`~core.campaigns.base.touch_metrics` of organic sessions per ``by`` for ``filters``
+        and its comparison period, when already computed (:func:`core.campaigns.report.campaign_report`).
 
     Returns
     -------
@@ -65,8 +73,9 @@ def seo_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "l
     """
     _check(by)
     prev = comparison_period(con, filters)
-    metrics = touch_metrics(con, filters, prev, {by: f"coalesce(t.{by}, '{UNKNOWN}')"}, where=ORGANIC_WHERE,
-                            params={"organic": ORGANIC})
+    if metrics is None:
+        metrics = touch_metrics(con, filters, prev, {by: organic_key(by)}, where=ORGANIC_WHERE,
+                                params={"organic": ORGANIC})
     df = split_periods(metrics, [by])
     df = df[(df["sessions"] > 0) | (df["orders"] > 0)].copy()
     rates(df)

@@ -74,7 +74,8 @@ def _period_spend(con: duckdb.DuckDBPyConnection, filters: Filters, prev: Filter
     return cur.merge(_spend(con, prev.start, prev.end), on="campaign_id", how="outer", suffixes=("", "_previous"))
 
 
-def campaign_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+def campaign_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, min_size: int = MIN_GROUP_SIZE,
+                   metrics: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per campaign active in the period, with the previous period and the change.
 
     Parameters
@@ -87,6 +88,9 @@ def campaign_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, min_size
     min_size : int, default=MIN_GROUP_SIZE
         Campaigns whose sessions came from fewer customers have their customer figures hidden
         (:data:`CUSTOMER_FIGURES`; spend, impressions and clicks stay).
+    metrics : pandas.DataFrame, optional
+        :func:`~core.campaigns.base.touch_metrics` per ``campaign_id`` for ``filters`` and its
+        comparison period, when already computed (:func:`core.campaigns.report.campaign_report`).
 
     Returns
     -------
@@ -101,7 +105,8 @@ def campaign_table(con: duckdb.DuckDBPyConnection, filters: Filters, *, min_size
         order in the period. Ratios over zero (CTR without impressions, CPA without orders) are NaN.
     """
     prev = comparison_period(con, filters)
-    metrics = touch_metrics(con, filters, prev, {"campaign_id": "t.campaign_id"}, where="t.campaign_id IS NOT NULL")
+    if metrics is None:
+        metrics = touch_metrics(con, filters, prev, {"campaign_id": "t.campaign_id"}, where="t.campaign_id IS NOT NULL")
     df = split_periods(metrics, ["campaign_id"])
     spend = _period_spend(con, filters, prev)
     df = df.merge(spend, on="campaign_id", how="outer")

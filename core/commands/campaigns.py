@@ -69,7 +69,7 @@ def _themes(con: Any, filters: Filters) -> dict[str, Any]:
 def _campaigns(args: argparse.Namespace) -> int:
     from core.campaigns import seo
     from core.campaigns.base import CREDIT_RULE, comparison_period, require_data
-    from core.campaigns.table import campaign_table
+    from core.campaigns.report import campaign_report
     from core.filters import data_start, previous_period_gap
 
     if args.top < 1:
@@ -79,10 +79,9 @@ def _campaigns(args: argparse.Namespace) -> int:
         filters = _period(args, con)
         gap = previous_period_gap(filters, data_start(con))
         prev = comparison_period(con, filters)
-        table = campaign_table(con, filters)
+        report = campaign_report(con, filters)
+        table, pages, groups = report.campaigns, report.landing_pages, report.keyword_groups
         themes = _themes(con, filters)
-        pages = seo.seo_breakdown(con, filters, "landing_page")
-        groups = seo.seo_breakdown(con, filters, "keyword_group")
         weekly = seo.seo_weekly(con, filters, "keyword_group")
         losing = seo.losing_pages(con, filters.end)
     payload = {
@@ -118,7 +117,7 @@ def _text(filters: Filters, prev: Filters | None, gap: str | None, table, themes
              f"Credit rule: {CREDIT_RULE}", "", f"Top {min(top, len(table))} of {len(table)} campaigns by revenue:"]
     for r in table.head(top).to_dict("records"):
         change = "" if r["revenue_change"] != r["revenue_change"] else f" ({r['revenue_change']:+.0f}% vs previous)"
-        lines.append(f"  {r['name']} [{r['channel']}, {r['theme'] or 'no theme'}]: spend {eur(r['spend'])}, "
+        lines.append(f"  {r['name']} [{r['channel']}, {r['theme'] if isinstance(r['theme'], str) else 'no theme'}]: spend {eur(r['spend'])}, "
                      f"{cell_text(r['sessions'], r['customers_hidden'])} sessions, "
                      f"{cell_text(r['orders'], r['customers_hidden'])} orders, revenue {eur(r['revenue'])}{change}, "
                      f"ROAS {format_value(r['roas'], 'ratio')}")

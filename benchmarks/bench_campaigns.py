@@ -1,0 +1,82 @@
+"""Time the Campaigns & content page's default view on a generated database.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_campaigns.py [--db /tmp/omnimix_50k.duckdb] [--customers 50000]
+
+Generates the sample (seed 42) when ``--db`` does not exist, then times each core query of the
+page's default view (the last 52 weeks, all sales channels) on a fresh read-only connection: the
+campaigns and SEO tables in one pass (the first chart; each alone too, for comparison), the weekly
+trend, the pages losing traffic, and the theme × segment heatmap with the default segmentation
+(K-means fit included: the page shares it with the Segments page's cache, but the first visit pays it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from core.campaigns import seo
+from core.campaigns.report import campaign_report
+from core.campaigns.segments import default_membership
+from core.campaigns.table import campaign_table
+from core.campaigns.themes import lead_with, theme_segments
+from core.filters import Filters, data_date_range
+
+DEFAULT_DAYS = 364  # the dashboard's default period
+
+
+def _timed(label: str, fn, *args, **kwargs):  # noqa: ANN001, ANN202
+    # CPU time (all DuckDB threads) next to the wall time: on a shared machine the wall time
+    # also counts waiting for other jobs, the CPU time does not.
+    t, cpu = time.perf_counter(), time.process_time()
+    out = fn(*args, **kwargs)
+    seconds = time.perf_counter() - t
+    print(f"{label:<38} {seconds:6.2f} s wall {time.process_time() - cpu:6.2f} s CPU")
+    return out, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("/tmp/omnimix_50k.duckdb"))
+    parser.add_argument("--customers", type=int, default=50_000)
+    args = parser.parse_args()
+    if not args.db.exists():
+        from core.generator import generate_database
+
+        t = time.perf_counter()
+        generate_database(args.db, n_customers=args.customers, seed=42)
+        print(f"generated {args.customers:,} customers into {args.db} in {time.perf_counter() - t:.1f} s")
+    with duckdb.connect(str(args.db), read_only=True) as con:
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("orders", "touchpoints", "campaigns")}
+        first, last = data_date_range(con)
+        filters = Filters(max(first, last - dt.timedelta(days=DEFAULT_DAYS - 1)), last)
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        print(f"DuckDB threads: {threads}; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        print(f"{args.db}: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()) + f"; period {filters.start} – {filters.end}")
+        total = 0.0  # the rest of the default view, after the first chart
+        _, s = _timed("campaigns + SEO tables (first chart)", campaign_report, con, filters)
+        first_chart = s
+        _, s = _timed("campaign table alone", campaign_table, con, filters)
+        for by in ("landing_page", "keyword_group"):
+            _timed(f"SEO by {by} alone", seo.seo_breakdown, con, filters, by)
+        _, s = _timed("SEO weekly trend", seo.seo_weekly, con, filters)
+        total += s
+        _, s = _timed("pages losing traffic", seo.losing_pages, con, filters.end)
+        total += s
+        members, s = _timed("default segmentation (k = 6)", default_membership, con, filters)
+        total += s
+        cells, s = _timed("themes x segments", theme_segments, con, filters, members)
+        total += s
+        lead_with(cells)
+    print(f"first chart (campaign table): {first_chart:.2f} s; whole default view: {first_chart + total:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
