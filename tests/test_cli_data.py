@@ -70,7 +70,8 @@ def test_init_creates_the_data_tables_but_no_truth_tables(tmp_path, capsys):
     assert not any(t.startswith("truth_") for t in json.loads(out)["tables"])
     with duckdb.connect(str(db), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert tables == {"channels", "customers", "products", "orders", "order_items", "events", "marketing_spend", "experiments"}
+    assert tables == {"channels", "customers", "products", "orders", "order_items", "events", "marketing_spend", "experiments",
+                      "campaigns", "campaign_spend", "touchpoints"}
     code, out, _ = run(capsys, "info", "--db", str(db), "--json")
     assert code == 0 and set(json.loads(out)["rows"]) == tables
 

@@ -177,7 +177,7 @@ def test_loader_and_weekly_reader_read_numbers_alike(db: Path, tmp_path: Path, t
     ("events", "00123,P001,web,view,2024-01-01 10:00\n00123,P001,web,click,2024-01-01 10:01\n",
      ["events.csv, row 2 (line 3), column event_type: 'click' is not a valid event_type (use one of: view, cart, purchase)"]),
     ("channels", "kiosk,sales\npopup,retail\n",
-     ["channels.csv, row 2 (line 3), column kind: 'retail' is not a valid kind (use one of: sales, media, sales+media)"]),
+     ["channels.csv, row 2 (line 3), column kind: 'retail' is not a valid kind (use one of: sales, media, sales+media, organic)"]),
 ])
 def test_rule_violations(db: Path, tmp_path: Path, table: str, rows: str, fragments: list[str]) -> None:
     expect_error(db, table, write(tmp_path, f"{table}.csv", HEADERS[table] + "\n" + rows), *fragments)

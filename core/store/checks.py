@@ -25,8 +25,15 @@ _TYPE_PROBLEM = {
     "DOUBLE": "is not a number (write it with '.' as decimal point, e.g. 1234.50 or 1,234.50)",
     "DATE": "is not a date (expected YYYY-MM-DD)",
     "TIMESTAMP": "is not a date/time (expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], without time zone)",
+    "BOOLEAN": "is not a yes/no value (write yes/no, true/false or 1/0)",
 }
-_NOUN = {"customers": "customer", "products": "product", "orders": "order", "channels": "channel"}
+_NOUN = {
+    "customers": "customer",
+    "products": "product",
+    "orders": "order",
+    "channels": "channel",
+    "campaigns": "campaign",
+}
 
 
 def validate(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, rows: str) -> None:
@@ -109,6 +116,7 @@ def _cell_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, 
     row, i = min(hits)
     kind, column, rule = probes[i]
     raw, value = con.execute(f"SELECT _raw_{column}, {column} FROM {rows} WHERE _row = ?", [row]).fetchone()
+    rule = rule.removeprefix(f"{column} IS NULL OR ")  # an optional column's rule is about its value
     if kind == "null":
         problem = "the value is empty but the column is required"
     elif kind == "type":

@@ -14,6 +14,7 @@ Conventions (shown to users in error messages, so keep them stable):
   dropped; decimal commas, NaN and inf are refused); whole-number columns also accept ``3.0``. Dates are ISO ``YYYY-MM-DD`` (a midnight
   time is allowed); timestamps are ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]`` with a space or ``T``
   and no time zone. Day/month orders like 03/04/2024 are refused because they are ambiguous.
+  Yes/no columns take ``yes``/``no``, ``true``/``false`` or ``1``/``0`` in any case.
 * **Columns.** Headers match table columns case-insensitively; ``mapping`` renames
   SOURCE -> COLUMN. Extra columns are ignored and reported; missing nullable columns load NULL.
 * **Personal data.** E-mails, phones, names, addresses... are dropped or stored as salted
@@ -226,17 +227,19 @@ def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, map
     present = {
         r[0]
         for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [sorted(needed)]
+            "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name)", [sorted(needed | {"channels"})]
         ).fetchall()
     }
-    if needed - present == {table.name} and table.foreign_keys:
-        # An Omnimix database made before this table joined the schema (e.g. experiments): the
-        # first load creates it, inside the transaction, so a failed load leaves no table behind.
-        con.execute(table_ddl(table))
-    elif needed - present:
-        raise LoadError(
-            f"The database has no {', '.join(sorted(needed - present))} table; create it with 'omnimix init'."
-        )
+    missing = needed - present
+    if missing and "channels" in present and table.name in missing:
+        # An Omnimix database (it has channels) made before this table joined the schema (e.g.
+        # experiments, or touchpoints and the campaigns they reference): the first load creates
+        # them, inside the transaction, so a failed load leaves no table behind.
+        for name in LOAD_ORDER:
+            if name in missing:
+                con.execute(table_ddl(TABLES[name]))
+    elif missing:
+        raise LoadError(f"The database has no {', '.join(sorted(missing))} table; create it with 'omnimix init'.")
     pos, ignored, missing = plan_columns(table, src, mapping)
     if stage(con, table, src, pos) == 0:
         raise LoadError(

@@ -6,7 +6,7 @@ The rule (applied by :mod:`core.store.loader` to each file's staged rows, before
    run of non-letters/digits turned into ``_``, is one of :data:`PII_COLUMN_NAMES` (e-mail,
    phone, names, address parts, postcode/zip, IP address, date of birth, national/tax ids...).
    The rule covers the tables whose rows describe people (:data:`PERSON_TABLES`: customers,
-   orders, events); in ``products``, ``name`` is a product name, not personal data.
+   orders, events, touchpoints); in ``products``, ``name`` is a product name, not personal data.
 2. **Unmapped PII columns are dropped.** The loader only reads the columns it stores, so an
    ``email`` or ``address`` column next to the customer columns never reaches the database;
    the load report lists it among the ignored columns.
@@ -37,7 +37,7 @@ from core.errors import LoadError
 from core.store.schema import Table
 
 SECRETS_TABLE = "_omnimix_secrets"
-PERSON_TABLES: frozenset[str] = frozenset({"customers", "orders", "events"})
+PERSON_TABLES: frozenset[str] = frozenset({"customers", "orders", "events", "touchpoints"})
 PII_COLUMN_NAMES: frozenset[str] = frozenset(
     {
         # e-mail

@@ -58,6 +58,7 @@ TYPE_WORDS: dict[str, str] = {
     "BIGINT": "whole number",
     "DATE": "date (YYYY-MM-DD)",
     "TIMESTAMP": "date and time (YYYY-MM-DD HH:MM)",
+    "BOOLEAN": "yes/no (also true/false, 1/0)",
 }
 
 EVENT_TYPES = ("view", "cart", "purchase")

@@ -26,6 +26,8 @@ _PATTERNS = {
     "DATE": r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00(\.0+)?)?)?",
     "TIMESTAMP": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?",
 }
+# Yes/no columns, case-insensitive (DuckDB's own cast also takes 't', 'f' and more, so it is not used).
+BOOLEAN_WORDS = {True: ("true", "yes", "1"), False: ("false", "no", "0")}
 
 
 def plan_columns(table: Table, src: SourceFile, mapping: dict[str, str]) -> tuple[dict[str, int], list[str], list[str]]:
@@ -112,6 +114,13 @@ def stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: di
         raw = text = f"_raw_{c.name}"
         if c.sql_type == "VARCHAR":
             typed.append(f"{raw} AS {c.name}")
+            continue
+        if c.sql_type == "BOOLEAN":
+            named.update(bool_true=list(BOOLEAN_WORDS[True]), bool_false=list(BOOLEAN_WORDS[False]))
+            typed.append(
+                f"CASE WHEN list_contains($bool_true, lower({raw})) THEN true "
+                f"WHEN list_contains($bool_false, lower({raw})) THEN false END AS {c.name}"
+            )
             continue
         if c.sql_type in _NUMERIC:
             text = number_text_sql(raw)
