@@ -131,3 +131,18 @@ def test_a_file_that_is_not_duckdb_is_one_sentence(tmp_path):
         with pytest.raises(OmnimixError) as err:
             connect(path, read_only=read_only)
         assert str(err.value) == f"{path} is not a DuckDB database file."
+
+
+def test_an_older_channel_table_is_upgraded_to_the_current_kinds():
+    con = duckdb.connect()
+    # The channels table as databases made before the "organic" kind have it.
+    con.execute("CREATE TABLE channels (channel VARCHAR NOT NULL, kind VARCHAR NOT NULL, PRIMARY KEY (channel), "
+                "CHECK (kind IN ('sales', 'media', 'sales+media')))")
+    con.execute("INSERT INTO channels VALUES ('web', 'sales'), ('podcast', 'media')")
+    create_schema(con)
+    rows = dict(con.execute("SELECT channel, kind FROM channels").fetchall())
+    assert rows["podcast"] == "media" and rows["organic_search"] == "organic" and rows["web"] == "sales"
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO channels VALUES ('x', 'nonsense')")
+    create_schema(con)  # idempotent
+    assert con.execute("SELECT count(*) FROM channels").fetchone()[0] == len(rows)

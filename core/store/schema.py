@@ -377,8 +377,31 @@ def table_ddl(table: Table, *, with_keys: bool = True) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
+def upgrade_channel_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild an older database's ``channels`` table whose kind check predates a kind in :data:`CHANNEL_KINDS`.
+
+    DuckDB cannot alter a CHECK constraint, so the table is copied into a new one with the
+    current check (channels are few; no other table declares a key on it).
+    """
+    sql = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'channels' AND schema_name = 'main'"
+                      ).fetchone()
+    if sql is None or all(f"'{k}'" in sql[0] for k in CHANNEL_KINDS):
+        return
+    con.execute("BEGIN TRANSACTION")  # all or nothing: an interrupted upgrade leaves the old table
+    try:
+        con.execute("ALTER TABLE channels RENAME TO channels_before_upgrade")
+        con.execute(table_ddl(TABLES["channels"]))
+        con.execute("INSERT INTO channels SELECT * FROM channels_before_upgrade")
+        con.execute("DROP TABLE channels_before_upgrade")
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+
+
 def create_schema(con: duckdb.DuckDBPyConnection, *, with_keys: bool = True, truth: bool = True) -> None:
-    """Create every table (idempotent) and insert the standard channel list."""
+    """Create every table (idempotent, upgrading an older channel table) and insert the standard channel list."""
+    upgrade_channel_kinds(con)
     for table in TABLES.values():
         if table.truth and not truth:
             continue
