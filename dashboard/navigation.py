@@ -62,6 +62,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/recommendations.py", "Recommendations", ":material/recommend:", CHART, uses_filters=False),
     PageSpec("pages/budget.py", "Budget simulator", ":material/savings:", CHART, uses_filters=False),
     PageSpec("pages/insight.py", "Market insight", ":material/insights:", CHART),
+    PageSpec("pages/campaigns.py", "Campaigns & content", ":material/campaign:", CHART),
     PageSpec("pages/attribution.py", "Attribution", ":material/account_tree:", CHART),
     PageSpec("pages/data.py", "Data", ":material/database:", FILE_UPLOADER, uses_filters=False),
 )

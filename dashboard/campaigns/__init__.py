@@ -1,0 +1,1 @@
+"""Helpers of the Campaigns & content page (pages/campaigns.py): cached data, charts, tables."""

@@ -1,0 +1,107 @@
+"""The Campaigns & content page's charts: spend vs credited revenue, the theme × segment heatmap, the SEO trend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.privacy import cell_text, is_hidden
+from dashboard.charts import PALETTE, apply_style, channel_color
+
+TOP_CAMPAIGNS = 15
+"""Campaigns in the bar chart (by spend); the table below lists them all."""
+
+
+def campaign_bars(table: pd.DataFrame, *, period: str, top: int = TOP_CAMPAIGNS) -> go.Figure:
+    """Spend next to credited revenue for the campaigns with the most spend (horizontal bars, EUR).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`core.campaigns.table.campaign_table`; hidden revenue shows as no bar, "fewer than 50" on hover.
+    period : str
+        The period in words, for the title.
+    top : int, default=TOP_CAMPAIGNS
+    """
+    shown = table.sort_values("spend", ascending=False).head(top).iloc[::-1]
+    y = [f"{n} ({c})" for n, c in zip(shown["name"], shown["channel"], strict=True)]
+    hidden = is_hidden(shown, "customers").to_numpy()
+    revenue_text = ["fewer than 50 customers" if h else f"€{v:,.0f}" for v, h in zip(shown["revenue"], hidden,
+                                                                                    strict=True)]
+    roas = ["–" if pd.isna(r) else f"{r:.2f}×" for r in shown["roas"]]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=y, x=shown["spend"], name="Spend", orientation="h", marker={"color": "#bdbdbd"},
+                         hovertemplate="%{y}: spend €%{x:,.0f}<extra></extra>"))
+    fig.add_trace(go.Bar(y=y, x=shown["revenue"], name="Credited revenue", orientation="h",
+                         marker={"color": "#2171b5"}, customdata=np.column_stack([revenue_text, roas]),
+                         hovertemplate="%{y}: revenue %{customdata[0]}, ROAS %{customdata[1]}<extra></extra>"))
+    apply_style(fig, f"Spend and credited revenue of the {len(shown)} campaigns with the most spend (EUR)"
+                     f"<br><sup>{period}; revenue of orders credited by the 7-day last-touch rule</sup>",
+                height=max(380, 90 + 28 * len(y)))
+    fig.update_layout(barmode="group", hovermode="closest", bargap=0.2)
+    fig.update_xaxes(title="EUR", tickformat=",.0f", rangemode="tozero")
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def theme_heatmap(cells: pd.DataFrame, *, measure: str, period: str) -> go.Figure:
+    """Content themes (rows) × segments (columns), coloured by ``measure`` in %.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        :func:`core.campaigns.themes.theme_segments`.
+    measure : {"conversion_rate", "engaged_rate"}
+    period : str
+    """
+    word = {"conversion_rate": "Conversion rate (credited orders per session)",
+            "engaged_rate": "Engaged rate (engaged sessions per session)"}[measure]
+    segments = cells.drop_duplicates("segment").sort_values("segment")
+    x = [f"{s}. {n}" for s, n in zip(segments["segment"], segments["name"], strict=True)]
+    themes = sorted(cells["theme"].unique())
+    grid = cells.assign(hidden=is_hidden(cells, "customers"))
+    z = grid.pivot(index="theme", columns="segment", values=measure).reindex(index=themes,
+                                                                             columns=segments["segment"])
+    hidden = grid.pivot(index="theme", columns="segment", values="hidden").reindex(index=themes,
+                                                                                  columns=segments["segment"])
+    sessions = grid.pivot(index="theme", columns="segment", values="sessions").reindex(index=themes,
+                                                                                      columns=segments["segment"])
+    def words(value: float, hidden_cell: object, n_sessions: object) -> str:
+        if hidden_cell is True or hidden_cell == True:  # noqa: E712 - numpy booleans too
+            return cell_text(None, "small") + " customers"
+        if pd.isna(n_sessions) or n_sessions == 0:
+            return "no sessions"
+        return "–" if pd.isna(value) else f"{value:.1%}"
+
+    text = [[words(v, h, n) for v, h, n in zip(zr, hr, sr, strict=True)]
+            for zr, hr, sr in zip(z.to_numpy(dtype=float), hidden.to_numpy(dtype=object),
+                                  sessions.to_numpy(dtype=object), strict=True)]
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(dtype=float) * 100, x=x, y=themes, text=text, texttemplate="%{text}", colorscale="Blues",
+        colorbar={"title": {"text": "%"}, "ticksuffix": "%"}, hoverongaps=False,
+        hovertemplate="%{y} × %{x}: %{text}<extra></extra>"))
+    apply_style(fig, f"{word}, by content theme and customer segment (%)<br><sup>{period}</sup>",
+                height=160 + 42 * len(themes))
+    fig.update_layout(hovermode="closest")
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title=None, tickangle=-20)
+    return fig
+
+
+def seo_trend(weekly: pd.DataFrame, *, by: str, by_label: str, period: str) -> go.Figure:
+    """Weekly organic search sessions per ``by`` (lines; hidden weeks are gaps)."""
+    fig = go.Figure()
+    groups = weekly.groupby(by)["sessions"].sum().sort_values(ascending=False).index
+    for i, group in enumerate(groups):
+        part = weekly[weekly[by] == group].sort_values("week")
+        fig.add_trace(go.Scatter(x=part["week"], y=part["sessions"], name=str(group), mode="lines+markers",
+                                 connectgaps=False, marker={"size": 4},
+                                 line={"color": PALETTE[i % len(PALETTE)] if by != "channel" else channel_color(group),
+                                       "width": 2},
+                                 hovertemplate=f"{group}: %{{y:,.0f}} sessions<extra></extra>"))
+    apply_style(fig, f"Organic search sessions per week, by {by_label.lower()} (sessions)<br><sup>{period}; "
+                     "weeks with fewer than 50 visitors are gaps</sup>")
+    fig.update_yaxes(title="Sessions per week", rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(title="Week starting")
+    return fig

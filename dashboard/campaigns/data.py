@@ -1,0 +1,88 @@
+"""The Campaigns & content page's figures, cached per database file version and filters.
+
+Keys hold the database file's identity (inode, mtime, size; :func:`dashboard.data_access.existing_version`)
+and the sidebar filters, so a reloaded database or another period is recomputed. The customer
+segments come from the Segments page's own cache (:func:`dashboard.segments.data.segmentation`
+at its defaults), so visiting both pages fits K-means once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.campaigns import seo
+from core.campaigns.base import missing_data
+from core.campaigns.report import CampaignReport, campaign_report
+from core.campaigns.segments import DEFAULT_K, SEED, membership_from
+from core.campaigns.themes import theme_segments
+from core.filters import Filters
+from core.segments.features import FEATURE_GROUPS
+from dashboard import data_access
+from dashboard.segments import data as segments_data
+
+Version = data_access.FileVersion
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _missing(db: str, version: Version) -> str | None:
+    return data_access.read(db, missing_data)
+
+
+def missing(db: Path) -> str | None:
+    """Why the database has nothing to show here (no campaigns or touchpoints), or ``None``."""
+    return _missing(str(db), data_access.existing_version(db))
+
+
+@st.cache_data(show_spinner="Crediting orders to campaigns and search pages…", max_entries=32)
+def _report(db: str, version: Version, filters: Filters) -> CampaignReport:
+    return data_access.read(db, campaign_report, filters)
+
+
+def report(db: Path, filters: Filters) -> CampaignReport:
+    """Campaign table and SEO breakdowns, see :func:`core.campaigns.report.campaign_report`."""
+    return _report(str(db), data_access.existing_version(db), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _weekly(db: str, version: Version, filters: Filters, by: str) -> pd.DataFrame:
+    return data_access.read(db, seo.seo_weekly, filters, by)
+
+
+def seo_weekly(db: Path, filters: Filters, by: str) -> pd.DataFrame:
+    """Organic search sessions per week and ``by``, see :func:`core.campaigns.seo.seo_weekly`."""
+    return _weekly(str(db), data_access.existing_version(db), filters, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _losing(db: str, version: Version, end: dt.date) -> pd.DataFrame:
+    return data_access.read(db, seo.losing_pages, end)
+
+
+def losing_pages(db: Path, end: dt.date) -> pd.DataFrame:
+    """Landing pages losing organic traffic up to ``end``, see :func:`core.campaigns.seo.losing_pages`."""
+    return _losing(str(db), data_access.existing_version(db), end)
+
+
+@st.cache_data(show_spinner="Finding the segments and their content themes…", max_entries=16)
+def _themes(db: str, version: Version, filters: Filters) -> pd.DataFrame:
+    seg = segments_data.segmentation(Path(db), filters, FEATURE_GROUPS, DEFAULT_K, SEED)
+    members = membership_from(seg)
+    if members.empty:
+        return pd.DataFrame()
+    return data_access.read(db, theme_segments, filters, members)
+
+
+def themes(db: Path, filters: Filters) -> pd.DataFrame:
+    """Content theme × segment cells (empty when every segment is hidden), see
+    :func:`core.campaigns.themes.theme_segments`.
+
+    Raises
+    ------
+    OmnimixError
+        When too few customers ordered in the period to segment them.
+    """
+    return _themes(str(db), data_access.existing_version(db), filters)
