@@ -106,7 +106,7 @@ def _attribution(args: argparse.Namespace) -> int:
              f"{report.lookback_days} days before them; {s['paths_without_order']:,} touch paths led to no order."]
     channels = list(report.paths.channels)
     lines.append(f"{'model':<28}" + "".join(f"{c[:12]:>13}" for c in channels) + ("      error" if report.has_truth else ""))
-    for name, m in per_model.items():
+    for m in per_model.values():
         df = m["channels"].set_index("channel")
         cells = "".join(f"{cell_text(df.at[c, 'order_share'] * 100, df.at[c, 'customers_hidden'], '{:.1f}%'):>13}"
                         for c in channels)

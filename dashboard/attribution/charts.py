@@ -17,7 +17,7 @@ _TRUTH = "#222222"
 def shares_by_channel(table: pd.DataFrame, *, column: str = "order_share", lookback_days: int) -> go.Figure:
     """Grouped bars: per channel, each model's share of orders (and the true share as a black bar)."""
     fig = go.Figure()
-    for i, (model, rows) in enumerate(table.groupby("model", sort=False)):
+    for i, (_model, rows) in enumerate(table.groupby("model", sort=False)):
         label = rows["model_label"].iloc[0]
         fig.add_bar(x=rows["channel"], y=rows[column], name=label, marker_color=PALETTE[i % len(PALETTE)],
                     hovertemplate=f"{label}<br>%{{x}}: %{{y:.1%}}<extra></extra>")
