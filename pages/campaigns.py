@@ -128,7 +128,9 @@ with components.guard("the pages losing traffic"):
         st.success(f"No landing page with at least {LOSING_MIN_SESSIONS} sessions in the earlier weeks lost "
                    f"{-LOSING_MIN_DROP:.0f}% or more of its organic search sessions.", icon=":material/trending_flat:")
     else:
-        components.table(losing, "landing_pages_losing_traffic", labels=tables.LOSING_LABELS,
+        shown = losing.copy()
+        shown.attrs = {}  # the windows' dates are in the heading; Arrow cannot carry them
+        components.table(shown, "landing_pages_losing_traffic", labels=tables.LOSING_LABELS,
                          formats=tables.LOSING_FORMATS)
         st.caption(f"Pages with at least {LOSING_MIN_SESSIONS} sessions in the earlier {LOSING_WEEKS} weeks whose "
                    f"sessions fell by {-LOSING_MIN_DROP:.0f}% or more, largest drop first.")

@@ -15,7 +15,7 @@ POINTS = "%+.1f pp"
 CAMPAIGN_LABELS: dict[str, str] = {
     "name": "Campaign", "channel": "Channel", "theme": "Theme", "objective": "Objective",
     "spend": "Spend (EUR)", "spend_change": "Spend vs prev.",
-    "impressions": "Impressions", "clicks": "Clicks", "ctr": "CTR",
+    "customers": "Customers with a session", "impressions": "Impressions", "clicks": "Clicks", "ctr": "CTR",
     "sessions": "Sessions", "sessions_change": "Sessions vs prev.", "engaged_rate": "Engaged rate",
     "orders": "Orders", "orders_change": "Orders vs prev.",
     "conversion_rate": "Conversion rate", "conversion_rate_change": "Conversion vs prev.",
@@ -23,7 +23,7 @@ CAMPAIGN_LABELS: dict[str, str] = {
     "cpa": "CPA (EUR)", "cpa_change": "CPA vs prev.", "roas": "ROAS", "roas_change": "ROAS vs prev.",
 }
 CAMPAIGN_FORMATS: dict[str, str] = {
-    "spend": EUR, "impressions": COUNT, "clicks": COUNT, "ctr": PCT, "sessions": COUNT, "engaged_rate": PCT,
+    "spend": EUR, "customers": COUNT, "impressions": COUNT, "clicks": COUNT, "ctr": PCT, "sessions": COUNT, "engaged_rate": PCT,
     "orders": COUNT, "conversion_rate": PCT, "revenue": EUR, "cpa": EUR, "roas": RATIO,
     "spend_change": CHANGE, "sessions_change": CHANGE, "orders_change": CHANGE, "revenue_change": CHANGE,
     "cpa_change": CHANGE, "roas_change": CHANGE, "conversion_rate_change": POINTS,
