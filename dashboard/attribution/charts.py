@@ -26,11 +26,15 @@ def shares_by_channel(table: pd.DataFrame, *, column: str = "order_share", lookb
         fig.add_bar(x=truth.index, y=truth.to_numpy(), name="Truth (incremental orders)", marker_color=_TRUTH,
                     hovertemplate="Truth<br>%{x}: %{y:.1%}<extra></extra>")
     what = "orders" if column == "order_share" else "revenue"
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(barmode="group")
     fig.update_yaxes(title=f"Share of {what}", tickformat=".0%")
     fig.update_xaxes(title="Touch channel")
-    return apply_style(fig, f"Share of {what} credited to each channel, by model<br><sup>touches in the "
-                            f"{lookback_days} days before each order</sup>", height=460)
+    apply_style(fig, f"Share of {what} credited to each channel, by model<br><sup>touches in the "
+                     f"{lookback_days} days before each order</sup>", height=500)
+    # Nine series make a legend of three lines: below the bars, not over the title.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
+                      margin={"b": 120}, hovermode="closest")
+    return fig
 
 
 def errors_chart(errors: dict[str, float], labels: dict[str, str]) -> go.Figure:
