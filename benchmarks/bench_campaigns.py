@@ -66,7 +66,7 @@ def main() -> None:
         _, s = _timed("campaign table alone", campaign_table, con, filters)
         for by in ("landing_page", "keyword_group"):
             _timed(f"SEO by {by} alone", seo.seo_breakdown, con, filters, by)
-        _, s = _timed("SEO weekly trend", seo.seo_weekly, con, filters)
+        _, s = _timed("SEO weekly trend", seo.seo_trend, con, filters)
         total += s
         _, s = _timed("pages losing traffic", seo.losing_pages, con, filters.end)
         total += s

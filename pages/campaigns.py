@@ -17,7 +17,7 @@ from dashboard.campaigns import data as campaigns_data
 from dashboard.campaigns import tables
 
 N = MIN_GROUP_SIZE
-TREND_LINES = 8  # landing pages drawn in the trend; more lines cannot be told apart
+TREND_LINES = 8  # landing pages or keyword groups drawn in the trend, besides the total
 
 st.title("Campaigns & content")
 st.caption(
@@ -109,14 +109,17 @@ with components.guard("organic search"):
         if seo_table.empty:
             st.info(f"No organic search sessions in {period}.")
         else:
-            weekly = campaigns_data.seo_weekly(db, filters, by)
-            if by == "landing_page":  # the busiest pages only: more lines cannot be told apart
-                weekly = weekly[weekly["landing_page"].isin(seo_table[by].head(TREND_LINES))]
-            st.plotly_chart(campaign_charts.seo_trend(weekly, by=by, by_label=DIMENSIONS[by], period=period))
+            # The busiest pages or groups only: more lines cannot be told apart.
+            trend, grain = campaigns_data.seo_trend(db, filters, by, seo_table[by].head(TREND_LINES).tolist())
+            st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,
+                                                      period=period))
             components.table(seo_table, f"organic_search_by_{by}",
                              labels={by: DIMENSIONS[by], **tables.SEO_LABELS}, formats=tables.SEO_FORMATS)
+            partial = (" The first and last months may be cut by the period, so they look lower." if grain == "month"
+                       else "")
             st.caption(f"\"Sessions vs prev.\": change against the previous period. Rows whose sessions came from "
-                       f"fewer than {N} visitors are hidden.")
+                       f"fewer than {N} visitors are hidden. Monthly points are used when most weeks have fewer than "
+                       f"{N} visitors per line.{partial}")
 
 with components.guard("the pages losing traffic"):
     losing = campaigns_data.losing_pages(db, filters.end)

@@ -12,7 +12,7 @@ import pytest
 from test_campaigns_tinydb import END, START, build_tiny_db
 
 from core.campaigns.base import CREDIT_DAYS, missing_data, require_data
-from core.campaigns.seo import losing_pages, seo_breakdown, seo_weekly
+from core.campaigns.seo import ALL_ORGANIC, losing_pages, seo_breakdown, seo_trend
 from core.campaigns.table import METRICS, campaign_table
 from core.campaigns.themes import lead_with, theme_segments
 from core.errors import OmnimixError
@@ -166,11 +166,15 @@ def test_seo_by_landing_page_and_keyword_group(con):
     assert row(groups, "keyword_group", "generic")["orders"] == 1
 
 
-def test_seo_weekly_hides_small_weeks(con):
-    weekly = seo_weekly(con, PERIOD)
-    brand = weekly[weekly["keyword_group"] == "brand"].set_index("week")
+def test_seo_trend_hides_small_weeks_and_adds_the_total(con):
+    weekly = seo_trend(con, PERIOD)
+    brand = weekly[weekly["keyword_group"] == "brand"].set_index("period")
     assert brand.loc[pd.Timestamp("2025-03-24"), "sessions"] == 55
     assert brand.loc[pd.Timestamp("2025-03-17"), "customers_hidden"] == SMALL  # /about's 5 visitors
+    total = weekly[weekly["keyword_group"] == ALL_ORGANIC].set_index("period")["sessions"]
+    assert total.to_dict() == {pd.Timestamp("2025-03-17"): 65, pd.Timestamp("2025-03-24"): 55}
+    monthly = seo_trend(con, PERIOD, "landing_page", grain="month")
+    assert monthly.set_index("landing_page").loc["/blog/shoes", "sessions"] == 60
 
 
 def test_losing_pages(con):

@@ -93,25 +93,46 @@ def seo_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "l
     return whole_counts(df)
 
 
-def seo_weekly(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "keyword_group", *,
-               min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """Organic search sessions per week (Monday start) and keyword group or landing page.
+GRAINS = ("week", "month")
+"""Trend periods: weeks (starting Monday) or months."""
+ALL_ORGANIC = "All organic search"
+"""The trend's line of every organic search session together."""
+
+
+def seo_trend(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "keyword_group", *, grain: str = "week",
+              min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Organic search sessions per week or month, per keyword group or landing page and in total.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    filters : Filters
+        The period (sessions by ``touch_ts``); the sales channels do not apply to sessions.
+    by : {"landing_page", "keyword_group"}, default="keyword_group"
+    grain : {"week", "month"}, default="week"
+    min_size : int, default=MIN_GROUP_SIZE
 
     Returns
     -------
     pandas.DataFrame
-        ``week`` (datetime64), ``<by>``, ``sessions``, ``customers`` (flag ``customers_hidden``):
-        weeks in which a group's sessions came from fewer than ``min_size`` customers have their
-        sessions hidden (a gap in the line). Empty without organic sessions in the period.
+        ``period`` (start of the week or month, datetime64), ``<by>`` (:data:`ALL_ORGANIC` on
+        the total's rows), ``sessions``, ``customers`` (flag ``customers_hidden``): periods in
+        which a group's sessions came from fewer than ``min_size`` visitors have their sessions
+        hidden (a gap in the line). Empty without organic sessions in the period.
     """
     _check(by)
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)} (got {grain!r})")
     where, params = filters.sql("touch_ts", None)
     df = con.execute(
-        f"""SELECT date_trunc('week', touch_ts)::DATE AS week, coalesce({by}, '{UNKNOWN}') AS {by},
-                   count(*) AS sessions, count(DISTINCT customer_id) AS customers
-            FROM touchpoints WHERE channel = $organic AND {where} GROUP BY ALL ORDER BY ALL""",
-        {**params, "organic": ORGANIC}).df()
-    df["week"] = pd.to_datetime(df["week"])
+        f"""SELECT period, coalesce(key, $all) AS {by}, sessions, customers FROM (
+                SELECT date_trunc($grain, touch_ts)::DATE AS period, {organic_key(by)} AS key,
+                       count(*) AS sessions, count(DISTINCT hash(customer_id)) AS customers
+                FROM touchpoints AS t WHERE channel = $organic AND {where}
+                GROUP BY GROUPING SETS ((period, key), (period)))
+            ORDER BY ALL""",
+        {**params, "organic": ORGANIC, "grain": grain, "all": ALL_ORGANIC}).df()
+    df["period"] = pd.to_datetime(df["period"])
     return whole_counts(hide_groups(df, "customers", min_size=min_size, value_columns=["sessions"]))
 
 

@@ -82,7 +82,7 @@ def _campaigns(args: argparse.Namespace) -> int:
         report = campaign_report(con, filters)
         table, pages, groups = report.campaigns, report.landing_pages, report.keyword_groups
         themes = _themes(con, filters)
-        weekly = seo.seo_weekly(con, filters, "keyword_group")
+        weekly = seo.seo_trend(con, filters, "keyword_group")
         losing = seo.losing_pages(con, filters.end)
     payload = {
         "db": str(args.db),

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.campaigns.seo import ALL_ORGANIC
 from core.privacy import cell_text, is_hidden
-from dashboard.charts import PALETTE, apply_style, channel_color
+from dashboard.charts import PALETTE, apply_style
 
 TOP_CAMPAIGNS = 15
 """Campaigns in the bar chart (by spend); the table below lists them all."""
@@ -89,19 +90,23 @@ def theme_heatmap(cells: pd.DataFrame, *, measure: str, period: str) -> go.Figur
     return fig
 
 
-def seo_trend(weekly: pd.DataFrame, *, by: str, by_label: str, period: str) -> go.Figure:
-    """Weekly organic search sessions per ``by`` (lines; hidden weeks are gaps)."""
+def seo_trend(trend: pd.DataFrame, *, by: str, by_label: str, grain: str, period: str) -> go.Figure:
+    """Organic search sessions per week or month, per ``by`` and in total (lines; hidden periods are gaps)."""
     fig = go.Figure()
-    groups = weekly.groupby(by)["sessions"].sum().sort_values(ascending=False).index
-    for i, group in enumerate(groups):
-        part = weekly[weekly[by] == group].sort_values("week")
-        fig.add_trace(go.Scatter(x=part["week"], y=part["sessions"], name=str(group), mode="lines+markers",
-                                 connectgaps=False, marker={"size": 4},
-                                 line={"color": PALETTE[i % len(PALETTE)] if by != "channel" else channel_color(group),
-                                       "width": 2},
-                                 hovertemplate=f"{group}: %{{y:,.0f}} sessions<extra></extra>"))
-    apply_style(fig, f"Organic search sessions per week, by {by_label.lower()} (sessions)<br><sup>{period}; "
-                     "weeks with fewer than 50 visitors are gaps</sup>")
-    fig.update_yaxes(title="Sessions per week", rangemode="tozero", tickformat=",.0f")
-    fig.update_xaxes(title="Week starting")
+    groups = [g for g in trend.groupby(by)["sessions"].sum().sort_values(ascending=False).index if g != ALL_ORGANIC]
+    for i, group in enumerate([ALL_ORGANIC, *groups]):
+        part = trend[trend[by] == group].sort_values("period")
+        if part.empty:
+            continue
+        total = group == ALL_ORGANIC
+        fig.add_trace(go.Scatter(
+            x=part["period"], y=pd.to_numeric(part["sessions"]).astype(float), name=str(group), mode="lines+markers",
+            connectgaps=False, marker={"size": 4},
+            line={"color": "#252525" if total else PALETTE[(i - 1) % len(PALETTE)], "width": 3 if total else 2,
+                  "dash": "dot" if total else "solid"},
+            hovertemplate=f"{group}: %{{y:,.0f}} sessions<extra></extra>"))
+    apply_style(fig, f"Organic search sessions per {grain}, in total and by {by_label.lower()} (sessions)"
+                     f"<br><sup>{period}; a {grain} with fewer than 50 visitors of a line is a gap</sup>")
+    fig.update_yaxes(title=f"Sessions per {grain}", rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(title=f"{grain.title()} starting")
     return fig

@@ -48,13 +48,28 @@ def report(db: Path, filters: Filters) -> CampaignReport:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _weekly(db: str, version: Version, filters: Filters, by: str) -> pd.DataFrame:
-    return data_access.read(db, seo.seo_weekly, filters, by)
+def _trend(db: str, version: Version, filters: Filters, by: str, grain: str) -> pd.DataFrame:
+    return data_access.read(db, seo.seo_trend, filters, by, grain=grain)
 
 
-def seo_weekly(db: Path, filters: Filters, by: str) -> pd.DataFrame:
-    """Organic search sessions per week and ``by``, see :func:`core.campaigns.seo.seo_weekly`."""
-    return _weekly(str(db), data_access.existing_version(db), filters, by)
+def seo_trend(db: Path, filters: Filters, by: str, groups: list[str]) -> tuple[pd.DataFrame, str]:
+    """Organic search sessions of ``groups`` and in total over time, weekly when readable, else monthly.
+
+    Weeks are the first choice; when fewer than half of the weekly points of ``groups`` can be
+    shown (most weeks have fewer than 50 visitors per group, as on a small shop), months are used.
+
+    Returns
+    -------
+    (pandas.DataFrame, str)
+        :func:`core.campaigns.seo.seo_trend` rows of ``groups`` and the total, and the grain used.
+    """
+    version = data_access.existing_version(db)
+    for grain in seo.GRAINS:
+        trend = _trend(str(db), version, filters, by, grain)
+        trend = trend[trend[by].isin([*groups, seo.ALL_ORGANIC])]
+        if trend.empty or trend["customers_hidden"].isna().mean() >= 0.5:
+            break
+    return trend, grain
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
