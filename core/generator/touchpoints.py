@@ -191,7 +191,10 @@ def _rejection(persona, start, end, converting: bool, rel, campaigns, pickers, r
     journeys, the expected incremental orders per truth channel.
     """
     pending = np.arange(start.shape[0])
-    kept, incremental = [], np.zeros(len(TRUTH_CHANNELS))
+    # Start from empty arrays so a sample without journeys (tiny or very short) still works.
+    kept = [(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.int16),
+             np.empty(0, np.int16))]
+    incremental = np.zeros(len(TRUTH_CHANNELS))
     first_round = None
     truth_channel = np.array([TRUTH_CHANNELS.index(c) for c in TYPE_CHANNEL])
     for round_ in range(MAX_ROUNDS):
@@ -220,9 +223,9 @@ def _rejection(persona, start, end, converting: bool, rel, campaigns, pickers, r
         kept.append((pending[src].astype(np.int32), ts, ttype, camp, page))
         pending = pending[~accept]
     cols = [np.concatenate(c) for c in zip(*kept, strict=True)]
-    p_first, persona_first = first_round
-    pi = np.bincount(persona_first, p_first, minlength=P0.shape[0]) / np.maximum(
-        np.bincount(persona_first, minlength=P0.shape[0]), 1)
+    p_first, persona_first = first_round if first_round is not None else (np.empty(0), np.empty(0, np.int64))
+    n_first = np.bincount(persona_first, minlength=P0.shape[0])
+    pi = np.where(n_first > 0, np.bincount(persona_first, p_first, minlength=P0.shape[0]) / np.maximum(n_first, 1), P0)
     return cols, pi, incremental
 
 
@@ -301,7 +304,7 @@ def draw_touchpoints(customers: CustomerDraw, orders: OrderDraw, campaigns: Camp
                          minlength=len(TRUTH_CHANNELS))
     truth = pd.DataFrame({"channel": TRUTH_CHANNELS, "touches": counts.astype(np.int64),
                           "incremental_orders": incremental,
-                          "incremental_share": incremental / incremental.sum()})
+                          "incremental_share": incremental / max(incremental.sum(), 1e-300)})
     return draw, truth
 
 
