@@ -20,7 +20,7 @@ from core.clv.bgnbd import BetaGeoModel, bgnbd_log_likelihood
 from core.clv.gamma_gamma import GammaGammaModel, gamma_gamma_log_likelihood
 from core.clv.holdout import holdout_check
 from core.clv.paretonbd import ParetoNBDModel, paretonbd_log_likelihood
-from core.clv.value import TIERS, customer_value, risk_tier, weekly_discount
+from core.clv.value import TIERS, customer_value, discount_force, risk_tier
 from core.errors import InvalidParameterError, NotFittedError, OmnimixError
 
 DATA = Path(__file__).parent / "data"
@@ -234,7 +234,14 @@ def test_customer_value_by_hand_for_one_week(cdnow_bgnbd):
     x, t_x, T = summary["frequency"], summary["recency"], summary["T"]
     one_week = cdnow_bgnbd.predict_purchases(1, x, t_x, T)
     eov = spend.expected_order_value(x, summary["monetary_value"])
-    np.testing.assert_allclose(out["clv"], one_week * eov / 1.01 ** (12 / 52), rtol=1e-12)
+    # Each expected purchase discounted when it is expected: ∫₀¹ e^(−δt) dE[Y(t)], δ = ln(1.01)·12/52 a week,
+    # here by a fine sum of the increments, each discounted at its step's midpoint.
+    delta = np.log(1.01) * 12 / 52
+    grid = np.linspace(0, 1, 2001)
+    curve = np.vstack([cdnow_bgnbd.predict_purchases(t, x, t_x, T) for t in grid])
+    by_hand = np.exp(-delta * (grid[1:] + grid[:-1]) / 2) @ np.diff(curve, axis=0)
+    np.testing.assert_allclose(out["clv"], by_hand * eov, rtol=1e-8)
+    assert np.all(one_week * eov * np.exp(-delta) < out["clv"]) and np.all(out["clv"] < one_week * eov)
     assert list(out["tier"]) == ["active", "active"] or set(out["tier"]) <= set(TIERS)
     assert list(out.columns) == ["customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
                                  "expected_orders", "expected_order_value", "clv", "tier"]
@@ -247,7 +254,7 @@ def test_discounting_lowers_value(cdnow_bgnbd):
     paid = customer_value(summary, cdnow_bgnbd, spend, discount_monthly=0.05)
     np.testing.assert_allclose(free["clv"], free["expected_orders"] * free["expected_order_value"], rtol=1e-9)
     assert np.all(paid["clv"] < free["clv"] + 1e-12) and paid["clv"].sum() < free["clv"].sum()
-    assert weekly_discount(0.01) == pytest.approx(1.01 ** (12 / 52) - 1)
+    assert discount_force(0.01) == pytest.approx(np.log(1.01) * 12 / 52)
 
 
 def test_risk_tiers():

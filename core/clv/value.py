@@ -51,11 +51,6 @@ NODE_BLOCK_CELLS = 4_000_000
 """Nodes × distinct customers evaluated at once by :func:`discounted_orders` (32 MB of float64)."""
 
 
-def weekly_discount(discount_monthly: float) -> float:
-    """The weekly rate equivalent to ``discount_monthly``: ``(1 + d)^(12/52) − 1``."""
-    return (1 + discount_monthly) ** (12 / 52) - 1
-
-
 def discount_force(discount_monthly: float) -> float:
     """The continuous weekly discount rate δ equivalent to ``discount_monthly``: ``ln(1 + d) · 12/52``."""
     return float(np.log1p(discount_monthly)) * 12 / 52
