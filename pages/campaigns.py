@@ -72,14 +72,17 @@ st.subheader("Content per customer profile",
                   "the period, grouped by how they shop). A cell: the sessions of campaigns with that content theme "
                   "by the segment's customers, and the orders credited to them per session.")
 with components.guard("the content themes per segment"):
+    cells = None
     try:
         cells = campaigns_data.themes(db, filters)
-    except OmnimixError as exc:  # too few buyers to segment: say so, keep the rest of the page
-        st.info(str(exc))
-        cells = None
-    if cells is not None and cells.empty:
-        st.info(NO_SEGMENTS[0].upper() + NO_SEGMENTS[1:])
-    elif cells is not None:
+        if cells is None:
+            st.info(NO_SEGMENTS[0].upper() + NO_SEGMENTS[1:])
+        elif cells.empty:
+            st.info(f"No customer of a segment had a campaign session in {period}.")
+    except OmnimixError:  # too few buyers to segment (the Segments page's k is not a control here)
+        st.info(f"Too few customers ordered in {period} and the selected sales channels to form the Segments "
+                f"page's {DEFAULT_K} segments; widen the date range or the channels in the sidebar.")
+    if cells is not None and not cells.empty:
         measure = st.segmented_control(
             "Colour by", ["conversion_rate", "engaged_rate"], default="conversion_rate", required=True,
             format_func={"conversion_rate": "Conversion rate", "engaged_rate": "Engaged rate"}.get,

@@ -107,3 +107,10 @@ def test_generated_sample_default_view(sample_page: AppTest, sample_report):
     assert any(r.startswith("Lead with") for r in leads["reason"])
     seo = table_with(sample_page, "landing_page", "sessions_change", without="campaign_id")
     assert list(seo["landing_page"]) == list(sample_report.landing_pages["landing_page"])
+
+
+def test_a_period_without_buyers_to_segment_explains_itself(tiny: Path, monkeypatch):
+    at = open_page(tiny, monkeypatch, {"start": "2025-02-03", "end": "2025-02-05"})
+    assert_clean(at)
+    info = texts(at.info)
+    assert "Too few customers ordered" in info and "No organic search sessions" in info

@@ -83,17 +83,17 @@ def losing_pages(db: Path, end: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Finding the segments and their content themes…", max_entries=16)
-def _themes(db: str, version: Version, filters: Filters) -> pd.DataFrame:
+def _themes(db: str, version: Version, filters: Filters) -> pd.DataFrame | None:
     seg = segments_data.segmentation(Path(db), filters, FEATURE_GROUPS, DEFAULT_K, SEED)
     members = membership_from(seg)
     if members.empty:
-        return pd.DataFrame()
+        return None
     return data_access.read(db, theme_segments, filters, members)
 
 
-def themes(db: Path, filters: Filters) -> pd.DataFrame:
-    """Content theme × segment cells (empty when every segment is hidden), see
-    :func:`core.campaigns.themes.theme_segments`.
+def themes(db: Path, filters: Filters) -> pd.DataFrame | None:
+    """Content theme × segment cells, see :func:`core.campaigns.themes.theme_segments`; ``None`` when
+    every segment is hidden (privacy rule), empty when no segment's customer had a campaign session.
 
     Raises
     ------
