@@ -92,3 +92,20 @@ def test_database_without_campaigns_says_how_to_load_them(tmp_path: Path, capsys
 def test_missing_database(tmp_path: Path, capsys):
     code, _, err = run(capsys, "--db", str(tmp_path / "nope.duckdb"))
     assert code == 2 and "Traceback" not in err
+
+
+def test_generated_sample_has_every_section(small_db: Path, capsys):
+    code, out, err = run(capsys, "--db", str(small_db), "--top", "5", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["previous_period"] is not None and len(payload["campaigns"]) == 5
+    assert payload["campaigns_total"] > 5
+    themes = payload["themes"]
+    assert themes["problem"] is None and themes["k"] == 6
+    assert {c["segment"] for c in themes["cells"]} == {lead["segment"] for lead in themes["lead_with"]}
+    assert any(lead["lead_with"] for lead in themes["lead_with"])
+    # Every shown cell: at least 50 customers; hidden ones carry the flag and no figures.
+    for cell in themes["cells"]:
+        assert (cell["customers"] is None) == (cell["customers_hidden"] == "small")
+        assert cell["customers"] in (None, 0) or cell["customers"] >= 50  # 0: nobody, shown
+    assert payload["seo"]["landing_pages"] and payload["seo"]["keyword_groups"]

@@ -3,6 +3,7 @@
 - :mod:`core.campaigns.base` — the credit rule (which session an order is credited to), the
   data check and the one query every figure is built on (:func:`~core.campaigns.base.touch_metrics`);
 - :mod:`core.campaigns.table` — the campaign table with the period comparison;
+- :mod:`core.campaigns.report` — the campaign table and both SEO breakdowns from one credit join;
 - :mod:`core.campaigns.themes` — content themes × customer segments and the themes to lead with;
 - :mod:`core.campaigns.seo` — organic search by landing page and keyword group, its weekly
   trend and the pages losing traffic;
