@@ -166,3 +166,17 @@ def test_metric_labels_name_the_list_length():
 
     assert metric_label("ndcg", 10) == "NDCG@10" and metric_label("hit_rate", 5) == "Hit rate@5"
     assert metric_label("coverage", 10) == "Catalogue coverage" and metric_label("ndcg") == "NDCG@k"
+
+
+def test_cli_lists_every_recommender_without_importing_them():
+    import subprocess
+    import sys
+
+    from core.commands.recs import MODEL_NAMES
+    from core.recs import MODELS
+
+    assert MODEL_NAMES == tuple(MODELS)
+    # `omnimix --help` builds every command's parser; none of them may pull in scikit-learn.
+    code = "import sys; from core.cli import build_parser; build_parser(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -8,14 +8,16 @@ from pathlib import Path
 from core.commands.output import add_json_flag, emit
 from core.store.db import DEFAULT_DB, open_db
 
+MODEL_NAMES = ("popular", "popular_segment", "item_knn", "user_knn", "content", "hybrid")
+"""The recommenders' names (``core.recs.MODELS``), listed here so ``omnimix --help`` does not import
+scikit-learn; a test keeps the two equal."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from core.recs import MODELS
-
     p = sub.add_parser("recommend", help="top-N products for one customer, with the reason for each")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--customer", required=True, help="customer id as in the customers table")
-    p.add_argument("--model", default="hybrid", help=f"one of: {', '.join(MODELS)} (default hybrid)")
+    p.add_argument("--model", default="hybrid", help=f"one of: {', '.join(MODEL_NAMES)} (default hybrid)")
     p.add_argument("--n", type=int, default=10, help="number of products (default 10)")
     p.add_argument("--include-bought", action="store_true", help="also recommend products the customer already bought")
     add_json_flag(p)
