@@ -50,10 +50,8 @@ st.caption(f"**How orders are credited.** {CREDIT_RULE} The sales-channel filter
 # ---- Campaigns -------------------------------------------------------------------------------
 st.subheader("Campaigns", help="Spend, reach and sessions of each campaign that ran in the period, the orders "
              "credited to it and what they returned, against the previous period of the same length.")
-report = None
 with components.guard("the campaigns"):
-    report = campaigns_data.report(db, filters)
-    table = report.campaigns
+    table = campaigns_data.campaigns(db, filters)
     if table.empty:
         st.info(f"No campaign had spend, sessions or credited orders in {period}. Widen the date range in the sidebar.")
     else:
@@ -107,22 +105,21 @@ st.subheader("Organic search (SEO)",
 with components.guard("organic search"):
     by = st.segmented_control("Break down by", list(DIMENSIONS), default="landing_page", required=True,
                               format_func=DIMENSIONS.get, key="campaigns_seo_by")
-    if report is not None:
-        seo_table = report.landing_pages if by == "landing_page" else report.keyword_groups
-        if seo_table.empty:
-            st.info(f"No organic search sessions in {period}.")
-        else:
-            # The busiest pages or groups only: more lines cannot be told apart.
-            trend, grain = campaigns_data.seo_trend(db, filters, by, seo_table[by].head(TREND_LINES).tolist())
-            st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,
-                                                      period=period))
-            components.table(seo_table, f"organic_search_by_{by}",
-                             labels={by: DIMENSIONS[by], **tables.SEO_LABELS}, formats=tables.SEO_FORMATS)
-            partial = (" The first and last months may be cut by the period, so they look lower." if grain == "month"
-                       else "")
-            st.caption(f"\"Sessions vs prev.\": change against the previous period. Rows whose sessions came from "
-                       f"fewer than {N} visitors are hidden. Monthly points are used when most weeks have fewer than "
-                       f"{N} visitors per line.{partial}")
+    seo_table = campaigns_data.seo_breakdown(db, filters, by)
+    if seo_table.empty:
+        st.info(f"No organic search sessions in {period}.")
+    else:
+        # The busiest pages or groups only: more lines cannot be told apart.
+        trend, grain = campaigns_data.seo_trend(db, filters, by, seo_table[by].head(TREND_LINES).tolist())
+        st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,
+                                                  period=period))
+        components.table(seo_table, f"organic_search_by_{by}",
+                         labels={by: DIMENSIONS[by], **tables.SEO_LABELS}, formats=tables.SEO_FORMATS)
+        partial = (" The first and last months may be cut by the period, so they look lower." if grain == "month"
+                   else "")
+        st.caption(f"\"Sessions vs prev.\": change against the previous period. Rows whose sessions came from "
+                   f"fewer than {N} visitors are hidden. Monthly points are used when most weeks have fewer than "
+                   f"{N} visitors per line.{partial}")
 
 with components.guard("the pages losing traffic"):
     losing = campaigns_data.losing_pages(db, filters.end)

@@ -16,8 +16,8 @@ import streamlit as st
 
 from core.campaigns import seo
 from core.campaigns.base import missing_data
-from core.campaigns.report import CampaignReport, campaign_report
 from core.campaigns.segments import DEFAULT_K, SEED, membership_from
+from core.campaigns.table import campaign_table
 from core.campaigns.themes import theme_segments
 from core.filters import Filters
 from core.segments.features import FEATURE_GROUPS
@@ -37,14 +37,27 @@ def missing(db: Path) -> str | None:
     return _missing(str(db), data_access.existing_version(db))
 
 
-@st.cache_data(show_spinner="Crediting orders to campaigns and search pages…", max_entries=32)
-def _report(db: str, version: Version, filters: Filters) -> CampaignReport:
-    return data_access.read(db, campaign_report, filters)
+# The campaign table and each SEO breakdown are separate queries (not core.campaigns.report's one
+# pass): the first chart then waits for the campaign table only (about 1.2 s of CPU at 50k customers
+# against 2.9 s for all three), and the keyword groups are computed only when asked for.
+@st.cache_data(show_spinner="Crediting orders to campaigns…", max_entries=32)
+def _campaigns(db: str, version: Version, filters: Filters) -> pd.DataFrame:
+    return data_access.read(db, campaign_table, filters)
 
 
-def report(db: Path, filters: Filters) -> CampaignReport:
-    """Campaign table and SEO breakdowns, see :func:`core.campaigns.report.campaign_report`."""
-    return _report(str(db), data_access.existing_version(db), filters)
+def campaigns(db: Path, filters: Filters) -> pd.DataFrame:
+    """The campaign table with the previous period, see :func:`core.campaigns.table.campaign_table`."""
+    return _campaigns(str(db), data_access.existing_version(db), filters)
+
+
+@st.cache_data(show_spinner="Crediting orders to organic search…", max_entries=32)
+def _seo(db: str, version: Version, filters: Filters, by: str) -> pd.DataFrame:
+    return data_access.read(db, seo.seo_breakdown, filters, by)
+
+
+def seo_breakdown(db: Path, filters: Filters, by: str) -> pd.DataFrame:
+    """Organic search per landing page or keyword group, see :func:`core.campaigns.seo.seo_breakdown`."""
+    return _seo(str(db), data_access.existing_version(db), filters, by)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
