@@ -80,7 +80,7 @@ def main() -> None:
     if args.extra:
         runs.append((args.extra, 1))
     acc = [accuracy(db_path(n, s)) for n, s in runs]
-    sizes = sorted({args.customers, *([args.big_customers] if args.big_customers else [])})
+    sizes = sorted({args.customers, *(s for s in (args.extra, args.big_customers) if s)})
     spd = [speed(db_path(n, 1), args.repeat) for n in sizes]
     if args.json:
         print(json.dumps({"accuracy": acc, "speed": spd}, indent=2))

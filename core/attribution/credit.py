@@ -16,12 +16,7 @@ def spread_scores(paths: Paths, scores: np.ndarray) -> np.ndarray:
     channels all score 0 is shared equally between its touches (linear), so no order is lost.
     This is how the data-driven models credit orders and revenue path by path.
     """
-    n_paths = len(paths.path_start) - 1
-    same = np.ones(len(paths.touch_channel))  # touches of the same channel in the same path
-    for j in range(len(paths.channels)):  # a loop over channels, vectorised over touches
-        mine = paths.touch_channel == j
-        same[mine] = np.bincount(paths.touch_path[mine], minlength=n_paths)[paths.touch_path[mine]]
-    raw = np.clip(scores, 0.0, None)[paths.touch_channel] / same
+    raw = np.clip(scores, 0.0, None)[paths.touch_channel] / paths.touch_repeats
     total = np.bincount(paths.touch_path, weights=raw, minlength=len(paths.path_start) - 1)[paths.touch_path]
     return np.where(total > 0, raw / np.where(total > 0, total, 1.0), 1.0 / paths.touch_length)
 
@@ -53,7 +48,7 @@ def credit_table(paths: Paths, weights: np.ndarray, customers: np.ndarray | None
     """
     c = len(paths.channels)
     orders = np.bincount(paths.touch_channel, weights=weights, minlength=c)
-    revenue = np.bincount(paths.touch_channel, weights=weights * paths.path_revenue[paths.touch_path], minlength=c)
+    revenue = np.bincount(paths.touch_channel, weights=weights * paths.touch_revenue, minlength=c)
     total_orders, total_revenue = orders.sum(), revenue.sum()
     return pd.DataFrame({
         "channel": list(paths.channels),

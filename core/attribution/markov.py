@@ -40,18 +40,21 @@ class MarkovChain:
 def transition_counts(paths: Paths) -> MarkovChain:
     """Count start -> first channel, channel -> next channel and last channel -> conversion/null moves."""
     c = len(paths.channels)
+    n = c + 3
     state = paths.touch_channel + 1
-    is_last = paths.touch_position == paths.touch_length - 1
-    end_state = np.where(paths.touch_converted, c + 1, c + 2)
     # Each touch is the target of one move (from start or from the touch before) and, when it
     # is its path's last, the source of the move to conversion or null.
-    source = np.where(paths.touch_position == 0, 0, np.r_[0, state[:-1]])
-    frm = np.r_[source, state[is_last]]
-    to = np.r_[state, end_state[is_last]]
-    n = c + 3
+    source = np.empty_like(state)
+    if len(state):
+        source[0] = 0
+        source[1:] = state[:-1]
+    source[paths.touch_position == 0] = 0
+    last = paths.touch_position == paths.touch_length - 1
+    ends = np.where(paths.path_converted, c + 1, c + 2)
     # bincount of the flat (from, to) index: faster than letting COO sum millions of duplicates
-    flat = np.bincount(frm * n + to, minlength=n * n).reshape(n, n)
-    counts = sp.csr_matrix(flat.astype(float))
+    flat = (np.bincount(source * n + state, minlength=n * n)
+            + np.bincount(state[last] * n + ends, minlength=n * n))
+    counts = sp.csr_matrix(flat.reshape(n, n).astype(float))
     return MarkovChain(counts, paths.channels)
 
 

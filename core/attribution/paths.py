@@ -98,6 +98,21 @@ class Paths:
     def touch_converted(self) -> np.ndarray:
         return self.path_converted[self.touch_path]
 
+    @cached_property
+    def touch_repeats(self) -> np.ndarray:
+        """Touches of the same channel in the same path as each touch (1 when the channel is there once).
+
+        Computed once per object: both data-driven models need it to share a channel's part
+        of an order between its touches.
+        """
+        key = self.touch_path * len(self.channels) + self.touch_channel
+        return np.bincount(key, minlength=(len(self.path_start) - 1) * len(self.channels))[key].astype(float)
+
+    @cached_property
+    def touch_revenue(self) -> np.ndarray:
+        """Revenue of each touch's order (0 on non-converting paths)."""
+        return self.path_revenue[self.touch_path]
+
     def converting(self) -> Paths:
         """Only the converting paths (they come first, so this is a slice)."""
         n = self.n_conversions
