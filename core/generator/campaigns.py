@@ -6,17 +6,18 @@ channel's row (the budget model reads ``marketing_spend`` and keeps working unch
 
 * **search**: one brand campaign per calendar year (brand terms) and one always-on generic
   campaign per product category (category terms); brand takes about a quarter of the spend;
-* **social**: creatives in 4-8 week flights, a new one every 2-3 weeks (so 2-3 run at once),
-  each with a content theme, on facebook, instagram or tiktok;
-* **display**: a prospecting (awareness) and a retargeting (conversion) campaign per quarter;
-* **email**: a weekly newsletter send with a content theme, plus an always-on lifecycle
-  (loyalty) programme;
+* **social**: per content theme, consecutive 6-10 week creatives (staggered), on facebook,
+  instagram or tiktok, so every theme runs every week;
+* **display**: a prospecting (awareness, themed) and a retargeting (conversion, dynamic product
+  ads, unthemed) campaign per 13-week block;
+* **email**: per content theme, a four-week newsletter programme, so every theme is sent
+  every week;
 * **affiliate**: five always-on partners;
 * **tv**: one campaign per burst (a run of weeks with TV spend).
 
 Campaigns start on a Monday and end on a Sunday, so a campaign with spend in a week runs on
 every day of it. In a week a channel does not spend (planned pauses), its campaigns get no
-``campaign_spend`` row. Content themes (email, social, display) suit some personas more than
+``campaign_spend`` row. Content themes (email, social, display prospecting) suit some personas more than
 others: ``THEME_AFFINITY`` multiplies a themed touch's purchase-chance raise
 (``truth_theme_affinity``; see :mod:`core.generator.touchpoints`).
 """
@@ -34,14 +35,16 @@ from core.generator.personas import CATEGORIES, PERSONAS
 THEMES: tuple[str, ...] = ("new arrivals", "price offer", "loyalty", "how-to content", "seasonal")
 THEME_PAGES = {"new arrivals": "/new-in", "price offer": "/sale", "loyalty": "/members",
                "how-to content": "/guides", "seasonal": "/seasonal"}
-# Lift multiplier per persona (rows, PERSONAS order) and theme (columns, THEMES order).
+# Lift multiplier per persona (rows, PERSONAS order) and theme (columns, THEMES order). Each row
+# averages 1, so themes move which content works for whom, not how much a channel does overall;
+# the spread is wide so a theme's effect stands out of the order noise for a segment.
 THEME_AFFINITY = np.array([
-    [0.7, 2.2, 0.8, 0.5, 1.0],  # Bargain app shoppers: price offers
-    [1.0, 0.4, 2.0, 1.3, 0.9],  # High-value store loyalists: loyalty, advice
-    [0.6, 1.6, 0.3, 0.7, 0.8],  # Marketplace one-timers: price offers
-    [1.6, 0.9, 1.5, 0.9, 1.2],  # Omnichannel enthusiasts: new arrivals, loyalty
-    [0.8, 1.0, 0.6, 1.9, 1.3],  # Occasional web browsers: how-to content
-    [2.1, 0.9, 0.5, 0.6, 1.5],  # Social trend seekers: new arrivals, seasonal
+    [0.4, 2.8, 0.5, 0.3, 1.0],  # Bargain app shoppers: price offers
+    [0.8, 0.2, 2.5, 1.1, 0.4],  # High-value store loyalists: loyalty, advice
+    [0.4, 2.8, 0.2, 0.6, 1.0],  # Marketplace one-timers: price offers
+    [2.0, 0.6, 1.5, 0.4, 0.5],  # Omnichannel enthusiasts: new arrivals, loyalty
+    [0.5, 0.8, 0.3, 2.6, 0.8],  # Occasional web browsers: how-to content
+    [2.6, 0.6, 0.2, 0.3, 1.3],  # Social trend seekers: new arrivals, seasonal
 ])
 assert THEME_AFFINITY.shape == (len(PERSONAS), len(THEMES))
 
@@ -51,8 +54,8 @@ TOUCH_TYPES: tuple[str, ...] = ("tv", "social", "display", "affiliate", "email",
 TYPE_CHANNEL: tuple[str, ...] = ("tv", "social", "display", "affiliate", "email", "search", "search", "organic_search")
 TV, SOCIAL, DISPLAY, AFFILIATE, EMAIL, GENERIC, BRAND, ORGANIC = range(len(TOUCH_TYPES))
 BRAND_NAME = "omnimix"
-AFFILIATES = (("vouchercodes.example", "price offer"), ("cashbackclub.example", "price offer"),
-              ("techreviewer.example", None), ("styleblog.example", None), ("dealfinder.example", "price offer"))
+AFFILIATES = (("vouchercodes.example", "/offers"), ("cashbackclub.example", "/offers"), ("techreviewer.example", "/"),
+              ("styleblog.example", "/"), ("dealfinder.example", "/offers"))
 SOCIAL_PLATFORMS = ("facebook", "instagram", "tiktok")
 WEIGHT_SD = 0.3  # week-to-week log-spread of a campaign's share of its channel's spend
 
@@ -99,36 +102,36 @@ def _plan(weeks: pd.DatetimeIndex, spending: dict[str, np.ndarray], rng: np.rand
         add("search", GENERIC, f"Search | Generic | {cat}", "consideration", 0, n - 1, page=f"/c/{_slug(cat)}",
             source="google", content="generic text ad", terms=(f"buy {c} online", f"best {c}", f"{c} deals"))
 
-    first = 0
-    while first < n:  # social creatives: a new flight every 2-3 weeks, each 4-8 weeks long
-        theme = "seasonal" if weeks[first].month in (11, 12) else THEMES[int(rng.integers(0, len(THEMES)))]
-        platform = SOCIAL_PLATFORMS[int(rng.integers(0, len(SOCIAL_PLATFORMS)))]
-        add("social", SOCIAL, f"Social | {theme.capitalize()} | {platform} | {weeks[first]:%Y-%m}",
-            "awareness" if rng.random() < 0.5 else "consideration", first, first + int(rng.integers(4, 9)) - 1,
-            theme=theme, source=platform, content=f"{_slug(theme)}-video-{len(out)}", weight=rng.lognormal(0, 0.4))
-        first += int(rng.integers(2, 4))
+    # Every theme runs all the time in social and email, so no theme owns the busy weeks (a
+    # theme's conversion then reflects who it suits, not when it ran).
+    for theme in THEMES:  # social: consecutive 6-10 week creatives per theme, staggered
+        first = -int(rng.integers(0, 6))
+        while first < n:
+            length = int(rng.integers(6, 11))
+            platform = SOCIAL_PLATFORMS[int(rng.integers(0, len(SOCIAL_PLATFORMS)))]
+            a = max(first, 0)
+            add("social", SOCIAL, f"Social | {theme.capitalize()} | {platform} | {weeks[a]:%Y-%m}",
+                "awareness" if rng.random() < 0.5 else "consideration", a, first + length - 1, theme=theme,
+                source=platform, content=f"{_slug(theme)}-video-{len(out)}", weight=rng.lognormal(0, 0.3))
+            first += length
 
     for q0 in range(0, n, 13):  # display: prospecting and retargeting per quarter
         label = f"{weeks[q0].year}-Q{(weeks[q0].month - 1) // 3 + 1}"
         theme = THEMES[int(rng.integers(0, len(THEMES)))]
         add("display", DISPLAY, f"Display | Prospecting | {label}", "awareness", q0, q0 + 12, theme=theme,
             source="programmatic", content=f"{_slug(theme)}-banner")
-        add("display", DISPLAY, f"Display | Retargeting | {label}", "conversion", q0, q0 + 12, theme="price offer",
+        add("display", DISPLAY, f"Display | Retargeting | {label}", "conversion", q0, q0 + 12, page="/",
             source="google_display", content="dynamic-product-banner", weight=1.3)
 
-    add("email", EMAIL, "Email | Lifecycle | Loyalty programme", "retention", 0, n - 1, theme="loyalty",
-        source="lifecycle", content="loyalty-journey", weight=0.3)
-    for w in range(n):  # the weekly newsletter, its theme following the calendar
-        m = weeks[w].month
-        p = np.array([1.0, 1.0, 0.6, 0.8, 2.5 if m in (11, 12) else 0.3])
-        theme = THEMES[int(rng.choice(len(THEMES), p=p / p.sum()))]
-        add("email", EMAIL, f"Email | {theme.capitalize()} | {weeks[w]:%Y-%m-%d}",
-            "retention" if theme == "loyalty" else "conversion", w, w, theme=theme, source="newsletter",
-            content=f"{_slug(theme)}-newsletter")
+    for b in range(0, n, 4):  # email: a four-week newsletter programme per theme
+        for theme in THEMES:
+            add("email", EMAIL, f"Email | {theme.capitalize()} | {weeks[b]:%Y-%m-%d}",
+                "retention" if theme == "loyalty" else "conversion", b, b + 3, theme=theme, source="newsletter",
+                content=f"{_slug(theme)}-newsletter", weight=rng.lognormal(0, 0.2))
 
-    for partner, theme in AFFILIATES:
-        add("affiliate", AFFILIATE, f"Affiliate | {partner}", "conversion", 0, n - 1, theme=theme,
-            page="/offers" if theme else "/", source=partner, content="partner-link", weight=rng.lognormal(0, 0.5))
+    for partner, page in AFFILIATES:
+        add("affiliate", AFFILIATE, f"Affiliate | {partner}", "conversion", 0, n - 1, page=page, source=partner,
+            content="partner-link", weight=rng.lognormal(0, 0.5))
 
     on = spending["tv"] > 0  # one TV campaign per burst
     starts = np.flatnonzero(on & ~np.concatenate([[False], on[:-1]]))
