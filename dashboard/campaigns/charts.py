@@ -96,7 +96,7 @@ def seo_trend(trend: pd.DataFrame, *, by: str, by_label: str, grain: str, period
     groups = [g for g in trend.groupby(by)["sessions"].sum().sort_values(ascending=False).index if g != ALL_ORGANIC]
     for i, group in enumerate([ALL_ORGANIC, *groups]):
         part = trend[trend[by] == group].sort_values("period")
-        if part.empty:
+        if pd.to_numeric(part["sessions"]).isna().all():  # every point hidden: no line, no legend entry
             continue
         total = group == ALL_ORGANIC
         fig.add_trace(go.Scatter(
