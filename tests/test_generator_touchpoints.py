@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pytest
 
 from core.generator import generate_into
@@ -17,7 +18,7 @@ NEW_TABLES = ("campaigns", "campaign_spend", "touchpoints", "truth_channel_incre
 PATHS = f"""
     WITH o AS (SELECT order_id, customer_id, order_ts,
                       lag(order_ts) OVER (PARTITION BY customer_id ORDER BY order_ts) AS prev FROM orders)
-    SELECT o.order_id, t.channel, t.touch_ts,
+    SELECT o.order_id, o.customer_id, t.channel, t.touch_ts,
            row_number() OVER (PARTITION BY o.order_id ORDER BY t.touch_ts DESC) AS from_end
     FROM o JOIN touchpoints t ON t.customer_id = o.customer_id AND t.touch_ts < o.order_ts
      AND t.touch_ts >= o.order_ts - INTERVAL {LOOKBACK_DAYS} DAY AND (o.prev IS NULL OR t.touch_ts > o.prev)"""
@@ -128,6 +129,21 @@ def test_last_click_over_credits_brand_search_and_email_and_under_credits_tv_and
     assert last["search"] > truth["search"] + 0.05
     assert last["email"] > truth["email"] + 0.03
     assert last["tv"] < truth["tv"] - 0.03 and last["social"] < truth["social"] - 0.05
+
+
+def test_themes_a_persona_likes_lead_to_orders_more_often(sample):
+    # Share of a persona's email and social touches that lie on an order's path, per theme:
+    # it follows truth_theme_affinity (every theme runs every week, so timing does not confound it).
+    df = sample.execute(f"""
+        WITH p AS (SELECT DISTINCT customer_id, touch_ts, channel FROM ({PATHS}))
+        SELECT tp.persona, c.theme, avg((p.customer_id IS NOT NULL)::INT) AS on_path, any_value(a.lift) AS lift
+        FROM touchpoints t JOIN campaigns c USING (campaign_id) JOIN truth_personas tp USING (customer_id)
+        JOIN truth_theme_affinity a ON a.persona = tp.persona AND a.theme = c.theme
+        LEFT JOIN p ON p.customer_id = t.customer_id AND p.touch_ts = t.touch_ts AND p.channel = t.channel
+        WHERE t.channel IN ('email', 'social') GROUP BY 1, 2""").df()
+    corr = np.array([np.corrcoef(g["lift"], g["on_path"])[0, 1] for _, g in df.groupby("persona")])
+    assert len(corr) == len(PERSONAS)
+    assert corr.min() > 0.3 and corr.mean() > 0.6, corr.round(2)
 
 
 def test_some_organic_pages_lose_traffic(sample):
