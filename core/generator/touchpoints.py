@@ -9,7 +9,7 @@ campaign and time) raises the chance the journey ends in an order by noisy-OR:
     P(order | S) = 1 - (1 - p0[persona]) × Π_{t in S} (1 - lift_t)
 
 with ``lift_t = TYPE_LIFT[type]`` for paid touches, × ``THEME_AFFINITY[persona, theme]`` when
-the campaign has a content theme (email, social, display, voucher affiliates), and
+the campaign has a content theme (email, social, display prospecting), and
 ``GROUP_LIFT[keyword group]`` for organic search visits.
 
 Prior of ``S`` (``P(S)``, what marketing exposes a customer to): per touch type a Poisson
