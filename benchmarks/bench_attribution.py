@@ -22,13 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.attribution.compare import analyse  # noqa: E402
 from core.attribution.models import MODEL_NAMES, run_models  # noqa: E402
 from core.attribution.paths import build_paths  # noqa: E402
+from core.store.db import open_db  # noqa: E402
 
 
 def db_path(customers: int, seed: int) -> Path:
@@ -44,7 +43,7 @@ def db_path(customers: int, seed: int) -> Path:
 
 
 def accuracy(path: Path) -> dict:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_db(path, read_only=True) as con:
         report = analyse(con)
     return {"db": str(path), "errors": report.errors, "orders_with_touches": report.summary["orders_with_touches"],
             "touches": report.summary["touches"]}
@@ -53,7 +52,7 @@ def accuracy(path: Path) -> dict:
 def speed(path: Path, repeat: int) -> dict:
     best: dict[str, float] = {}
     for _ in range(repeat):
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_db(path, read_only=True) as con:
             started = time.perf_counter()
             paths = build_paths(con)
             build = time.perf_counter() - started

@@ -71,8 +71,6 @@ def _attribution(args: argparse.Namespace) -> int:
     from core.privacy import cell_text
 
     models = check_options(args.lookback_days, args.half_life_days, args.models)
-    if not Path(args.db).is_file():
-        raise OmnimixError(f"Database {args.db} does not exist; create one with `omnimix generate` or `omnimix load`.")
     with open_db(args.db, read_only=True) as con:
         filters = filters_from_args(args, con)
         report = analyse(con, filters, models=models, lookback_days=args.lookback_days,
