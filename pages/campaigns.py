@@ -7,7 +7,7 @@ import streamlit as st
 from core.campaigns.base import CREDIT_RULE
 from core.campaigns.segments import DEFAULT_K, NO_SEGMENTS
 from core.campaigns.seo import DIMENSIONS, LOSING_MIN_DROP, LOSING_MIN_SESSIONS, LOSING_WEEKS
-from core.campaigns.themes import LEAD_MIN_CUSTOMERS, LEAD_MIN_LIFT, lead_with
+from core.campaigns.themes import LEAD_MIN_AFFINITY, LEAD_MIN_CUSTOMERS, lead_with
 from core.errors import OmnimixError
 from core.filters import previous_period_gap
 from core.privacy import MIN_GROUP_SIZE, small_group_label
@@ -90,10 +90,12 @@ with components.guard("the content themes per segment"):
         leads = lead_with(cells)
         components.table(leads, "content_lead_with", labels={"segment": "Segment", "name": "Name",
                                                               "reason": "Recommendation"})
-        st.caption(f"A theme to lead with converts at least {LEAD_MIN_LIFT:.0%} better per session than the segment's "
-                   f"average over all themes, with sessions from at least {LEAD_MIN_CUSTOMERS} of the segment's "
-                   "customers; the best two are named. Lift compares themes within a segment: it says what to "
-                   "show each profile first, not what caused the orders.")
+        st.caption("**Affinity**: how much better a segment converts on a theme, relative to its own average, than "
+                   "customers in general do on that theme. A theme that converts well for everybody (because of its "
+                   "channel or its timing) scores no affinity: affinity is what sets the segments apart. Lead with: "
+                   f"the (at most) two themes with an affinity of {LEAD_MIN_AFFINITY:+.0%} or more and sessions from "
+                   f"at least {LEAD_MIN_CUSTOMERS} of the segment's customers. It says what to show each profile "
+                   "first, not what caused the orders.")
         with st.expander("All theme × segment figures"):
             components.table(cells, "content_themes_by_segment", labels=tables.THEME_LABELS,
                              formats=tables.THEME_FORMATS)

@@ -140,17 +140,29 @@ def test_customers_outside_the_segments_are_left_out(con, membership):
     assert set(cells["segment"]) == {1}
 
 
-def test_lead_with_picks_the_highest_lift_with_enough_customers():
+def test_lead_with_picks_the_highest_affinity_with_enough_customers():
     cells = pd.DataFrame({
         "theme": ["a", "b", "c", "d", "a", "b"], "segment": [1, 1, 1, 1, 2, 2], "name": ["One"] * 4 + ["Two"] * 2,
-        "customers": [500.0, 80.0, 300.0, 400.0, 200.0, 300.0], "lift": [0.3, 0.9, 0.5, -0.2, 0.05, -0.05],
+        "customers": [500.0, 80.0, 300.0, 400.0, 200.0, 300.0], "affinity": [0.3, 0.9, 0.5, -0.2, 0.02, -0.05],
+        "conversion_rate": [0.13, 0.19, 0.15, 0.08, 0.2, 0.19],
         "segment_conversion": [0.1] * 4 + [0.2] * 2, "customers_hidden": [None] * 6,
     })
     out = lead_with(cells).set_index("segment")
-    assert out.loc[1, "lead_with"] == "c, a"  # b has the highest lift but only 80 customers
-    assert out.loc[1, "lifts"] == pytest.approx([0.5, 0.3])
-    assert "+50%" in out.loc[1, "reason"]
-    assert out.loc[2, "lead_with"] == "" and "10%" in out.loc[2, "reason"]
+    assert out.loc[1, "lead_with"] == "c, a"  # b has the highest affinity but only 80 customers
+    assert out.loc[1, "affinities"] == pytest.approx([0.5, 0.3])
+    assert "c (affinity +50%, conversion 15.0% vs 10.0% on average)" in out.loc[1, "reason"]
+    assert out.loc[2, "lead_with"] == "" and "3%" in out.loc[2, "reason"]
+
+
+def test_affinity_removes_what_a_theme_does_for_everybody(con, membership):
+    cells = theme_segments(con, PERIOD, membership).set_index(["theme", "segment"])
+    new_new = cells.loc[("new arrivals", 2)]
+    # New arrivals: 20 orders / 80 sessions, all in segment 2; overall 35 orders / 150 sessions.
+    assert new_new["theme_conversion"] == pytest.approx(0.25)
+    assert new_new["affinity"] == pytest.approx((0.25 / (23 / 90)) / (0.25 / (35 / 150)) - 1)
+    price_loyal = cells.loc[("price offer", 1)]
+    assert price_loyal["theme_conversion"] == pytest.approx(15 / 70)  # E1's 12 + c190's and X1's 3, over 60 + 10
+    assert price_loyal["affinity"] == pytest.approx(1 / ((15 / 70) / (35 / 150)) - 1)
 
 
 def test_seo_by_landing_page_and_keyword_group(con):

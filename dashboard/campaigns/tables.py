@@ -32,11 +32,12 @@ CAMPAIGN_FORMATS: dict[str, str] = {
 THEME_LABELS: dict[str, str] = {
     "theme": "Theme", "segment": "Segment", "name": "Segment name", "customers": "Customers", "sessions": "Sessions",
     "engaged_rate": "Engaged rate", "orders": "Orders", "conversion_rate": "Conversion rate",
-    "segment_conversion": "Segment average conversion", "lift": "Lift vs segment average", "revenue": "Revenue (EUR)",
+    "segment_conversion": "Segment average conversion", "lift": "Lift vs segment average",
+    "theme_conversion": "Theme conversion, all segments", "affinity": "Affinity", "revenue": "Revenue (EUR)",
 }
 THEME_FORMATS: dict[str, str] = {
     "customers": COUNT, "sessions": COUNT, "engaged_rate": PCT, "orders": COUNT, "conversion_rate": PCT,
-    "segment_conversion": PCT, "lift": PCT, "revenue": EUR,
+    "segment_conversion": PCT, "lift": PCT, "theme_conversion": PCT, "affinity": PCT, "revenue": EUR,
 }
 
 SEO_LABELS: dict[str, str] = {
