@@ -11,7 +11,9 @@ to them (:mod:`core.campaigns.base`) per session.
   responds to the theme than customers in general do. A theme that converts well for everybody
   (because of its channel, its timing late in a journey or whom it is sent to) has a high lift
   in every segment but no affinity; affinity is what tells the segments apart. On the generated
-  50k sample it finds every persona's best theme (``truth_theme_affinity``), lift two of six.
+  50k sample the theme with the highest affinity is the persona's truly best one
+  (``truth_theme_affinity``) in every segment (5 of 6 clear it by the minimum below); the highest
+  lift is in two of six.
 
 The themes to **lead with** for a segment are those with the highest positive affinity among
 cells with enough customers.
@@ -68,7 +70,8 @@ def theme_segments(con: duckdb.DuckDBPyConnection, filters: Filters, membership:
         ``segment``, ``name``, ``customers`` (flag ``customers_hidden``), ``sessions``,
         ``engaged_sessions``, ``engaged_rate``, ``orders``, ``revenue`` (EUR),
         ``conversion_rate`` (credited orders ÷ sessions), ``segment_conversion`` (the segment's
-        average over all themes), ``lift`` (conversion ÷ the segment's average − 1),
+        average over the content themes; campaigns without a theme, :data:`NO_THEME`, left out),
+        ``lift`` (conversion ÷ the segment's average − 1),
         ``theme_conversion`` (the theme's conversion over every segment) and ``affinity``
         (lift + 1 divided by the theme's conversion ÷ the overall conversion, − 1).
     """
@@ -90,12 +93,15 @@ def theme_segments(con: duckdb.DuckDBPyConnection, filters: Filters, membership:
         {"sessions": 0, "engaged_sessions": 0, "customers": 0, "orders": 0, "revenue": 0.0})
     df.insert(2, "name", df["segment"].map(names))
     rates(df)
-    totals = df.groupby("segment")[["orders", "sessions"]].transform("sum")
+    # Averages over the content themes only: campaigns without a theme (search, TV, retargeting)
+    # are no content choice, and their very different conversion would tilt every average.
+    themed = df[["orders", "sessions"]].where(df["theme"] != NO_THEME, 0)
+    totals = themed.groupby(df["segment"]).transform("sum")
     df["segment_conversion"] = ratio(totals["orders"], totals["sessions"])
     df["lift"] = ratio(df["conversion_rate"], df["segment_conversion"]) - 1
     themes = df.groupby("theme")[["orders", "sessions"]].transform("sum")
     df["theme_conversion"] = ratio(themes["orders"], themes["sessions"])
-    overall = ratio(pd.Series([df["orders"].sum()]), pd.Series([df["sessions"].sum()])).iloc[0]
+    overall = ratio(pd.Series([themed["orders"].sum()]), pd.Series([themed["sessions"].sum()])).iloc[0]
     df["affinity"] = (df["lift"] + 1) / (df["theme_conversion"] / overall) - 1
     # The segment's average describes the segment's customers who had a campaign session; their
     # number is at least the largest cell's (a customer may be in several cells), so a segment
@@ -112,6 +118,8 @@ def theme_segments(con: duckdb.DuckDBPyConnection, filters: Filters, membership:
 def lead_with(cells: pd.DataFrame, *, min_customers: int = LEAD_MIN_CUSTOMERS,
               min_affinity: float = LEAD_MIN_AFFINITY, top: int = LEAD_TOP) -> pd.DataFrame:
     """Per segment, the themes to lead with: the highest affinities among cells with enough customers.
+
+    Campaigns without a theme (:data:`NO_THEME`) are never recommended: they are no content choice.
 
     Parameters
     ----------
@@ -134,7 +142,7 @@ def lead_with(cells: pd.DataFrame, *, min_customers: int = LEAD_MIN_CUSTOMERS,
     """
     rows = []
     for segment, group in cells.groupby("segment", sort=True):
-        shown = group[~is_hidden(group, "customers")]
+        shown = group[~is_hidden(group, "customers") & (group["theme"] != NO_THEME)]
         eligible = shown[(shown["customers"] >= min_customers) & (shown["affinity"] >= min_affinity)]
         best = eligible.sort_values(["affinity", "theme"], ascending=[False, True]).head(top)
         name = group["name"].iloc[0]
