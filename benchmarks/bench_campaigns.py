@@ -9,6 +9,8 @@ page's default view (the last 52 weeks, all sales channels) on a fresh read-only
 campaign table (the first chart), SEO by landing page, by keyword group, all three in one pass
 (the CLI), the weekly trend, the pages losing traffic, and the theme × segment heatmap with the default segmentation
 (K-means fit included: the page shares it with the Segments page's cache, but the first visit pays it).
+On generated data it also prints, per segment, the majority persona's truly best themes
+(``truth_theme_affinity``) next to the page's "lead with".
 """
 
 from __future__ import annotations
@@ -39,6 +41,32 @@ def _timed(label: str, fn, *args, **kwargs):  # noqa: ANN001, ANN202
     seconds = time.perf_counter() - t
     print(f"{label:<38} {seconds:6.2f} s wall {time.process_time() - cpu:6.2f} s CPU")
     return out, seconds
+
+
+def _truth_check(con: duckdb.DuckDBPyConnection, members, leads) -> None:  # noqa: ANN001
+    """On generated data: each segment's majority persona, its truly best themes, and what the page leads with."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not {"truth_personas", "truth_theme_affinity"} <= tables:
+        return
+    con.register("bench_members", members)
+    try:
+        majority = con.execute(
+            """SELECT segment, arg_max(persona, n) AS persona, max(n) / sum(n) AS share FROM (
+                   SELECT segment, persona, count(*) AS n FROM bench_members JOIN truth_personas USING (customer_id)
+                   GROUP BY ALL) GROUP BY segment ORDER BY segment""").fetchall()
+        truth = con.execute("SELECT persona, theme, lift FROM truth_theme_affinity ORDER BY persona, lift DESC").df()
+    finally:
+        con.unregister("bench_members")
+    hits = 0
+    print("segment (majority persona): true best themes | lead with")
+    for segment, persona, share in majority:
+        best = truth[truth["persona"] == persona].head(2)
+        lead = leads.loc[segment, "lead_with"]
+        hits += bool(lead) and lead.split(", ")[0] == best["theme"].iloc[0]
+        print(f"  {segment} ({persona}, {share:.0%}): "
+              + ", ".join(f"{t} {v:.1f}" for t, v in zip(best["theme"], best["lift"], strict=True))
+              + f" | {lead or 'none'}")
+    print(f"lead with names the true best theme first in {hits} of {len(majority)} segments")
 
 
 def main() -> None:
@@ -75,7 +103,8 @@ def main() -> None:
         total += s
         cells, s = _timed("themes x segments", theme_segments, con, filters, members)
         total += s
-        lead_with(cells)
+        leads = lead_with(cells).set_index("segment")
+        _truth_check(con, members, leads)
     print(f"first chart (campaign table): {first_chart:.2f} s; whole default view: {first_chart + total:.2f} s")
 
 
