@@ -150,7 +150,7 @@ def test_lead_with_picks_the_highest_affinity_with_enough_customers():
     out = lead_with(cells).set_index("segment")
     assert out.loc[1, "lead_with"] == "c, a"  # b has the highest affinity but only 80 customers
     assert out.loc[1, "affinities"] == pytest.approx([0.5, 0.3])
-    assert "c (affinity +50%, conversion 15.0% vs 10.0% on average)" in out.loc[1, "reason"]
+    assert "c (affinity +50%; its conversion 15.0%, the segment's average 10.0%)" in out.loc[1, "reason"]
     assert out.loc[2, "lead_with"] == "" and "3%" in out.loc[2, "reason"]
 
 

@@ -153,7 +153,7 @@ def lead_with(cells: pd.DataFrame, *, min_customers: int = LEAD_MIN_CUSTOMERS,
                       "relative to its average, than for customers in general.")
         else:
             reason = "Lead with " + ", ".join(
-                f"{t} (affinity {a:+.0%}, conversion {c:.1%} vs {sc:.1%} on average)"
+                f"{t} (affinity {a:+.0%}; its conversion {c:.1%}, the segment's average {sc:.1%})"
                 for t, a, c, sc in zip(best["theme"], best["affinity"], best["conversion_rate"],
                                        best["segment_conversion"], strict=True)) + "."
         rows.append({"segment": segment, "name": name, "lead_with": ", ".join(best["theme"]),
