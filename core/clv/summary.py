@@ -55,9 +55,10 @@ def check_cutoff(con: duckdb.DuckDBPyConnection, cutoff: dt.date | None) -> dt.d
     return cutoff
 
 
-def _aggregates(bound: str, prefix: str) -> str:
-    """Per-customer aggregates of ``days`` up to the parameter ``$bound`` (inclusive), columns named ``prefix…``."""
-    upto = f"FILTER (WHERE day <= ${bound})"
+def _aggregates(bound: str | None, prefix: str) -> str:
+    """Per-customer aggregates of ``days`` up to the parameter ``$bound`` (inclusive; None: every day), columns
+    named ``prefix…``."""
+    upto = "" if bound is None else f"FILTER (WHERE day <= ${bound})"
     return (f"count(*) {upto} - 1 AS {prefix}frequency, min(day) {upto} AS {prefix}first_day, "
             f"max(day) {upto} AS {prefix}last_day, "
             f"sum(revenue) {upto} - arg_min(revenue, day) {upto} AS {prefix}repeat_revenue")
@@ -111,7 +112,7 @@ def rfm_summary(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None
     where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
     sql = f"""
     WITH {_DAYS.format(where=where)},
-    per AS (SELECT customer_id, {_aggregates("cutoff", "")} FROM days GROUP BY customer_id)
+    per AS (SELECT customer_id, {_aggregates(None, "")} FROM days GROUP BY customer_id)
     SELECT customer_id, {_summary_select("cutoff", "")} FROM per ORDER BY customer_id"""
     # Orders after the cutoff are dropped before the join with order_items (the costly step).
     frame = con.execute(sql, {**params, "cutoff": cutoff, "before": cutoff + dt.timedelta(days=1)}).df()
@@ -135,7 +136,7 @@ def summaries_with_holdout(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date, w
     where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
     sql = f"""
     WITH {_DAYS.format(where=where)},
-    per AS (SELECT customer_id, {_aggregates("cutoff", "")}, {_aggregates("calibration", "c_")},
+    per AS (SELECT customer_id, {_aggregates(None, "")}, {_aggregates("calibration", "c_")},
                    count(*) FILTER (WHERE day > $calibration) AS h_orders,
                    coalesce(sum(revenue) FILTER (WHERE day > $calibration), 0.0) AS h_revenue
             FROM days GROUP BY customer_id)
