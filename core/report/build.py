@@ -1,0 +1,200 @@
+"""Build the whole report for a database and filters, and write files without leaving half of one.
+
+The story runs top to bottom: headline KPIs, sales channels, segments, recommendations, the
+budget, notable weeks. A section that cannot be drawn (no marketing spend, too few customers)
+says why in its place; only a report with nothing to show at all (no orders in the period)
+is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from core.errors import OmnimixError
+from core.filters import Filters, data_date_range
+from core.report import budget, business, customers, weeks
+from core.report.base import Section, channels_text, filter_line, period_text
+from core.report.page import document
+
+if TYPE_CHECKING:
+    from core.mmm.model import MediaMixModel
+
+DEFAULT_DAYS = 364
+"""Without dates the report covers the last 52 weeks of data, like the dashboard's default filters."""
+TITLE = "Omnimix marketing report"
+
+SECTION_TITLES = {
+    "kpis": "Headline KPIs",
+    "channels": "What happened by channel",
+    "segments": "Who the customers are",
+    "recommendations": "What to recommend, and how well it works",
+    "budget": budget.TITLE,
+    "weeks": "Notable weeks",
+}
+"""Every section in story order, with its heading (the tests look for each one)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A built report: the page and what went into it.
+
+    Attributes
+    ----------
+    html : str
+        The self-contained page.
+    filters : Filters
+        The filters with both dates filled in.
+    sections : tuple of Section
+        In story order; a section with ``missing`` set says why it has no figures.
+    seconds : dict of str to float
+        Build time of each section.
+    """
+
+    html: str
+    filters: Filters
+    sections: tuple[Section, ...]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def figures(self) -> int:
+        return sum(s.figures for s in self.sections)
+
+
+def resolve_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters:
+    """``filters`` with missing dates filled in (the last 52 weeks of data), checked to hold orders.
+
+    Raises
+    ------
+    OmnimixError
+        The database has no orders, or none in the period and channels (one sentence).
+    """
+    first, last = data_date_range(con)
+    if first is None:
+        raise OmnimixError("The database has no orders; load or generate data before building a report.")
+    end = filters.end or last
+    start = filters.start or max(first, end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    if start > end:
+        raise OmnimixError(f"The report's start ({start}) is after its end ({end}).")
+    resolved = replace(filters, start=start, end=end)
+    where, params = resolved.sql("order_ts", "channel")
+    (n,) = con.execute(f"SELECT count(*) FROM orders WHERE {where}", params).fetchone()
+    if n == 0:
+        raise OmnimixError(f"No orders in {period_text(start, end)} for {channels_text(resolved)}; "
+                           f"the data has orders from {first} to {last}.")
+    return resolved
+
+
+def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit: str = "full",
+                 budget_model: Callable[[], MediaMixModel] | None = None, title: str = TITLE) -> Report:
+    """Every section of the report for ``filters``, as one self-contained HTML page.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open (read-only is enough) connection.
+    filters : Filters
+        Period and sales channels; missing dates become the last 52 weeks of data.
+    budget_fit : {"full", "quick"}, default="full"
+        Sampler settings of the budget model (see :data:`core.report.budget.FITS`).
+    budget_model : callable, optional
+        Returns an already fitted budget model (e.g. the dashboard's cached one).
+    title : str, default=TITLE
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    OmnimixError
+        No orders in the period (see :func:`resolve_filters`) or an unknown ``budget_fit``.
+    """
+    if budget_fit not in budget.FITS:
+        raise OmnimixError(f"The budget fit must be one of {', '.join(budget.FITS)} (got '{budget_fit}').")
+    filters = resolve_filters(con, filters)
+    steps: list[tuple[str, Callable[[], Section]]] = [
+        ("kpis", lambda: business.kpi_section(con, filters)),
+        ("channels", lambda: business.channel_section(con, filters)),
+        ("segments", lambda: customers.segment_section(con, filters)),
+        ("recommendations", lambda: customers.recs_section(con)),
+        ("budget", lambda: budget.budget_section(con, fit=budget_fit, model=budget_model)),
+        ("weeks", lambda: weeks.weeks_section(con, filters)),
+    ]
+    sections, seconds = [], {}
+    for key, make in steps:
+        started = time.perf_counter()
+        sections.append(make())
+        seconds[key] = round(time.perf_counter() - started, 3)
+    made = dt.datetime.now().astimezone()
+    footer = (f"Built by Omnimix on {made:%d %b %Y %H:%M %Z}. Figures about fewer than 50 customers are hidden, "
+              "as on screen. Amounts in EUR.")
+    page = document(title=title, filter_line=filter_line(filters), body="".join(s.html() for s in sections),
+                    footer=footer)
+    return Report(page, filters, tuple(sections), seconds)
+
+
+def check_out_dir(out: Path, option: str = "--out") -> None:
+    """Refuse an output file whose folder is missing or not writable, before any work is done."""
+    parent = out.resolve().parent
+    if out.is_dir():
+        raise OmnimixError(f"{option} {out} is a folder; give a file name such as {out / 'report.html'}.")
+    if not parent.is_dir():
+        raise OmnimixError(f"Cannot write {option} {out}: the folder {parent} does not exist.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OmnimixError(f"Cannot write {option} {out}: the folder {parent} is not writable.")
+
+
+def write_atomic(out: Path, data: str | bytes | Callable[[Path], None]) -> int:
+    """Write ``out`` through a temporary file in its folder, then rename it into place.
+
+    A failure at any point leaves no file behind (and an existing ``out`` untouched), so a
+    reader never opens half a report.
+
+    Parameters
+    ----------
+    out : Path
+    data : str, bytes or callable
+        The content, or a function that writes the file at the path it is given (the PDF printer).
+
+    Returns
+    -------
+    int
+        Size of the written file in bytes.
+
+    Raises
+    ------
+    OmnimixError
+        The folder is missing or not writable, or the disk refused the write.
+    """
+    check_out_dir(out)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.resolve().parent, prefix=f".{out.name}.", suffix=".part")
+    except OSError as exc:
+        raise OmnimixError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+    tmp_path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if callable(data):
+                fh.close()
+                data(tmp_path)
+            else:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp_path, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(tmp_path, out)
+    except BaseException as exc:
+        tmp_path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OmnimixError(f"Cannot write {out}: {exc.strerror or exc}.") from None
+        raise
+    return out.stat().st_size

@@ -1,0 +1,124 @@
+"""Who the customers are (segments) and what to recommend to them (recommendation quality).
+
+Segments are those of the Segments page at its default k, through the same public profile
+table (:func:`core.segments.export.public_profiles`), so a segment under 50 customers is as
+hidden here as on screen. Recommendation quality is the offline time-split evaluation of
+``omnimix evaluate-recs`` on a seeded sample of customers, so the report stays quick.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+
+from core.errors import OmnimixError
+from core.filters import Filters
+from core.formatting import format_value
+from core.privacy import MIN_GROUP_SIZE, cell_text, hidden_reason, small_group_label
+from core.report.base import Section, channels_text, missing, period_text
+from core.report.page import esc, figure_html, paragraphs, table_html
+
+SEGMENTS_K, SEGMENTS_SEED = 6, 0
+"""The Segments page's default number of segments and seed (pages/segments.py ``DEFAULT_K, SEED``)."""
+RECS_K = 10
+"""Length of the recommendation lists scored, as ``omnimix evaluate-recs`` by default."""
+RECS_SAMPLE = 2_000
+"""Held-out customers scored (seeded sample): the metrics move by about a point, the time by minutes."""
+
+
+def segment_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
+    """Segments with names, sizes and revenue; small segments hidden as on the Segments page."""
+    import plotly.graph_objects as go
+
+    from core.segments.columns import CUSTOMER_SHARE, CUSTOMERS, DESCRIPTION, NAME, REVENUE, REVENUE_SHARE, SEGMENT
+    from core.segments.export import public_profiles
+    from core.segments.features import customer_features
+    from core.segments.pipeline import segment
+
+    key, title = "segments", "Who the customers are"
+    try:
+        features = customer_features(con, filters)
+        seg = segment(features, k=SEGMENTS_K, seed=SEGMENTS_SEED)
+    except OmnimixError as exc:
+        return missing(key, title, f"No segments: {exc}")
+    table = public_profiles(seg.profiles.summary, seg.profiles.means)
+    reasons = hidden_reason(table, CUSTOMERS)
+    shown = table[reasons.isna().to_numpy()]
+    period = period_text(filters.start, filters.end)
+    fig = go.Figure(go.Bar(x=shown[NAME], y=shown[REVENUE_SHARE] * 100, name="Share of revenue"))
+    fig.add_bar(x=shown[NAME], y=shown[CUSTOMER_SHARE] * 100, name="Share of customers")
+    fig.update_layout(title="Segments: share of customers and of revenue", yaxis_title="Share (%)",
+                      xaxis_title="Segment", barmode="group")
+    rows = [(r[SEGMENT], r[NAME], cell_text(r[CUSTOMERS], reason), format_value(r[CUSTOMER_SHARE], "share"),
+             format_value(r[REVENUE], "EUR"), format_value(r[REVENUE_SHARE], "share"), r[DESCRIPTION])
+            for r, reason in zip(table.to_dict("records"), reasons, strict=True)]
+    grid = table_html(["#", "Segment", "Customers", "Share of customers", "Revenue (EUR)", "Share of revenue",
+                       "What sets it apart"], rows, numeric=(0, 2, 3, 4, 5))
+    lines = []
+    if not shown.empty:
+        best = shown.loc[shown[REVENUE_SHARE].idxmax()]
+        lines.append(f"{best[NAME]} is the most valuable segment: {format_value(best[CUSTOMER_SHARE], 'share')} of "
+                     f"customers bring {format_value(best[REVENUE_SHARE], 'share')} of revenue.")
+    n_hidden = int(reasons.notna().sum())
+    if n_hidden:
+        lines.append(f"{n_hidden} segment(s) hidden: figures about {small_group_label()} customers are not shown "
+                     "(a lone small segment hides the next smallest too).")
+    n = features.n_customers
+    who = small_group_label() if n < MIN_GROUP_SIZE else f"{n:,}"
+    lead = (f'<p class="lead">{esc(who)} customers who ordered in {esc(period)} ({esc(channels_text(filters))}), '
+            f"in {seg.k} segments (K-means on value, channel and category habits, as on the Segments page).</p>")
+    body = (lead + paragraphs(lines)
+            + figure_html(fig, caption=f"Share of customers and of revenue (EUR) in %, {period}; hidden segments "
+                                       "left out.")
+            + grid + f'<p class="caption">Customers, EUR revenue in the period, {esc(period)}.</p>')
+    return Section(key, title, body, figures=1)
+
+
+def recs_section(con: duckdb.DuckDBPyConnection) -> Section:
+    """Which recommender to use and how often its lists lead to a purchase (offline time split)."""
+    import plotly.graph_objects as go
+
+    from core.recs.evaluate import evaluate_db, metric_label
+
+    key, title = "recommendations", "What to recommend, and how well it works"
+    try:
+        ev = evaluate_db(con, k=RECS_K, max_customers=RECS_SAMPLE)
+    except OmnimixError as exc:
+        return missing(key, title, f"No recommendation quality: {exc}")
+    info, metrics = ev.info, ev.metrics.copy()
+    if info["customers"] < MIN_GROUP_SIZE:
+        return missing(key, title, f"No recommendation quality: {small_group_label()} customers bought something "
+                                   "new in the held-out weeks.")
+    cutoff = info["cutoff"]
+    weeks = info["holdout_weeks"]
+    period = f"the {weeks} weeks after {cutoff:%d %b %Y}"
+    metrics = metrics.sort_values("hit_rate", ascending=False)
+    best = metrics.iloc[0]
+    base = metrics.loc[metrics["model"] == "popular"]
+    lines = [f"Recommend with {best['model']}: for {format_value(best['hit_rate'], 'share')} of customers at least "
+             f"one of its {RECS_K} suggestions was bought in {period}."]
+    if not base.empty and best["model"] != "popular":
+        b = base.iloc[0]
+        lift = best["hit_rate"] / b["hit_rate"] - 1 if b["hit_rate"] > 0 else np.nan
+        lines.append(f"The best sellers list alone reaches {format_value(b['hit_rate'], 'share')}"
+                     + (f"; {best['model']} does {lift:+.0%} relative to it." if np.isfinite(lift) else "."))
+    lines.append(f"Catalogue coverage of {best['model']}: {format_value(best['coverage'], 'share')} of products "
+                 "appear in some list.")
+    fig = go.Figure(go.Bar(x=metrics["model"], y=metrics["hit_rate"] * 100, name=metric_label("hit_rate", RECS_K)))
+    fig.add_bar(x=metrics["model"], y=metrics["precision"] * 100, name=metric_label("precision", RECS_K))
+    fig.update_layout(title="Recommendation quality by model", yaxis_title="%", xaxis_title="Recommender",
+                      barmode="group")
+    rows = [(r["model"], format_value(r["hit_rate"], "share"), format_value(r["precision"], "share"),
+             format_value(r["recall"], "share"), f"{r['ndcg']:.3f}", format_value(r["coverage"], "share"))
+            for r in metrics.to_dict("records")]
+    grid = table_html(["Recommender", f"Hit rate@{RECS_K}", f"Precision@{RECS_K}", f"Recall@{RECS_K}",
+                       f"NDCG@{RECS_K}", "Catalogue coverage"], rows, numeric=(1, 2, 3, 4, 5))
+    sample = (f"a seeded sample of {info['customers']:,} of the {ev.held_out_customers:,} customers"
+              if ev.held_out_customers > info["customers"] else f"all {info['customers']:,} customers")
+    lead = (f'<p class="lead">Trained on purchases up to {cutoff:%d %b %Y}, scored on {esc(period)} for '
+            f"{esc(sample)} who bought something new then. All sales channels and the whole history: "
+            "the evaluation does not follow the report's filters.</p>")
+    body = (lead + paragraphs(lines)
+            + figure_html(fig, caption=f"Hit rate and precision in % of {RECS_K}-product lists, {period}.", height=300)
+            + grid)
+    return Section(key, title, body, figures=1)
