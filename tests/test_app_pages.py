@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from core.filters import Filters
 from core.formatting import format_value
 from core.overview import queries
+from core.store.schema import STANDARD_CHANNELS
 from dashboard.navigation import PAGES, ROOT, PageSpec
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -171,7 +172,7 @@ def test_data_page_loads_a_file_and_refreshes(writable_copy):
     assert not at.exception and not at.error, texts(at.error)
     assert "Loaded 5 rows from channels.csv into channels" in texts(at.success)
     counts = at.dataframe[0].value
-    assert dict(zip(counts["table"], counts["rows"], strict=True))["channels"] == 15
+    assert dict(zip(counts["table"], counts["rows"], strict=True))["channels"] == len(STANDARD_CHANNELS) + 5
     # the new sales channel reaches the sidebar filter
     at.switch_page("../pages/overview.py").run()
     assert "popup" in at.multiselect(key="filter_channels").options

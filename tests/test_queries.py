@@ -31,7 +31,7 @@ import pytest
 from core.filters import Filters, data_start, previous_period_gap
 from core.overview import queries
 from core.store import reads
-from core.store.schema import create_schema
+from core.store.schema import STANDARD_CHANNELS, create_schema
 
 D = dt.date
 CURRENT = Filters(D(2024, 3, 4), D(2024, 3, 17))
@@ -123,7 +123,7 @@ def test_database_summary(con):
     assert summary["rows"]["orders"] == 10
     assert summary["rows"]["order_items"] == 10
     assert summary["rows"]["events"] == len(EVENTS)
-    assert summary["rows"]["channels"] == 10
+    assert summary["rows"]["channels"] == len(STANDARD_CHANNELS)
     assert summary["rows"]["truth_personas"] == 0
     assert (summary["first_order"], summary["last_order"]) == (D(2024, 2, 20), D(2024, 3, 18))
 

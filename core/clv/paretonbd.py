@@ -41,7 +41,9 @@ def _log_f(params: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _log_a0_from(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """``log A₀ = log(F(t_x) − F(T))`` from ``log F(t_x)`` and ``log F(T)`` (−inf when t_x = T)."""
-    with np.errstate(divide="ignore"):
+    # invalid: at extreme trial parameters both logs overflow to the same infinity; the NaN makes
+    # the objective infinite and the optimiser steps back (core.clv.base), which is the handling.
+    with np.errstate(divide="ignore", invalid="ignore"):
         return lo + np.log1p(-np.minimum(np.exp(hi - lo), 1.0))
 
 
@@ -67,7 +69,8 @@ def _factorised_log_likelihood(x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         log_a0 = _log_a0_from(_log_f(params, px_lo, py_lo)[i_lo], _log_f(params, px_hi, py_hi)[i_hi])
         died = np.log(s) + log_a0
-        return a1 + np.logaddexp(alive + np.log(r + s + x), died)
+        with np.errstate(invalid="ignore"):  # NaN from _log_a0_from's overflow, handled as above
+            return a1 + np.logaddexp(alive + np.log(r + s + x), died)
 
     return log_likelihood
 
