@@ -4,6 +4,8 @@ Everything must be identical: every touch and path array, on the sample database
 filters and with a period, a sales channel, both, and another lookback. Touches of one
 customer at the same millisecond are in no defined order in either (SQL sorts are not stable),
 so their channels are compared as a multiset: sorted within (path, days before the order).
+Likewise two orders of one customer at the same millisecond (none in this sample; 2 among the
+10M orders of the 1M-customer benchmark) take the touches before them in either order.
 """
 
 from __future__ import annotations
@@ -104,7 +106,10 @@ def _assert_same(new: Paths, ref: Paths) -> None:
                  "path_revenue", "path_customer"):
         a, b = getattr(new, name), getattr(ref, name)
         assert a.dtype == b.dtype, name
-        np.testing.assert_array_equal(a, b, err_msg=name)
+        if name == "path_revenue":  # same SQL sum; DuckDB may add an order's items in another order
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=0, err_msg=name)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)
     canon_new = np.lexsort((new.touch_channel, new.touch_days_before, new.touch_path))
     canon_ref = np.lexsort((ref.touch_channel, ref.touch_days_before, ref.touch_path))
     assert new.touch_channel.dtype == ref.touch_channel.dtype

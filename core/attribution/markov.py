@@ -48,11 +48,15 @@ def transition_counts(paths: Paths) -> MarkovChain:
     if len(state):
         source[0] = 0
         source[1:] = state[:-1]
-    source[paths.touch_position == 0] = 0
-    last = paths.touch_position == paths.touch_length - 1
-    ends = np.where(paths.path_converted, c + 1, c + 2)
+    # First and last touches from the path offsets (one per path, not a test per touch).
+    full = paths.path_length > 0
+    source[paths.path_start[:-1][full]] = 0
+    last = paths.path_start[1:][full] - 1
+    ends = np.where(paths.path_converted[full], c + 1, c + 2)
     # bincount of the flat (from, to) index: faster than letting COO sum millions of duplicates
-    flat = (np.bincount(source * n + state, minlength=n * n)
+    source *= n
+    source += state
+    flat = (np.bincount(source, minlength=n * n)
             + np.bincount(state[last] * n + ends, minlength=n * n))
     counts = sp.csr_matrix(flat.reshape(n, n).astype(float))
     return MarkovChain(counts, paths.channels)
