@@ -117,6 +117,7 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "summary": reads.database_summary,
     "date_range": data_date_range,
     "sales_channels": reads.sales_channels,
+    "idle_sales_channels": reads.sales_channels_without_orders,
     "data_start": data_start,
     "kpis": queries.kpis,
     "timeseries": queries.channel_timeseries,
@@ -162,6 +163,11 @@ def date_range(db: Path) -> tuple[dt.date | None, dt.date | None]:
 def sales_channels(db: Path) -> list[str]:
     """Channels customers buy in, for the channel filter."""
     return _query("sales_channels", db)
+
+
+def sales_channels_without_orders(db: Path) -> list[str]:
+    """Declared sales channels with no order, which the channel filter leaves out."""
+    return _query("idle_sales_channels", db)
 
 
 def data_start(db: Path) -> dt.date | None:

@@ -22,7 +22,7 @@ import streamlit as st
 
 from core.errors import OmnimixError
 from core.filters import Filters
-from dashboard import data_access
+from dashboard import data_access, report_button
 
 DEFAULT_DAYS = 364  # 52 weeks: a year that still has a full previous year to compare with
 
@@ -80,6 +80,8 @@ def render_sidebar(*, show_filters: bool) -> Context:
     st.sidebar.caption(f"Database: `{db}`")
     ctx = _context(db, show_filters)
     st.session_state[_CONTEXT] = ctx
+    if ctx.filters is not None:
+        report_button.render(ctx.db, ctx.filters)
     return ctx
 
 
@@ -90,14 +92,15 @@ def _context(db: Path, show_filters: bool) -> Context:
     try:
         first, last = data_access.date_range(db)
         options = data_access.sales_channels(db)
+        idle = data_access.sales_channels_without_orders(db)
     except (OmnimixError, duckdb.Error) as exc:
         message = str(exc) if isinstance(exc, OmnimixError) else f"Cannot read {db} as an Omnimix database: {exc}"
         st.sidebar.error("The database cannot be read.")
         return Context(db, None, message)
     if first is None:
         return Context(db, None, "The database has no orders yet. Load your data on the **Data** page.")
-    stored = _initial_filters(first, last, options)
-    filters = _filter_widgets(stored, first, last, options) if show_filters else stored
+    stored = _initial_filters(first, last, options, idle)
+    filters = _filter_widgets(stored, first, last, options, idle) if show_filters else stored
     st.session_state[_STORE] = filters
     _mirror_to_url(filters)
     return Context(db, filters)
@@ -108,14 +111,14 @@ def default_filters(first: dt.date, last: dt.date) -> Filters:
     return Filters(max(first, last - dt.timedelta(days=DEFAULT_DAYS - 1)), last, None)
 
 
-def _initial_filters(first: dt.date, last: dt.date, options: list[str]) -> Filters:
+def _initial_filters(first: dt.date, last: dt.date, options: list[str], idle: list[str]) -> Filters:
     stored = st.session_state.get(_STORE)
     if stored is None:
-        stored = _from_url(default_filters(first, last), options)
+        stored = _from_url(default_filters(first, last), options, idle)
     return _clamp(stored, first, last, options)
 
 
-def _from_url(default: Filters, options: list[str]) -> Filters:
+def _from_url(default: Filters, options: list[str], idle: list[str]) -> Filters:
     params = st.query_params
     start, end, channels = default.start, default.end, default.channels
     try:
@@ -129,8 +132,12 @@ def _from_url(default: Filters, options: list[str]) -> Filters:
     if "channels" in params:
         wanted = [c for c in params["channels"].split(",") if c]
         channels = tuple(c for c in options if c in wanted)
+        # A link made before the data changed may name a channel that no longer has orders:
+        # say it was dropped rather than fail or silently show a smaller selection.
+        if without_orders := [c for c in wanted if c in idle]:
+            st.toast(f"Ignored {', '.join(without_orders)} from the link: no orders in this database.")
         if wanted and not channels:
-            st.toast("None of the channels in the link exist in this database; showing all channels.")
+            st.toast("None of the channels in the link have orders in this database; showing all channels.")
             channels = None
     if start > end:
         start, end = end, start
@@ -147,7 +154,7 @@ def _clamp(filters: Filters, first: dt.date, last: dt.date, options: list[str]) 
     return Filters(start, end, channels)
 
 
-def _filter_widgets(stored: Filters, first: dt.date, last: dt.date, options: list[str]) -> Filters:
+def _filter_widgets(stored: Filters, first: dt.date, last: dt.date, options: list[str], idle: list[str]) -> Filters:
     # Seed the widgets from the stored filters when they are new (first run, or back from a
     # page without them) or hold values the current data no longer allows.
     selected = list(options) if stored.channels is None else list(stored.channels)
@@ -169,8 +176,11 @@ def _filter_widgets(stored: Filters, first: dt.date, last: dt.date, options: lis
         "Sales channels",
         options,
         key=_CHANNELS,
-        help="Channels where orders were placed. Marketing spend and ROAS always cover all channels.",
+        help="Channels where orders were placed; sales channels without any order are not listed. "
+        "Marketing spend and ROAS always cover all channels.",
     )
+    if idle:
+        st.sidebar.caption(f"Not listed (no orders): {', '.join(idle)}.")
     st.sidebar.button("Reset filters", on_click=_reset, args=(first, last, options))
     if len(picked) == 2:
         start, end = picked

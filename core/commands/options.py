@@ -77,20 +77,30 @@ def check_channels(con: duckdb.DuckDBPyConnection, channels: Sequence[str] | Non
     channels : sequence of str or None
         The ``--channels`` values; ``None`` means all channels and is always fine.
 
+    A declared sales channel without orders is refused too, in its own words: the dashboard
+    does not offer it, and a figure over it could only be empty.
+
     Raises
     ------
     OmnimixError
-        E.g. "Unknown sales channel(s) teleshop in --channels; the data has app, marketplace, ...".
+        E.g. "Unknown sales channel(s) teleshop in --channels; the data has app, marketplace, ..."
+        or "Sales channel(s) store in --channels have no orders in this database; ...".
     """
-    from core.store.reads import sales_channels  # pandas-heavy; keeps `omnimix --help` fast
+    # pandas-heavy; imported here to keep `omnimix --help` fast
+    from core.store.reads import sales_channels, sales_channels_without_orders
 
     if not channels:
         return
     known = sales_channels(con)
-    unknown = [c for c in channels if c not in known]
+    idle = sales_channels_without_orders(con)
+    listed = ', '.join(known) or 'no sales channels'
+    unknown = [c for c in channels if c not in known and c not in idle]
     if unknown:
-        raise OmnimixError(f"Unknown sales channel(s) {', '.join(unknown)} in --channels; "
-                           f"the data has {', '.join(known) or 'no sales channels'}.")
+        raise OmnimixError(f"Unknown sales channel(s) {', '.join(unknown)} in --channels; the data has {listed}.")
+    empty = [c for c in channels if c in idle]
+    if empty:
+        raise OmnimixError(f"Sales channel(s) {', '.join(empty)} in --channels have no orders in this database; "
+                           f"channels with orders: {listed}.")
 
 
 def filters_from_args(args: argparse.Namespace, con: duckdb.DuckDBPyConnection | None = None) -> Filters:

@@ -35,9 +35,42 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def sales_channels(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Channels customers can buy in: those declared as sales channels plus any used by orders."""
+    """Sales channels that have orders: the choices of the channel filter and of ``--channels``.
+
+    Declared sales channels without a single order are left out: every database starts with
+    the standard channels, so a web-only shop would otherwise be offered app, marketplace,
+    social and store, each of which only ever shows "no data" (see
+    :func:`sales_channels_without_orders`).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection (read-only is enough).
+
+    Returns
+    -------
+    list of str
+        Channel names, sorted.
+    """
+    return [r[0] for r in con.execute("SELECT DISTINCT channel FROM orders ORDER BY 1").fetchall()]
+
+
+def sales_channels_without_orders(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Channels declared as sales channels in ``channels`` that have no order, sorted.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Open connection (read-only is enough).
+
+    Returns
+    -------
+    list of str
+        E.g. ``["app", "marketplace", "social", "store"]`` for a web-only shop.
+    """
     rows = con.execute(
-        "SELECT channel FROM channels WHERE list_contains(?, kind) UNION SELECT DISTINCT channel FROM orders ORDER BY 1",
+        "SELECT channel FROM channels WHERE list_contains(?, kind) "
+        "AND channel NOT IN (SELECT DISTINCT channel FROM orders) ORDER BY 1",
         [list(SALES_KINDS)],
     ).fetchall()
     return [r[0] for r in rows]
