@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,10 +84,14 @@ def test_print_stylesheet_a4_and_no_split_charts(built):
     assert re.search(r"@media print \{[^@]*\.figure[^}]*break-inside: avoid", report.html)
 
 
-def test_channel_filter_and_small_groups_hidden(small_db: Path):
-    """One week of two channels: segments and buyers drop under 50 and are shown as hidden, as on screen."""
+def _no_budget():
+    raise OmnimixError("The database has no marketing spend; load marketing_spend before fitting the budget model.")
+
+
+def test_channel_filter_small_groups_hidden_and_missing_budget(small_db: Path):
+    """Four weeks of two channels: segments and buyers drop under 50 and are hidden as on screen."""
     with open_db(small_db, read_only=True) as con:
-        _, last = con.execute("SELECT min(order_ts)::DATE, max(order_ts)::DATE FROM orders").fetchone()
+        last = con.execute("SELECT max(order_ts)::DATE FROM orders").fetchone()[0]
         filters = Filters(last - dt.timedelta(days=27), last, ("app", "web"))
         report = build_report(con, filters, budget_model=_no_budget)
     html = report.html
@@ -98,28 +103,46 @@ def test_channel_filter_and_small_groups_hidden(small_db: Path):
     # "hidden (...)" or a number of at least 50.
     for cell in re.findall(r'<tr><td class="num">\d+</td><td>[^<]*</td><td class="num">([^<]*)</td>', segments):
         assert cell.startswith(("fewer than", "hidden")) or int(cell.replace(",", "")) >= 50, cell
-
-
-def _no_budget():
-    raise OmnimixError("The database has no marketing spend; load marketing_spend before fitting the budget model.")
-
-
-def test_missing_budget_says_why(small_db: Path):
-    with open_db(small_db, read_only=True) as con:
-        last = con.execute("SELECT max(order_ts)::DATE FROM orders").fetchone()[0]
-        report = build_report(con, Filters(last - dt.timedelta(days=27), last), budget_model=_no_budget)
     section = {s.key: s for s in report.sections}["budget"]
     assert section.figures == 0
     assert section.missing == ("No budget proposal: The database has no marketing spend; load marketing_spend "
                                "before fitting the budget model.")
-    assert f'<p class="missing">{esc(section.missing)}</p>' in report.html
+    assert f'<p class="missing">{esc(section.missing)}</p>' in html
+
+
+@pytest.fixture(scope="session")
+def no_spend_db(small_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``small_db`` without marketing spend (a shop that never loaded it)."""
+    path = tmp_path_factory.mktemp("nospend") / "nospend.duckdb"
+    shutil.copy(small_db, path)
+    with open_db(path) as con:
+        con.execute("DELETE FROM marketing_spend")
+    return path
+
+
+def test_sidebar_builds_the_report_on_click_then_offers_it(no_spend_db: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.apptest_pages import open_app_page
+
+    monkeypatch.setenv("OMNIMIX_DB", str(no_spend_db))
+    at = open_app_page("pages/overview.py")
+    assert not at.exception
+    labels = [b.label for b in at.sidebar.get("download_button")]
+    assert labels == []  # nothing is built on a page run
+    build = [b for b in at.sidebar.button if b.label == "Build report"]
+    assert len(build) == 1
+    build[0].click().run()
+    assert not at.exception
+    assert [b.proto.label for b in at.sidebar.get("download_button")] == ["Download report"]
+    at.run()  # the next page run offers the cached report without the build button
+    assert [b.proto.label for b in at.sidebar.get("download_button")] == ["Download report"]
+    assert "Build report" not in [b.label for b in at.sidebar.button]
 
 
 def test_empty_period_is_one_sentence(small_db: Path):
     with open_db(small_db, read_only=True) as con, pytest.raises(OmnimixError) as err:
         resolve_filters(con, Filters(dt.date(2001, 1, 1), dt.date(2001, 1, 31)))
     message = str(err.value)
-    assert message.startswith("No orders in 01 Jan 2001 – 31 Jan 2001") and message.count(". ") == 0
+    assert message.startswith("No orders in 01 Jan 2001 – 31 Jan 2001") and ". " not in message
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path):

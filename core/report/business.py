@@ -17,9 +17,10 @@ from core.privacy import cell_text, hidden_reason, small_group_label
 from core.report.base import Section, channels_text, period_text
 from core.report.page import esc, figure_html, paragraphs, table_html
 
-UNIT_WORDS = {"EUR": "EUR", "share": "%", "ratio": "EUR of revenue per EUR of spend", "orders": "orders",
-              "customers": "customers"}
-"""The unit of each KPI in words, for its card."""
+UNIT_WORDS = {"EUR": "EUR", "share": "%", "ratio": "EUR of revenue per EUR of spend"}
+"""The unit of each KPI in words, for its card; counts (orders, customers) are named by their label."""
+NEUTRAL = {"spend"}
+"""KPIs whose rise is neither good nor bad news, so their change is not coloured."""
 
 
 def _reading(metric: str, row: dict, unit: str, gap: str | None, days: int) -> str:
@@ -49,9 +50,10 @@ def kpi_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
         metric = queries.KPI_DEFINITIONS[row["metric"]]
         value = small_group_label() if row["hidden"] else format_value(row["value"], metric.unit)
         delta = None if row["hidden"] or gap else format_delta(row, metric.unit)
-        css = "" if not delta else ("up" if not delta.startswith("-") else "down")
+        css = "" if not delta or row["metric"] in NEUTRAL else ("up" if not delta.startswith("-") else "down")
+        unit = f" ({UNIT_WORDS[metric.unit]})" if metric.unit in UNIT_WORDS else ""
         cards.append(
-            f'<div class="card"><div class="label">{esc(metric.label)} ({esc(UNIT_WORDS.get(metric.unit, metric.unit))})'
+            f'<div class="card"><div class="label">{esc(metric.label + unit)}'
             f'</div><div class="value">{esc(value)}</div>'
             f'<div class="delta {css}">{esc(delta + " vs previous period" if delta else "no change shown")}</div>'
             f'<div class="reading">{esc(_reading(row["metric"], row, metric.unit, gap, days))}</div></div>')
@@ -83,11 +85,11 @@ def channel_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     bars.update_layout(title="Share of revenue by sales channel", xaxis_title="Share of revenue (%)",
                        yaxis={"autorange": "reversed", "title": "Sales channel"})
     top = share.iloc[0]
-    lines = [f"{top['channel']} brought the most revenue: {format_value(top['revenue'], 'EUR')}, "
+    lines = [f"{top['channel'].capitalize()} brought the most revenue: {format_value(top['revenue'], 'EUR')}, "
              f"{format_value(top['revenue_share'], 'share')} of the total."]
     if len(share) > 1:
         low = share.iloc[-1]
-        lines.append(f"{low['channel']} brought the least: {format_value(low['revenue'], 'EUR')} "
+        lines.append(f"{low['channel'].capitalize()} brought the least: {format_value(low['revenue'], 'EUR')} "
                      f"({format_value(low['revenue_share'], 'share')}).")
     reasons = hidden_reason(share, "customers")
     rows = [(r["channel"], format_value(r["revenue"], "EUR"), format_value(r["revenue_share"], "share"),

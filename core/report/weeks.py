@@ -31,7 +31,8 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     period = period_text(filters.start, filters.end)
     flagged = anomaly_weeks(weekly)
     plot = weekly.assign(week=pd.to_datetime(weekly["week"]))
-    fig = px.line(plot, x="week", y="revenue", color="channel", title="Weekly revenue by sales channel; "
+    # Markers: with channel-weeks of few buyers hidden, a line may be a few isolated weeks.
+    fig = px.line(plot, x="week", y="revenue", color="channel", markers=True, title="Weekly revenue by sales channel; "
                   "notable weeks marked", labels={"week": "Week (starting Monday)", "revenue": "Revenue (EUR)",
                                                   "channel": "Sales channel"})
     if not flagged.empty:
