@@ -124,5 +124,7 @@ if last is not None:
         st.info(f"Columns not loaded (no matching table column): {', '.join(last.columns_ignored)}.")
     if last.columns_missing:
         st.caption(f"Optional columns left empty: {', '.join(last.columns_missing)}.")
+    for note in last.notes:
+        st.info(note, icon=":material/schedule:")
     st.markdown(f"**First {len(last.preview)} loaded rows**")
     components.table(last.preview, f"loaded_{last.table}_preview", labels={c: c for c in last.preview.columns})

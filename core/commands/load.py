@@ -45,4 +45,5 @@ def _load(args: argparse.Namespace) -> int:
         lines.append(f"Ignored columns (not in {report.table}): {', '.join(report.columns_ignored)}.")
     if report.columns_missing:
         lines.append(f"Not in the file, left empty: {', '.join(report.columns_missing)}.")
+    lines.extend(report.notes)
     return emit(args, {"db": str(args.db), **report.to_dict()}, "\n".join(lines))

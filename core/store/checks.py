@@ -24,9 +24,27 @@ _TYPE_PROBLEM = {
     "BIGINT": "is not a whole number in range",
     "DOUBLE": "is not a number (write it with '.' as decimal point, e.g. 1234.50 or 1,234.50)",
     "DATE": "is not a date (expected YYYY-MM-DD)",
-    "TIMESTAMP": "is not a date/time (expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], without time zone)",
+    "TIMESTAMP": "is not a date/time (expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], optionally followed by a UTC "
+    "offset such as +05:00 or Z)",
     "BOOLEAN": "is not a yes/no value (write yes/no, true/false or 1/0)",
 }
+# A well-formed date and time followed by something offset-like the loader refused (+5:00,
+# +05:0, +25:00, UTC+5...), to name the offset rather than the whole value as the problem.
+_BAD_OFFSET = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)? ?([+-]\d.*|[A-Za-z]{1,5}[+-]?[\d:]*)"
+)
+_GOOD_OFFSET = re.compile(r"[+-](\d{2})(?::?(\d{2}))?")
+
+
+def _offset_is_the_problem(raw: str) -> bool:
+    """Whether a refused timestamp is a fine date and time with an offset the loader cannot read."""
+    m = _BAD_OFFSET.fullmatch(raw)
+    if m is None:
+        return False
+    good = _GOOD_OFFSET.fullmatch(m.group(3))
+    return good is None or int(good[2] or 0) >= 60 or int(good[1]) * 60 + int(good[2] or 0) > 14 * 60
+
+
 _NOUN = {
     "customers": "customer",
     "products": "product",
@@ -119,6 +137,9 @@ def _cell_checks(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, 
     rule = rule.removeprefix(f"{column} IS NULL OR ")  # an optional column's rule is about its value
     if kind == "null":
         problem = "the value is empty but the column is required"
+    elif kind == "type" and rule == "TIMESTAMP" and _offset_is_the_problem(raw):
+        problem = (f"{raw!r} has a UTC offset that cannot be read (write it as Z, +HH:MM, +HHMM or +HH, "
+                   "between -14:00 and +14:00)")
     elif kind == "type":
         problem = f"{raw!r} {_TYPE_PROBLEM.get(rule, f'is not a valid {rule}')}"
     elif (pair := re.fullmatch(rf"{column} >= (\w+)", rule)) and pair[1] in table.column_names:

@@ -31,13 +31,15 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 
 @dataclass
 class SourceFile:
-    """A file ready to read: display name, local path, "csv" or "parquet", header, delimiter."""
+    """A file ready to read: display name, local path, "csv" or "parquet", header, delimiter and
+    (Parquet) each column's DuckDB type, e.g. "TIMESTAMP WITH TIME ZONE"."""
 
     name: str
     path: Path
     kind: str
     header: list[str]
     delim: str = ","
+    types: list[str] | None = None
 
 
 @contextmanager
@@ -69,7 +71,7 @@ def open_source(local: tuple[Path, str]) -> SourceFile:
         if suffix in PARQUET_SUFFIXES:
             with duckdb.connect() as probe:
                 cols = probe.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-            return SourceFile(name, path, "parquet", [c[0] for c in cols])
+            return SourceFile(name, path, "parquet", [c[0] for c in cols], types=[c[1] for c in cols])
         if suffix in CSV_SUFFIXES:
             return _csv_source(path, name, suffix)
     except duckdb.Error as exc:

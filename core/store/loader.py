@@ -12,8 +12,11 @@ Conventions (shown to users in error messages, so keep them stable):
   ("00123" stays "00123"). Numbers follow :mod:`core.numbers` (``.`` as decimal point;
   spaces, currency signs and full-form comma thousands separators such as ``1,234.50`` are
   dropped; decimal commas, NaN and inf are refused); whole-number columns also accept ``3.0``. Dates are ISO ``YYYY-MM-DD`` (a midnight
-  time is allowed); timestamps are ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]`` with a space or ``T``
-  and no time zone. Day/month orders like 03/04/2024 are refused because they are ambiguous.
+  time is allowed); timestamps are ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]`` with a space or ``T``,
+  optionally followed by a UTC offset (``Z``, ``+05:00``, ``+0500`` or ``+05``): such values are
+  converted to UTC and the report says how many were; values without one are stored as written
+  (taken as UTC), also in a column that mixes both. A time-zone-aware Parquet timestamp
+  counts as carrying an offset. Day/month orders like 03/04/2024 are refused because they are ambiguous.
   Yes/no columns take ``yes``/``no``, ``true``/``false`` or ``1``/``0`` in any case.
 * **Columns.** Headers match table columns case-insensitively; ``mapping`` renames
   SOURCE -> COLUMN. Extra columns are ignored and reported; missing nullable columns load NULL.
@@ -70,6 +73,22 @@ class LoadReport:
     columns_missing: list[str]
     preview: pd.DataFrame = field(repr=False)
     seconds: float = 0.0
+    utc_offsets: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per timestamp column with any offset: ``{"converted": n, "without_offset": m}``."""
+
+    @property
+    def notes(self) -> list[str]:
+        """Sentences for the user about values the load changed (time zones converted to UTC)."""
+        notes = []
+        for column, n in self.utc_offsets.items():
+            one = n["converted"] == 1
+            text = (f"{column}: {n['converted']:,} value{'' if one else 's'} carried a UTC offset or time zone "
+                    f"and {'was' if one else 'were'} converted to UTC.")
+            if n["without_offset"]:
+                text += (f" The other {n['without_offset']:,} had no offset and were stored as written, "
+                         "taken as UTC.")
+            notes.append(text)
+        return notes
 
     def to_dict(self) -> dict:
         """Plain values for ``--json`` (the preview as a list of records)."""
@@ -81,6 +100,8 @@ class LoadReport:
             "columns_ignored": self.columns_ignored,
             "columns_missing": self.columns_missing,
             "seconds": round(self.seconds, 3),
+            "utc_offsets": self.utc_offsets,
+            "notes": self.notes,
             "preview": self.preview,
         }
 
@@ -254,6 +275,23 @@ def _load_one(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, map
     for c in table.columns:
         if c.sql_type == "DATE":  # pandas turns DATE into midnight timestamps; a date stays a date
             preview[c.name] = pd.to_datetime(preview[c.name]).dt.date
+    offsets = _utc_offsets(con, table)
     con.execute(f"DROP TABLE {ROWS_TABLE}")
     mapped = {src.header[i]: dest for dest, i in sorted(pos.items(), key=lambda kv: kv[1])}
-    return LoadReport(table.name, src.name, rows, mapped, ignored, missing, preview, time.perf_counter() - started)
+    return LoadReport(table.name, src.name, rows, mapped, ignored, missing, preview, time.perf_counter() - started,
+                      offsets)
+
+
+def _utc_offsets(con: duckdb.DuckDBPyConnection, table: Table) -> dict[str, dict[str, int]]:
+    """How many values of each timestamp column carried a UTC offset (see :mod:`core.store.staging`)."""
+    found = {}
+    for c in table.columns:
+        if c.sql_type != "TIMESTAMP":
+            continue
+        converted, plain = con.execute(
+            f"SELECT count(*) FILTER (WHERE _offset_{c.name} <> ''), count(*) FILTER (WHERE _offset_{c.name} = '') "
+            f"FROM {ROWS_TABLE}"
+        ).fetchone()
+        if converted:
+            found[c.name] = {"converted": converted, "without_offset": plain}
+    return found

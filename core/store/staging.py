@@ -16,7 +16,9 @@ from core.store.schema import Table
 
 STAGE_TABLE, ROWS_TABLE = "_omnimix_load_stage", "_omnimix_load_rows"  # per-connection temp tables
 # Regexes gate TRY_CAST because DuckDB's casts are lenient in ways that corrupt data silently:
-# '2.5' -> INTEGER 3, '2024-01-01T10:00Z' drops the zone, '1_000' and 'nan' are numbers.
+# '2.5' -> INTEGER 3, '1_000' and 'nan' are numbers. A UTC offset after a time (Shopify and GA
+# exports write '2024-01-01T10:00:00+05:00') is split off and applied by us, so the stored value
+# is UTC whatever the session's TimeZone setting.
 # Numbers are cleaned first by the rule of core.numbers (shared with the weekly CSV reader).
 _NUMERIC = {"INTEGER", "BIGINT", "DOUBLE"}
 _PATTERNS = {
@@ -24,8 +26,11 @@ _PATTERNS = {
     "BIGINT": WHOLE,
     "DOUBLE": DECIMAL,
     "DATE": r"\d{4}-\d{1,2}-\d{1,2}([ T]00:00(:00(\.0+)?)?)?",
-    "TIMESTAMP": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?",
+    "TIMESTAMP": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?( ?(Z|z|[+-]\d{2}(:?\d{2})?))?)?",
 }
+# The offset at the end of a timestamp with a time: Z, +HH, +HHMM or +HH:MM (group 1).
+UTC_OFFSET = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)? ?(Z|z|[+-]\d{2}(?::?\d{2})?)$"
+MAX_OFFSET_MINUTES = 14 * 60  # the widest offsets in use are -12:00 and +14:00
 # Yes/no columns, case-insensitive (DuckDB's own cast also takes 't', 'f' and more, so it is not used).
 BOOLEAN_WORDS = {True: ("true", "yes", "1"), False: ("false", "no", "0")}
 
@@ -99,19 +104,24 @@ def stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: di
         select = ", ".join(f"c{i}" for i in used)
     else:
         read, params = "read_parquet(?)", [str(src.path)]
-        select = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in used)
+        select = ", ".join(_parquet_text(i, src.types[i] if src.types else "") for i in used)
     try:
         # Insertion order is preserved, so ordering by rowid is file order; rowids inside a
         # transaction start at a huge offset, hence row_number() rather than rowid + 1.
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE_TABLE} AS SELECT {select} FROM {read}", params)
     except duckdb.Error as exc:
         raise read_error(src, exc) from exc
-    raws, typed, named = [], [], {}
+    raws, offsets, typed, named = [], [], [], {}
     for c in table.columns:
         raws.append(
             f"NULLIF(trim(c{pos[c.name]}), '') AS _raw_{c.name}" if c.name in pos else f"NULL::VARCHAR AS _raw_{c.name}"
         )
         raw = text = f"_raw_{c.name}"
+        if c.sql_type == "TIMESTAMP":
+            named.update(utc_offset=UTC_OFFSET, max_offset=MAX_OFFSET_MINUTES, pat_timestamp=_PATTERNS[c.sql_type])
+            offsets.append(f"regexp_extract({raw}, $utc_offset, 1) AS _offset_{c.name}")
+            typed.append(_timestamp_sql(c.name))
+            continue
         if c.sql_type == "VARCHAR":
             typed.append(f"{raw} AS {c.name}")
             continue
@@ -131,10 +141,45 @@ def stage(con: duckdb.DuckDBPyConnection, table: Table, src: SourceFile, pos: di
         typed.append(
             f"CASE WHEN regexp_full_match({text}, $pat_{c.sql_type.lower()}){finite} THEN {value} END AS {c.name}"
         )
+    # Three levels: raw text, then the UTC offset split off each timestamp (``_offset_<col>``,
+    # '' when there is none, kept for the load report), then the typed values.
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS SELECT *, {', '.join(typed)} FROM "
-        f"(SELECT row_number() OVER (ORDER BY rowid) AS _row, {', '.join(raws)} FROM {STAGE_TABLE})",
+        f"(SELECT *{''.join(', ' + o for o in offsets)} FROM "
+        f"(SELECT row_number() OVER (ORDER BY rowid) AS _row, {', '.join(raws)} FROM {STAGE_TABLE}))",
         named,
     )
     con.execute(f"DROP TABLE {STAGE_TABLE}")
     return con.execute(f"SELECT count(*) FROM {ROWS_TABLE}").fetchone()[0]
+
+
+def _parquet_text(i: int, parquet_type: str) -> str:
+    """Column ``i`` of a Parquet file as text, the way a CSV would write it.
+
+    A time-zone-aware timestamp (``TIMESTAMP WITH TIME ZONE``, as pandas writes a tz-aware
+    column) is written as its UTC time with a ``Z``: DuckDB's own text form follows the
+    session's TimeZone setting, which may print odd historical offsets such as +00:53:28.
+    """
+    if parquet_type.upper().startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"CAST(make_timestamp(epoch_us(#{i + 1})) AS VARCHAR) || 'Z' AS c{i}"
+    return f"CAST(#{i + 1} AS VARCHAR) AS c{i}"
+
+
+def _timestamp_sql(column: str) -> str:
+    """Typed UTC value of a timestamp column: the text before the offset, minus the offset.
+
+    A value without an offset is stored as written. An offset beyond 14 hours or with
+    minutes of 60 or more gives NULL, which the checks report as a bad value.
+    """
+    raw, off = f"_raw_{column}", f"_offset_{column}"
+    body = f"CASE WHEN {off} = '' THEN {raw} ELSE rtrim(left({raw}, length({raw}) - length({off}))) END"
+    digits = f"replace({off}, ':', '')"
+    hours = f"TRY_CAST(substr({digits}, 2, 2) AS INTEGER)"
+    minutes = f"CASE WHEN length({digits}) = 5 THEN TRY_CAST(substr({digits}, 4, 2) AS INTEGER) ELSE 0 END"
+    shift = (
+        f"CASE WHEN {off} = '' OR upper({off}) = 'Z' THEN 0 "
+        f"WHEN {minutes} < 60 AND {hours} * 60 + {minutes} <= $max_offset "
+        f"THEN (CASE WHEN left({off}, 1) = '-' THEN -1 ELSE 1 END) * ({hours} * 60 + {minutes}) END"
+    )
+    value = f"TRY_CAST({body} AS TIMESTAMP) - to_minutes({shift})"
+    return f"CASE WHEN regexp_full_match({raw}, $pat_timestamp) THEN {value} END AS {column}"
