@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 import shutil
 from pathlib import Path
@@ -23,11 +24,20 @@ REMOTE = re.compile(r"""(?:\bsrc\s*=\s*["']?|\bhref\s*=\s*["']?|url\(\s*["']?|@i
 
 @pytest.fixture(scope="session")
 def built(small_db: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The report of the default period (quick budget fit to keep the suite short), and its file."""
+    """The report of the default period (quick budget fit to keep the suite short), and its file.
+
+    Built once per run: the other report test files import this fixture, which makes it a fixture
+    of theirs too, so the result is kept in the run's temporary folder for them.
+    """
+    folder = tmp_path_factory.getbasetemp() / "shared_report"
+    path, saved = folder / "report.html", folder / "report.pickle"
+    if saved.exists():
+        return pickle.loads(saved.read_bytes()), path
     with open_db(small_db, read_only=True) as con:
         report = build_report(con, Filters(), budget_fit="quick")
-    path = tmp_path_factory.mktemp("report") / "report.html"
+    folder.mkdir(exist_ok=True)
     write_atomic(path, report.html)
+    saved.write_bytes(pickle.dumps(report))
     return report, path
 
 
@@ -165,3 +175,18 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path):
 def test_atomic_write_refuses_missing_folder(tmp_path: Path):
     with pytest.raises(OmnimixError, match=r"the folder .* does not exist\.$"):
         write_atomic(tmp_path / "nowhere" / "report.html", "x")
+
+
+def test_lines_keep_their_colours_when_streamlit_is_imported(small_db: Path):
+    """Importing Streamlit (the dashboard builds reports too) makes its colourless template the default."""
+    import plotly.io as pio
+    import streamlit  # noqa: F401 - registers and selects the "streamlit" template
+
+    from core.report.business import channel_section
+
+    assert pio.templates.default == "streamlit"
+    with open_db(small_db, read_only=True) as con:
+        last = con.execute("SELECT max(order_ts)::DATE FROM orders").fetchone()[0]
+        section = channel_section(con, Filters(last - dt.timedelta(days=83), last))
+    colours = re.findall(r'"line":\{"color":"(#[0-9A-Fa-f]{6})"', section.body)
+    assert len(set(colours)) >= 5  # one per sales channel

@@ -15,7 +15,7 @@ from core.overview import privacy as overview_privacy
 from core.overview import queries
 from core.privacy import cell_text, hidden_reason, small_group_label
 from core.report.base import Section, channels_text, period_text
-from core.report.page import esc, figure_html, paragraphs, table_html
+from core.report.page import TEMPLATE, esc, figure_html, paragraphs, table_html
 
 UNIT_WORDS = {"EUR": "EUR", "share": "%", "ratio": "EUR of revenue per EUR of spend"}
 """The unit of each KPI in words, for its card; counts (orders, customers) are named by their label."""
@@ -77,7 +77,7 @@ def channel_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     if share.empty:
         return Section(title=title, key="channels", body="", missing="No orders match the period and channels.")
     weekly = queries.channel_timeseries(con, filters, grain="week")
-    line = px.line(weekly, x="period", y="revenue", color="channel",
+    line = px.line(weekly, x="period", y="revenue", color="channel", template=TEMPLATE,
                    labels={"period": "Week (starting Monday)", "revenue": "Revenue (EUR)", "channel": "Sales channel"},
                    title="Weekly revenue by sales channel")
     bars = go.Figure(go.Bar(x=share["revenue_share"] * 100, y=share["channel"], orientation="h",

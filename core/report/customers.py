@@ -23,7 +23,10 @@ SEGMENTS_K, SEGMENTS_SEED = 6, 0
 RECS_K = 10
 """Length of the recommendation lists scored, as ``omnimix evaluate-recs`` by default."""
 RECS_SAMPLE = 2_000
-"""Held-out customers scored (seeded sample): the metrics move by about a point, the time by minutes."""
+"""Held-out customers scored (seeded sample), as the Recommendations page (dashboard/recs/data.py EVAL_SAMPLE)."""
+RECS_MODELS = ["item_knn", "hybrid", "popular"]
+"""The Recommendations page's default comparison: the two best families and the best-sellers baseline
+(user-based and content models would double the section's time for figures the page does not lead with)."""
 
 
 def segment_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
@@ -82,7 +85,7 @@ def recs_section(con: duckdb.DuckDBPyConnection) -> Section:
 
     key, title = "recommendations", "What to recommend, and how well it works"
     try:
-        ev = evaluate_db(con, k=RECS_K, max_customers=RECS_SAMPLE)
+        ev = evaluate_db(con, k=RECS_K, max_customers=RECS_SAMPLE, models=RECS_MODELS)
     except OmnimixError as exc:
         return missing(key, title, f"No recommendation quality: {exc}")
     info, metrics = ev.info, ev.metrics.copy()

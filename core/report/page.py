@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # plotly is imported only when a figure is drawn
     import plotly.graph_objects as go
 
+TEMPLATE = "plotly_white"
+"""Named on every figure: importing Streamlit (the dashboard's button) makes its own template the
+default, and that one leaves the colours to Streamlit's front end, so a downloaded report's lines
+came out all black."""
 FIGURE_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 """No mode bar (its logo links to plotly's site, and a printed report has no use for it)."""
 
@@ -71,7 +75,7 @@ def figure_html(fig: go.Figure, *, caption: str, height: int = 340) -> str:
     height : int, default=340
         Pixels; a fixed height so a printed chart keeps its shape.
     """
-    fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white",
+    fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template=TEMPLATE,
                       font={"family": "system-ui, Arial, sans-serif", "size": 12})
     div = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, config=FIGURE_CONFIG,
                       default_width="100%", default_height=f"{height}px")

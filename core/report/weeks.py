@@ -14,7 +14,7 @@ from core.filters import Filters
 from core.insight.anomalies import anomaly_weeks, weekly_channel_revenue
 from core.insight.readings import anomaly_reading
 from core.report.base import Section, channels_text, missing, period_text
-from core.report.page import esc, figure_html, paragraphs, table_html
+from core.report.page import TEMPLATE, esc, figure_html, paragraphs, table_html
 
 TOP = 10
 """Notable weeks listed in the table (largest departures first)."""
@@ -32,7 +32,7 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     flagged = anomaly_weeks(weekly)
     plot = weekly.assign(week=pd.to_datetime(weekly["week"]))
     # Markers: with channel-weeks of few buyers hidden, a line may be a few isolated weeks.
-    fig = px.line(plot, x="week", y="revenue", color="channel", markers=True, title="Weekly revenue by sales channel; "
+    fig = px.line(plot, x="week", y="revenue", color="channel", markers=True, template=TEMPLATE, title="Weekly revenue by sales channel; "
                   "notable weeks marked", labels={"week": "Week (starting Monday)", "revenue": "Revenue (EUR)",
                                                   "channel": "Sales channel"})
     if not flagged.empty:

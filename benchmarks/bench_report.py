@@ -1,0 +1,56 @@
+"""Build time and file size of ``omnimix report`` on the 50k-customer sample (goal: <= 10 s, <= 10 MB).
+
+Run: ``.venv/bin/python benchmarks/bench_report.py [--db /tmp/report_50k.duckdb] [--budget-fit full quick]``.
+The sample is generated into ``--db`` when missing (``generate_database(n_customers=50_000,
+seed=42)``, about 20 s). Each build runs in a fresh interpreter through the CLI, as a user
+would run it, so imports count; the per-section seconds come from its ``--json`` output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("/tmp/report_50k.duckdb"))
+    parser.add_argument("--budget-fit", nargs="+", default=["full", "quick"], choices=["full", "quick"])
+    parser.add_argument("--pdf", action="store_true", help="also time the PDF (headless Chromium)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    if not args.db.exists():
+        from core.generator import generate_database
+
+        started = time.perf_counter()
+        generate_database(args.db, n_customers=50_000, seed=42)
+        print(f"generated {args.db} in {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        for fit in args.budget_fit:
+            out = Path(tmp) / f"report_{fit}.html"
+            command = [sys.executable, "-m", "core.cli", "report", "--db", str(args.db), "--out", str(out),
+                       "--budget-fit", fit, "--json"]
+            if args.pdf:
+                command += ["--pdf", str(Path(tmp) / f"report_{fit}.pdf")]
+            started = time.perf_counter()
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+            wall = time.perf_counter() - started
+            payload = json.loads(done.stdout)
+            sections = ", ".join(f"{s['key']} {s['seconds']:.1f}" for s in payload["sections"])
+            print(f"budget fit {fit}: {wall:.1f} s wall (build {payload['html']['seconds']:.1f} s), "
+                  f"{payload['html']['bytes'] / 1e6:.2f} MB, {payload['figures']} charts; sections (s): {sections}")
+            if payload["pdf"]:
+                pdf = payload["pdf"]
+                made = pdf["problem"] or f"{pdf['bytes'] / 1e6:.2f} MB in {pdf['seconds']:.1f} s"
+                print(f"  PDF: {made}")
+
+
+if __name__ == "__main__":
+    main()
