@@ -1,4 +1,8 @@
-"""Segments: K-means customer segments with names, diagnostics, profiles, details and the RFM lens."""
+"""Segments: K-means customer segments with names, profiles, details, diagnostics and the RFM lens.
+
+The segments come first and the k = 2 to 12 diagnostics last: scoring every k is the slowest
+step of a first visit, and nobody should wait for it to see the segments of the chosen k.
+"""
 
 from __future__ import annotations
 
@@ -81,10 +85,9 @@ def explorer() -> None:
 
     with components.guard("the segments"):
         seg = segments_data.segmentation(db, filters, groups, k, SEED)
-        diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
-        summary = _with_value(public_profiles(seg.profiles.summary, seg.profiles.means), groups, k)
-        visible = ~is_hidden(summary, C.CUSTOMERS)
-        largest = summary[C.CUSTOMER_SHARE].iloc[0]
+        profiles = public_profiles(seg.profiles.summary, seg.profiles.means)
+        visible = ~is_hidden(profiles, C.CUSTOMERS)
+        largest = profiles[C.CUSTOMER_SHARE].iloc[0]
 
         a, b, c, d = st.columns(4)
         a.metric("Customers segmented", f"{feats.n_customers:,}", border=True,
@@ -94,30 +97,20 @@ def explorer() -> None:
                       "(seeded sample of 1,500 customers). Real customer bases rarely exceed 0.3. The chart below "
                       "scores every k on a quicker fit to a sample of customers, so its value at this k can differ "
                       "slightly.")
-        c.metric("Suggested k", suggested, border=True, help=reason)
+        # Filled at the end of the run: scoring k = 2 to 12 is the slowest step of a first visit,
+        # so the segments are drawn first and the suggestion follows.
+        suggested_slot = c.empty()
         d.metric("Largest segment", "hidden" if pd.isna(largest) else f"{largest:.0%}", border=True,
                  help="Share of customers in segment 1; segments are numbered by size.")
 
-        st.subheader("Choosing k", help="Inertia: average squared distance of customers to their segment's centre. "
-                     "Silhouette, Calinski-Harabasz and Davies-Bouldin score how well separated the segments are.")
-        st.plotly_chart(segments_charts.diagnostics_chart(diag, chosen=k, suggested=suggested, period=period))
-        st.caption(f"Suggested: {reason}")
-        if suggested != k:
-            st.button(f"Use k = {suggested}", on_click=_use_k, args=(suggested,), icon=":material/auto_fix_high:")
-        with st.expander("Scores for every k"):
-            components.table(diag, "segment_diagnostics", labels={
-                "k": "k", "inertia": "Inertia per customer", "silhouette": "Silhouette (higher is better)",
-                "calinski_harabasz": "Calinski-Harabasz (higher is better)",
-                "davies_bouldin": "Davies-Bouldin (lower is better)"},
-                formats={"inertia": "%.3f", "silhouette": "%.3f", "calinski_harabasz": "%.0f", "davies_bouldin": "%.3f"})
-
         st.subheader("The segments")
         left, right = st.columns([2, 3])
-        left.plotly_chart(segments_charts.size_revenue_bars(summary, period=period))
+        left.plotly_chart(segments_charts.size_revenue_bars(profiles, period=period))
         points = segments_data.scatter(db, filters, groups, k, SEED)
         right.plotly_chart(segments_charts.pca_scatter(points, period=period))
         right.caption("Principal component analysis squeezes the clustering features into the two directions in "
                       "which customers differ most; overlap here does not mean the segments overlap in all features.")
+        summary = _with_value(profiles, groups, k)  # fits the Customer value model on a first visit
         components.table(summary, "segments", labels={
             C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
             "mean_clv": "Mean CLV, next 52 weeks", "share_active": "Probably active",
@@ -146,6 +139,25 @@ def explorer() -> None:
                        "share. Hidden segments are left out (privacy rule).")
 
         _segment_details(seg, summary, groups, k)
+        _choosing_k(groups, k, suggested_slot)
+
+
+def _choosing_k(groups: tuple[str, ...], k: int, slot) -> None:  # noqa: ANN001
+    """Scores of k = 2 to 12 and the suggested k (also shown in ``slot``, the metric at the top)."""
+    diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
+    slot.metric("Suggested k", suggested, border=True, help=reason)
+    st.subheader("Choosing k", help="Inertia: average squared distance of customers to their segment's centre. "
+                 "Silhouette, Calinski-Harabasz and Davies-Bouldin score how well separated the segments are.")
+    st.plotly_chart(segments_charts.diagnostics_chart(diag, chosen=k, suggested=suggested, period=period))
+    st.caption(f"Suggested: {reason}")
+    if suggested != k:
+        st.button(f"Use k = {suggested}", on_click=_use_k, args=(suggested,), icon=":material/auto_fix_high:")
+    with st.expander("Scores for every k"):
+        components.table(diag, "segment_diagnostics", labels={
+            "k": "k", "inertia": "Inertia per customer", "silhouette": "Silhouette (higher is better)",
+            "calinski_harabasz": "Calinski-Harabasz (higher is better)",
+            "davies_bouldin": "Davies-Bouldin (lower is better)"},
+            formats={"inertia": "%.3f", "silhouette": "%.3f", "calinski_harabasz": "%.0f", "davies_bouldin": "%.3f"})
 
 
 def _with_value(summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> pd.DataFrame:
