@@ -56,7 +56,7 @@ def segment_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
              format_value(r[REVENUE], "EUR"), format_value(r[REVENUE_SHARE], "share"), r[DESCRIPTION])
             for r, reason in zip(table.to_dict("records"), reasons, strict=True)]
     grid = table_html(["#", "Segment", "Customers", "Share of customers", "Revenue (EUR)", "Share of revenue",
-                       "What sets it apart"], rows, numeric=(0, 2, 3, 4, 5))
+                       "What sets it apart"], rows, numeric=(0, 2, 3, 4, 5), wide=6)
     lines = []
     if not shown.empty:
         best = shown.loc[shown[REVENUE_SHARE].idxmax()]

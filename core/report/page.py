@@ -44,7 +44,9 @@ section { margin: 28px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 0.88rem; margin: 6px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: #f5f7fa; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
+td.wide, th.wide { width: 42%; font-size: 0.82rem; }
 .figure { margin: 8px 0; }
 .caption { font-size: 0.82rem; color: var(--muted); margin: 2px 0 10px; }
 ul.readings { margin: 4px 0 8px; padding-left: 20px; }
@@ -52,7 +54,8 @@ footer { font-size: 0.8rem; color: var(--muted); border-top: 1px solid var(--lin
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
-  section, .figure, .card, table, .missing { break-inside: avoid; page-break-inside: avoid; }
+  /* Whole sections run longer than a sheet: keeping them whole left pages half empty. */
+  .figure, .card, tr, .missing, ul.readings { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .cards { grid-template-columns: repeat(3, 1fr); }
 }
@@ -82,12 +85,17 @@ def figure_html(fig: go.Figure, *, caption: str, height: int = 340) -> str:
     return f'<div class="figure">{div}<p class="caption">{esc(caption)}</p></div>'
 
 
-def table_html(header: Sequence[str], rows: Iterable[Sequence[object]], *, numeric: Sequence[int] = ()) -> str:
-    """A plain table; cells are text already formatted (escaped here); ``numeric`` columns align right."""
+def table_html(header: Sequence[str], rows: Iterable[Sequence[object]], *, numeric: Sequence[int] = (),
+               wide: int | None = None) -> str:
+    """A plain table; cells are text already formatted (escaped here).
+
+    ``numeric`` columns align right; the ``wide`` column (a sentence per row) gets the room left.
+    """
     right = set(numeric)
 
     def cell(tag: str, i: int, value: object) -> str:
-        return f'<{tag} class="num">{esc(value)}</{tag}>' if i in right else f"<{tag}>{esc(value)}</{tag}>"
+        css = "num" if i in right else "wide" if i == wide else ""
+        return f'<{tag} class="{css}">{esc(value)}</{tag}>' if css else f"<{tag}>{esc(value)}</{tag}>"
 
     head = "".join(cell("th", i, h) for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>" for r in rows)
