@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from core.filters import Filters
 from core.report.page import esc
 
-MIN_PERIOD_DAYS = 1
-
 
 @dataclass(frozen=True)
 class Section:
