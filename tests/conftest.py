@@ -21,6 +21,29 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def examples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the standard channels plus every file of sample_data/examples, built once per run.
+
+    Tests must only read it; a test that writes copies it first (``writable_examples_db``).
+    """
+    from core.store.loader import LOAD_ORDER, load_file
+
+    examples = Path(__file__).resolve().parent.parent / "sample_data" / "examples"
+    path = tmp_path_factory.mktemp("examples") / "base.duckdb"
+    for table in LOAD_ORDER:
+        load_file(path, table, examples / f"{table}.csv")
+    return path
+
+
+@pytest.fixture
+def writable_examples_db(examples_db: Path, tmp_path: Path) -> Path:
+    """A private copy of ``examples_db`` a test may load into."""
+    path = tmp_path / "omnimix.duckdb"
+    path.write_bytes(examples_db.read_bytes())
+    return path
+
+
 @pytest.fixture
 def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``small_db`` as the database the dashboard reads (``$OMNIMIX_DB``)."""

@@ -20,20 +20,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "examples"
 HEADERS = {name: ",".join(t.column_names) for name, t in TABLES.items()}
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database holding the standard channels plus every example file (built once)."""
-    path = tmp_path_factory.mktemp("template") / "base.duckdb"
-    for table in LOAD_ORDER:
-        load_file(path, table, EXAMPLES / f"{table}.csv")
-    return path
-
-
 @pytest.fixture
-def db(template_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "omnimix.duckdb"
-    shutil.copy(template_db, path)
-    return path
+def db(writable_examples_db: Path) -> Path:
+    return writable_examples_db
 
 
 def snapshot(path: Path) -> tuple[str, dict]:
@@ -340,8 +329,8 @@ def test_load_files_is_one_transaction_in_fk_order(db: Path, tmp_path: Path) -> 
     assert snapshot(db) == before  # the customers file was rolled back too
 
 
-def test_open_connection_is_rolled_back(template_db: Path, tmp_path: Path) -> None:
-    shutil.copy(template_db, tmp_path / "c.duckdb")
+def test_open_connection_is_rolled_back(examples_db: Path, tmp_path: Path) -> None:
+    shutil.copy(examples_db, tmp_path / "c.duckdb")
     with duckdb.connect(str(tmp_path / "c.duckdb")) as con:
         with pytest.raises(LoadError):
             load_file(con, "orders", write(tmp_path, "orders.csv", HEADERS["orders"] + "\nY1,00123,2024-01-01,web\nY2,00123,bad,web\n"))

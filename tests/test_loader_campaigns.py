@@ -4,7 +4,6 @@ changes nothing, and a GA4-style export loads through ``--map`` after the docume
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -27,19 +26,9 @@ def touch(channel: str = "search", campaign: str = "SR-BRAND", engaged: str = "y
     return TP_ROW.format(channel=channel, campaign=campaign, engaged=engaged)
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("campaigns") / "base.duckdb"
-    for table in LOAD_ORDER:
-        load_file(path, table, EXAMPLES / f"{table}.csv")
-    return path
-
-
 @pytest.fixture
-def db(template_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "omnimix.duckdb"
-    shutil.copy(template_db, path)
-    return path
+def db(writable_examples_db: Path) -> Path:
+    return writable_examples_db
 
 
 def test_new_tables_load_after_what_they_reference() -> None:
@@ -48,8 +37,8 @@ def test_new_tables_load_after_what_they_reference() -> None:
     assert order("customers") < order("touchpoints") and order("campaigns") < order("touchpoints")
 
 
-def test_example_files_hold_what_the_issue_asks_for(template_db: Path) -> None:
-    with duckdb.connect(str(template_db), read_only=True) as con:
+def test_example_files_hold_what_the_issue_asks_for(examples_db: Path) -> None:
+    with duckdb.connect(str(examples_db), read_only=True) as con:
         tp = con.execute("SELECT * FROM touchpoints").df()
         # the campaigns' spend adds up to the channel's weekly spend in marketing_spend
         mismatch = con.execute(

@@ -13,7 +13,7 @@ import pytest
 
 from core.cli import main
 from core.errors import LoadError
-from core.store.loader import LOAD_ORDER, load_file
+from core.store.loader import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "sample_data" / "examples"
@@ -28,19 +28,9 @@ UTC = [dt.datetime(2024, 3, 1, 5, 0), dt.datetime(2024, 3, 1, 10, 0), dt.datetim
        dt.datetime(2024, 3, 2, 0, 30, 0, 250000)]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tz") / "template.duckdb"
-    for table in LOAD_ORDER:
-        load_file(path, table, EXAMPLES / f"{table}.csv")
-    return path
-
-
 @pytest.fixture
-def db(template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "omnimix.duckdb"
-    path.write_bytes(template.read_bytes())
-    return path
+def db(writable_examples_db: Path) -> Path:
+    return writable_examples_db
 
 
 def _frame(table: str, stamps: list) -> pd.DataFrame:
