@@ -9,8 +9,18 @@ from typing import Any
 
 import pandas as pd
 
+from core.settings.currency import Currency, currency as _currency
 
-def format_value(value: float | None, unit: str) -> str:
+MONEY = "money"
+"""The unit of an amount in the database's currency (``"EUR"`` is accepted as a synonym)."""
+
+
+def is_money(unit: str) -> bool:
+    """Whether ``unit`` names an amount of money (``"money"``, or ``"EUR"`` as older callers write it)."""
+    return unit in (MONEY, "EUR")
+
+
+def format_value(value: float | None, unit: str, currency: Currency | str | None = None) -> str:
     """Compact display of a value in ``unit``: ``€1.23M``, ``12,345``, ``3.4%``, ``4.52×``; ``–`` if missing.
 
     Parameters
@@ -18,8 +28,10 @@ def format_value(value: float | None, unit: str) -> str:
     value : float or None
         The figure; ``None`` or NaN means there is none.
     unit : str
-        ``"EUR"``, ``"share"`` (a fraction, shown in %), ``"ratio"`` (shown with ×) or
-        anything else for a count.
+        ``"money"`` (or ``"EUR"``: an amount in ``currency``), ``"share"`` (a fraction, shown
+        in %), ``"ratio"`` (shown with ×) or anything else for a count.
+    currency : Currency or str, optional
+        Currency of amounts (the database's setting, :mod:`core.settings`); default EUR.
 
     Returns
     -------
@@ -27,12 +39,8 @@ def format_value(value: float | None, unit: str) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if unit == "EUR":
-        # From 10,000 on, "€12.35k" is easier to compare across cards than "€12,345.67".
-        for threshold, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-            if abs(value) >= threshold:
-                return f"€{value / size:,.2f}{suffix}"
-        return f"€{value:,.2f}"
+    if is_money(unit):
+        return _currency(currency).compact(value)
     if unit == "share":
         return f"{value * 100:.1f}%"
     if unit == "ratio":
@@ -62,17 +70,18 @@ def format_delta(row: Mapping[str, Any], unit: str) -> str | None:
     return None if pd.isna(pct) else f"{pct:+.1f}%"
 
 
-def short_eur(value: float) -> str:
-    """An amount short enough for two in one metric card: ``€712k``, ``€1.40M``, ``€950``.
+def short_money(value: float, currency: Currency | str | None = None) -> str:
+    """An amount short enough for two in one metric card: ``€712k``, ``£1.40M``, ``€950``.
 
     Examples
     --------
-    >>> short_eur(712_345), short_eur(1_404_000), short_eur(950.4)
-    ('€712k', '€1.40M', '€950')
+    >>> short_money(712_345), short_money(1_404_000, "GBP"), short_money(950.4)
+    ('€712k', '£1.40M', '€950')
     """
-    if abs(value) >= 1e6:
-        return f"€{value / 1e6:,.2f}M"
-    return f"€{value / 1e3:,.0f}k" if abs(value) >= 1e4 else f"€{value:,.0f}"
+    return _currency(currency).short(value)
+
+
+short_eur = short_money  # the name older callers import
 
 
 def slug(text: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.commands.output import add_json_flag, emit
+from core.commands.settings import add_currency_arg
 from core.store.db import DEFAULT_DB
 from core.store.loader import LOAD_ORDER, load_file, parse_mapping
 
@@ -30,13 +31,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path, metavar="FILE", help=".csv, .tsv, .txt or .parquet file with a header row")
     p.add_argument("--map", action="append", default=[], metavar="SRC=DEST",
                    help="use file column SRC for table column DEST (repeatable), e.g. --map when=order_ts")
+    add_currency_arg(p)
     add_json_flag(p)
     p.set_defaults(handler=_load)
 
 
 def _load(args: argparse.Namespace) -> int:
+    from core.settings import validate_changes, write_settings
+    from core.store.db import open_db
+
     mapping = parse_mapping(args.map)  # bad syntax raises before the database is touched
+    if args.currency is not None:
+        validate_changes(currency=args.currency)  # an unknown code stops before anything is loaded
     report = load_file(args.db, args.table, args.file, mapping)
+    currency = None
+    if args.currency is not None:
+        with open_db(args.db) as con:
+            currency = write_settings(con, currency=args.currency).currency.code
     lines = [f"Loaded {report.rows_loaded:,} rows into {report.table} from {report.file} ({report.seconds:.2f} s)."]
     renamed = [f"{src} -> {dest}" for src, dest in report.columns_mapped.items() if src != dest]
     if renamed:
@@ -46,4 +57,8 @@ def _load(args: argparse.Namespace) -> int:
     if report.columns_missing:
         lines.append(f"Not in the file, left empty: {', '.join(report.columns_missing)}.")
     lines.extend(report.notes)
-    return emit(args, {"db": str(args.db), **report.to_dict()}, "\n".join(lines))
+    payload = {"db": str(args.db), **report.to_dict()}
+    if currency is not None:
+        lines.append(f"Currency of the database's amounts: {currency}.")
+        payload["currency"] = currency
+    return emit(args, payload, "\n".join(lines))

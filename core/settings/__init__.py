@@ -1,0 +1,21 @@
+"""Per-database settings: the currency amounts are shown in, the business name, the week start.
+
+``read_settings``/``write_settings`` work on an open DuckDB connection; ``Currency`` says how
+an amount is written (symbol, its side, decimals).  Functions that show amounts take a
+``currency`` argument (default EUR): callers pass the one of the database they read.
+"""
+
+from core.settings.currency import CURRENCIES, DEFAULT_CURRENCY, Currency, currency
+from core.settings.store import (
+    SETTINGS_TABLE,
+    WEEKDAYS,
+    Settings,
+    read_settings,
+    settings_of,
+    validate_changes,
+    write_settings,
+)
+from core.settings.weeks import week_start_sql
+
+__all__ = ["CURRENCIES", "DEFAULT_CURRENCY", "SETTINGS_TABLE", "WEEKDAYS", "Currency", "Settings", "currency",
+           "read_settings", "settings_of", "validate_changes", "week_start_sql", "write_settings"]
