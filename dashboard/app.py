@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import presentation, state
 from dashboard.navigation import PAGES
 
-st.set_page_config(page_title="Omnimix", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="Omnimix", page_icon=":material/monitoring:", layout="wide",
+                   initial_sidebar_state="collapsed" if presentation.is_presenting() else "auto")
 
 selected = st.navigation(
-    [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path, default=s.default) for s in PAGES]
+    [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path, default=s.default)
+     for s in presentation.menu_order(PAGES)]
 )
 spec = next(s for s in PAGES if s.title == selected.title)  # titles are unique
-state.render_sidebar(show_filters=spec.uses_filters)
+presenting = presentation.setup()
+context = state.render_sidebar(show_filters=spec.uses_filters and not presenting)
+if presenting:
+    presentation.page_top(spec.file, context.filters if spec.uses_filters else None)
 selected.run()
+if presenting:
+    presentation.story_nav(spec.file, where="bottom")

@@ -11,6 +11,8 @@ import datetime as dt
 import plotly.express as px
 import plotly.graph_objects as go
 
+from dashboard.presentation import is_presenting
+
 PALETTE = px.colors.qualitative.Safe
 CHANNEL_COLORS: dict[str, str] = {
     "web": PALETTE[0],
@@ -21,6 +23,10 @@ CHANNEL_COLORS: dict[str, str] = {
 }
 GRAIN_WORDS: dict[str, str] = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 HEIGHT = 380
+PROJECTOR_SCALE = 1.35
+"""Presentation mode draws charts this much taller, for a projector seen from across a room."""
+PROJECTOR_FONT = {"size": 18}
+PROJECTOR_TITLE_FONT = {"size": 24}
 
 
 def channel_color(channel: str) -> str:
@@ -39,6 +45,10 @@ def format_period(start: dt.date | None, end: dt.date | None) -> str:
 
 
 def apply_style(fig: go.Figure, title: str, *, height: int = HEIGHT) -> go.Figure:
+    """Title, height, margins and legend every chart shares; taller with larger fonts in presentation mode."""
+    projector = is_presenting()  # the session's mode (dashboard.presentation); False outside a Streamlit run
+    if projector:
+        height = round(height * PROJECTOR_SCALE)
     fig.update_layout(
         # Title pinned to the top of the figure and room below it: a legend that wraps onto a
         # second line on a narrow column grows into that room instead of over the title.
@@ -51,4 +61,9 @@ def apply_style(fig: go.Figure, title: str, *, height: int = HEIGHT) -> go.Figur
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1, "title": None},
         hovermode="x unified",
     )
+    if projector:
+        fig.update_layout(font=PROJECTOR_FONT, title_font=PROJECTOR_TITLE_FONT, legend_font=PROJECTOR_FONT,
+                          margin={"t": 110})
+        # One break per line, as above, but at the larger title size.
+        fig.update_layout(title_pad_t=24 * title.count("<br>"))
     return fig

@@ -14,6 +14,7 @@ from core.errors import OmnimixError, first_line
 from core.formatting import format_delta, format_value, slug  # the pages use format_* through this module
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import count_columns, for_export, labelled_counts, small_group_label
+from dashboard.presentation import is_presenting, key_message  # noqa: F401 - pages call key_message from here
 
 log = logging.getLogger("omnimix.dashboard")
 
@@ -56,6 +57,7 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
         Cards per row; seven in one row truncate labels and values on a laptop screen.
     """
     records = kpis.to_dict("records")
+    key_message(kpi_message(records))
     columns = [col for start in range(0, len(records), per_row) for col in st.columns(per_row)]
     for col, row in zip(columns, records, strict=False):
         metric = KPI_DEFINITIONS[row["metric"]]
@@ -71,12 +73,38 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
         )
 
 
+def kpi_message(records: list[dict]) -> str:
+    """One sentence on revenue and orders against the previous period, for presentation mode.
+
+    E.g. "Revenue was €1.2M, up 4.1% on the previous period; orders up 2.0%." Hidden or
+    missing figures are left out; an empty string when neither figure can be told.
+    """
+    rows = {r["metric"]: r for r in records if not r.get("hidden", False) and not pd.isna(r["value"])}
+    parts = []
+    for metric in ("revenue", "orders"):
+        if metric not in rows:
+            continue
+        row, unit = rows[metric], KPI_DEFINITIONS[metric].unit
+        delta = format_delta(row, unit)
+        change = "" if delta is None else f"{'up' if not delta.startswith('-') else 'down'} {delta.lstrip('+-')}"
+        if not parts:
+            value = format_value(row["value"], unit)
+            parts.append(f"{KPI_DEFINITIONS[metric].label} was {value}" + (f", {change} on the previous period"
+                                                                           if change else ""))
+        elif change:
+            parts.append(f"{KPI_DEFINITIONS[metric].label.lower()} {change}")
+    return "; ".join(parts) + "." if parts else ""
+
+
 def download_csv(df: pd.DataFrame, name: str, *, label: str = "Download CSV") -> None:
     """A download button for ``df`` as ``<name>.csv`` (machine-friendly column names).
 
     Figures hidden by the privacy rule stay numbers: their cells are empty and a
     ``privacy_note`` column says which and why (:func:`core.privacy.for_export`).
+    Not drawn in presentation mode (:mod:`dashboard.presentation`).
     """
+    if is_presenting():
+        return
     st.download_button(
         label,
         for_export(df).to_csv(index=False).encode("utf-8"),

@@ -1,0 +1,110 @@
+"""Presentation mode (``?present=1``) through Streamlit's AppTest, on the small generated sample.
+
+In presentation mode every page leaves out the shared filter widgets and every download button,
+states the filters in one line, leads with at least one key message and links Previous / Next
+through the story; normal mode keeps its filters and downloads. The browser side (CSS: larger
+type, hidden expanders) is in tests/test_browser_presentation.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import presentation
+from dashboard.components import kpi_message
+from dashboard.navigation import PAGES, PageSpec
+from tests.apptest_pages import open_app_page
+
+PRESENT = {"present": "1"}
+FILTER_LABELS = {"Order dates", "Sales channels"}
+
+
+def blocks(node) -> list:  # noqa: ANN001
+    """Every layout block under ``node`` (AppTest's tree), depth first."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if child.type in {"vertical", "horizontal", "column", "container", "expandable", "tab"} or hasattr(
+                child, "children"):
+            found.append(child)
+            found.extend(blocks(child))
+    return found
+
+
+def key_messages(at: AppTest) -> list[str]:
+    """The text of every key message on the page."""
+    return [
+        "\n".join(str(m.value) for m in block.markdown)
+        for block in blocks(at.main)
+        if (getattr(block, "key", None) or "").startswith(presentation.KEY_MESSAGE_PREFIX)
+    ]
+
+
+def widget_labels(at: AppTest) -> set[str]:
+    return {w.label for w in [*at.sidebar.date_input, *at.sidebar.multiselect, *at.sidebar.button]}
+
+
+def link_labels(at: AppTest) -> list[str]:
+    return [e.proto.label for e in at.get("page_link")]
+
+
+def test_neighbours_follow_the_story():
+    first, second, last = presentation.STORY[0], presentation.STORY[1], presentation.STORY[-1]
+    assert presentation.neighbours(first) == (None, second)
+    assert presentation.neighbours(second) == (first, presentation.STORY[2])
+    assert presentation.neighbours(last) == (presentation.STORY[-2], None)
+    assert presentation.neighbours("pages/data.py") == (None, None)
+    # every story page exists, once, and every page but Data is in the story
+    assert sorted(presentation.STORY) == sorted(p.file for p in PAGES if p.file != "pages/data.py")
+
+
+def test_kpi_message_reads_revenue_and_orders():
+    records = [
+        {"metric": "revenue", "value": 1200.0, "previous": 1000.0, "change": 200.0, "change_pct": 20.0, "hidden": False},
+        {"metric": "orders", "value": 90.0, "previous": 100.0, "change": -10.0, "change_pct": -10.0, "hidden": False},
+    ]
+    message = kpi_message(records)
+    assert message.startswith("Revenue was ")
+    assert "up 20.0% on the previous period" in message
+    assert "orders down 10.0%" in message
+    assert kpi_message([{**r, "hidden": True} for r in records]) == ""
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_every_page_in_presentation_mode(sample_env, spec: PageSpec):
+    at = open_app_page(spec.file, PRESENT)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == spec.title
+    assert not widget_labels(at) & (FILTER_LABELS | {"Reset filters"})
+    assert not at.get("download_button"), [b.proto.label for b in at.get("download_button")]
+    assert at.sidebar.toggle[0].label == "Presentation mode" and at.sidebar.toggle[0].value is True
+    assert at.query_params["present"] == "1"
+    labels = link_labels(at)
+    before, after = presentation.neighbours(spec.file)
+    titles = {p.file: p.title for p in PAGES}
+    if spec.file not in presentation.STORY:
+        assert any(label.startswith("Start the story") for label in labels)
+        return
+    if before is not None:
+        assert f"Previous: {titles[before]}" in labels
+    if after is not None:
+        assert f"Next: {titles[after]}" in labels
+    else:
+        assert any(label.startswith("Back to the start") for label in labels)
+    assert key_messages(at), "no key message on the page"
+    if spec.uses_filters:
+        assert any("**Period:**" in str(c.value) and "**Channels:**" in str(c.value) for c in at.caption)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_normal_mode_keeps_filters_and_downloads(sample_env, spec: PageSpec):
+    at = open_app_page(spec.file)
+    assert not at.exception
+    assert at.sidebar.toggle[0].value is False
+    assert "present" not in at.query_params
+    assert not key_messages(at)
+    assert not [label for label in link_labels(at) if label.startswith(("Next:", "Previous:"))]
+    assert at.get("download_button")
+    if spec.uses_filters:
+        assert FILTER_LABELS <= widget_labels(at)
