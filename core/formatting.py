@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.settings.currency import Currency, currency as _currency
+from core.settings.currency import Currency
+from core.settings.currency import currency as _currency
 
 MONEY = "money"
 """The unit of an amount in the database's currency (``"EUR"`` is accepted as a synonym)."""

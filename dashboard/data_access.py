@@ -33,6 +33,7 @@ import streamlit as st
 from core.errors import OmnimixError
 from core.filters import data_date_range, data_start
 from core.overview import queries
+from core.settings import Settings, read_settings
 from core.store import reads
 from core.store.db import DEFAULT_DB, connect, init_db, open_db
 
@@ -124,6 +125,7 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "share": queries.channel_share,
     "channel_count": queries.customers_by_channel_count,
     "pairs": queries.channel_pair_overlap,
+    "settings": read_settings,
 }
 
 
@@ -173,6 +175,11 @@ def sales_channels_without_orders(db: Path) -> list[str]:
 def data_start(db: Path) -> dt.date | None:
     """First day with any order, event or spend, see :func:`core.filters.data_start`."""
     return _query("data_start", db)
+
+
+def settings(db: Path) -> Settings:
+    """The database's settings (currency, business name, week start), see :mod:`core.settings`."""
+    return _query("settings", db)
 
 
 @contextmanager

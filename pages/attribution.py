@@ -10,7 +10,8 @@ from dashboard import components, state
 from dashboard.attribution import charts as attr_charts
 from dashboard.attribution import controls, text
 from dashboard.attribution import data as attr_data
-from dashboard.formats import EUR, PCT
+from dashboard.formats import PCT, money
+from dashboard.money import currency as db_currency
 
 N = MIN_GROUP_SIZE
 
@@ -19,6 +20,7 @@ st.caption(text.INTRO + f" Privacy: channels whose credited orders come from few
            f"and shown as \"{small_group_label(N)}\".")
 
 db, filters = state.ready()
+currency = db_currency()  # of the amounts in this database (its settings)
 if filters.channels == ():
     st.info("No sales channel is selected. Select at least one in the sidebar.", icon=":material/filter_alt_off:")
     st.stop()
@@ -48,7 +50,7 @@ def attribution_section() -> None:
             "model_label": "Model", "channel": "Channel", "orders": "Orders credited", "revenue": "Revenue credited",
             "order_share": "% of orders", "revenue_share": "% of revenue", "customers": "Customers touched",
             "truth_share": "True % of incremental orders"},
-            formats={"orders": "%,.1f", "revenue": EUR, "order_share": PCT, "revenue_share": PCT,
+            formats={"orders": "%,.1f", "revenue": money(currency), "order_share": PCT, "revenue_share": PCT,
                      "truth_share": PCT})
         for name, why in data["skipped"].items():
             st.info(f"{MODEL_LABELS[name]}: {why}")

@@ -14,6 +14,7 @@ from core.formatting import format_value
 from core.mmm.compare import on_curves, what_if
 from core.mmm.model import MAX_SPEND_MULTIPLE
 from dashboard import charts, components
+from dashboard.money import currency as db_currency
 from dashboard.budget import controls as budget_controls
 from dashboard.budget import curves as budget_curves
 from dashboard.budget import optimiser as budget_optimiser
@@ -61,7 +62,7 @@ _key, TOTAL = budget_controls.spend_key, budget_controls.TOTAL
 grid = budget_controls.slider_grid(current, multiple=MAX_SPEND_MULTIPLE)
 steps, slider_max = grid.steps, grid.maxima
 # The what-if compares with the current budget as the sliders can show it, so an untouched
-# slider reads "+0 EUR" rather than a rounding difference.
+# slider reads "+0" rather than a rounding difference.
 current_on_sliders = {c: float(v) for c, v in grid.snap_all(current).items()}
 token = budget_controls.model_token(model)
 
@@ -91,10 +92,12 @@ _sync_total()
 
 @st.fragment
 def what_if_section() -> None:
+    currency = db_currency()  # of the amounts in this database (its settings)
+    code = currency.code
     st.subheader("What if? Move the weekly budgets")
     top = st.columns([2, 1])
     top[0].slider(
-        "Total weekly budget (EUR per week)",
+        f"Total weekly budget ({code} per week)",
         0,
         int(sum(slider_max.values())),
         key=TOTAL,
@@ -108,13 +111,13 @@ def what_if_section() -> None:
     cols = st.columns(3)
     for i, c in enumerate(channels):
         cols[i % 3].slider(
-            f"{c} (EUR per week)",
+            f"{c} ({code} per week)",
             0,
             slider_max[c],
             key=_key(c),
             step=steps[c],
             on_change=_sync_total,
-            help=f"Current: {current[c]:,.0f} EUR per week (average of the last {recent_weeks} weeks).",
+            help=f"Current: {currency.whole(current[c])} per week (average of the last {recent_weeks} weeks).",
         )
     spend = {c: float(st.session_state[_key(c)]) for c in channels}
     change = what_if(model, spend, reference=current_on_sliders, weeks=int(weeks))
@@ -122,8 +125,8 @@ def what_if_section() -> None:
     k1, k2, k3, k4 = st.columns(4)
     k1.metric(
         f"Predicted revenue, {weeks} weeks",
-        format_value(pred.revenue, "EUR"),
-        delta=f"{change.revenue_change:+,.0f} EUR ({change.revenue_change_pct:+.1%})",
+        format_value(pred.revenue, "money", currency),
+        delta=f"{change.revenue_change:+,.0f} {code} ({change.revenue_change_pct:+.1%})",
         border=True,
         help="Change against the current budget (rounded to the slider steps). Steady state: the budget has run "
         "long enough for carry-over to settle; baseline of a typical recent week.",
@@ -131,8 +134,8 @@ def what_if_section() -> None:
     budget_trust.band_metric(k2, revenue=pred.revenue, low=pred.low, high=pred.high, what=f"over {weeks} weeks")
     k3.metric(
         f"Spend, {weeks} weeks",
-        format_value(change.spend, "EUR"),
-        delta=f"{change.spend_change:+,.0f} EUR",
+        format_value(change.spend, "money", currency),
+        delta=f"{change.spend_change:+,.0f} {code}",
         delta_color="off",
         border=True,
     )

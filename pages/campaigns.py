@@ -11,10 +11,11 @@ from core.campaigns.themes import LEAD_MIN_AFFINITY, LEAD_MIN_CUSTOMERS, lead_wi
 from core.errors import OmnimixError
 from core.filters import previous_period_gap
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import charts, components, data_access, state
+from dashboard import charts, components, data_access, money, state
 from dashboard.campaigns import charts as campaign_charts
 from dashboard.campaigns import data as campaigns_data
 from dashboard.campaigns import tables
+from dashboard.formats import resolve
 
 N = MIN_GROUP_SIZE
 TREND_LINES = 8  # landing pages or keyword groups drawn in the trend, besides the total
@@ -28,6 +29,7 @@ st.caption(
 )
 
 db, filters = state.ready()
+currency = money.currency()
 period = charts.format_period(filters.start, filters.end)
 prev = filters.previous_period()
 with components.guard("the campaign data"):
@@ -55,13 +57,14 @@ with components.guard("the campaigns"):
     if table.empty:
         st.info(f"No campaign had spend, sessions or credited orders in {period}. Widen the date range in the sidebar.")
     else:
-        st.plotly_chart(campaign_charts.campaign_bars(table, period=period))
-        components.table(table, "campaigns", labels=tables.CAMPAIGN_LABELS, formats=tables.CAMPAIGN_FORMATS)
+        st.plotly_chart(campaign_charts.campaign_bars(table, period=period, currency=currency))
+        components.table(table, "campaigns", labels=resolve(tables.CAMPAIGN_LABELS, currency),
+                         formats=resolve(tables.CAMPAIGN_FORMATS, currency))
         st.caption(f"\"vs prev.\": change against the previous period in %; conversion in percentage points (pp). "
                    f"Campaigns whose sessions came from fewer than {N} customers show their spend and reach only. "
                    "ROAS here is last touch, not incremental: it includes orders that would have happened anyway.")
         with st.expander("What each figure means"):
-            components.table(tables.definitions(), "campaign_definitions",
+            components.table(tables.definitions(currency.code), "campaign_definitions",
                              labels={"figure": "Figure", "unit": "Unit", "definition": "Definition"})
 
 # ---- Content themes × segments ---------------------------------------------------------------
@@ -97,8 +100,8 @@ with components.guard("the content themes per segment"):
                    f"at least {LEAD_MIN_CUSTOMERS} of the segment's customers. It says what to show each profile "
                    "first, not what caused the orders.")
         with st.expander("All theme × segment figures"):
-            components.table(cells, "content_themes_by_segment", labels=tables.THEME_LABELS,
-                             formats=tables.THEME_FORMATS)
+            components.table(cells, "content_themes_by_segment", labels=resolve(tables.THEME_LABELS, currency),
+                             formats=resolve(tables.THEME_FORMATS, currency))
 
 # ---- Organic search (SEO) --------------------------------------------------------------------
 st.subheader("Organic search (SEO)",
@@ -116,7 +119,8 @@ with components.guard("organic search"):
         st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,
                                                   period=period))
         components.table(seo_table, f"organic_search_by_{by}",
-                         labels={by: DIMENSIONS[by], **tables.SEO_LABELS}, formats=tables.SEO_FORMATS)
+                         labels={by: DIMENSIONS[by], **resolve(tables.SEO_LABELS, currency)},
+                         formats=resolve(tables.SEO_FORMATS, currency))
         partial = (" The first and last months may be cut by the period, so they look lower." if grain == "month"
                    else "")
         st.caption(f"\"Sessions vs prev.\": change against the previous period. Rows whose sessions came from "

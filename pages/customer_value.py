@@ -12,7 +12,8 @@ from dashboard import charts, components, data_access, state
 from dashboard.clv import charts as clv_charts
 from dashboard.clv import controls, text
 from dashboard.clv import data as clv_data
-from dashboard.formats import COUNT, EUR, PCT, RATIO
+from dashboard.formats import COUNT, PCT, RATIO, money
+from dashboard.money import currency as db_currency
 
 HORIZON_KEY, DISCOUNT_KEY, HOLDOUT_KEY = "clv_horizon", "clv_discount", "clv_holdout"
 N = MIN_GROUP_SIZE
@@ -26,6 +27,7 @@ st.caption(
 )
 
 db, filters = state.ready()
+currency = db_currency()  # of the amounts in this database (its settings)
 period = charts.format_period(filters.start, filters.end)
 channel_text = state.channels_in_words(filters)
 cutoff = filters.end.isoformat()
@@ -71,7 +73,7 @@ def value_section() -> None:
                  help="Share of customers whose probability of still being active is 50% or more.")
         c.metric(f"Expected orders ({horizon} wk)", f"{customers['expected_orders'].sum():,.0f}", border=True,
                  help=f"Orders the model expects all scored customers to place in the next {horizon} weeks.")
-        d.metric(f"Total CLV ({horizon} wk)", components.format_value(customers["clv"].sum(), "EUR"),
+        d.metric(f"Total CLV ({horizon} wk)", components.format_value(customers["clv"].sum(), "money", currency),
                  border=True, help=f"Sum of every customer's CLV over the next {horizon} weeks: expected orders × expected "
                  "order value, discounted.")
         with st.expander("How these figures are made (model card)", expanded=False, icon=":material/info:"):
@@ -84,7 +86,7 @@ def value_section() -> None:
             "tier": "Tier", "customers": "Customers", "customer_share": "% of customers",
             "p_alive": "Probably active (mean)", "mean_clv": "Mean CLV", "total_clv": "Total CLV",
             "expected_orders": f"Expected orders, next {horizon} weeks"},
-            formats={"customers": COUNT, "customer_share": PCT, "p_alive": PCT, "mean_clv": EUR, "total_clv": EUR,
+            formats={"customers": COUNT, "customer_share": PCT, "p_alive": PCT, "mean_clv": money(currency), "total_clv": money(currency),
                      "expected_orders": "%,.0f"})
 
         left, right = st.columns(2)
@@ -104,10 +106,10 @@ def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
     if at_risk.empty:
         st.info("No customer in the top 20% by CLV is cooling or at risk.")
         return
-    st.caption(f"{len(at_risk):,} customers with a CLV of at least {components.format_value(threshold, 'EUR')} "
+    st.caption(f"{len(at_risk):,} customers with a CLV of at least {components.format_value(threshold, 'money', currency)} "
                f"(top 20%) in a cooling or at-risk tier, most valuable first.")
     st.dataframe(at_risk, hide_index=True, height=300, column_config={
-        "customer_id": "Customer", "clv": st.column_config.NumberColumn(f"CLV, next {horizon} weeks", format=EUR),
+        "customer_id": "Customer", "clv": st.column_config.NumberColumn(f"CLV, next {horizon} weeks", format=money(currency)),
         "p_alive": st.column_config.NumberColumn("Probably active", format=PCT), "tier": "Tier",
         "orders": st.column_config.NumberColumn("Orders so far", format=COUNT),
         "weeks_since_last": st.column_config.NumberColumn("Weeks since last order", format="%.1f"),
@@ -128,7 +130,7 @@ def channel_section(horizon: int, discount: float, holdout_weeks: int | None) ->
         "channel": "Acquisition channel", "customers": "Customers scored", "mean_clv": f"Mean CLV, next {horizon} weeks",
         "new_customers": "New customers in period", "spend": "Marketing spend in period", "cac": "CAC",
         "clv_to_cac": "CLV:CAC"},
-        formats={"customers": COUNT, "mean_clv": EUR, "new_customers": COUNT, "spend": EUR, "cac": EUR,
+        formats={"customers": COUNT, "mean_clv": money(currency), "new_customers": COUNT, "spend": money(currency), "cac": money(currency),
                  "clv_to_cac": RATIO})
     no_spend = value.loc[~value["has_spend"], "channel"].tolist()
     if no_spend:

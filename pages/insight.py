@@ -9,9 +9,10 @@ from core.insight.anomalies import DEFAULT_THRESHOLD
 from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from dashboard import charts, components, state
-from dashboard.formats import COUNT, EUR, PCT
+from dashboard.formats import COUNT, PCT, money
 from dashboard.insight import charts as insight_charts
 from dashboard.insight import data as insight_data
+from dashboard.money import currency as db_currency
 
 N = MIN_GROUP_SIZE
 COHORT_PARAM = "cohort"  # our own query-parameter key: ?cohort=acquisition
@@ -30,6 +31,7 @@ st.caption(
 )
 
 db, filters = state.ready()
+currency = db_currency()  # of the amounts in this database (its settings)
 period = charts.format_period(filters.start, filters.end)
 channel_text = state.channels_in_words(filters)
 st.caption(f"**{period}** ({filters.days} days, {channel_text}).")
@@ -73,7 +75,7 @@ def cohort_section() -> None:
                                                           cohort_title=COHORT_BY[by], period=period))
             reading(readings.cohort_revenue_reading(cohorts, by=by))
         st.caption("Retention = cohort customers who ordered in that month ÷ cohort customers for whom the month "
-                   "has passed. Revenue per customer adds up months 0 to k (EUR, after discounts); it stops at the "
+                   f"has passed. Revenue per customer adds up months 0 to k ({currency.code}, after discounts); it stops at the "
                    "first hidden month so a hidden figure cannot be worked out.")
         with st.expander("Cohort figures"):
             components.table(
@@ -84,7 +86,7 @@ def cohort_section() -> None:
                         "retention": "Retention", "revenue_per_customer": "Revenue per customer (month)",
                         "cumulative_revenue_per_customer": "Revenue per customer (to date)"},
                 formats={"cohort_size": COUNT, "customers_observed": COUNT, "active_customers": COUNT,
-                         "retention": PCT, "revenue_per_customer": EUR, "cumulative_revenue_per_customer": EUR},
+                         "retention": PCT, "revenue_per_customer": money(currency), "cumulative_revenue_per_customer": money(currency)},
             )
 
 
@@ -157,8 +159,8 @@ with components.guard("the channel journeys"):
             labels={"group": "Customers", "customers": "Count", "customer_share": "% of buyers",
                     "revenue_per_customer": "Revenue per customer", "orders_per_customer": "Orders per customer",
                     "average_order_value": "Average order value", "revenue_share": "% of revenue"},
-            formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": EUR, "orders_per_customer": "%.2f",
-                     "average_order_value": EUR, "revenue_share": PCT},
+            formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": money(currency), "orders_per_customer": "%.2f",
+                     "average_order_value": money(currency), "revenue_share": PCT},
         )
 
 # ---- Unusual weeks -------------------------------------------------------------------------------
@@ -190,5 +192,5 @@ with components.guard("the unusual weeks"):
                 labels={"week": "Week starting", "channel": "Channel", "revenue": "Revenue",
                         "expected_revenue": "Expected", "deviation": "Difference", "z_score": "Robust z",
                         "buyers": "Buyers"},
-                formats={"buyers": COUNT, "revenue": EUR, "expected_revenue": EUR, "deviation": PCT, "z_score": "%+.1f"},
+                formats={"buyers": COUNT, "revenue": money(currency), "expected_revenue": money(currency), "deviation": PCT, "z_score": "%+.1f"},
             )

@@ -10,7 +10,8 @@ from core.overview import privacy as overview_privacy
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
 from dashboard import charts, components, data_access, state
-from dashboard.formats import COUNT, EUR, PCT
+from dashboard.formats import COUNT, PCT, money
+from dashboard.money import currency as db_currency
 from dashboard.overview import charts as overview_charts
 from dashboard.overview import data as overview_data
 
@@ -21,6 +22,7 @@ st.caption(
 )
 
 db, filters = state.ready()
+currency = db_currency()  # of the amounts in this database (its settings)
 period = charts.format_period(filters.start, filters.end)
 prev = filters.previous_period()
 prev_period = charts.format_period(prev.start, prev.end)
@@ -40,7 +42,8 @@ with components.guard("the KPIs"):
             icon=":material/filter_alt_off:",
         )
         st.stop()
-    components.kpi_cards(kpis, previous_period=prev_period if gap is None else f"{prev_period}, not fully in the data")
+    components.kpi_cards(kpis, previous_period=prev_period if gap is None else f"{prev_period}, not fully in the data",
+                         currency=currency)
     if filters.channels is not None:
         st.caption("Marketing spend and ROAS cover all channels: spend is recorded per media channel, not per sales channel.")
     with st.expander("KPI values and definitions"):
@@ -50,7 +53,7 @@ with components.guard("the KPIs"):
             metric = KPI_DEFINITIONS[row["metric"]]
             text["label"].append(metric.label)
             for column, source in (("value_text", "value"), ("previous_text", "previous")):
-                text[column].append(small_group_label() if row["hidden"] else format_value(row[source], metric.unit))
+                text[column].append(small_group_label() if row["hidden"] else format_value(row[source], metric.unit, currency))
             text["change_text"].append(format_delta(row, metric.unit) or "–")
             text["definition"].append(metric.help)
         labelled = kpis.assign(**text)
@@ -81,8 +84,8 @@ with components.guard("sales over time"):
         components.table(
             trend,
             f"{charts.GRAIN_WORDS[grain].lower()}_sales_by_channel",
-            labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": "Revenue (EUR)", "orders": "Orders"},
-            formats={"revenue": EUR, "orders": COUNT},
+            labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": f"Revenue ({currency.code})", "orders": "Orders"},
+            formats={"revenue": money(currency), "orders": COUNT},
         )
 
 # ---- Channel share ---------------------------------------------------------------------------
@@ -103,7 +106,7 @@ with components.guard("the channel share"):
                 "revenue_share": "% of revenue",
                 "orders_share": "% of orders",
             },
-            formats={"revenue": EUR, "orders": COUNT, "customers": COUNT, "revenue_share": PCT, "orders_share": PCT},
+            formats={"revenue": money(currency), "orders": COUNT, "customers": COUNT, "revenue_share": PCT, "orders_share": PCT},
         )
 
 # ---- Cross-channel behaviour -----------------------------------------------------------------
@@ -127,7 +130,7 @@ with components.guard("the cross-channel behaviour"):
                 "customer_share": "% of buyers",
                 "revenue_per_customer": "Revenue per buyer",
             },
-            formats={"customers": "localized", "customer_share": "percent", "revenue_per_customer": "euro"},
+            formats={"customers": "localized", "customer_share": "percent", "revenue_per_customer": money(currency)},
         )
         st.caption(
             f"The download also has each group's orders and revenue. Groups of fewer than {MIN_GROUP_SIZE} buyers "

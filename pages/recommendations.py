@@ -9,7 +9,8 @@ from core.recs import BASELINE, MODELS, make_model
 from dashboard import components, state
 from dashboard.clv import data as clv_data
 from dashboard.clv import text as clv_text
-from dashboard.formats import COUNT, EUR, labels
+from dashboard.formats import COUNT, labels, money
+from dashboard.money import currency as db_currency
 from dashboard.recs import charts as recs_charts
 from dashboard.recs import data as recs_data
 from dashboard.recs import evaluation as recs_evaluation
@@ -29,6 +30,7 @@ st.caption(
 )
 
 db, _ = state.ready()  # recommendations learn from all data: the filters do not apply
+currency = db_currency()  # of the amounts in this database (its settings)
 
 preview, evaluation = st.tabs(
     ["Customer preview", "Evaluation"], key="recs_view", on_change="rerun", bind="query-params"
@@ -95,7 +97,7 @@ def recommendations(customer_id: str, cold: bool) -> None:
                     "explanation": "Why",
                     "source": "Source",
                 },
-                formats={"price": EUR},
+                formats={"price": money(currency)},
             )
 
 
@@ -190,7 +192,7 @@ if preview.open:
                             "unit_price": "Unit price",
                             "revenue": "Line total",
                         },
-                        formats={"unit_price": EUR, "revenue": EUR, "quantity": COUNT},
+                        formats={"unit_price": money(currency), "revenue": money(currency), "quantity": COUNT},
                         height=300,
                     )
 

@@ -17,7 +17,8 @@ from core.segments.export import membership, public_names, public_profiles
 from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
 from dashboard import charts, components, state
 from dashboard.clv import tables as clv_tables
-from dashboard.formats import COUNT, EUR, PCT
+from dashboard.formats import COUNT, PCT, money
+from dashboard.money import currency as db_currency
 from dashboard.navigation import PAGES
 from dashboard.segments import charts as segments_charts
 from dashboard.segments import data as segments_data
@@ -35,6 +36,7 @@ st.caption(
 )
 
 db, filters = state.ready()
+currency = db_currency()  # of the amounts in this database (its settings)
 period = charts.format_period(filters.start, filters.end)
 
 try:
@@ -115,8 +117,8 @@ def explorer() -> None:
             C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
             "mean_clv": "Mean CLV, next 52 weeks", "share_active": "Probably active",
             "expected_revenue": "Expected revenue, next 52 weeks", C.DESCRIPTION: "What sets them apart"},
-            formats={C.CUSTOMERS: COUNT, C.REVENUE: EUR, "mean_clv": EUR, "share_active": PCT,
-                     "expected_revenue": EUR})
+            formats={C.CUSTOMERS: COUNT, C.REVENUE: money(currency), "mean_clv": money(currency), "share_active": PCT,
+                     "expected_revenue": money(currency)})
         # Built on click only: the CSV of every customer is the slowest part of a k change.
         st.download_button(
             "Download membership CSV",
@@ -190,7 +192,7 @@ def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int
         st.markdown("**Most bought products**")
         components.table(products, f"segment_{number}_top_products", labels={
             "name": "Product", "category": "Category", "buyers": "Buyers", "revenue": "Revenue",
-            "revenue_share": "% of segment revenue"}, formats={"buyers": COUNT, "revenue": EUR, "revenue_share": PCT})
+            "revenue_share": "% of segment revenue"}, formats={"buyers": COUNT, "revenue": money(currency), "revenue_share": PCT})
     with right:
         st.markdown("**Sales channels**")
         components.table(channel_mix, f"segment_{number}_channels", labels={
@@ -211,4 +213,4 @@ with components.guard("the RFM groups"):
     components.table(segments_data.rfm_groups(db, filters), "rfm_groups", labels={
         C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers", "customer_share": "% of customers",
         "revenue_share": "% of revenue"}, formats={"customers": COUNT, "customer_share": PCT, "revenue_share": PCT})
-    st.caption(f"Scores are relative to the customers in {period}; the download adds revenue in EUR.")
+    st.caption(f"Scores are relative to the customers in {period}; the download adds revenue in {currency.code}.")

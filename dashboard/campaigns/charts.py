@@ -8,14 +8,16 @@ import plotly.graph_objects as go
 
 from core.campaigns.seo import ALL_ORGANIC
 from core.privacy import cell_text, is_hidden
+from core.settings import DEFAULT_CURRENCY, Currency
 from dashboard.charts import PALETTE, apply_style
 
 TOP_CAMPAIGNS = 15
 """Campaigns in the bar chart (by spend); the table below lists them all."""
 
 
-def campaign_bars(table: pd.DataFrame, *, period: str, top: int = TOP_CAMPAIGNS) -> go.Figure:
-    """Spend next to credited revenue for the campaigns with the most spend (horizontal bars, EUR).
+def campaign_bars(table: pd.DataFrame, *, period: str, top: int = TOP_CAMPAIGNS,
+                  currency: Currency = DEFAULT_CURRENCY) -> go.Figure:
+    """Spend next to credited revenue for the campaigns with the most spend (horizontal bars, in ``currency``).
 
     Parameters
     ----------
@@ -24,24 +26,26 @@ def campaign_bars(table: pd.DataFrame, *, period: str, top: int = TOP_CAMPAIGNS)
     period : str
         The period in words, for the title.
     top : int, default=TOP_CAMPAIGNS
+    currency : Currency, default=EUR
+        Currency of the amounts (the database's setting).
     """
     shown = table.sort_values("spend", ascending=False).head(top).iloc[::-1]
     y = [f"{n} ({c})" for n, c in zip(shown["name"], shown["channel"], strict=True)]
     hidden = is_hidden(shown, "customers").to_numpy()
-    revenue_text = ["fewer than 50 customers" if h else f"€{v:,.0f}" for v, h in zip(shown["revenue"], hidden,
+    revenue_text = ["fewer than 50 customers" if h else currency.whole(v) for v, h in zip(shown["revenue"], hidden,
                                                                                     strict=True)]
     roas = ["–" if pd.isna(r) else f"{r:.2f}×" for r in shown["roas"]]
     fig = go.Figure()
     fig.add_trace(go.Bar(y=y, x=shown["spend"], name="Spend", orientation="h", marker={"color": "#bdbdbd"},
-                         hovertemplate="%{y}: spend €%{x:,.0f}<extra></extra>"))
+                         hovertemplate=f"%{{y}}: spend {currency.hover('x')}<extra></extra>"))
     fig.add_trace(go.Bar(y=y, x=shown["revenue"], name="Credited revenue", orientation="h",
                          marker={"color": "#2171b5"}, customdata=np.column_stack([revenue_text, roas]),
                          hovertemplate="%{y}: revenue %{customdata[0]}, ROAS %{customdata[1]}<extra></extra>"))
-    apply_style(fig, f"Spend and credited revenue of the {len(shown)} campaigns with the most spend (EUR)"
+    apply_style(fig, f"Spend and credited revenue of the {len(shown)} campaigns with the most spend ({currency.code})"
                      f"<br><sup>{period}; revenue of orders credited by the 7-day last-touch rule</sup>",
                 height=max(380, 90 + 28 * len(y)))
     fig.update_layout(barmode="group", hovermode="closest", bargap=0.2)
-    fig.update_xaxes(title="EUR", tickformat=",.0f", rangemode="tozero")
+    fig.update_xaxes(title=currency.code, tickformat=",.0f", rangemode="tozero")
     fig.update_yaxes(title=None)
     return fig
 

@@ -1,11 +1,15 @@
-"""Headers and number formats of the Campaigns & content page's tables, and their notes in words."""
+"""Headers and number formats of the Campaigns & content page's tables, and their notes in words.
+
+Headers say ``{currency}`` and formats :data:`~dashboard.formats.MONEY` where amounts go; the page
+resolves both for the database's currency with :func:`dashboard.formats.resolve`.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from core.campaigns.table import METRICS
-from dashboard.formats import COUNT, EUR, PCT, RATIO
+from dashboard.formats import COUNT, MONEY, PCT, RATIO
 
 CHANGE = "%+.0f%%"
 """Relative change vs the previous period, e.g. ``+12%``."""
@@ -14,17 +18,17 @@ POINTS = "%+.1f pp"
 
 CAMPAIGN_LABELS: dict[str, str] = {
     "name": "Campaign", "channel": "Channel", "theme": "Theme", "objective": "Objective",
-    "spend": "Spend (EUR)", "spend_change": "Spend vs prev.",
+    "spend": "Spend ({currency})", "spend_change": "Spend vs prev.",
     "customers": "Customers with a session", "impressions": "Impressions", "clicks": "Clicks", "ctr": "CTR",
     "sessions": "Sessions", "sessions_change": "Sessions vs prev.", "engaged_rate": "Engaged rate",
     "orders": "Orders", "orders_change": "Orders vs prev.",
     "conversion_rate": "Conversion rate", "conversion_rate_change": "Conversion vs prev.",
-    "revenue": "Revenue (EUR)", "revenue_change": "Revenue vs prev.",
-    "cpa": "CPA (EUR)", "cpa_change": "CPA vs prev.", "roas": "ROAS", "roas_change": "ROAS vs prev.",
+    "revenue": "Revenue ({currency})", "revenue_change": "Revenue vs prev.",
+    "cpa": "CPA ({currency})", "cpa_change": "CPA vs prev.", "roas": "ROAS", "roas_change": "ROAS vs prev.",
 }
 CAMPAIGN_FORMATS: dict[str, str] = {
-    "spend": EUR, "customers": COUNT, "impressions": COUNT, "clicks": COUNT, "ctr": PCT, "sessions": COUNT, "engaged_rate": PCT,
-    "orders": COUNT, "conversion_rate": PCT, "revenue": EUR, "cpa": EUR, "roas": RATIO,
+    "spend": MONEY, "customers": COUNT, "impressions": COUNT, "clicks": COUNT, "ctr": PCT, "sessions": COUNT, "engaged_rate": PCT,
+    "orders": COUNT, "conversion_rate": PCT, "revenue": MONEY, "cpa": MONEY, "roas": RATIO,
     "spend_change": CHANGE, "sessions_change": CHANGE, "orders_change": CHANGE, "revenue_change": CHANGE,
     "cpa_change": CHANGE, "roas_change": CHANGE, "conversion_rate_change": POINTS,
 }
@@ -33,20 +37,20 @@ THEME_LABELS: dict[str, str] = {
     "theme": "Theme", "segment": "Segment", "name": "Segment name", "customers": "Customers", "sessions": "Sessions",
     "engaged_rate": "Engaged rate", "orders": "Orders", "conversion_rate": "Conversion rate",
     "segment_conversion": "Segment average conversion", "lift": "Lift vs segment average",
-    "theme_conversion": "Theme conversion, all segments", "affinity": "Affinity", "revenue": "Revenue (EUR)",
+    "theme_conversion": "Theme conversion, all segments", "affinity": "Affinity", "revenue": "Revenue ({currency})",
 }
 THEME_FORMATS: dict[str, str] = {
     "customers": COUNT, "sessions": COUNT, "engaged_rate": PCT, "orders": COUNT, "conversion_rate": PCT,
-    "segment_conversion": PCT, "lift": PCT, "theme_conversion": PCT, "affinity": PCT, "revenue": EUR,
+    "segment_conversion": PCT, "lift": PCT, "theme_conversion": PCT, "affinity": PCT, "revenue": MONEY,
 }
 
 SEO_LABELS: dict[str, str] = {
     "customers": "Visitors", "sessions": "Sessions", "sessions_change": "Sessions vs prev.",
-    "engaged_rate": "Engaged rate", "orders": "Orders", "conversion_rate": "Conversion rate", "revenue": "Revenue (EUR)",
+    "engaged_rate": "Engaged rate", "orders": "Orders", "conversion_rate": "Conversion rate", "revenue": "Revenue ({currency})",
 }
 SEO_FORMATS: dict[str, str] = {
     "customers": COUNT, "sessions": COUNT, "sessions_change": CHANGE, "engaged_rate": PCT, "orders": COUNT,
-    "conversion_rate": PCT, "revenue": EUR,
+    "conversion_rate": PCT, "revenue": MONEY,
 }
 
 LOSING_LABELS: dict[str, str] = {
@@ -56,6 +60,7 @@ LOSING_LABELS: dict[str, str] = {
 LOSING_FORMATS: dict[str, str] = {"sessions_before": COUNT, "sessions_recent": COUNT, "change": CHANGE}
 
 
-def definitions() -> pd.DataFrame:
-    """Every campaign figure with its unit and definition, for the page's "Definitions" expander."""
-    return pd.DataFrame([{"figure": m.label, "unit": m.unit, "definition": m.help} for m in METRICS.values()])
+def definitions(currency: str) -> pd.DataFrame:
+    """Every campaign figure with its unit (amounts in ``currency``, an ISO code) and definition, for "Definitions"."""
+    return pd.DataFrame([{"figure": m.label, "unit": currency if m.unit in ("money", "EUR") else m.unit,
+                          "definition": m.help} for m in METRICS.values()])

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.privacy import cell_text, hidden_reason
+from dashboard import money
 from dashboard.charts import GRAIN_WORDS, HEIGHT, PALETTE, apply_style, channel_color
 
 
@@ -26,8 +27,9 @@ def channel_trend(df: pd.DataFrame, *, measure: str, grain: str, period: str) ->
     period : str
         Date range shown in the title, see :func:`format_period`.
     """
-    unit = "EUR" if measure == "revenue" else "count"
-    value_fmt = "%{y:,.0f} EUR" if measure == "revenue" else "%{y:,.0f} orders"
+    currency = money.currency()
+    unit = currency.code if measure == "revenue" else "count"
+    value_fmt = currency.hover() if measure == "revenue" else "%{y:,.0f} orders"
     fig = go.Figure()
     for channel, part in df.groupby("channel", sort=True):
         fig.add_trace(
@@ -82,7 +84,9 @@ def channel_count_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
     # Groups hidden by the privacy rule have a missing count and a flag; the bar reads "fewer than 50".
     customers = df["customers"].astype(float)
     customer_text = [cell_text(v, r) for v, r in zip(customers, hidden_reason(df, "customers"), strict=True)]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Buyers (count)", "Revenue per buyer (EUR)"), horizontal_spacing=0.12)
+    currency = money.currency()
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Buyers (count)", f"Revenue per buyer ({currency.code})"),
+                        horizontal_spacing=0.12)
     fig.add_trace(
         go.Bar(
             x=labels,
@@ -101,9 +105,9 @@ def channel_count_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
             x=labels,
             y=df["revenue_per_customer"].fillna(0),
             marker_color=PALETTE[2],
-            text=["–" if pd.isna(v) else f"{v:,.0f} EUR" for v in df["revenue_per_customer"]],
+            text=["–" if pd.isna(v) else currency.whole(v) for v in df["revenue_per_customer"]],
             textposition="outside",
-            hovertemplate="%{x}: %{y:,.0f} EUR per buyer<extra></extra>",
+            hovertemplate=f"%{{x}}: {currency.hover()} per buyer<extra></extra>",
             showlegend=False,
         ),
         row=1,
