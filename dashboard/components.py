@@ -14,6 +14,7 @@ from core.errors import OmnimixError, first_line
 from core.formatting import format_delta, format_value, slug  # the pages use format_* through this module
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import count_columns, for_export, labelled_counts, small_group_label
+from core.settings import Currency
 from dashboard.presentation import is_presenting, key_message  # noqa: F401 - pages call key_message from here
 
 log = logging.getLogger("omnimix.dashboard")
@@ -44,7 +45,7 @@ def guard(what: str) -> Iterator[None]:
         st.error(f"Something went wrong while showing {what} ({type(exc).__name__}: {first_line(exc)}).")
 
 
-def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> None:
+def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4, currency: Currency | None = None) -> None:
     """Bordered metric cards with the change vs the previous period.
 
     Parameters
@@ -55,17 +56,19 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
         The comparison period in words, shown in each card's help.
     per_row : int, default=4
         Cards per row; seven in one row truncate labels and values on a laptop screen.
+    currency : Currency, optional
+        Currency of the database's amounts (its settings); default EUR.
     """
     records = kpis.to_dict("records")
-    key_message(kpi_message(records))
+    key_message(kpi_message(records, currency))
     columns = [col for start in range(0, len(records), per_row) for col in st.columns(per_row)]
     for col, row in zip(columns, records, strict=False):
         metric = KPI_DEFINITIONS[row["metric"]]
-        previous = format_value(row["previous"], metric.unit)
+        previous = format_value(row["previous"], metric.unit, currency)
         hidden = bool(row.get("hidden", False))  # core.overview.queries.private_kpis: too few people to show
         col.metric(
             metric.label,
-            small_group_label() if hidden else format_value(row["value"], metric.unit),
+            small_group_label() if hidden else format_value(row["value"], metric.unit, currency),
             delta=format_delta(row, metric.unit),
             delta_color="off" if row["metric"] in _NEUTRAL_DELTAS else "normal",
             help=f"{metric.help}\n\nPrevious period ({previous_period}): {previous}.",
@@ -73,7 +76,7 @@ def kpi_cards(kpis: pd.DataFrame, *, previous_period: str, per_row: int = 4) -> 
         )
 
 
-def kpi_message(records: list[dict]) -> str:
+def kpi_message(records: list[dict], currency: Currency | None = None) -> str:
     """One sentence on revenue and orders against the previous period, for presentation mode.
 
     E.g. "Revenue was €1.2M, up 4.1% on the previous period; orders up 2.0%." Hidden or
@@ -88,7 +91,7 @@ def kpi_message(records: list[dict]) -> str:
         delta = format_delta(row, unit)
         change = "" if delta is None else f"{'up' if not delta.startswith('-') else 'down'} {delta.lstrip('+-')}"
         if not parts:
-            value = format_value(row["value"], unit)
+            value = format_value(row["value"], unit, currency)
             parts.append(f"{KPI_DEFINITIONS[metric].label} was {value}" + (f", {change} on the previous period"
                                                                            if change else ""))
         elif change:
