@@ -20,15 +20,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="HTML file to write, e.g. report.html")
     add_filter_args(p, default_start="52 weeks before --end")
     p.add_argument("--pdf", type=Path, help="also print the report to this PDF (needs Chromium)")
-    p.add_argument("--budget-fit", choices=["full", "quick"], default="full",
-                   help="budget model sampler: full (as `omnimix budget`, slower) or quick (default full)")
+    p.add_argument("--pages", default="all",
+                   help="only these dashboard pages' sections, comma-separated: overview, segments, "
+                        "recommendations, budget, insight (default all)")
+    p.add_argument("--budget", metavar="SCENARIO",
+                   help="budget scenario to compare with the current split: a .csv (channel,weekly_budget) or "
+                        ".json ({channel: EUR per week}) file, or current, proposed or cautious")
+    p.add_argument("--budget-fit", choices=["auto", "full", "quick"], default="auto",
+                   help="budget model sampler: full (as `omnimix budget`), quick, or auto: the full fit when "
+                        "one is cached for this database, else quick (default auto; cache: $OMNIMIX_CACHE or "
+                        "~/.cache/omnimix, OMNIMIX_CACHE=off to disable)")
     add_json_flag(p)
     p.set_defaults(handler=_report)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from core.report.build import build_report, check_out_dir, write_atomic
+    from core.report.build import build_report, check_out_dir, sections_for, write_atomic
     from core.report.pdf import find_browser, print_pdf
+    from core.report.scenario import read_scenario
 
     started = time.perf_counter()
     # Cheap checks first: a bad folder should not cost a model fit.
@@ -37,8 +46,13 @@ def _report(args: argparse.Namespace) -> int:
         check_out_dir(args.pdf, "--pdf")
     if not Path(args.db).is_file():
         raise OmnimixError(f"Database {args.db} does not exist.")
+    sections = sections_for([p.strip() for p in args.pages.split(",") if p.strip()])
+    scenario = read_scenario(args.budget) if args.budget else None
+    if scenario is not None and "budget" not in sections:
+        raise OmnimixError("--budget needs the budget section: add budget to --pages (or leave --pages out).")
     with open_db(args.db, read_only=True) as con:
-        report = build_report(con, filters_from_args(args, con), budget_fit=args.budget_fit)
+        report = build_report(con, filters_from_args(args, con), budget_fit=args.budget_fit, sections=sections,
+                              budget_scenario=scenario)
     html_bytes = write_atomic(args.out, report.html)
     built = time.perf_counter() - started
     pdf: dict | None = None
@@ -58,6 +72,7 @@ def _report(args: argparse.Namespace) -> int:
         "html": {"path": str(args.out), "bytes": html_bytes, "seconds": round(built, 3)},
         "pdf": pdf,
         "figures": report.figures,
+        "budget_scenario": None if scenario is None else {"name": scenario.name, "weekly_budget": scenario.spend},
         "sections": [{"key": s.key, "title": s.title, "included": s.missing is None, "reason": s.missing,
                       "figures": s.figures, "seconds": report.seconds.get(s.key)} for s in report.sections],
         "seconds": round(time.perf_counter() - started, 3),

@@ -11,21 +11,30 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from core.errors import OmnimixError
 from core.formatting import format_value
 from core.report.base import Section, missing
 from core.report.page import esc, figure_html, paragraphs, table_html
+from core.report.scenario import BudgetScenario
 
 if TYPE_CHECKING:
     from core.mmm.model import MediaMixModel
 
-FITS = ("full", "quick")
-"""``full``: the sampler settings of ``omnimix budget`` and the Budget page (tens of seconds).
-``quick``: a quarter of the chains and shorter runs (about a quarter of the time); the channel
-figures move a little from fit to fit, the verdicts rarely."""
+FITS = ("auto", "full", "quick")
+"""``full``: the sampler settings of ``omnimix budget`` and the Budget page (16 chains, tens of
+seconds on a cold start). ``quick``: 4 chains and shorter runs (about a third of the time); its
+held-out accuracy and bands are its own, so the section's words describe the model used.
+``auto`` (default): the full fit when one is already on disk (after the Budget page or
+``omnimix budget fit`` on the same database file), else the quick one. Both are kept on disk
+(:mod:`core.mmm.cached`), so a second report does not fit again."""
+SEED = 0
+"""The Budget page's and ``omnimix budget``'s default seed."""
 QUICK = {"n_chains": 4, "n_warmup": 200, "n_samples": 200, "thin": 4}
+_FULL_WORDS = "the full sampler (16 chains, as the Budget page and omnimix budget)"
+_QUICK_WORDS = "the quick sampler (4 chains of 200 draws, for a fast report)"
 KEY, TITLE = "budget", "Where to put the budget"
 _SIX_DAYS = pd.Timedelta(days=6)
 """A model week is labelled by its Monday; its last day is six days later."""
@@ -40,36 +49,62 @@ def quality_words(mape: float) -> str:
     return "rough: read its proposals as a direction, not as figures"
 
 
-def fit_model(con: duckdb.DuckDBPyConnection, fit: str = "full") -> MediaMixModel:
-    """The budget model on every week of the database, calibrated to its lift tests when it has some.
+def fit_model(con: duckdb.DuckDBPyConnection, fit: str = "auto") -> tuple[MediaMixModel, str]:
+    """The budget model on every week of the database, calibrated to its lift tests, and which sampler made it.
+
+    Read from the on-disk cache when the same fit of the same database file was made before.
+
+    Returns
+    -------
+    model : MediaMixModel
+    sampler : {"full", "quick"}
 
     Raises
     ------
     OmnimixError
         No marketing spend, or too few weeks to fit (the message says which).
     """
+    from core import cache
+    from core.mmm.cached import cached_model, model_for_db_file
     from core.mmm.model import MediaMixModel
     from core.mmm.weekly import from_db
     from core.store.reads import read_experiments
 
     if fit not in FITS:
         raise OmnimixError(f"The budget fit must be one of {', '.join(FITS)} (got '{fit}').")
-    data, tests = from_db(con), read_experiments(con)
+    path = cache.connection_file(con)
+    if fit == "auto":
+        full = cached_model(path, random_state=SEED) if path is not None else None
+        if full is not None:
+            return full, "full"
+        fit = "quick"
     settings = QUICK if fit == "quick" else {}
-    return MediaMixModel(random_state=0, **settings).fit(data, experiments=tests if len(tests) else None)
+    if path is not None:
+        return model_for_db_file(path, con=con, random_state=SEED, **settings), fit
+    data, tests = from_db(con), read_experiments(con)
+    model = MediaMixModel(random_state=SEED, **settings).fit(data, experiments=tests if len(tests) else None)
+    return model, fit
 
 
-def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "full",
-                   model: Callable[[], MediaMixModel] | None = None) -> Section:
+def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
+                   model: Callable[[], MediaMixModel] | None = None,
+                   scenario: BudgetScenario | None = None) -> Section:
     """Model quality, current vs proposed weekly split, expected gain with its band, uncertain channels.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-    fit : {"full", "quick"}, default="full"
+    fit : {"auto", "full", "quick"}, default="auto"
         Sampler settings, see :data:`FITS`.
     model : callable, optional
-        Returns an already fitted model (the dashboard passes its cached one); ``fit`` is then unused.
+        Returns an already fitted model (taken as a full fit); ``fit`` is then unused.
+    scenario : BudgetScenario, optional
+        A user's weekly split to show beside the current and the proposed one.
+
+    Raises
+    ------
+    OmnimixError
+        ``scenario`` names a channel the model does not know (the report is then not written).
     """
     import plotly.graph_objects as go
 
@@ -77,9 +112,10 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "full",
     from core.mmm.report import channel_verdicts
 
     try:
-        fitted = model() if model is not None else fit_model(con, fit)
+        fitted, sampler = (model(), "full") if model is not None else fit_model(con, fit)
     except OmnimixError as exc:
-        return missing(KEY, TITLE, f"No budget proposal: {exc}")
+        extra = f" The budget scenario {scenario.name} cannot be shown without it." if scenario else ""
+        return missing(KEY, TITLE, f"No budget proposal: {exc}{extra}")
     plan = optimize_budget(fitted, float(fitted.current_spend_.sum()))
     weeks = fitted.weeks_
     span = f"{weeks[0]:%d %b %Y} – {weeks[-1] + _SIX_DAYS:%d %b %Y}"
@@ -99,21 +135,29 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "full",
         f"about {plan.gain * 52:+,.0f} EUR over 52 weeks.",
     ]
     table = plan.table()
+    chosen = None if scenario is None else scenario_spend(fitted, scenario, plan.proposed)
     fig = go.Figure(go.Bar(x=table["channel"], y=table["current_spend"], name="Current (EUR per week)"))
     fig.add_bar(x=table["channel"], y=table["proposed_spend"], name="Proposed (EUR per week)")
-    fig.update_layout(title="Weekly budget by media channel: current and proposed split", barmode="group",
+    if chosen is not None:
+        fig.add_bar(x=table["channel"], y=chosen, name=f"Scenario {scenario.name} (EUR per week)")
+        gain.extend(scenario_lines(fitted, scenario, chosen))
+    versus = "current and proposed split" + (f" and scenario {scenario.name}" if chosen is not None else "")
+    fig.update_layout(title=f"Weekly budget by media channel: {versus}", barmode="group",
                       yaxis_title="Spend (EUR per week)", xaxis_title="Media channel")
     summary = fitted.channel_summary_.set_index("channel")
     rows = [(r.channel, f"{r.current_spend:,.0f}", f"{r.proposed_spend:,.0f}", f"{r.spend_change:+,.0f}",
+             *([] if chosen is None else [f"{chosen[i]:,.0f}"]),
              f"{summary.loc[r.channel, 'roas']:.2f} ({summary.loc[r.channel, 'roas_low']:.2f}–"
              f"{summary.loc[r.channel, 'roas_high']:.2f})",
              "well measured" if summary.loc[r.channel, "well_measured"] else "not sure")
-            for r in table.itertuples()]
-    grid = table_html(["Media channel", "Current EUR/week", "Proposed EUR/week", "Change EUR/week",
-                       "ROAS (90% band)", "Measured"], rows, numeric=(1, 2, 3, 4))
-    lead = (f'<p class="lead">Marketing-mix model fitted on {len(weeks)} weeks of all sales channels '
-            f"({esc(span)}); the current split is the mean weekly spend of {esc(recent)}. The budget does not "
-            "follow the report's filters: spend is not split by sales channel.</p>")
+            for i, r in enumerate(table.itertuples())]
+    header = ["Media channel", "Current EUR/week", "Proposed EUR/week", "Change EUR/week"]
+    header += [] if chosen is None else [f"Scenario {scenario.name} EUR/week"]
+    grid = table_html([*header, "ROAS (90% band)", "Measured"], rows, numeric=tuple(range(1, len(header) + 1)))
+    lead = (f'<p class="lead">Marketing-mix model fitted with {_FULL_WORDS if sampler == "full" else _QUICK_WORDS} '
+            f"on {len(weeks)} weeks of all sales channels ({esc(span)}); the current split is the mean weekly spend "
+            f"of {esc(recent)}. The budget does not follow the report's filters: spend is not split by sales "
+            "channel.</p>")
     body = (lead + paragraphs(quality) + paragraphs(gain)
             + figure_html(fig, caption=f"Spend in EUR per week per media channel; current = mean of {recent} "
                                        f"(to {weeks[-1] + _SIX_DAYS:%d %b %Y}).", height=320)
@@ -121,3 +165,35 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "full",
             f"{esc(span)}.</p>"
             + "<h3>Channels to read with care</h3>" + paragraphs(channel_verdicts(fitted)))
     return Section(KEY, TITLE, body, figures=1)
+
+
+def scenario_spend(fitted: MediaMixModel, scenario: BudgetScenario, proposed: np.ndarray) -> np.ndarray:
+    """Weekly spend per model channel of ``scenario`` (channels it leaves out keep their current spend)."""
+    from core.mmm.optimizer import optimize_budget
+
+    if scenario.builtin:
+        if scenario.name == "current":
+            return np.asarray(fitted.current_spend_, float)
+        if scenario.name == "proposed":
+            return np.asarray(proposed, float)
+        return optimize_budget(fitted, float(fitted.current_spend_.sum()), cautious=True).proposed
+    scenario.check_channels(list(fitted.channels_))
+    return fitted.spend_vector(scenario.spend)
+
+
+def scenario_lines(fitted: MediaMixModel, scenario: BudgetScenario, spend: np.ndarray) -> list[str]:
+    """Expected weekly revenue of ``spend`` with its 90% band, against the current split's."""
+    from core.mmm.planning import Outlook, SteadyState
+
+    view = SteadyState(fitted)
+    now, then = Outlook.of(view, fitted.current_spend_), Outlook.of(view, spend)
+    lines = [f"Scenario {scenario.name}: {spend.sum():,.0f} EUR per week in total ({fitted.current_spend_.sum():,.0f} "
+             f"now); expected revenue per week {format_value(then.revenue, 'EUR')} (90% band "
+             f"{format_value(then.low, 'EUR')} – {format_value(then.high, 'EUR')}) against "
+             f"{format_value(now.revenue, 'EUR')} (90% band {format_value(now.low, 'EUR')} – "
+             f"{format_value(now.high, 'EUR')}) with the current split: {then.revenue - now.revenue:+,.0f} EUR per "
+             "week."]
+    kept = [c for c in fitted.channels_ if not scenario.builtin and c not in scenario.spend]
+    if kept:
+        lines.append(f"The scenario leaves out {', '.join(kept)}: they keep their current weekly spend.")
+    return lines

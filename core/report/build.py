@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from core.filters import Filters, data_date_range
 from core.report import budget, business, customers, weeks
 from core.report.base import Section, channels_text, filter_line, period_text
 from core.report.page import document
+from core.report.scenario import BudgetScenario
 
 if TYPE_CHECKING:
     from core.mmm.model import MediaMixModel
@@ -41,6 +42,34 @@ SECTION_TITLES = {
     "weeks": "Notable weeks",
 }
 """Every section in story order, with its heading (the tests look for each one)."""
+PAGE_SECTIONS = {
+    "overview": ("kpis", "channels"),
+    "segments": ("segments",),
+    "recommendations": ("recommendations",),
+    "budget": ("budget",),
+    "insight": ("weeks",),
+}
+"""The report's sections of each dashboard page (by the page's URL path); a page not listed has none."""
+
+
+def sections_for(pages: Sequence[str]) -> tuple[str, ...]:
+    """The sections of ``pages`` (URL paths such as ``overview``, or ``all``), in story order.
+
+    Raises
+    ------
+    OmnimixError
+        A page that is unknown or has no report content, naming the pages that have some.
+    """
+    wanted: set[str] = set()
+    for page in pages:
+        if page == "all":
+            wanted.update(SECTION_TITLES)
+        elif page in PAGE_SECTIONS:
+            wanted.update(PAGE_SECTIONS[page])
+        else:
+            raise OmnimixError(f"Page '{page}' has no report sections; pages with some: "
+                               f"{', '.join(PAGE_SECTIONS)} (or all).")
+    return tuple(key for key in SECTION_TITLES if key in wanted)
 
 
 @dataclass(frozen=True)
@@ -93,9 +122,11 @@ def resolve_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters
     return resolved
 
 
-def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit: str = "full",
-                 budget_model: Callable[[], MediaMixModel] | None = None, title: str = TITLE) -> Report:
-    """Every section of the report for ``filters``, as one self-contained HTML page.
+def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit: str = "auto",
+                 budget_model: Callable[[], MediaMixModel] | None = None, title: str = TITLE,
+                 sections: Sequence[str] | None = None, budget_scenario: BudgetScenario | None = None,
+                 built_at: dt.datetime | None = None) -> Report:
+    """The report's sections (default all) for ``filters``, as one self-contained HTML page.
 
     Parameters
     ----------
@@ -103,11 +134,17 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
         Open (read-only is enough) connection.
     filters : Filters
         Period and sales channels; missing dates become the last 52 weeks of data.
-    budget_fit : {"full", "quick"}, default="full"
+    budget_fit : {"auto", "full", "quick"}, default="auto"
         Sampler settings of the budget model (see :data:`core.report.budget.FITS`).
     budget_model : callable, optional
-        Returns an already fitted budget model (e.g. the dashboard's cached one).
+        Returns an already fitted budget model.
     title : str, default=TITLE
+    sections : sequence of str, optional
+        Keys of :data:`SECTION_TITLES` to build (in story order whatever the order given); default all.
+    budget_scenario : BudgetScenario, optional
+        A weekly split to show in the budget section beside the current and the proposed one.
+    built_at : datetime, optional
+        The time the footer names (default now).
 
     Returns
     -------
@@ -116,10 +153,16 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
     Raises
     ------
     OmnimixError
-        No orders in the period (see :func:`resolve_filters`) or an unknown ``budget_fit``.
+        No orders in the period (see :func:`resolve_filters`), an unknown ``budget_fit`` or section, or a
+        scenario naming a channel the budget model does not know.
     """
     if budget_fit not in budget.FITS:
         raise OmnimixError(f"The budget fit must be one of {', '.join(budget.FITS)} (got '{budget_fit}').")
+    keys = tuple(SECTION_TITLES) if sections is None else tuple(sections)
+    unknown = [k for k in keys if k not in SECTION_TITLES]
+    if unknown or not keys:
+        raise OmnimixError(f"Unknown report section '{unknown[0]}'; the sections are {', '.join(SECTION_TITLES)}."
+                           if unknown else "No report section chosen.")
     filters = resolve_filters(con, filters)
     seconds: dict[str, float] = {}
 
@@ -136,16 +179,16 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
         "channels": lambda: business.channel_section(con, filters),
         "segments": lambda: customers.segment_section(con, filters),
         "recommendations": lambda: customers.recs_section(con),
-        "budget": lambda: budget.budget_section(con, fit=budget_fit, model=budget_model),
+        "budget": lambda: budget.budget_section(con, fit=budget_fit, model=budget_model, scenario=budget_scenario),
         "weeks": lambda: weeks.weeks_section(con, filters),
     }
-    sections = [timed(key, steps[key]) for key in SECTION_TITLES]
-    made = dt.datetime.now().astimezone()
+    built = [timed(key, steps[key]) for key in SECTION_TITLES if key in keys]
+    made = (built_at or dt.datetime.now()).astimezone()
     footer = (f"Built by Omnimix on {made:%d %b %Y %H:%M %Z}. Figures about fewer than 50 customers are hidden, "
               "as on screen. Amounts in EUR.")
-    page = document(title=title, filter_line=filter_line(filters), body="".join(s.html() for s in sections),
+    page = document(title=title, filter_line=filter_line(filters), body="".join(s.html() for s in built),
                     footer=footer)
-    return Report(page, filters, tuple(sections), seconds)
+    return Report(page, filters, tuple(built), seconds)
 
 
 def check_out_dir(out: Path, option: str = "--out") -> None:

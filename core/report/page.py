@@ -8,6 +8,7 @@ a chart or a section from being cut across two sheets.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -80,8 +81,11 @@ def figure_html(fig: go.Figure, *, caption: str, height: int = 340) -> str:
     """
     fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template=TEMPLATE,
                       font={"family": "system-ui, Arial, sans-serif", "size": 12})
+    # An id from the figure's content instead of plotly's random one: the same data give the same
+    # page byte for byte (apart from the build time), whether its parts were computed or cached.
+    div_id = "fig-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
     div = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, config=FIGURE_CONFIG,
-                      default_width="100%", default_height=f"{height}px")
+                      default_width="100%", default_height=f"{height}px", div_id=div_id)
     return f'<div class="figure">{div}<p class="caption">{esc(caption)}</p></div>'
 
 

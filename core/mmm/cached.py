@@ -1,0 +1,69 @@
+"""The budget model of a database file, fitted once and kept on disk (see :mod:`core.cache`).
+
+``omnimix budget``, the Budget page and ``omnimix report`` all fit the same model on the
+same database; through :func:`model_for_db_file` the second of them reads the first one's
+fit instead of sampling again. The key is the file's identity and every option that changes
+the fit (seed, sampler settings, held-out weeks, whether the lift tests were used), so a
+changed database or another setting is a fresh fit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from core import cache
+from core.mmm.model import MediaMixModel
+from core.store.db import open_db
+
+KIND = "mmm"
+
+
+def cache_key(db: Path | str, *, use_tests: bool = True, **params: object) -> tuple:
+    """Database identity, whether lift tests are used and the model's parameters (defaults filled in)."""
+    settings = MediaMixModel(**params).get_params()  # type: ignore[arg-type]
+    settings.pop("prior", None)  # only the default prior is cached (a custom one skips the cache)
+    return cache.file_identity(db), bool(use_tests), tuple(sorted(settings.items()))
+
+
+def cached_model(db: Path | str, *, use_tests: bool = True, **params: object) -> MediaMixModel | None:
+    """The stored fit for these options, or None (no fit yet, or the database changed since)."""
+    return cache.load(KIND, cache_key(db, use_tests=use_tests, **params), MediaMixModel)
+
+
+def model_for_db_file(db: Path | str, *, con: duckdb.DuckDBPyConnection | None = None, use_tests: bool = True,
+                      **params: object) -> MediaMixModel:
+    """The model fitted on every week of ``db`` (with its lift tests unless ``use_tests`` is off), cached.
+
+    Parameters
+    ----------
+    db : path
+        Omnimix database file.
+    con : duckdb.DuckDBPyConnection, optional
+        An open connection to ``db`` to read from (default: the file is opened read-only).
+    use_tests : bool, default=True
+        Calibrate to the database's ``experiments`` table when it has rows.
+    **params
+        :class:`MediaMixModel` parameters (``random_state``, ``n_chains``, ...); a custom ``prior`` is
+        fitted every time.
+
+    Raises
+    ------
+    OmnimixError
+        No marketing spend or too few weeks (from the fit; nothing is cached then).
+    """
+    from core.mmm.weekly import from_db
+    from core.store.reads import read_experiments
+
+    def fit() -> MediaMixModel:
+        if con is not None:
+            data, tests = from_db(con), read_experiments(con)
+        else:
+            with open_db(Path(db), read_only=True) as own:
+                data, tests = from_db(own), read_experiments(own)
+        tests = tests if use_tests and len(tests) else None
+        return MediaMixModel(**params).fit(data, experiments=tests)  # type: ignore[arg-type]
+
+    key = None if params.get("prior") is not None else cache_key(db, use_tests=use_tests, **params)
+    return cache.cached(KIND, key, MediaMixModel, fit)
