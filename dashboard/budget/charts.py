@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import convert_colors_to_same_type
 
+from dashboard import money
 from dashboard.charts import CHANNEL_COLORS, apply_style, channel_color
 
 BASELINE_COLOR = "#D9D9D9"
@@ -63,7 +64,7 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
                 stackgroup="drivers",
                 mode="lines",
                 line={"width": 0.5, "color": color},
-                hovertemplate="%{y:,.0f} EUR",
+                hovertemplate=f"%{{y:,.0f}} {money.code()}",
             )
         )
     fig.add_trace(
@@ -73,18 +74,18 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
             name="Actual revenue",
             mode="lines",
             line={"color": "black", "width": 1.5},
-            hovertemplate="%{y:,.0f} EUR",
+            hovertemplate=f"%{{y:,.0f}} {money.code()}",
         )
     )
-    fig.update_yaxes(title="EUR per week", rangemode="tozero")
-    return apply_style(fig, f"Weekly revenue by driver (EUR), {period}", height=420)
+    fig.update_yaxes(title=f"{money.code()} per week", rangemode="tozero")
+    return apply_style(fig, f"Weekly revenue by driver ({money.code()}), {period}", height=420)
 
 
 def roas_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
     """ROAS (average return over the period) and marginal ROAS (next EUR) per channel, with 90% bands."""
     series = [
         ("ROAS (average)", "#2171B5", summary["roas"], summary["roas_low"], summary["roas_high"]),
-        ("Marginal ROAS (next EUR)", "#9ECAE1", summary["mroas"], summary["mroas_low"], summary["mroas_high"]),
+        (f"Marginal ROAS (next {money.code()})", "#9ECAE1", summary["mroas"], summary["mroas_low"], summary["mroas_high"]),
     ]
     return _band_bars(list(summary["channel"]), series, title=f"Return on ad spend by channel<br><sup>{period}</sup>")
 
@@ -122,7 +123,7 @@ def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.
                     "color": "#555555",
                 },
                 customdata=np.column_stack([low, high]),
-                hovertemplate="%{x}: %{y:.2f} EUR per EUR (90% band %{customdata[0]:.2f} – %{customdata[1]:.2f})"
+                hovertemplate=f"%{{x}}: %{{y:.2f}} {money.code()} per {money.code()} (90% band %{{customdata[0]:.2f}} – %{{customdata[1]:.2f}})"
                 f"<extra>{name}</extra>",
             )
         )
@@ -144,11 +145,11 @@ def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.
             y=[None],
             mode="lines",
             line={"dash": "dot", "color": "grey"},
-            name="Break-even (1 EUR back per EUR)",
+            name=f"Break-even (1 {money.code()} back per {money.code()})",
         )
     )
     fig.update_layout(barmode="group", hovermode="closest")
-    fig.update_yaxes(title="EUR of revenue per EUR spent", range=[0, top])
+    fig.update_yaxes(title=f"{money.code()} of revenue per {money.code()} spent", range=[0, top])
     fig = apply_style(fig, title)
     # Legend below: the title needs the width.
     fig.update_layout(legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
@@ -180,14 +181,14 @@ def gain_waterfall(
             increasing={"marker": {"color": "#009E73"}},
             decreasing={"marker": {"color": "#D55E00"}},
             totals={"marker": {"color": "#56B4E9"}},
-            hovertemplate="%{x}: %{y:,.0f} EUR",
+            hovertemplate=f"%{{x}}: %{{y:,.0f}} {money.code()}",
             connector={"line": {"color": "grey", "width": 0.5}},
         )
     )
     span = float(np.abs(table["revenue_gain"]).sum())
-    fig.update_yaxes(range=[current_revenue - 1.5 * span - 1, current_revenue + 1.5 * span + 1], title="EUR")
+    fig.update_yaxes(range=[current_revenue - 1.5 * span - 1, current_revenue + 1.5 * span + 1], title=money.code())
     fig.update_layout(showlegend=False, hovermode="closest")
-    return apply_style(fig, f"Where the gain comes from: predicted revenue over {weeks} week(s) (EUR)")
+    return apply_style(fig, f"Where the gain comes from: predicted revenue over {weeks} week(s) ({money.code()})")
 
 
 def roas_shift_bars(shifts: pd.DataFrame, *, tested: set[str], period: str) -> go.Figure:
@@ -235,7 +236,7 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
                 name="Actual revenue",
                 mode="lines",
                 line={"color": "#777777", "width": 1.5},
-                hovertemplate="%{y:,.0f} EUR",
+                hovertemplate=f"%{{y:,.0f}} {money.code()}",
             )
         )
     band = {"x": forecast["week"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": "band"}
@@ -252,7 +253,7 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
             line={"color": "#2171B5", "width": 2},
             marker={"size": 5},
             customdata=np.column_stack([forecast["low"], forecast["high"]]),
-            hovertemplate="%{y:,.0f} EUR (90% band %{customdata[0]:,.0f} – %{customdata[1]:,.0f} EUR)",
+            hovertemplate=f"%{{y:,.0f}} {money.code()} (90% band %{{customdata[0]:,.0f}} – %{{customdata[1]:,.0f}} {money.code()})",
         )
     )
     fig.add_trace(
@@ -262,13 +263,13 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
             name="With no new spend (baseline + carry-over)",
             mode="lines",
             line={"color": "#D55E00", "width": 1.5, "dash": "dot"},
-            hovertemplate="%{y:,.0f} EUR",
+            hovertemplate=f"%{{y:,.0f}} {money.code()}",
         )
     )
-    fig.update_yaxes(title="EUR per week", rangemode="tozero")
+    fig.update_yaxes(title=f"{money.code()} per week", rangemode="tozero")
     first, last = forecast["week"].iloc[0], forecast["week"].iloc[-1] + pd.Timedelta(days=6)
     title = (
-        f"Predicted weekly revenue, next {len(forecast)} weeks (EUR)<br><sup>{first:%Y-%m-%d} – {last:%Y-%m-%d}</sup>"
+        f"Predicted weekly revenue, next {len(forecast)} weeks ({money.code()})<br><sup>{first:%Y-%m-%d} – {last:%Y-%m-%d}</sup>"
     )
     fig = apply_style(fig, title, height=400)
     fig.update_layout(legend={"yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0})

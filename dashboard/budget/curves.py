@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import money
 from dashboard.budget.charts import BAND_NAME, MARKER_STYLES, media_color, translucent
 from dashboard.charts import apply_style
 
@@ -60,8 +61,8 @@ def response_curves(
                 "name": ch,
                 "showlegend": False,
                 "customdata": np.column_stack([low, high]),
-                "hovertemplate": "spend %{x:,.0f} EUR → revenue %{y:,.0f} EUR<br>"
-                "90% band %{customdata[0]:,.0f} – %{customdata[1]:,.0f} EUR<extra></extra>",
+                "hovertemplate": f"spend %{{x:,.0f}} {money.code()} → revenue %{{y:,.0f}} {money.code()}<br>"
+                f"90% band %{{customdata[0]:,.0f}} – %{{customdata[1]:,.0f}} {money.code()}<extra></extra>",
                 **axes,
             }
         )
@@ -95,13 +96,13 @@ def response_curves(
                     "name": label,
                     "legendgroup": label,
                     "showlegend": i == 0,
-                    "hovertemplate": f"{label}: %{{x:,.0f}} EUR → %{{y:,.0f}} EUR",
+                    "hovertemplate": f"{label}: %{{x:,.0f}} {money.code()} → %{{y:,.0f}} {money.code()}",
                     **axes,
                 }
             )
     fig = go.Figure(data=traces, layout={**layout, "shapes": shapes})
     fig = apply_style(
-        fig, "Response curves: weekly revenue driven by weekly spend (EUR, steady state)", height=280 * rows + 80
+        fig, f"Response curves: weekly revenue driven by weekly spend ({money.code()}, steady state)", height=280 * rows + 80
     )
     fig.update_layout(hovermode="closest", legend={"yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0})
     return fig
@@ -124,7 +125,7 @@ def _panel_grid(titles: list[str], cols: int, *, h_gap: float = 0.07, v_gap: flo
             "domain": [left, left + width],
             "anchor": f"y{n}",
             "rangemode": "tozero",
-            "title": {"text": "EUR per week", "font": {"size": 10}},
+            "title": {"text": f"{money.code()} per week", "font": {"size": 10}},
         }
         layout[f"yaxis{n}"] = {"domain": [top - height, top], "anchor": f"x{n}", "rangemode": "tozero"}
         layout["annotations"].append(

@@ -65,10 +65,13 @@ def weekly_from_csv(
 
 def model_for_db(db: Path, seed: int = 0, *, use_tests: bool = True) -> MediaMixModel:
     """The fitted model on all weeks of ``db``, calibrated to its lift tests unless ``use_tests`` is off."""
-    version = data_access.existing_version(db)
-    tests = experiments_from_db(db) if use_tests else None
-    with_tests = tests is not None and len(tests) > 0
-    return _model(("db", str(db), version, with_tests), seed, weekly_from_db(db), tests if with_tests else None)
+    return _model_db(str(db), data_access.existing_version(db), seed, use_tests)
+
+
+@st.cache_resource(show_spinner="Fitting the budget model…", max_entries=6)
+def _model_db(db: str, version: Version, seed: int, use_tests: bool) -> MediaMixModel:
+    # Through the on-disk cache: `omnimix budget fit` and `omnimix report` on the same file reuse this fit.
+    return model_for_db_file(Path(db), use_tests=use_tests, random_state=seed)
 
 
 def model_for_csv(

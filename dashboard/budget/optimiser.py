@@ -16,7 +16,7 @@ from core.mmm.bounds import MAX_CHANGE_PCT, bounds_from_change
 from core.mmm.compare import versus_today
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
 from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
-from dashboard import components
+from dashboard import components, money
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import controls as budget_controls
 from dashboard.budget import trust as budget_trust
@@ -77,14 +77,14 @@ def section(
         # Set through the session state, not value=: a keyed widget ignores a new value= once it
         # has one, and the total must follow the model (the page drops it for a new model).
         st.session_state.setdefault(OPT_TOTAL, float(round(sum(current.values()))))
-        o2.number_input("Total weekly budget (EUR)", min_value=0.0, step=1000.0, key=OPT_TOTAL)
+        o2.number_input(f"Total weekly budget ({money.code()})", min_value=0.0, step=1000.0, key=OPT_TOTAL)
         o2.number_input(
             "Target ROAS",
             min_value=0.1,
             value=2.0,
             step=0.1,
             key="budget_opt_target",
-            help="Media revenue per EUR of spend to keep (used by the second goal).",
+            help=f"Media revenue per {money.code()} of spend to keep (used by the second goal).",
         )
         o3.slider(
             "Allowed change per channel (% of current)",
@@ -118,23 +118,23 @@ def _proposal(model: MediaMixModel, stored: dict, apply_plan: Callable[[], None]
     p1, p2, p3, p4 = st.columns(4)
     p1.metric(
         f"Predicted revenue, {w} weeks",
-        components.format_value(plan.proposed_revenue * w, "EUR"),
-        delta=f"{plan.gain * w:+,.0f} EUR vs {start}",
+        components.format_value(plan.proposed_revenue * w, "money", money.currency()),
+        delta=f"{plan.gain * w:+,.0f} {money.code()} vs {start}",
         border=True,
-        help=f"Against the {start}: {plan.current_revenue * w:,.0f} EUR over {w} weeks. Expected (mean) revenue.",
+        help=f"Against the {start}: {plan.current_revenue * w:,.0f} {money.code()} over {w} weeks. Expected (mean) revenue.",
     )
     low, high = plan.proposed_band
     budget_trust.band_metric(p2, revenue=plan.proposed_revenue * w, low=low * w, high=high * w, what=f"over {w} weeks")
-    p3.metric(f"Spend, {w} weeks", components.format_value(plan.total * w, "EUR"), border=True)
+    p3.metric(f"Spend, {w} weeks", components.format_value(plan.total * w, "money", money.currency()), border=True)
     p4.metric("Media ROAS", f"{plan.roas:.2f}×", border=True, help="Revenue the channels drive ÷ spend.")
     if plan.cautious:
         st.caption(f"Cautious plan: {CAUTIOUS_HELP[0].lower()}{CAUTIOUS_HELP[1:]}")
     if start != CURRENT_SPLIT:
         today = versus_today(model, plan, weeks=w)
         st.markdown(
-            f"Against **today's budget** ({today.weekly_spend:,.0f} EUR per week): over {w} weeks the proposal spends "
-            f"**{today.spend_change:+,.0f} EUR** and is predicted to earn **{today.revenue_change:+,.0f} EUR** "
-            f"({today.revenue:,.0f} → {today.plan_revenue:,.0f} EUR)."
+            f"Against **today's budget** ({today.weekly_spend:,.0f} {money.code()} per week): over {w} weeks the proposal spends "
+            f"**{today.spend_change:+,.0f} {money.code()}** and is predicted to earn **{today.revenue_change:+,.0f} {money.code()}** "
+            f"({today.revenue:,.0f} → {today.plan_revenue:,.0f} {money.code()})."
         )
     scaled = plan.table(weeks=w)
     left, right = st.columns(2)
@@ -149,9 +149,9 @@ def _proposal(model: MediaMixModel, stored: dict, apply_plan: Callable[[], None]
             "budget_proposed_split",
             {
                 "channel": "Channel",
-                "current_spend": f"{start.capitalize()}, {w} wk (EUR)",
-                "proposed_spend": f"Proposed, {w} wk (EUR)",
-                "revenue_gain": f"Gain, {w} wk (EUR)",
+                "current_spend": f"{start.capitalize()}, {w} wk ({money.code()})",
+                "proposed_spend": f"Proposed, {w} wk ({money.code()})",
+                "revenue_gain": f"Gain, {w} wk ({money.code()})",
             },
             euro=("current_spend", "proposed_spend", "revenue_gain"),
             helps={

@@ -16,7 +16,7 @@ from core.errors import OmnimixError
 from core.mmm.bounds import MAX_CHANGE_PCT, bounds_from_change
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import PeriodPlan, plan_period
-from dashboard import components
+from dashboard import components, money
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import trust as budget_trust
 from dashboard.budget.optimiser import CAUTIOUS_HELP, RANGE_HELP, failure_text
@@ -44,7 +44,7 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
             made = plan_period(model, weeks, total=total, bounds=bounds, cautious=ss[CAUTIOUS])
         except Exception as exc:  # noqa: BLE001 - a message in the next run, never a traceback
             ss.pop(FUTURE, None)
-            spread = f" The period budget is spread evenly: {total:,.0f} EUR over {weeks} weeks is {total / weeks:,.0f} EUR per week."
+            spread = f" The period budget is spread evenly: {total:,.0f} {money.code()} over {weeks} weeks is {total / weeks:,.0f} {money.code()} per week."
             ss[FUTURE_ERROR] = failure_text(exc, "planning the next weeks") + (
                 spread if isinstance(exc, OmnimixError) else ""
             )
@@ -66,13 +66,13 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
         f1.number_input("Weeks to plan", 1, 52, DEFAULT_WEEKS, key=WEEKS, help=f"From the week of {first:%Y-%m-%d}.")
         f1.checkbox("Cautious", key=CAUTIOUS, help=CAUTIOUS_HELP)
         f2.number_input(
-            "Budget for the whole period (EUR)",
+            f"Budget for the whole period ({money.code()})",
             min_value=0.0,
             value=None,
             step=1000.0,
             key=TOTAL,
-            placeholder=f"today's {weekly:,.0f} EUR/week × weeks",
-            help=f"Total spend over all the weeks. Empty: today's budget, {weekly:,.0f} EUR per week "
+            placeholder=f"today's {weekly:,.0f} {money.code()}/week × weeks",
+            help=f"Total spend over all the weeks. Empty: today's budget, {weekly:,.0f} {money.code()} per week "
             f"(average of the last {model.current_weeks_} weeks) × the weeks.",
         )
         f3.slider(
@@ -100,17 +100,17 @@ def _show(model: MediaMixModel, made: PeriodPlan) -> None:
     k1, k2, k3, k4 = st.columns(4)
     k1.metric(
         f"Predicted revenue, {weeks} weeks",
-        components.format_value(plan.proposed_revenue, "EUR"),
-        delta=f"{plan.gain:+,.0f} EUR vs {start}",
+        components.format_value(plan.proposed_revenue, "money", money.currency()),
+        delta=f"{plan.gain:+,.0f} {money.code()} vs {start}",
         border=True,
-        help=f"Expected revenue over the {weeks} weeks; the {start} would earn {plan.current_revenue:,.0f} EUR.",
+        help=f"Expected revenue over the {weeks} weeks; the {start} would earn {plan.current_revenue:,.0f} {money.code()}.",
     )
     low, high = plan.proposed_band
     budget_trust.band_metric(k2, revenue=plan.proposed_revenue, low=low, high=high, what=f"over the {weeks} weeks")
     carried = made.carryover
     k3.metric(
         "Already paid for (carry-over)",
-        components.format_value(carried, "EUR"),
+        components.format_value(carried, "money", money.currency()),
         delta=f"{carried / plan.proposed_revenue:.1%} of the revenue",
         delta_color="off",
         delta_arrow="off",
@@ -120,8 +120,8 @@ def _show(model: MediaMixModel, made: PeriodPlan) -> None:
     )
     k4.metric(
         f"Spend, {weeks} weeks",
-        components.format_value(plan.total * weeks, "EUR"),
-        delta=f"{plan.total:,.0f} EUR per week",
+        components.format_value(plan.total * weeks, "money", money.currency()),
+        delta=f"{plan.total:,.0f} {money.code()} per week",
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -138,11 +138,11 @@ def _show(model: MediaMixModel, made: PeriodPlan) -> None:
         "budget_future_split",
         {
             "channel": "Channel",
-            "current_spend": f"{start.capitalize()} (EUR/week)",
-            "proposed_spend": "Planned (EUR/week)",
-            "proposed_total": f"Planned, {weeks} weeks (EUR)",
-            "proposed_revenue": f"Revenue driven, {weeks} weeks (EUR)",
-            "revenue_gain": f"Gain, {weeks} weeks (EUR)",
+            "current_spend": f"{start.capitalize()} ({money.code()}/week)",
+            "proposed_spend": f"Planned ({money.code()}/week)",
+            "proposed_total": f"Planned, {weeks} weeks ({money.code()})",
+            "proposed_revenue": f"Revenue driven, {weeks} weeks ({money.code()})",
+            "revenue_gain": f"Gain, {weeks} weeks ({money.code()})",
         },
         euro=("current_spend", "proposed_spend", "proposed_total", "proposed_revenue", "revenue_gain"),
         helps={
@@ -155,12 +155,12 @@ def _show(model: MediaMixModel, made: PeriodPlan) -> None:
             "budget_future_weeks",
             {
                 "week": "Week of",
-                "revenue": "Predicted revenue (EUR)",
-                "low": "90% band, low (EUR)",
-                "high": "90% band, high (EUR)",
-                "baseline": "Baseline, no media (EUR)",
-                "media": "Media-driven (EUR)",
-                "carryover": "Carry-over from past spend (EUR)",
+                "revenue": f"Predicted revenue ({money.code()})",
+                "low": f"90% band, low ({money.code()})",
+                "high": f"90% band, high ({money.code()})",
+                "baseline": f"Baseline, no media ({money.code()})",
+                "media": f"Media-driven ({money.code()})",
+                "carryover": f"Carry-over from past spend ({money.code()})",
             },
             euro=("revenue", "low", "high", "baseline", "media", "carryover"),
             helps={

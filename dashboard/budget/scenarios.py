@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.mmm.model import BudgetPrediction
-from dashboard import components
+from dashboard import components, money
 from dashboard.budget import controls as budget_controls
 from dashboard.formats import WHOLE
 
@@ -22,11 +22,11 @@ SCENARIO_NAME, NEW_NAME = "budget_scenario_name", "budget_scenario_new_name"
 def scenario(pred: BudgetPrediction) -> dict[str, float]:
     """One saved scenario: spend per channel, total spend, revenue with its band (EUR over its weeks)."""
     return {
-        **{f"{c} (EUR)": v for c, v in pred.spend.items()},
-        "Total spend (EUR)": sum(pred.spend.values()),
-        "Predicted revenue (EUR)": pred.revenue,
-        "Low (EUR)": pred.low,
-        "High (EUR)": pred.high,
+        **{f"{c} ({money.code()})": v for c, v in pred.spend.items()},
+        f"Total spend ({money.code()})": sum(pred.spend.values()),
+        f"Predicted revenue ({money.code()})": pred.revenue,
+        f"Low ({money.code()})": pred.low,
+        f"High ({money.code()})": pred.high,
         "Weeks": pred.weeks,
     }
 

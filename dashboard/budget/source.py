@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.mmm.csvfiles import csv_columns, read_lift_tests
 from core.mmm.model import MediaMixModel
-from dashboard import components, state
+from dashboard import components, money, state
 from dashboard.budget import data as budget_data
 
 USE_TESTS = "budget_use_tests"
@@ -27,7 +27,8 @@ LIFT_TEST_HELP = (
 )
 LIFT_CSV_HELP = (
     "Optional. One row per test: channel (a spend column's name), start_week and end_week (YYYY-MM-DD, the "
-    "Mondays of the first and last week), incremental_revenue and standard_error (EUR over the whole test); "
+    "Mondays of the first and last week), incremental_revenue and standard_error (in the database's currency, over "
+    "the whole test); "
     "experiment_id optional."
 )
 
@@ -97,7 +98,7 @@ def _from_csv() -> Source:
         "Weekly CSV",
         type="csv",
         key="budget_upload",
-        help="One row per week, weeks 7 days apart with no gaps; spend in EUR per week.",
+        help=f"One row per week, weeks 7 days apart with no gaps; spend in {money.code()} per week.",
     )
     if upload is None:
         st.info(
@@ -110,7 +111,7 @@ def _from_csv() -> Source:
     date_col = c1.selectbox("Week column", columns, key="budget_csv_date")
     target_col = c2.selectbox("Revenue column", columns, index=min(1, len(columns) - 1), key="budget_csv_target")
     rest = [c for c in columns if c not in (date_col, target_col)]
-    spend_cols = c1.multiselect("Spend columns (EUR per week)", rest, key="budget_csv_channels")
+    spend_cols = c1.multiselect(f"Spend columns ({money.code()} per week)", rest, key="budget_csv_channels")
     control_cols = c2.multiselect(
         "Controls (optional)", [c for c in rest if c not in spend_cols], key="budget_csv_controls"
     )

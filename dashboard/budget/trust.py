@@ -13,11 +13,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core.formatting import short_eur
+from core.formatting import short_money
 from core.mmm import report
 from core.mmm.model import MediaMixModel
 from core.mmm.summary import WELL_MEASURED_WIDTH
-from dashboard import components
+from dashboard import components, money
 from dashboard.budget import charts as budget_charts
 
 RHAT_LIMIT = 1.1
@@ -27,7 +27,8 @@ HALF_BAND = round(WELL_MEASURED_WIDTH * 50)
 
 TERMS = (
     "**ROAS** (return on ad spend): revenue a channel drove ÷ its spend. "
-    "**Marginal ROAS**: revenue of the next EUR per week at the current spend; below 1 the next EUR loses money. "
+    "**Marginal ROAS**: revenue of one more unit of currency spent per week at the current spend; below 1 that unit "
+    "loses money. "
     "**90% band**: the range the model is 90% sure the value lies in. "
     "**Lift test**: an experiment (e.g. ads paused in some regions) that measured a channel's extra revenue "
     "over a few weeks."
@@ -115,20 +116,20 @@ def drivers(model: MediaMixModel, *, period: str) -> None:
         "budget_channel_roas",
         {
             "channel": "Channel",
-            "spend": f"Spend, {n_weeks} weeks (EUR)",
-            "contribution": f"Revenue driven, {n_weeks} weeks (EUR)",
+            "spend": f"Spend, {n_weeks} weeks ({money.code()})",
+            "contribution": f"Revenue driven, {n_weeks} weeks ({money.code()})",
             "roas": "ROAS",
             "roas_range": "ROAS 90% band",
             "measured": "Measured",
             "mroas": "Marginal ROAS",
-            "current_weekly_spend": "Current spend (EUR/week)",
+            "current_weekly_spend": f"Current spend ({money.code()}/week)",
         },
         euro=("spend", "contribution", "current_weekly_spend"),
         ratio=("roas", "mroas"),
         helps={
             "measured": measured_help(summary),
             "roas_range": "The model is 90% sure the ROAS lies in this range.",
-            "mroas": "Revenue of the next EUR per week at the current weekly spend.",
+            "mroas": f"Revenue of the next {money.code()} per week at the current weekly spend.",
             "current_weekly_spend": f"Average weekly spend over the last {recent} weeks.",
         },
         download=summary,
@@ -174,8 +175,8 @@ def how_sure(model: MediaMixModel, *, period: str, tests_switched_off: bool = Fa
             "channel": "Channel",
             "start": "First week",
             "end": "Last week",
-            "incremental_revenue": "Measured extra revenue, whole test (EUR)",
-            "standard_error": "Standard error (EUR)",
+            "incremental_revenue": f"Measured extra revenue, whole test ({money.code()})",
+            "standard_error": f"Standard error ({money.code()})",
             "used_text": "Used",
             "reason": "Why not used",
         },
@@ -199,11 +200,11 @@ def band_metric(box: DeltaGenerator, *, revenue: float, low: float, high: float,
     box.metric(
         "Uncertainty (90% band)",
         f"±{spread:.1%}",
-        delta=f"{short_eur(low)} – {short_eur(high)}",
+        delta=f"{short_money(low, money.currency())} – {short_money(high, money.currency())}",
         delta_color="off",
         delta_arrow="off",
         border=True,
-        help=f"Revenue {what}: {low:,.0f} to {high:,.0f} EUR, the 5th to 95th percentile of the model's fits. "
+        help=f"Revenue {what}: {low:,.0f} to {high:,.0f} {money.code()}, the 5th to 95th percentile of the model's fits. "
         "It covers the uncertainty of the curves, baseline and channel effects, not week-to-week noise.",
     )
 
@@ -218,7 +219,7 @@ def euro_table(
     helps: Mapping[str, str] | None = None,
     download: pd.DataFrame | None = None,
 ) -> None:
-    """A table of whole euros and two-decimal ratios with header help, then its CSV download.
+    """A table of whole amounts (the database's currency) and two-decimal ratios with header help, then its CSV download.
 
     Like :func:`dashboard.components.table`, but amounts show without cents (so wide tables fit the
     page) and headers may carry a help text.  ``download`` (default ``df``) is what the CSV holds.
@@ -227,7 +228,7 @@ def euro_table(
     config = {}
     for col, label in labels.items():
         if col in euro or col in ratio:
-            number = {"format": "euro", "step": 1} if col in euro else {"format": "%.2f"}
+            number = {"format": money.currency().printf(whole=True), "step": 1} if col in euro else {"format": "%.2f"}
             config[col] = st.column_config.NumberColumn(label, help=helps.get(col), **number)
         else:
             config[col] = st.column_config.Column(label, help=helps.get(col))

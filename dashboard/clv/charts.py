@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.privacy import cell_text, hidden_reason, is_hidden
+from dashboard import money
 from dashboard.charts import apply_style
 from dashboard.clv.tables import FREQUENCY_LABELS, WEEKS_SINCE_LABELS
 
@@ -29,10 +30,10 @@ def clv_distribution(hist: pd.DataFrame, *, horizon_weeks: int, cutoff: str) -> 
     shown = hist[~is_hidden(hist, "customers")]
     fig = go.Figure(go.Bar(x=shown["label"], y=shown["customers"], marker_color=_BLUE,
                            hovertemplate="CLV %{x}<br>%{y:,} customers<extra></extra>"))
-    fig.update_xaxes(title=f"Predicted CLV (EUR, next {horizon_weeks} weeks)", type="category",
+    fig.update_xaxes(title=f"Predicted CLV ({money.code()}, next {horizon_weeks} weeks)", type="category",
                      categoryorder="array", categoryarray=hist["label"].tolist())
     fig.update_yaxes(title="Customers")
-    return _titled(fig, f"Customers by predicted CLV (EUR, next {horizon_weeks} weeks)",
+    return _titled(fig, f"Customers by predicted CLV ({money.code()}, next {horizon_weeks} weeks)",
                    f"fitted on orders up to {cutoff}; bands of fewer than 50 customers left out")
 
 
@@ -86,14 +87,14 @@ def clv_vs_cac(value: pd.DataFrame, *, horizon_weeks: int, period: str) -> go.Fi
     x = value["channel"]
     fig = go.Figure([
         go.Bar(x=x, y=value["mean_clv"], name=f"Mean CLV, next {horizon_weeks} weeks", marker_color=_BLUE,
-               hovertemplate="%{x}: mean CLV €%{y:,.0f}<extra></extra>"),
+               hovertemplate=f"%{{x}}: mean CLV {money.currency().hover()}<extra></extra>"),
         go.Bar(x=x, y=value["cac"], name="Cost to acquire a customer (CAC)", marker_color=_ORANGE,
                text=[f"{r:.1f}×" if r == r else "" for r in value["clv_to_cac"]], textposition="outside",
                textfont={"size": 12}, constraintext="none", cliponaxis=False,
-               hovertemplate="%{x}: CAC €%{y:,.0f}<extra></extra>"),
+               hovertemplate=f"%{{x}}: CAC {money.currency().hover()}<extra></extra>"),
     ])
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="Acquisition channel")
-    fig.update_yaxes(title="EUR per customer")
-    return _titled(fig, "Mean CLV vs cost to acquire a customer (EUR per customer) by acquisition channel",
+    fig.update_yaxes(title=f"{money.code()} per customer")
+    return _titled(fig, f"Mean CLV vs cost to acquire a customer ({money.code()} per customer) by acquisition channel",
                    f"CAC: spend ÷ new customers in {period}; CLV:CAC above each CAC bar; no bar: no spend")

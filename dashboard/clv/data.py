@@ -96,7 +96,7 @@ def _views(db: str, version: Version, filters: Filters, horizon_weeks: int, disc
            holdout_weeks: int | None) -> dict[str, pd.DataFrame]:
     customers = _fit(db, version, filters, horizon_weeks, discount_monthly, holdout_weeks).customers
     return {
-        "histogram": tables.clv_histogram(customers),
+        "histogram": tables.clv_histogram(customers, currency=data_access.settings(Path(db)).currency),
         "grid": tables.activity_grid(customers),
         "tiers": tables.tier_table(customers, tiers()),
         "at_risk": tables.valuable_at_risk(customers, tiers()),

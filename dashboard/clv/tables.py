@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.privacy import MIN_GROUP_SIZE, hide_groups, is_hidden
+from core.settings import DEFAULT_CURRENCY, Currency
 
 RISK_TIERS = ("at risk", "cooling")
 """Tiers of customers who are slipping away (matched case-insensitively against the model's tiers)."""
@@ -46,8 +47,9 @@ def activity_grid(customers: pd.DataFrame, *, min_size: int = MIN_GROUP_SIZE) ->
     return hide_groups(grid, "customers", min_size=min_size, value_columns=["p_alive"])
 
 
-def clv_histogram(customers: pd.DataFrame, *, bins: int = 12, min_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """Customers per CLV band (EUR), the top 5% of values in one open-ended last band.
+def clv_histogram(customers: pd.DataFrame, *, bins: int = 12, min_size: int = MIN_GROUP_SIZE,
+                  currency: Currency = DEFAULT_CURRENCY) -> pd.DataFrame:
+    """Customers per CLV band (labels in ``currency``), the top 5% of values in one open-ended last band.
 
     Returns
     -------
@@ -62,7 +64,8 @@ def clv_histogram(customers: pd.DataFrame, *, bins: int = 12, min_size: int = MI
     edges = np.append(edges, np.inf)
     counts = pd.cut(clv, edges, right=False, include_lowest=True).value_counts(sort=False).to_numpy()
     low, high = edges[:-1], edges[1:]
-    labels = [f"€{a:,.0f}+" if np.isinf(b) else f"€{a:,.0f}–{b:,.0f}" for a, b in zip(low, high, strict=True)]
+    labels = [f"{currency.whole(a)}+" if np.isinf(b) else f"{currency.whole(a)}–{currency.whole(b)}"
+              for a, b in zip(low, high, strict=True)]
     out = pd.DataFrame({"low": low, "high": high, "label": labels, "customers": counts.astype("int64")})
     out = out[out["customers"] > 0].reset_index(drop=True)
     return hide_groups(out, "customers", min_size=min_size, value_columns=[])

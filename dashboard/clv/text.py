@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from dashboard import money
+
 MODEL_WORDS = {
     "bgnbd": "BG/NBD (beta-geometric / negative binomial)",
     "bg/nbd": "BG/NBD (beta-geometric / negative binomial)",
@@ -20,8 +22,8 @@ MODEL_WORDS = {
 
 HORIZON_HELP = ("How far ahead CLV and expected orders look. A year (52 weeks) is the usual choice; longer horizons "
                 "lean more on the model's assumption that today's habits continue.")
-DISCOUNT_HELP = ("How much less a euro earned next month is worth than one today, per month. 1% a month (about 12.7% "
-                 "a year) is a common default; 0 counts every future euro in full.")
+DISCOUNT_HELP = ("How much less money earned next month is worth than one today, per month. 1% a month (about 12.7% "
+                 "a year) is a common default; 0 counts all future revenue in full.")
 HOLDOUT_HELP = ("Three repeat-purchase models are fitted again on the data up to this many weeks before the end of "
                 "the period, then asked how many orders each customer would place in those weeks; the one that came "
                 "closest is used for every figure on this page. The chart compares its forecast with what customers "
@@ -112,7 +114,7 @@ def tier_help(tiers: tuple[str, ...], p_alive: tuple[float, ...], gap_weeks: tup
 def customer_cards(value: Mapping[str, object], *, horizon_weeks: int = 52) -> list[tuple[str, str, str]]:
     """A customer's value cards for the Recommendations page: (label, value, help)."""
     return [
-        (f"CLV, next {horizon_weeks} weeks", f"€{float(value['clv']):,.2f}",
+        (f"CLV, next {horizon_weeks} weeks", money.currency().amount(float(value['clv'])),
          "Expected orders × expected order value over the horizon, discounted 1% a month (Customer value page)."),
         ("Probably active", f"{float(value['p_alive']):.0%}",
          "The model's probability that this customer has not stopped buying for good."),

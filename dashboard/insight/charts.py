@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 from core.insight.journeys import NO_REPEAT
 from core.privacy import COMPLEMENT, cell_text, hidden_label, hidden_reason, is_hidden
 from core.store.schema import EVENT_TYPES
+from dashboard import money
 from dashboard.charts import apply_style, channel_color
 
 _STEP_WORDS = {"view": "Viewed", "cart": "Added to cart", "purchase": "Purchased"}
@@ -67,10 +68,10 @@ def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period:
         title = "Retention: share of the cohort ordering (%)"
         colors, hover = "Blues", "month %{x}: %{z:.1f}% ordered"
     else:
-        z, fmt, unit = grid, "{:,.0f}", "EUR"
+        z, fmt, unit = grid, "{:,.0f}", f"{money.code()}"
         zmax = float(np.nanmax(grid.to_numpy())) if grid.notna().any().any() else 1.0
-        title = "Revenue per customer to date (EUR)"
-        colors, hover = "Greens", "months 0–%{x}: %{z:,.0f} EUR per customer"
+        title = f"Revenue per customer to date ({money.code()})"
+        colors, hover = "Greens", f"months 0–%{{x}}: %{{z:,.0f}} {money.code()} per customer"
     firsts = df.drop_duplicates("cohort").set_index("cohort")
     size = firsts["cohort_size"].reindex(grid.index)
     size_reason = hidden_reason(firsts, "cohort_size").reindex(grid.index)
@@ -203,9 +204,9 @@ def _fade(color: str, alpha: float = 0.35) -> str:
 
 def value_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
     """Multi- vs single-channel customers: revenue per customer, orders per customer, order value."""
-    panels = (("revenue_per_customer", "Revenue/customer (EUR)", "{:,.0f} EUR"),
+    panels = (("revenue_per_customer", f"Revenue/customer ({money.code()})", f"{{:,.0f}} {money.code()}"),
               ("orders_per_customer", "Orders/customer", "{:.2f}"),
-              ("average_order_value", "Avg order value (EUR)", "{:,.0f} EUR"))
+              ("average_order_value", f"Avg order value ({money.code()})", f"{{:,.0f}} {money.code()}"))
     fig = make_subplots(rows=1, cols=3, subplot_titles=[p[1] for p in panels], horizontal_spacing=0.1)
     short = [g.replace("-channel", "") for g in df["group"]]
     colors = {"single-channel": "#9ecae1", "multi-channel": "#2171b5"}
@@ -231,12 +232,12 @@ def weekly_anomaly_lines(df: pd.DataFrame, *, period: str, threshold: float) -> 
         color = channel_color(str(channel))
         fig.add_trace(go.Scatter(
             x=part["week"], y=part["revenue"], name=str(channel), mode="lines", legendgroup=str(channel),
-            line={"color": color, "width": 2}, hovertemplate=f"{channel}: %{{y:,.0f}} EUR<extra></extra>",
+            line={"color": color, "width": 2}, hovertemplate=f"{channel}: %{{y:,.0f}} {money.code()}<extra></extra>",
         ))
         fig.add_trace(go.Scatter(
             x=part["week"], y=part["expected_revenue"], name=f"{channel} expected", mode="lines",
             legendgroup=str(channel), showlegend=False, line={"color": color, "width": 1, "dash": "dot"},
-            hovertemplate=f"{channel} expected: %{{y:,.0f}} EUR<extra></extra>",
+            hovertemplate=f"{channel} expected: %{{y:,.0f}} {money.code()}<extra></extra>",
         ))
     flagged = df[df["is_anomaly"].astype(bool)]
     if not flagged.empty:
@@ -246,8 +247,8 @@ def weekly_anomaly_lines(df: pd.DataFrame, *, period: str, threshold: float) -> 
             customdata=np.column_stack([flagged["channel"], flagged["z_score"].astype(float)]),
             hovertemplate="%{customdata[0]}: unusual week (robust z %{customdata[1]:+.1f})<extra></extra>",
         ))
-    apply_style(fig, f"Weekly revenue by channel (EUR) with its seasonal expectation (dotted) and anomaly weeks "
+    apply_style(fig, f"Weekly revenue by channel ({money.code()}) with its seasonal expectation (dotted) and anomaly weeks "
                  f"(|z| > {threshold:g}), {period}", height=420)
-    fig.update_yaxes(title="Revenue (EUR)", rangemode="tozero", tickformat=",.0f")
+    fig.update_yaxes(title=f"Revenue ({money.code()})", rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(title="Week starting")
     return fig

@@ -11,6 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from core.recs.explain import segment_label
+from dashboard import money
 from dashboard.charts import apply_style, channel_color
 
 BASELINE_COLOR = "#9e9e9e"
@@ -43,11 +44,11 @@ def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> go.Figure:
     for channel, part in monthly.groupby("channel", sort=True):
         fig.add_trace(go.Bar(x=part["month"], y=part["revenue"], name=str(channel),
                              marker_color=channel_color(str(channel)),
-                             hovertemplate="%{x|%b %Y}: %{y:,.2f} EUR<extra>" + str(channel) + "</extra>"))
+                             hovertemplate=f"%{{x|%b %Y}}: %{{y:,.2f}} {money.code()}<extra>" + str(channel) + "</extra>"))
     first, last = month.min(), month.max()
     period = f"{first:%b %Y} – {last:%b %Y}" if len(history) else "no purchases"
-    fig.update_layout(barmode="stack", yaxis_title="EUR", xaxis_title=None)
-    return apply_style(fig, f"Customer {customer_id}: spend per month by channel (EUR), {period}", height=300)
+    fig.update_layout(barmode="stack", yaxis_title=money.code(), xaxis_title=None)
+    return apply_style(fig, f"Customer {customer_id}: spend per month by channel ({money.code()}), {period}", height=300)
 
 
 def metric_bars(metrics: pd.DataFrame, *, columns: list[str], labels: dict[str, str], model_labels: dict[str, str],

@@ -14,6 +14,7 @@ from core.privacy import MIN_GROUP_SIZE, small_group_label
 from core.recs import MODELS
 from core.recs.columns import NO_SEGMENT
 from core.recs.explain import segment_label
+from dashboard import money
 
 MODEL_LABELS = {name: cls.label for name, cls in MODELS.items()}
 """Model name -> its label on the page ("Most popular", ...)."""
@@ -34,7 +35,7 @@ def recs_markdown(recs: pd.DataFrame) -> str:
         return str(text).translate(_MARKDOWN_SPECIAL)
 
     return "\n".join(
-        f"{r.rank}. **{esc(r.name)}** · {esc(r.category)} · €{r.price:,.2f}  \n   :gray[{esc(r.explanation)}]"
+        f"{r.rank}. **{esc(r.name)}** · {esc(r.category)} · {money.currency().amount(r.price)}  \n   :gray[{esc(r.explanation)}]"
         for r in recs.itertuples()
     )
 
@@ -58,7 +59,7 @@ def profile_cards(profile: Mapping[str, object], segment: str) -> list[tuple[str
             f"their acquisition channel (when customers buy there), else '{NO_SEGMENT}'.",
         ),
         ("Orders", f"{int(profile['orders']):,}", "Orders placed, all channels, all dates."),
-        ("Revenue", format_value(float(profile["revenue"]), "EUR"), "Sum of their order lines (EUR)."),
+        ("Revenue", format_value(float(profile["revenue"]), "money", money.currency()), f"Sum of their order lines ({money.code()})."),
         ("Last order", "–" if pd.isna(last) else f"{last:%Y-%m-%d}", "Date of their most recent order."),
     ]
 
