@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import presentation, state
+from dashboard import presentation, report_button, state
 from dashboard.navigation import PAGES
 
 st.set_page_config(page_title="Omnimix", page_icon=":material/monitoring:", layout="wide",
@@ -21,6 +21,7 @@ selected = st.navigation(
 spec = next(s for s in PAGES if s.title == selected.title)  # titles are unique
 presenting = presentation.setup()
 context = state.render_sidebar(show_filters=spec.uses_filters and not presenting)
+report_button.render_page(spec.url_path, context.db, context.filters)  # this page's report; none when presenting
 if presenting:
     presentation.page_top(spec.file, context.filters if spec.uses_filters else None)
 selected.run()

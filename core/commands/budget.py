@@ -129,6 +129,12 @@ def _fit_model(args: argparse.Namespace):  # noqa: ANN202
 
     data, tests = _load(args)
     started = time.perf_counter()
+    if args.csv is None:  # a database file: reuse (and keep) the fit on disk, shared with the page and the report
+        from core.mmm.cached import model_for_db_file
+
+        model = model_for_db_file(args.db or DEFAULT_DB, use_tests=not args.no_experiments, random_state=args.seed,
+                                  holdout_weeks=args.holdout_weeks)
+        return data, model, time.perf_counter() - started
     model = MediaMixModel(random_state=args.seed, holdout_weeks=args.holdout_weeks).fit(data, experiments=tests)
     return data, model, time.perf_counter() - started
 

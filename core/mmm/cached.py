@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from core import cache
 from core.mmm.model import MediaMixModel
+from core.mmm.weekly import WeeklyData
 from core.store.db import open_db
 
 KIND = "mmm"
@@ -67,3 +69,16 @@ def model_for_db_file(db: Path | str, *, con: duckdb.DuckDBPyConnection | None =
 
     key = None if params.get("prior") is not None else cache_key(db, use_tests=use_tests, **params)
     return cache.cached(KIND, key, MediaMixModel, fit)
+
+
+def fit_for_db_file(db: Path | str, data: WeeklyData, tests: pd.DataFrame | None, *, use_tests: bool = True,
+                    **params: object) -> MediaMixModel:
+    """:func:`model_for_db_file` with ``db``'s weekly table and lift tests already read (by the dashboard).
+
+    ``tests`` are the lift tests to calibrate to (None or empty: none); ``use_tests`` is part of
+    the key, as in :func:`model_for_db_file`.
+    """
+    tests = tests if tests is not None and len(tests) else None
+    key = None if params.get("prior") is not None else cache_key(db, use_tests=use_tests, **params)
+    return cache.cached(KIND, key, MediaMixModel,
+                        lambda: MediaMixModel(**params).fit(data, experiments=tests))  # type: ignore[arg-type]

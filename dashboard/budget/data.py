@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.mmm.cached import fit_for_db_file
 from core.mmm.model import MediaMixModel
 from core.mmm.weekly import WeeklyData, from_db, read_csv
 from core.store.reads import read_experiments
@@ -71,7 +72,8 @@ def model_for_db(db: Path, seed: int = 0, *, use_tests: bool = True) -> MediaMix
 @st.cache_resource(show_spinner="Fitting the budget model…", max_entries=6)
 def _model_db(db: str, version: Version, seed: int, use_tests: bool) -> MediaMixModel:
     # Through the on-disk cache: `omnimix budget fit` and `omnimix report` on the same file reuse this fit.
-    return model_for_db_file(Path(db), use_tests=use_tests, random_state=seed)
+    tests = experiments_from_db(Path(db)) if use_tests else None
+    return fit_for_db_file(db, weekly_from_db(Path(db)), tests, use_tests=use_tests, random_state=seed)
 
 
 def model_for_csv(
