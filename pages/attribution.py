@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.attribution.models import MODEL_LABELS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import components, state
+from dashboard import components, key_messages, state
 from dashboard.attribution import charts as attr_charts
 from dashboard.attribution import controls, text
 from dashboard.attribution import data as attr_data
@@ -44,6 +44,7 @@ def attribution_section() -> None:
         c.metric("Touch paths without an order", f"{s['paths_without_order']:,}", border=True,
                  help="Sequences of touches no order followed; the data-driven models learn from them too.")
         public = data["public"]
+        components.key_message(key_messages.attribution(public))
         st.plotly_chart(attr_charts.shares_by_channel(public, lookback_days=lookback))
         labels = {k: v for k, v in MODEL_LABELS.items() if k in set(public["model"])}
         components.table(public, "attribution_by_model_and_channel", labels={

@@ -13,8 +13,7 @@ import streamlit as st
 from core.formatting import format_value
 from core.mmm.compare import on_curves, what_if
 from core.mmm.model import MAX_SPEND_MULTIPLE
-from dashboard import charts, components
-from dashboard.money import currency as db_currency
+from dashboard import charts, components, key_messages
 from dashboard.budget import controls as budget_controls
 from dashboard.budget import curves as budget_curves
 from dashboard.budget import optimiser as budget_optimiser
@@ -22,6 +21,7 @@ from dashboard.budget import plan as budget_plan
 from dashboard.budget import scenarios as budget_scenarios
 from dashboard.budget import source as budget_source
 from dashboard.budget import trust as budget_trust
+from dashboard.money import currency as db_currency
 
 URL_SPEND, URL_WEEKS = "budget", "budget_weeks"  # this page's own query parameters
 WEEKS = budget_controls.WEEKS
@@ -48,6 +48,7 @@ period = charts.format_period(first, last)
 recent_weeks = model.current_weeks_  # "current" spend is the mean of these last weeks (fewer on short data)
 
 # ---- Model card ------------------------------------------------------------------------------
+components.key_message(key_messages.budget(model.metrics_))
 with components.guard("the model card"):
     budget_trust.model_card(model, source_text=source.text, period=period)
 with components.guard("the revenue drivers"):

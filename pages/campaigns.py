@@ -11,7 +11,7 @@ from core.campaigns.themes import LEAD_MIN_AFFINITY, LEAD_MIN_CUSTOMERS, lead_wi
 from core.errors import OmnimixError
 from core.filters import previous_period_gap
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import charts, components, data_access, money, state
+from dashboard import charts, components, data_access, key_messages, money, state
 from dashboard.campaigns import charts as campaign_charts
 from dashboard.campaigns import data as campaigns_data
 from dashboard.campaigns import tables
@@ -57,6 +57,7 @@ with components.guard("the campaigns"):
     if table.empty:
         st.info(f"No campaign had spend, sessions or credited orders in {period}. Widen the date range in the sidebar.")
     else:
+        components.key_message(key_messages.campaigns(table))
         st.plotly_chart(campaign_charts.campaign_bars(table, period=period, currency=currency))
         components.table(table, "campaigns", labels=resolve(tables.CAMPAIGN_LABELS, currency),
                          formats=resolve(tables.CAMPAIGN_FORMATS, currency))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.clv.value import GAP_WEEKS_THRESHOLDS, P_ALIVE_THRESHOLDS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import charts, components, data_access, state
+from dashboard import charts, components, data_access, key_messages, state
 from dashboard.clv import charts as clv_charts
 from dashboard.clv import controls, text
 from dashboard.clv import data as clv_data
@@ -66,6 +66,7 @@ def value_section() -> None:
             return
         views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
         active = int((customers["p_alive"] >= 0.5).sum())
+        components.key_message(key_messages.customer_value(customers, horizon_weeks=horizon, currency=currency))
         a, b, c, d = st.columns(4)
         a.metric("Customers scored", f"{len(customers):,}", border=True,
                  help=f"Customers with at least one order up to {cutoff} in the selected channels.")

@@ -76,14 +76,15 @@ components.table(
 )
 example = EXAMPLES / f"{table}.csv"
 if example.is_file():
-    st.download_button(
-        f"Download example {example.name}",
-        example.read_bytes(),
-        file_name=example.name,
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/description:",
-    )
+    if not components.is_presenting():  # no downloads in presentation mode
+        st.download_button(
+            f"Download example {example.name}",
+            example.read_bytes(),
+            file_name=example.name,
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/description:",
+        )
 
 with st.form("load_form", clear_on_submit=True):
     upload = st.file_uploader(

@@ -19,8 +19,11 @@ COHORT_PARAM = "cohort"  # our own query-parameter key: ?cohort=acquisition
 
 
 def reading(text: str) -> None:
-    """The plain-language reading under a chart."""
-    st.markdown(f":material/lightbulb: {text}")
+    """The plain-language reading under a chart; in presentation mode, in large print as a key message."""
+    if components.is_presenting():
+        components.key_message(text)
+    else:
+        st.markdown(f":material/lightbulb: {text}")
 
 
 st.title("Market insight")
@@ -73,7 +76,7 @@ def cohort_section() -> None:
         with right:
             st.plotly_chart(insight_charts.cohort_heatmap(cohorts, measure="cumulative_revenue_per_customer",
                                                           cohort_title=COHORT_BY[by], period=period))
-            reading(readings.cohort_revenue_reading(cohorts, by=by))
+            reading(readings.cohort_revenue_reading(cohorts, by=by, currency=currency))
         st.caption("Retention = cohort customers who ordered in that month ÷ cohort customers for whom the month "
                    f"has passed. Revenue per customer adds up months 0 to k ({currency.code}, after discounts); it stops at the "
                    "first hidden month so a hidden figure cannot be worked out.")
@@ -143,7 +146,7 @@ with components.guard("the channel journeys"):
             st.info("No orders match these filters.")
         else:
             st.plotly_chart(insight_charts.value_bars(value, period=period))
-            reading(readings.value_reading(value))
+            reading(readings.value_reading(value, currency=currency))
     with st.expander("Journey and value figures"):
         components.table(
             journeys,
@@ -176,7 +179,7 @@ with components.guard("the unusual weeks"):
         st.info("No complete week of orders matches these filters.")
     else:
         st.plotly_chart(insight_charts.weekly_anomaly_lines(weekly, period=period, threshold=DEFAULT_THRESHOLD))
-        reading(readings.anomaly_reading(weekly, min_group=N))
+        reading(readings.anomaly_reading(weekly, min_group=N, currency=currency))
         flagged = anomaly_weeks(weekly)
         hidden_weeks = int(weekly["revenue"].isna().sum())
         if hidden_weeks:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.recs import BASELINE, MODELS, make_model
-from dashboard import components, state
+from dashboard import components, key_messages, state
 from dashboard.clv import data as clv_data
 from dashboard.clv import text as clv_text
 from dashboard.formats import COUNT, labels, money
@@ -81,6 +81,7 @@ def recommendations(customer_id: str, cold: bool) -> None:
             st.markdown(recs_text.recs_markdown(recs))
             lists.append(recs.assign(model=MODEL_LABELS[name]))
     if lists:
+        components.key_message(key_messages.recommendations(lists))
         st.caption(
             "Each line: product, category, price, then why it is recommended: the customer's own "
             "products that contributed most, or the popularity list that filled the slot."

@@ -15,7 +15,7 @@ from core.segments import columns as C
 from core.segments.clustering import K_MAX, K_MIN
 from core.segments.export import membership, public_names, public_profiles
 from core.segments.features import FEATURE_GROUPS, GROUP_LABELS
-from dashboard import charts, components, state
+from dashboard import charts, components, key_messages, state
 from dashboard.clv import tables as clv_tables
 from dashboard.formats import COUNT, PCT, money
 from dashboard.money import currency as db_currency
@@ -90,6 +90,7 @@ def explorer() -> None:
         profiles = public_profiles(seg.profiles.summary, seg.profiles.means)
         visible = ~is_hidden(profiles, C.CUSTOMERS)
         largest = profiles[C.CUSTOMER_SHARE].iloc[0]
+        components.key_message(key_messages.segments(profiles))
 
         a, b, c, d = st.columns(4)
         a.metric("Customers segmented", f"{feats.n_customers:,}", border=True,
@@ -120,11 +121,12 @@ def explorer() -> None:
             formats={C.CUSTOMERS: COUNT, C.REVENUE: money(currency), "mean_clv": money(currency), "share_active": PCT,
                      "expected_revenue": money(currency)})
         # Built on click only: the CSV of every customer is the slowest part of a k change.
-        st.download_button(
-            "Download membership CSV",
-            lambda: membership(feats.table[C.CUSTOMER], seg.labels, seg.profiles.names()).to_csv(index=False).encode(),
-            file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
-            on_click="ignore", icon=":material/download:")
+        if not components.is_presenting():  # no downloads in presentation mode
+            st.download_button(
+                "Download membership CSV",
+                lambda: membership(feats.table[C.CUSTOMER], seg.labels, seg.profiles.names()).to_csv(index=False).encode(),
+                file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
+                on_click="ignore", icon=":material/download:")
         st.caption(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} customers are "
                    "exported as 'Other'. The segments table download adds every feature's mean. Mean CLV, probably active "
                    "(probability of still buying ≥ 50%) and expected revenue come from the Customer value page's model "
