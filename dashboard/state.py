@@ -14,6 +14,7 @@ data is loaded, so such a link would not reproduce the view.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import streamlit as st
 
 from core.errors import OmnimixError
 from core.filters import Filters
-from dashboard import data_access, report_button
+from dashboard import data_access, money, report_button
 
 DEFAULT_DAYS = 364  # 52 weeks: a year that still has a full previous year to compare with
 
@@ -77,12 +78,20 @@ def missing_db_message(db: Path) -> str:
 def render_sidebar(*, show_filters: bool) -> Context:
     """Draw the sidebar and return (and remember) the context for this run's page."""
     db = data_access.db_path()
+    _business_name()
     st.sidebar.caption(f"Database: `{db}`")
     ctx = _context(db, show_filters)
     st.session_state[_CONTEXT] = ctx
     if ctx.filters is not None:
         report_button.render(ctx.db, ctx.filters)
     return ctx
+
+
+def _business_name() -> None:
+    """The business name from the database's settings (``omnimix settings --name``), atop the sidebar."""
+    name = money.settings().business_name
+    if name:  # escaped: a name is text, not Markdown
+        st.sidebar.markdown("### " + re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~$])", r"\\\1", name))
 
 
 def _context(db: Path, show_filters: bool) -> Context:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from core.privacy import COMPLEMENT, MIN_GROUP_SIZE, hidden_reason
+from core.settings import Currency
+from core.settings import currency as as_currency
 
 _NONE = "Every group here has fewer than {n} customers, so nothing is shown (privacy rule)."
 
@@ -17,8 +19,8 @@ def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
 
 
-def _eur(x: float) -> str:
-    return f"EUR {x:,.0f}"
+def _money(x: float, currency: Currency | str | None) -> str:
+    return as_currency(currency).whole(x)
 
 
 def _cohort_name(cohort: str, by: str) -> str:
@@ -63,17 +65,18 @@ def cohort_retention_reading(df: pd.DataFrame, *, by: str = "month", months: int
             f"{len(at_k)} cohorts (median {_pct(at_k['retention'].median())}).")
 
 
-def cohort_revenue_reading(df: pd.DataFrame, *, by: str = "month", min_group: int = MIN_GROUP_SIZE) -> str:
+def cohort_revenue_reading(df: pd.DataFrame, *, by: str = "month", min_group: int = MIN_GROUP_SIZE,
+        currency: Currency | str | None = None) -> str:
     """Which cohort spent most per customer over the longest span most cohorts reached."""
     picked = _pick_month(df, "cumulative_revenue_per_customer", 6) if not df.empty else None
     if picked is None:
         return _no_cohort_month(df, "Revenue per customer", min_group)
     at_k, k = picked
     best = at_k.loc[at_k["cumulative_revenue_per_customer"].idxmax()]
-    text = (f"{_cohort_name(best['cohort'], by)} spent {_eur(best['cumulative_revenue_per_customer'])} each "
+    text = (f"{_cohort_name(best['cohort'], by)} spent {_money(best['cumulative_revenue_per_customer'], currency)} each "
             f"from their first month to month {k}")
     if len(at_k) > 1:
-        text += f", the most of {len(at_k)} cohorts (median {_eur(at_k['cumulative_revenue_per_customer'].median())})"
+        text += f", the most of {len(at_k)} cohorts (median {_money(at_k['cumulative_revenue_per_customer'].median(), currency)})"
     return text + "."
 
 
@@ -135,7 +138,8 @@ def journey_reading(df: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) -> str
     return text + "."
 
 
-def value_reading(df: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) -> str:
+def value_reading(df: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE,
+        currency: Currency | str | None = None) -> str:
     """Multi- vs single-channel revenue per customer."""
     v = df.set_index("group")["revenue_per_customer"].dropna() if not df.empty else pd.Series(dtype=float)
     if {"multi-channel", "single-channel"} - set(v.index):
@@ -143,11 +147,12 @@ def value_reading(df: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) -> str:
                 f"{min_group} customers.") if not df.empty else "No orders match these filters."
     multi, single = v["multi-channel"], v["single-channel"]
     ratio = multi / single if single > 0 else np.inf
-    return (f"Multi-channel customers spent {_eur(multi)} each in the period, {ratio:.1f}× as much as "
-            f"single-channel customers ({_eur(single)}).")
+    return (f"Multi-channel customers spent {_money(multi, currency)} each in the period, {ratio:.1f}× as much as "
+            f"single-channel customers ({_money(single, currency)}).")
 
 
-def anomaly_reading(weekly: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) -> str:
+def anomaly_reading(weekly: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE,
+        currency: Currency | str | None = None) -> str:
     """How many weeks departed from expectation, and the largest one."""
     if weekly.empty:
         return "No orders match these filters."
@@ -162,8 +167,8 @@ def anomaly_reading(weekly: pd.DataFrame, *, min_group: int = MIN_GROUP_SIZE) ->
     top = flagged.loc[flagged["z_score"].abs().idxmax()]
     direction = "above" if top["z_score"] > 0 else "below"
     plural = "s" if len(flagged) != 1 else ""
-    figures = f"{_eur(top['revenue'])} vs {_eur(top['expected_revenue'])}"
+    figures = f"{_money(top['revenue'], currency)} vs {_money(top['expected_revenue'], currency)}"
     change = (f"{_pct(abs(top['deviation']))} {direction} expected ({figures})" if np.isfinite(top["deviation"])
-              else f"{direction} an expected {_eur(top['expected_revenue'])} ({_eur(top['revenue'])})")
+              else f"{direction} an expected {_money(top['expected_revenue'], currency)} ({_money(top['revenue'], currency)})")
     return (f"{len(flagged)} channel-week{plural} departed from the seasonal expectation; the largest: "
             f"{top['channel']} in the week of {pd.Timestamp(top['week']):%d %b %Y}, {change}.")

@@ -10,10 +10,13 @@ import pandas as pd
 
 from core.mmm.model import MediaMixModel
 from core.mmm.summary import WELL_MEASURED_WIDTH
+from core.settings import Currency
+from core.settings import currency as as_currency
 
 
-def channel_verdicts(model: MediaMixModel) -> list[str]:
-    """Sentences: well-measured channels, "not sure" ones, the best next lift test, tests used."""
+def channel_verdicts(model: MediaMixModel, currency: Currency | str | None = None) -> list[str]:
+    """Sentences: well-measured channels, "not sure" ones, the best next lift test, tests used (amounts in ``currency``)."""
+    currency = as_currency(currency)
     summary = model.channel_summary_
     well = summary.loc[summary["well_measured"], "channel"].tolist()
     unsure = summary.loc[~summary["well_measured"], "channel"].tolist()
@@ -37,14 +40,15 @@ def channel_verdicts(model: MediaMixModel) -> list[str]:
         best = summary.loc[~summary["well_measured"]].sort_values("test_value", ascending=False).iloc[0]
         lines.append(
             f"A lift test would help most on {best.channel}: its ROAS band spans about "
-            f"{best.test_value:,.0f} EUR of revenue a year at current spend."
+            f"{currency.whole(best.test_value)} of revenue a year at current spend."
         )
-    lines += experiment_lines(model)
+    lines += experiment_lines(model, currency)
     return lines
 
 
-def experiment_lines(model: MediaMixModel) -> list[str]:
-    """One sentence per lift test: used or why not, and how its channel's ROAS moved."""
+def experiment_lines(model: MediaMixModel, currency: Currency | str | None = None) -> list[str]:
+    """One sentence per lift test: used or why not, and how its channel's ROAS moved (amounts in ``currency``)."""
+    code = as_currency(currency).code
     tests = model.experiments_
     if tests.empty:
         return ["No lift tests: estimates come from the weekly data alone."]
@@ -58,7 +62,7 @@ def experiment_lines(model: MediaMixModel) -> list[str]:
         row = summary.loc[t.channel]
         lines.append(
             f"Lift test {t.experiment_id} ({t.channel}, {when}: {t.incremental_revenue:,.0f} ± "
-            f"{t.standard_error:,.0f} EUR) used: ROAS {row.roas_without_tests:.2f} "
+            f"{t.standard_error:,.0f} {code}) used: ROAS {row.roas_without_tests:.2f} "
             f"({row.roas_low_without_tests:.2f}-{row.roas_high_without_tests:.2f}) without tests, "
             f"{row.roas:.2f} ({row.roas_low:.2f}-{row.roas_high:.2f}) with."
         )

@@ -46,6 +46,7 @@ import pandas as pd
 from core.errors import OmnimixError
 from core.filters import Filters
 from core.formatting import slug
+from core.settings import DEFAULT_CURRENCY, Currency, read_settings
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
@@ -81,7 +82,7 @@ class FeatureSpec:
     """How one fixed feature is labelled, measured and pre-processed."""
 
     label: str
-    unit: str  # "days", "orders", "EUR", "products", "share"
+    unit: str  # "days", "orders", "EUR" (the database's currency: its code in CustomerFeatures.units), "products", "share"
     meaning: str
     skewed: bool  # log1p before scaling (long right tail)
     cluster: bool = True  # used by the clustering (False: shown in profiles only)
@@ -154,6 +155,7 @@ class CustomerFeatures:
     reference_date: dt.date
     channels: tuple[str, ...] = field(default=())
     categories: tuple[str, ...] = field(default=())
+    currency: Currency = DEFAULT_CURRENCY  # of the amounts (the database's settings), for descriptions
 
     @property
     def n_customers(self) -> int:
@@ -325,6 +327,7 @@ def customer_features(con: duckdb.DuckDBPyConnection, filters: Filters | None = 
     labels = {c: s.label for c, s in BASE_FEATURES.items()}
     labels.update({channel_column(c): f"Share of orders: {c}" for c in channels})
     labels.update({category_column(c): f"Share of revenue: {c}" for c in categories})
-    units = {c: s.unit for c, s in BASE_FEATURES.items()}
+    currency = read_settings(con).currency
+    units = {c: currency.code if s.unit == "EUR" else s.unit for c, s in BASE_FEATURES.items()}
     units.update(dict.fromkeys(groups[CHANNEL] + groups[CATEGORY], "share"))
-    return CustomerFeatures(table, groups, labels, units, reference, channels, categories)
+    return CustomerFeatures(table, groups, labels, units, reference, channels, categories, currency)

@@ -188,7 +188,8 @@ def name_segments(means: pd.DataFrame, index: pd.DataFrame, features: CustomerFe
 
 
 def describe(summary_row: dict, means: pd.Series, base: pd.Series, features: CustomerFeatures) -> str:
-    """One or two plain sentences about a segment, with its figures next to the base's."""
+    """One or two plain sentences about a segment, with its figures next to the base's (amounts in the data's currency)."""
+    money = features.currency.whole
     parts = [f"{summary_row[CUSTOMERS]:,} customers ({summary_row[CUSTOMER_SHARE]:.0%} of buyers) "
              f"bringing {summary_row[REVENUE_SHARE]:.0%} of revenue."]
     _, main, share = _channel_word(means, features)
@@ -199,7 +200,8 @@ def describe(summary_row: dict, means: pd.Series, base: pd.Series, features: Cus
         top = sorted(zip(features.channels, features.groups["channel"], strict=True), key=lambda t: -means[t[1]])[:3]
         parts.append("They spread their orders over " + ", ".join(f"{c} {means[col]:.0%}" for c, col in top) + ".")
     parts.append(
-        f"On average {means[FREQUENCY]:.1f} orders of €{means[AOV]:,.0f} (all: {base[FREQUENCY]:.1f} of €{base[AOV]:,.0f}), "
+        f"On average {means[FREQUENCY]:.1f} orders of {money(means[AOV])} (all: {base[FREQUENCY]:.1f} of "
+        f"{money(base[AOV])}), "
         f"last order {means[RECENCY]:,.0f} days before the period end (all: {base[RECENCY]:,.0f}); "
         f"{means[DISCOUNT]:.0%} of lines bought on discount (all: {base[DISCOUNT]:.0%}).")
     return " ".join(parts)

@@ -146,7 +146,7 @@ def how_sure(model: MediaMixModel, *, period: str, tests_switched_off: bool = Fa
         "How sure is each channel?",
         help=f"A channel is well measured when its 90% ROAS band lies within about ±{HALF_BAND}% of its ROAS.",
     )
-    st.markdown("\n".join(f"- {line}" for line in report.channel_verdicts(model)))
+    st.markdown("\n".join(f"- {line}" for line in report.channel_verdicts(model, money.currency())))
     if tests_switched_off:
         st.caption("Lift tests are switched off above: these figures come from the weekly data alone.")
     tests, used, shifts = model.experiments_, tests_used(model), report.test_shifts(model)

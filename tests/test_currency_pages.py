@@ -1,0 +1,113 @@
+"""A database loaded with ``--currency GBP`` shows £ and no € (nor "EUR") on every page, in the report and CLI.
+
+Every page is driven through AppTest; everything it shows is collected from the element
+protos: titles, markdown, captions, metrics (value, delta, help), widget labels and help,
+dataframe column headers and every plotly figure's JSON (titles, axis titles, hovers, text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.protobuf.json_format import MessageToDict
+
+from core.cli import main
+from dashboard.navigation import PAGES, ROOT, PageSpec
+from tests.apptest_pages import open_app_page
+
+EXAMPLES = ROOT / "sample_data" / "examples"
+EUR_WORD = re.compile(r"\bEUR\b")
+
+
+@pytest.fixture(scope="module")
+def gbp_db(small_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the generated sample with a file loaded by ``omnimix load --currency GBP``."""
+    db = tmp_path_factory.mktemp("gbp") / "gbp.duckdb"
+    shutil.copy(small_db, db)
+    assert main(["load", "--db", str(db), "--table", "channels", str(EXAMPLES / "channels.csv"),
+                 "--currency", "GBP"]) == 0
+    return db
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside ``value``, descending into JSON text (plotly specs, column configs)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text[:1] in "{[":
+            try:
+                yield from _strings(json.loads(text))
+                return
+            except ValueError:
+                pass
+        yield value
+
+
+def _nodes(node: object) -> Iterator[object]:
+    yield node
+    children = getattr(node, "children", None) or {}
+    for child in children.values():
+        yield from _nodes(child)
+
+
+def shown_text(at) -> str:  # noqa: ANN001 - streamlit.testing.v1.AppTest
+    """All text of the page's elements (not table cells: headers, titles, labels, figures)."""
+    out = []
+    for node in _nodes(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is None or not hasattr(proto, "DESCRIPTOR"):
+            continue
+        fields = MessageToDict(proto)
+        fields.pop("data", None)  # dataframe cells (arrow bytes)
+        out.extend(_strings(fields))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_every_page_shows_pounds_not_euros(gbp_db: Path, monkeypatch: pytest.MonkeyPatch, spec: PageSpec) -> None:
+    monkeypatch.setenv("OMNIMIX_DB", str(gbp_db))
+    at = open_app_page(spec.file)
+    assert not at.exception
+    # The Data page's currency choice lists every currency ("EUR — Euro (€1,234.50)"): not an amount.
+    text = "\n".join(line for line in shown_text(at).splitlines() if not re.match(r"[A-Z]{3} — ", line))
+    assert "€" not in text, [line for line in text.splitlines() if "€" in line][:5]
+    assert not EUR_WORD.search(text), [line for line in text.splitlines() if EUR_WORD.search(line)][:5]
+    assert "£" in text  # Data page: in the settings form's currency choice
+
+
+def test_data_page_form_saves_settings_and_pages_follow(gbp_db: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.settings import settings_of
+
+    db = tmp_path / "form.duckdb"
+    shutil.copy(gbp_db, db)
+    monkeypatch.setenv("OMNIMIX_DB", str(db))
+    at = open_app_page("pages/data.py")
+    form_boxes = [s for s in at.selectbox if s.label in ("Currency", "Weeks start on")]
+    assert [s.value for s in form_boxes] == ["GBP", "monday"]
+    form_boxes[0].select("JPY")
+    form_boxes[1].select("sunday")
+    next(t for t in at.text_input if t.label == "Business name").input("Tokyo Goods")
+    next(b for b in at.button if b.label == "Save settings").click()
+    at.run()
+    assert not at.exception and not at.error
+    saved = settings_of(db)
+    assert (saved.currency.code, saved.business_name, saved.week_start) == ("JPY", "Tokyo Goods", "sunday")
+    overview = open_app_page("pages/overview.py")
+    text = shown_text(overview)
+    assert "¥" in text and "£" not in text and "€" not in text
+    assert "Tokyo Goods" in [m.value for m in overview.sidebar.markdown][0]
+    revenue = next(m for m in overview.metric if m.label == "Revenue").value
+    assert revenue.startswith("¥") and "." in revenue  # compact: ¥1.23M
+    aov = next(m for m in overview.metric if m.label == "AOV").value
+    assert aov.startswith("¥") and "." not in aov  # exact amounts in yen have no decimals
