@@ -32,6 +32,7 @@ from core.generator.marketing import baseline_shape, build_truth, week_starts
 from core.generator.orders import draw_orders
 from core.generator.touchpoints import TOUCH_STREAM, draw_touchpoints
 from core.generator.writer import write_all, write_touchpoints
+from core.store import derived
 from core.store.schema import TABLES, add_primary_keys, create_schema
 
 SAMPLE_START = dt.date(2023, 1, 2)  # a Monday
@@ -71,6 +72,7 @@ def generate_into(con: duckdb.DuckDBPyConnection, *, n_customers: int, seed: int
     write_all(con, start, catalogue, customers, orders, events, spend, truth, weekly, experiments, future)
     write_touchpoints(con, start, campaigns, touches, incremental)
     add_primary_keys(con)
+    derived.refresh(con)
 
 
 def generate_database(path: str | Path, *, n_customers: int, seed: int, n_weeks: int = 156,

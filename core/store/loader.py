@@ -40,6 +40,7 @@ import duckdb
 import pandas as pd
 
 from core.errors import LoadError, first_line
+from core.store import derived
 from core.store.checks import validate
 from core.store.db import init_db, open_db
 from core.store.files import FileInput, SourceFile, local_file, open_source
@@ -230,6 +231,8 @@ def _run(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], sources: list[
         reports = [
             _load_one(con, TABLES[r.table], s, dict(r.mapping or {})) for r, s in zip(reqs, sources, strict=True)
         ]
+        if derived.SOURCES & {r.table for r in reqs}:  # in the same transaction: never stale, never half-built
+            derived.refresh(con)
         con.execute("COMMIT")
         return reports
     except BaseException as exc:
