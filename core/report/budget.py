@@ -19,6 +19,7 @@ from core.formatting import format_value
 from core.report.base import Section, missing
 from core.report.page import esc, figure_html, paragraphs, table_html
 from core.report.scenario import BudgetScenario
+from core.settings import DEFAULT_CURRENCY, Currency, read_settings
 
 if TYPE_CHECKING:
     from core.mmm.model import MediaMixModel
@@ -122,6 +123,7 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
     recent = f"the last {fitted.current_weeks_} weeks of data"
     hold, train = fitted.metrics_["holdout"], fitted.metrics_["train"]
     quality = [
+    currency = read_settings(con).currency
         f"Model quality is {quality_words(hold['mape'])}: on the last {hold['weeks']} weeks, which it did not see, "
         f"its weekly revenue predictions were off by {hold['mape']:.1%} on average; it explains {train['r2']:.0%} "
         "of the week-to-week ups and downs of revenue.",
@@ -129,21 +131,21 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
     low, high = plan.proposed_band
     gain = [
         plan.message,
-        f"Expected revenue per week: {format_value(plan.current_revenue, 'EUR')} with the current split, "
-        f"{format_value(plan.proposed_revenue, 'EUR')} with the proposed one (90% band "
-        f"{format_value(low, 'EUR')} – {format_value(high, 'EUR')}); gain {plan.gain:+,.0f} EUR per week, "
-        f"about {plan.gain * 52:+,.0f} EUR over 52 weeks.",
+        f"Expected revenue per week: {format_value(plan.current_revenue, 'money', currency)} with the current split, "
+        f"{format_value(plan.proposed_revenue, 'money', currency)} with the proposed one (90% band "
+        f"{format_value(low, 'money', currency)} – {format_value(high, 'money', currency)}); gain "
+        f"{plan.gain:+,.0f} {currency.code} per week, about {plan.gain * 52:+,.0f} {currency.code} over 52 weeks.",
     ]
     table = plan.table()
     chosen = None if scenario is None else scenario_spend(fitted, scenario, plan.proposed)
-    fig = go.Figure(go.Bar(x=table["channel"], y=table["current_spend"], name="Current (EUR per week)"))
-    fig.add_bar(x=table["channel"], y=table["proposed_spend"], name="Proposed (EUR per week)")
+    fig = go.Figure(go.Bar(x=table["channel"], y=table["current_spend"], name=f"Current ({currency.code} per week)"))
+    fig.add_bar(x=table["channel"], y=table["proposed_spend"], name=f"Proposed ({currency.code} per week)")
     if chosen is not None:
-        fig.add_bar(x=table["channel"], y=chosen, name=f"Scenario {scenario.name} (EUR per week)")
-        gain.extend(scenario_lines(fitted, scenario, chosen))
+        fig.add_bar(x=table["channel"], y=chosen, name=f"Scenario {scenario.name} ({currency.code} per week)")
+        gain.extend(scenario_lines(fitted, scenario, chosen, currency))
     versus = "current and proposed split" + (f" and scenario {scenario.name}" if chosen is not None else "")
     fig.update_layout(title=f"Weekly budget by media channel: {versus}", barmode="group",
-                      yaxis_title="Spend (EUR per week)", xaxis_title="Media channel")
+                      yaxis_title=f"Spend ({currency.code} per week)", xaxis_title="Media channel")
     summary = fitted.channel_summary_.set_index("channel")
     rows = [(r.channel, f"{r.current_spend:,.0f}", f"{r.proposed_spend:,.0f}", f"{r.spend_change:+,.0f}",
              *([] if chosen is None else [f"{chosen[i]:,.0f}"]),
@@ -151,19 +153,19 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
              f"{summary.loc[r.channel, 'roas_high']:.2f})",
              "well measured" if summary.loc[r.channel, "well_measured"] else "not sure")
             for i, r in enumerate(table.itertuples())]
-    header = ["Media channel", "Current EUR/week", "Proposed EUR/week", "Change EUR/week"]
-    header += [] if chosen is None else [f"Scenario {scenario.name} EUR/week"]
+    header = ["Media channel", f"Current {currency.code}/week", f"Proposed {currency.code}/week", f"Change {currency.code}/week"]
+    header += [] if chosen is None else [f"Scenario {scenario.name} {currency.code}/week"]
     grid = table_html([*header, "ROAS (90% band)", "Measured"], rows, numeric=tuple(range(1, len(header) + 1)))
     lead = (f'<p class="lead">Marketing-mix model fitted with {_FULL_WORDS if sampler == "full" else _QUICK_WORDS} '
             f"on {len(weeks)} weeks of all sales channels ({esc(span)}); the current split is the mean weekly spend "
             f"of {esc(recent)}. The budget does not follow the report's filters: spend is not split by sales "
             "channel.</p>")
     body = (lead + paragraphs(quality) + paragraphs(gain)
-            + figure_html(fig, caption=f"Spend in EUR per week per media channel; current = mean of {recent} "
+            + figure_html(fig, caption=f"Spend in {currency.code} per week per media channel; current = mean of {recent} "
                                        f"(to {weeks[-1] + _SIX_DAYS:%d %b %Y}).", height=320)
-            + grid + '<p class="caption">ROAS: EUR of revenue per EUR of spend over the fitted weeks, '
+            + grid + f'<p class="caption">ROAS: {currency.code} of revenue per {currency.code} of spend over the fitted weeks, '
             f"{esc(span)}.</p>"
-            + "<h3>Channels to read with care</h3>" + paragraphs(channel_verdicts(fitted)))
+            + "<h3>Channels to read with care</h3>" + paragraphs(channel_verdicts(fitted, currency)))
     return Section(KEY, TITLE, body, figures=1)
 
 
@@ -181,18 +183,20 @@ def scenario_spend(fitted: MediaMixModel, scenario: BudgetScenario, proposed: np
     return fitted.spend_vector(scenario.spend)
 
 
-def scenario_lines(fitted: MediaMixModel, scenario: BudgetScenario, spend: np.ndarray) -> list[str]:
+def scenario_lines(fitted: MediaMixModel, scenario: BudgetScenario, spend: np.ndarray,
+                   currency: Currency = DEFAULT_CURRENCY) -> list[str]:
     """Expected weekly revenue of ``spend`` with its 90% band, against the current split's."""
     from core.mmm.planning import Outlook, SteadyState
 
     view = SteadyState(fitted)
     now, then = Outlook.of(view, fitted.current_spend_), Outlook.of(view, spend)
-    lines = [f"Scenario {scenario.name}: {spend.sum():,.0f} EUR per week in total ({fitted.current_spend_.sum():,.0f} "
-             f"now); expected revenue per week {format_value(then.revenue, 'EUR')} (90% band "
-             f"{format_value(then.low, 'EUR')} – {format_value(then.high, 'EUR')}) against "
-             f"{format_value(now.revenue, 'EUR')} (90% band {format_value(now.low, 'EUR')} – "
-             f"{format_value(now.high, 'EUR')}) with the current split: {then.revenue - now.revenue:+,.0f} EUR per "
-             "week."]
+    lines = [f"Scenario {scenario.name}: {spend.sum():,.0f} {currency.code} per week in total "
+             f"({fitted.current_spend_.sum():,.0f} now); expected revenue per week "
+             f"{format_value(then.revenue, 'money', currency)} (90% band "
+             f"{format_value(then.low, 'money', currency)} – {format_value(then.high, 'money', currency)}) against "
+             f"{format_value(now.revenue, 'money', currency)} (90% band {format_value(now.low, 'money', currency)} – "
+             f"{format_value(now.high, 'money', currency)}) with the current split: "
+             f"{then.revenue - now.revenue:+,.0f} {currency.code} per week."]
     kept = [c for c in fitted.channels_ if not scenario.builtin and c not in scenario.spend]
     if kept:
         lines.append(f"The scenario leaves out {', '.join(kept)}: they keep their current weekly spend.")

@@ -26,6 +26,7 @@ from core.report.base import Section, channels_text, filter_line, period_text
 from core.report.page import document
 from core.report.scenario import BudgetScenario
 
+from core.settings import read_settings
 if TYPE_CHECKING:
     from core.mmm.model import MediaMixModel
 
@@ -185,7 +186,7 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
     built = [timed(key, steps[key]) for key in SECTION_TITLES if key in keys]
     made = (built_at or dt.datetime.now()).astimezone()
     footer = (f"Built by Omnimix on {made:%d %b %Y %H:%M %Z}. Figures about fewer than 50 customers are hidden, "
-              "as on screen. Amounts in EUR.")
+              f"as on screen. Amounts in {settings.currency.code} ({settings.currency.name}).")
     page = document(title=title, filter_line=filter_line(filters), body="".join(s.html() for s in built),
                     footer=footer)
     return Report(page, filters, tuple(built), seconds)
@@ -204,6 +205,9 @@ def check_out_dir(out: Path, option: str = "--out") -> None:
 
 def write_atomic(out: Path, data: str | bytes | Callable[[Path], None]) -> int:
     """Write ``out`` through a temporary file in its folder, then rename it into place.
+    settings = read_settings(con)  # the database's currency and business name
+    if settings.business_name and title == TITLE:
+        title = f"{settings.business_name}: marketing report"
 
     A failure at any point leaves no file behind (and an existing ``out`` untouched), so a
     reader never opens half a report.

@@ -21,6 +21,7 @@ from core.formatting import format_value
 from core.privacy import MIN_GROUP_SIZE, cell_text, hidden_reason, small_group_label
 from core.report.base import Section, channels_text, missing, period_text
 from core.report.page import esc, figure_html, paragraphs, table_html
+from core.settings import read_settings
 
 SEGMENTS_K, SEGMENTS_SEED = 6, 0
 """The Segments page's default number of segments and seed (pages/segments.py ``DEFAULT_K, SEED``)."""
@@ -84,6 +85,8 @@ def segment_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     from core.segments.columns import CUSTOMER_SHARE, CUSTOMERS, DESCRIPTION, NAME, REVENUE, REVENUE_SHARE, SEGMENT
     from core.segments.export import public_profiles
 
+    currency = read_settings(con).currency
+
     key, title = "segments", "Who the customers are"
     try:
         seg = cache.cached("segments", _cache_key(con, filters, SEGMENTS_K, SEGMENTS_SEED), Segments,
@@ -99,9 +102,9 @@ def segment_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     fig.update_layout(title="Segments: share of customers and of revenue", yaxis_title="Share (%)",
                       xaxis_title="Segment", barmode="group")
     rows = [(r[SEGMENT], r[NAME], cell_text(r[CUSTOMERS], reason), format_value(r[CUSTOMER_SHARE], "share"),
-             format_value(r[REVENUE], "EUR"), format_value(r[REVENUE_SHARE], "share"), r[DESCRIPTION])
+             format_value(r[REVENUE], "money", currency), format_value(r[REVENUE_SHARE], "share"), r[DESCRIPTION])
             for r, reason in zip(table.to_dict("records"), reasons, strict=True)]
-    grid = table_html(["#", "Segment", "Customers", "Share of customers", "Revenue (EUR)", "Share of revenue",
+    grid = table_html(["#", "Segment", "Customers", "Share of customers", f"Revenue ({currency.code})", "Share of revenue",
                        "What sets it apart"], rows, numeric=(0, 2, 3, 4, 5), wide=6)
     lines = []
     if not shown.empty:
@@ -117,9 +120,9 @@ def segment_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     lead = (f'<p class="lead">{esc(who)} customers who ordered in {esc(period)} ({esc(channels_text(filters))}), '
             f"in {seg.k} segments (K-means on value, channel and category habits, as on the Segments page).</p>")
     body = (lead + paragraphs(lines)
-            + figure_html(fig, caption=f"Share of customers and of revenue (EUR) in %, {period}; hidden segments "
+            + figure_html(fig, caption=f"Share of customers and of revenue ({currency.code}) in %, {period}; hidden segments "
                                        "left out.")
-            + grid + f'<p class="caption">Customers, EUR revenue in the period, {esc(period)}.</p>')
+            + grid + f'<p class="caption">Customers, {currency.code} revenue in the period, {esc(period)}.</p>')
     return Section(key, title, body, figures=1)
 
 

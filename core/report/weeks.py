@@ -15,6 +15,7 @@ from core.insight.anomalies import anomaly_weeks, weekly_channel_revenue
 from core.insight.readings import anomaly_reading
 from core.report.base import Section, channels_text, missing, period_text
 from core.report.page import TEMPLATE, esc, figure_html, paragraphs, table_html
+from core.settings import read_settings
 
 TOP = 10
 """Notable weeks listed in the table (largest departures first)."""
@@ -25,6 +26,7 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     import plotly.express as px
 
     key, title = "weeks", "Notable weeks"
+    currency = read_settings(con).currency
     weekly = weekly_channel_revenue(con, filters)
     if weekly.empty:
         return missing(key, title, "No complete week of orders in the period and channels.")
@@ -33,24 +35,24 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     plot = weekly.assign(week=pd.to_datetime(weekly["week"]))
     # Markers: with channel-weeks of few buyers hidden, a line may be a few isolated weeks.
     fig = px.line(plot, x="week", y="revenue", color="channel", markers=True, template=TEMPLATE, title="Weekly revenue by sales channel; "
-                  "notable weeks marked", labels={"week": "Week (starting Monday)", "revenue": "Revenue (EUR)",
+                  "notable weeks marked", labels={"week": "Week (starting Monday)", "revenue": f"Revenue ({currency.code})",
                                                   "channel": "Sales channel"})
     if not flagged.empty:
         marks = flagged.assign(week=pd.to_datetime(flagged["week"]))
         fig.add_scatter(x=marks["week"], y=marks["revenue"], mode="markers", name="Notable week",
                         marker={"size": 11, "symbol": "circle-open", "color": "#b42318", "line": {"width": 2}},
-                        text=marks["channel"], hovertemplate="%{text}, week of %{x|%d %b %Y}: €%{y:,.0f}")
+                        text=marks["channel"], hovertemplate=f"%{{text}}, week of %{{x|%d %b %Y}}: {currency.hover()}")
     rows = [(f"{pd.Timestamp(r['week']):%d %b %Y}", r["channel"], f"{r['revenue']:,.0f}",
              f"{r['expected_revenue']:,.0f}", "–" if pd.isna(r["deviation"]) else f"{r['deviation']:+.0%}")
             for r in flagged.head(TOP).to_dict("records")]
-    grid = (table_html(["Week of", "Sales channel", "Revenue (EUR)", "Expected (EUR)", "Change"], rows,
+    grid = (table_html(["Week of", "Sales channel", f"Revenue ({currency.code})", f"Expected ({currency.code})", "Change"], rows,
                        numeric=(2, 3, 4))
             if rows else "")
     lead = (f'<p class="lead">Complete weeks starting in {esc(period)}, {esc(channels_text(filters))}. A week is '
             f"notable when its revenue is more than {weekly.attrs.get('threshold', 3.5):g} robust standard "
             "deviations from what the channel's trend and season lead to expect; channel-weeks with fewer than "
             "50 buyers are hidden.</p>")
-    body = (lead + paragraphs([anomaly_reading(weekly)])
-            + figure_html(fig, caption=f"Revenue in EUR per week and sales channel, {period}.")
+    body = (lead + paragraphs([anomaly_reading(weekly, currency=currency)])
+            + figure_html(fig, caption=f"Revenue in {currency.code} per week and sales channel, {period}.")
             + grid)
     return Section(key, title, body, figures=1)
