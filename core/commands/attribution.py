@@ -8,6 +8,7 @@ from pathlib import Path
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.errors import OmnimixError
+from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 DEFAULT_MODELS_HELP = "last_click, last_non_direct, first_click, linear, time_decay, position_based, markov, shapley"
@@ -72,6 +73,7 @@ def _attribution(args: argparse.Namespace) -> int:
 
     models = check_options(args.lookback_days, args.half_life_days, args.models)
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         filters = filters_from_args(args, con)
         report = analyse(con, filters, models=models, lookback_days=args.lookback_days,
                          half_life_days=args.half_life_days)
@@ -86,7 +88,7 @@ def _attribution(args: argparse.Namespace) -> int:
             "channels": rows.drop(columns=["model", "model_label"]),
         }
     payload = {
-        "db": str(args.db), "lookback_days": report.lookback_days, "half_life_days": report.half_life_days,
+        "db": str(args.db), "currency": currency.code, "lookback_days": report.lookback_days, "half_life_days": report.half_life_days,
         **report.summary, "has_truth": report.has_truth, "truth_scope": report.truth_scope,
         "error_measure": "mean absolute difference between a model's share of orders and the true share of "
                          "incremental orders, over the touch channels",

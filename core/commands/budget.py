@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     opt.add_argument(
         "--total",
         type=float,
-        help="weekly budget to split, EUR (default: current weekly spend); with --target-roas the largest budget tried",
+        help="weekly budget to split, in the data's currency (default: current weekly spend); with --target-roas the largest budget tried",
     )
     _bounds_arg(opt)
     opt.add_argument(
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _source_args(plan)
     plan.add_argument("--weeks", type=int, default=13, help="weeks to plan after the data (default 13, a quarter)")
     plan.add_argument(
-        "--total", type=float, help="budget for the whole period, EUR (default: current weekly spend x weeks)"
+        "--total", type=float, help="budget for the whole period, in the data's currency (default: current weekly spend x weeks)"
     )
     _bounds_arg(plan)
     _cautious_arg(plan)
@@ -54,8 +54,9 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, help=f"Omnimix database (default {DEFAULT_DB})")
     p.add_argument("--csv", type=Path, help="your own weekly table instead: one row per week")
     p.add_argument("--date", help="CSV column with the week")
-    p.add_argument("--target", help="CSV column with revenue (EUR)")
-    p.add_argument("--channels", help="CSV spend columns, comma-separated (EUR per week)")
+    p.add_argument("--target", help="CSV column with revenue")
+    p.add_argument("--channels", help="CSV spend columns, comma-separated (spend per week)")
+    p.add_argument("--currency", metavar="CODE", help="with --csv: ISO code of its amounts (default EUR)")
     p.add_argument("--controls", default="", help="CSV control columns, comma-separated (optional)")
     p.add_argument(
         "--experiments",
@@ -77,7 +78,7 @@ def _bounds_arg(p: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="CHANNEL=LO:HI",
-        help="weekly EUR per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
+        help="weekly spend per channel (search=500:2000) or change from current (search=-20%%:+30%%)",
     )
 
 
@@ -116,6 +117,17 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests),
     return data, (None if args.no_experiments or tests.empty else pd.DataFrame(tests))
 
 
+def _currency(args: argparse.Namespace):  # noqa: ANN202 - core.settings.Currency
+    """Currency of the amounts: the database's setting, or ``--currency`` (default EUR) for a CSV."""
+    from core.settings import currency, settings_of
+
+    if args.csv is not None:
+        return currency(args.currency)
+    if args.currency is not None:
+        raise OmnimixError("--currency goes with --csv; a database's currency is its setting ('omnimix settings').")
+    return settings_of(args.db or DEFAULT_DB).currency
+
+
 def _read_tests_csv(path: Path):  # noqa: ANN202 - DataFrame
     from core.mmm.csvfiles import read_lift_tests
 
@@ -143,10 +155,13 @@ def _fit(args: argparse.Namespace) -> int:
     from core.mmm.report import channel_verdicts
 
     data, model, seconds = _fit_model(args)
+    currency = _currency(args)
+    code = currency.code
     summary = model.channel_summary_
     tests = model.experiments_
     payload = {
         "source": data.source,
+        "currency": code,
         "weeks": len(data),
         "first_week": data.weeks[0].date(),
         "last_week": data.weeks[-1].date(),
@@ -165,13 +180,13 @@ def _fit(args: argparse.Namespace) -> int:
         f"Fitted {len(data)} weeks × {len(model.channels_)} channels in {seconds:.1f} s.",
         f"Holdout (last {hold.get('weeks', 0)} weeks): MAPE {hold.get('mape', float('nan')):.1%}, R² {hold.get('r2', float('nan')):.2f}; "
         f"training: MAPE {model.metrics_['train']['mape']:.1%}, R² {model.metrics_['train']['r2']:.2f}.",
-        f"{'channel':<12}{'spend EUR':>14}{'ROAS':>7}{'90% band':>14}{'mROAS':>7}  {'measured':<14}",
+        f"{'channel':<12}{'spend ' + code:>14}{'ROAS':>7}{'90% band':>14}{'mROAS':>7}  {'measured':<14}",
     ]
     for r in summary.itertuples():
         band = f"{r.roas_low:.2f}-{r.roas_high:.2f}"
         verdict = "well" if r.well_measured else "not sure"
         lines.append(f"{r.channel:<12}{r.spend:>14,.0f}{r.roas:>7.2f}{band:>14}{r.mroas:>7.2f}  {verdict:<14}")
-    lines += channel_verdicts(model)
+    lines += channel_verdicts(model, currency)
     return emit(args, payload, "\n".join(lines))
 
 
@@ -183,13 +198,14 @@ def _optimize(args: argparse.Namespace) -> int:
     if args.weeks < 1:
         raise OmnimixError(f"--weeks must be at least 1 (got {args.weeks}).")
     _, model, _ = _fit_model(args)
+    code = _currency(args).code
     bounds = parse_bounds(args.bounds, model)
     started = time.perf_counter()
     if args.target_roas is not None:
-        plan = target_roas_budget(model, args.target_roas, bounds=bounds, max_total=args.total)
+        plan = target_roas_budget(model, args.target_roas, bounds=bounds, max_total=args.total, currency=code)
     else:
         total = float(model.current_spend_.sum()) if args.total is None else args.total
-        plan = optimize_budget(model, total, bounds=bounds, cautious=args.cautious)
+        plan = optimize_budget(model, total, bounds=bounds, cautious=args.cautious, currency=code)
     seconds = time.perf_counter() - started
     w = args.weeks
     # "current" is the plan's starting split: today's split at today's total, otherwise
@@ -198,6 +214,7 @@ def _optimize(args: argparse.Namespace) -> int:
     today = versus_today(model, plan, weeks=w)
     low, high = plan.proposed_band[0] * w, plan.proposed_band[1] * w
     payload = {
+        "currency": code,
         "weeks": w,
         "total_spend": plan.total * w,
         "current": {
@@ -223,17 +240,17 @@ def _optimize(args: argparse.Namespace) -> int:
     }
     lines = [
         plan.message,
-        f"Over {w} week(s), predicted revenue: {plan.current_label} {plan.current_revenue * w:,.0f} EUR, proposed "
-        f"{plan.proposed_revenue * w:,.0f} EUR (gain {plan.gain * w:+,.0f} EUR); 90% band of the proposal "
-        f"{low:,.0f}-{high:,.0f} EUR.",
+        f"Over {w} week(s), predicted revenue: {plan.current_label} {plan.current_revenue * w:,.0f} {code}, proposed "
+        f"{plan.proposed_revenue * w:,.0f} {code} (gain {plan.gain * w:+,.0f} {code}); 90% band of the proposal "
+        f"{low:,.0f}-{high:,.0f} {code}.",
     ]
     if plan.current_label != CURRENT_SPLIT:
         lines.append(
-            f"Against today's budget ({today.weekly_spend:,.0f} EUR per week): spend {today.spend_change:+,.0f} EUR, "
-            f"revenue {today.revenue_change:+,.0f} EUR ({today.revenue:,.0f} -> {today.plan_revenue:,.0f} EUR)."
+            f"Against today's budget ({today.weekly_spend:,.0f} {code} per week): spend {today.spend_change:+,.0f} {code}, "
+            f"revenue {today.revenue_change:+,.0f} {code} ({today.revenue:,.0f} -> {today.plan_revenue:,.0f} {code})."
         )
-    current_header = "current EUR" if plan.current_label == CURRENT_SPLIT else "current mix EUR"
-    lines.append(f"{'channel':<12}{current_header:>16}{'proposed EUR':>14}")
+    current_header = f"current {code}" if plan.current_label == CURRENT_SPLIT else f"current mix {code}"
+    lines.append(f"{'channel':<12}{current_header:>16}{'proposed ' + code:>14}")
     rows = payload["channels"].itertuples()
     lines += [f"{r.channel:<12}{r.current_spend:>16,.0f}{r.proposed_spend:>14,.0f}" for r in rows]
     return emit(args, payload, "\n".join(lines))
@@ -244,15 +261,17 @@ def _plan(args: argparse.Namespace) -> int:
     from core.mmm.optimizer import plan_period
 
     if args.total is not None and args.total < 0:
-        raise OmnimixError(f"--total must be at least 0 EUR (got {args.total:g}).")
+        raise OmnimixError(f"--total must be at least 0 (got {args.total:g}).")
     _, model, _ = _fit_model(args)
+    code = _currency(args).code
     bounds = parse_bounds(args.bounds, model)
     started = time.perf_counter()
-    made = plan_period(model, args.weeks, total=args.total, bounds=bounds, cautious=args.cautious)
+    made = plan_period(model, args.weeks, total=args.total, bounds=bounds, cautious=args.cautious, currency=code)
     seconds = time.perf_counter() - started
     plan, weeks = made.plan, made.forecast
     first, last = weeks["week"].iloc[0], weeks["week"].iloc[-1]
     payload = {
+        "currency": code,
         "weeks": args.weeks,
         "first_week": first.date(),
         "last_week": last.date(),
@@ -274,17 +293,17 @@ def _plan(args: argparse.Namespace) -> int:
         "improved": plan.improved,
         "message": plan.message,
         "seconds": round(seconds, 3),
-        "channels": plan.table(weeks=args.weeks),  # EUR over the period, spend like revenue
+        "channels": plan.table(weeks=args.weeks),  # amounts over the period, spend like revenue
         "weekly": weeks,
     }
     lines = [
         f"Plan for {args.weeks} weeks, {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
-        f"budget {plan.total * args.weeks:,.0f} EUR ({plan.total:,.0f} EUR per week).",
+        f"budget {plan.total * args.weeks:,.0f} {code} ({plan.total:,.0f} {code} per week).",
         plan.message,
-        f"Predicted revenue over the period: {plan.current_label} {plan.current_revenue:,.0f} EUR, proposed "
-        f"{plan.proposed_revenue:,.0f} EUR (90% band {plan.proposed_band[0]:,.0f}-{plan.proposed_band[1]:,.0f} EUR).",
-        f"Of it, {made.carryover:,.0f} EUR still comes from spend before the period (carry-over).",
-        f"{'channel':<12}{'current EUR':>14}{'proposed EUR':>14}",
+        f"Predicted revenue over the period: {plan.current_label} {plan.current_revenue:,.0f} {code}, proposed "
+        f"{plan.proposed_revenue:,.0f} {code} (90% band {plan.proposed_band[0]:,.0f}-{plan.proposed_band[1]:,.0f} {code}).",
+        f"Of it, {made.carryover:,.0f} {code} still comes from spend before the period (carry-over).",
+        f"{'channel':<12}{'current ' + code:>14}{'proposed ' + code:>14}",
     ]
     rows = payload["channels"].itertuples()
     lines += [f"{r.channel:<12}{r.current_spend:>14,.0f}{r.proposed_spend:>14,.0f}" for r in rows]

@@ -11,6 +11,7 @@ from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.errors import OmnimixError
 from core.filters import Filters
+from core.settings import Currency, read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 DEFAULT_DAYS = 364
@@ -75,6 +76,7 @@ def _campaigns(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise OmnimixError(f"--top must be 1 or more (got {args.top}).")
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         require_data(con)
         filters = _period(args, con)
         gap = previous_period_gap(filters, data_start(con))
@@ -85,7 +87,7 @@ def _campaigns(args: argparse.Namespace) -> int:
         weekly = seo.seo_trend(con, filters, "keyword_group")
         losing = seo.losing_pages(con, filters.end)
     payload = {
-        "db": str(args.db),
+        "db": str(args.db), "currency": currency.code,
         "filters": {"start": filters.start, "end": filters.end, "channels": filters.channels},
         "previous_period": None if prev is None else {"start": prev.start, "end": prev.end},
         "previous_period_gap": gap,
@@ -99,17 +101,17 @@ def _campaigns(args: argparse.Namespace) -> int:
             "losing_windows": {"recent": losing.attrs["recent"], "before": losing.attrs["before"]},
         },
     }
-    return emit(args, payload, "\n".join(_text(filters, prev, gap, table, themes, pages, losing, args.top)))
+    return emit(args, payload, "\n".join(_text(filters, prev, gap, table, themes, pages, losing, args.top, currency)))
 
 
 def _text(filters: Filters, prev: Filters | None, gap: str | None, table, themes: dict, pages, losing,  # noqa: ANN001
-          top: int) -> list[str]:
+          top: int, currency: Currency) -> list[str]:
     """The report for people: the period, then the top campaigns, the lead-with themes and organic search."""
     from core.campaigns.base import CREDIT_RULE
     from core.formatting import format_value
     from core.privacy import cell_text
 
-    eur = lambda v: format_value(v, "EUR")  # noqa: E731
+    eur = lambda v: format_value(v, "money", currency)  # noqa: E731
     pct = lambda v: "–" if v != v else f"{v:.1%}"  # noqa: E731
     channels = "all sales channels" if filters.channels is None else ", ".join(filters.channels)
     compared = f"compared with {prev.start} – {prev.end}" if prev is not None else f"no change shown: {gap}"

@@ -10,6 +10,7 @@ from pathlib import Path
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.errors import OmnimixError
+from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 MODEL_NAMES = {"auto": "auto", "bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
@@ -100,6 +101,7 @@ def _clv(args: argparse.Namespace) -> int:
 
     cutoff = check_options(args.horizon_weeks, args.discount, args.holdout_weeks, args.cutoff)
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         filters = filters_from_args(args, con)
         result = fit_clv(con, cutoff=cutoff, horizon_weeks=args.horizon_weeks, discount_monthly=args.discount,
                          model=MODEL_NAMES[args.model], holdout_weeks=args.holdout_weeks, filters=filters)
@@ -115,11 +117,11 @@ def _clv(args: argparse.Namespace) -> int:
     }
     tiers = public_tiers(result.tier_counts)
     payload = {
-        "db": str(args.db), "model": result.model_name, "model_choice": result.choice, "params": result.params, "spend_params": result.spend_params,
+        "db": str(args.db), "currency": currency.code, "model": result.model_name, "model_choice": result.choice, "params": result.params, "spend_params": result.spend_params,
         "cutoff": result.cutoff, "horizon_weeks": result.horizon_weeks, "discount_monthly": args.discount,
         "totals": totals, "tiers": tiers,
     }
-    eur = lambda v: format_value(v, "EUR")  # noqa: E731
+    eur = lambda v: format_value(v, "money", currency)  # noqa: E731
     lines = [
         f"{result.model_name} + Gamma-Gamma fitted on orders up to {result.cutoff}; "
         f"value over the next {result.horizon_weeks} weeks at {args.discount:.1%} discount a month.",
@@ -129,7 +131,7 @@ def _clv(args: argparse.Namespace) -> int:
         f"CLV sum {eur(totals['clv'])}.",
         "  purchase model: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.params.items())
         + " (time in weeks)",
-        "  spend model: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.spend_params.items()) + " (EUR)",
+        "  spend model: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.spend_params.items()) + f" ({currency.code})",
         "Churn-risk tiers:",
     ]
     lines += [f"  {r['tier']:<14} {cell_text(r['customers'], r['customers_hidden'])} customers"

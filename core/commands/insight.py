@@ -26,6 +26,7 @@ from core.insight import (
 from core.insight.anomalies import DEFAULT_THRESHOLD
 from core.insight.cohorts import COHORT_BY
 from core.privacy import MIN_GROUP_SIZE
+from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 DEFAULT_DAYS = 364  # same default period as the dashboard: the last 52 weeks of data
@@ -69,6 +70,7 @@ def _insight(args: argparse.Namespace) -> int:
         raise OmnimixError(f"--threshold must be positive (got {args.threshold}).")
     n = args.min_group
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         filters = _last_52_weeks(con, filters_from_args(args, con))
         cohorts = cohort_table(con, filters, by=args.cohort_by, max_months=args.months, min_group=n)
         funnels = funnel_comparison(con, filters, min_group=n)
@@ -77,15 +79,15 @@ def _insight(args: argparse.Namespace) -> int:
         weekly = weekly_channel_revenue(con, filters, threshold=args.threshold, min_group=n)
     said = {
         "cohort_retention": readings.cohort_retention_reading(cohorts, by=args.cohort_by, min_group=n),
-        "cohort_revenue": readings.cohort_revenue_reading(cohorts, by=args.cohort_by, min_group=n),
+        "cohort_revenue": readings.cohort_revenue_reading(cohorts, by=args.cohort_by, min_group=n, currency=currency),
         "funnels": readings.funnel_reading(funnels, min_group=n),
         "journeys": readings.journey_reading(journeys, min_group=n),
-        "multichannel_value": readings.value_reading(value, min_group=n),
-        "anomalies": readings.anomaly_reading(weekly, min_group=n),
+        "multichannel_value": readings.value_reading(value, min_group=n, currency=currency),
+        "anomalies": readings.anomaly_reading(weekly, min_group=n, currency=currency),
     }
     anomalies = anomaly_weeks(weekly)
     payload = {
-        "db": str(args.db),
+        "db": str(args.db), "currency": currency.code,
         "filters": {"start": filters.start, "end": filters.end, "channels": list(filters.channels or []) or "all"},
         "min_group_size": n,
         "cohort_by": args.cohort_by,

@@ -12,6 +12,7 @@ from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit, text_table
 from core.filters import Filters
 from core.privacy import small_group_label
+from core.settings import Currency, read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 
@@ -29,6 +30,7 @@ def _overview(args: argparse.Namespace) -> int:
     from core.overview import queries
 
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         filters = filters_from_args(args, con)
         kpis = overview_privacy.private_kpis(queries.kpis(con, filters))
         share = overview_privacy.private_channel_share(queries.channel_share(con, filters))
@@ -38,7 +40,7 @@ def _overview(args: argparse.Namespace) -> int:
         first, last = data_date_range(con)
     previous = filters.previous_period()
     payload = {
-        "db": str(args.db),
+        "db": str(args.db), "currency": currency.code,
         "filters": {"start": filters.start, "end": filters.end, "channels": filters.channels},
         "previous_period": None if previous is None else {"start": previous.start, "end": previous.end},
         "previous_period_gap": gap,
@@ -47,11 +49,11 @@ def _overview(args: argparse.Namespace) -> int:
         "buyers_by_channel_count": groups,
         "channel_pairs": pairs,
     }
-    return emit(args, payload, "\n".join(_text(filters, gap, first, last, kpis, share)))
+    return emit(args, payload, "\n".join(_text(filters, gap, first, last, kpis, share, currency)))
 
 
 def _text(filters: Filters, gap: str | None, first: dt.date | None, last: dt.date | None,
-          kpis: pd.DataFrame, share: pd.DataFrame) -> list[str]:
+          kpis: pd.DataFrame, share: pd.DataFrame, currency: Currency) -> list[str]:
     """The text report: the period and its comparison, then one line per KPI and per channel."""
     from core.formatting import format_delta, format_value
     from core.overview.queries import KPI_DEFINITIONS
@@ -69,7 +71,7 @@ def _text(filters: Filters, gap: str | None, first: dt.date | None, last: dt.dat
         metric = KPI_DEFINITIONS[row["metric"]]
         delta = format_delta(row, metric.unit)
         rows.append({"label": metric.label,
-                     "value": small_group_label() if row["hidden"] else format_value(row["value"], metric.unit),
+                     "value": small_group_label() if row["hidden"] else format_value(row["value"], metric.unit, currency),
                      "delta": f" {delta} vs previous period" if delta else ""})
     lines += text_table(pd.DataFrame(rows), right=["value"], widths=_WIDTHS)
     if share.empty:
@@ -80,7 +82,7 @@ def _text(filters: Filters, gap: str | None, first: dt.date | None, last: dt.dat
         lines += text_table(pd.DataFrame({
             "label": share["channel"],
             "value": [format_value(v, "share") for v in share["revenue_share"]],
-            "revenue": [f" ({format_value(v, 'EUR')})" for v in share["revenue"]],
+            "revenue": [f" ({format_value(v, 'money', currency)})" for v in share["revenue"]],
         }), right=["value"], widths=_WIDTHS)
     return lines
 

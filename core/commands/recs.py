@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.commands.output import add_json_flag, emit
+from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 MODEL_NAMES = ("popular", "popular_segment", "item_knn", "user_knn", "content", "hybrid")
@@ -39,11 +40,12 @@ def _recommend(args: argparse.Namespace) -> int:
     check_n(args.n)
     model = make_model(args.model)  # unknown model fails before the data is read
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         inter = from_db(con)
     recs = model.fit(inter).recommend([args.customer], args.n, exclude_seen=not args.include_bought)
     lines = [f"Top {len(recs)} for customer {args.customer} ({model.label}):"]
-    lines += [f"{r.rank:>3}. {r.name} ({r.category}, €{r.price:,.2f}) - {r.explanation}" for r in recs.itertuples()]
-    payload = {"customer_id": args.customer, "model": args.model, "n": args.n,
+    lines += [f"{r.rank:>3}. {r.name} ({r.category}, {currency.amount(r.price)}) - {r.explanation}" for r in recs.itertuples()]
+    payload = {"currency": currency.code, "customer_id": args.customer, "model": args.model, "n": args.n,
                "exclude_bought": not args.include_bought, "recommendations": recs.drop(columns=["customer_id"])}
     return emit(args, payload, "\n".join(lines))
 
@@ -52,11 +54,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     from core.recs.evaluate import evaluate_db, private_by_segment
 
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         ev = evaluate_db(con, k=args.k, holdout_weeks=args.holdout_weeks, max_customers=args.max_customers)
     info = ev.info
     head = (f"Time split at {info['cutoff']:%Y-%m-%d} (last {info['holdout_weeks']} weeks held out), "
             f"{info['customers']:,} customers, k={info['k']}:")
     cols = ["model", "precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty", "diversity"]
     text = head + "\n" + ev.metrics[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-    payload = {**info, "metrics": ev.metrics, "by_segment": private_by_segment(ev.by_segment), "fairness": ev.fairness}
+    payload = {**info, "currency": currency.code, "metrics": ev.metrics, "by_segment": private_by_segment(ev.by_segment), "fairness": ev.fairness}
     return emit(args, payload, text)

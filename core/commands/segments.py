@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.commands.options import add_filter_args, filters_from_args, seed_arg
 from core.commands.output import add_json_flag, emit
+from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 
@@ -37,6 +38,7 @@ def _segments(args: argparse.Namespace) -> int:
     validate_k(args.k)
     groups = validate_groups(args.features)
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency
         features = customer_features(con, filters_from_args(args, con))
     seg = segment(features, k=args.k, seed=args.seed, groups=groups)
     profiles = public_profiles(seg.profiles.summary, seg.profiles.means)
@@ -44,7 +46,7 @@ def _segments(args: argparse.Namespace) -> int:
     hidden = SMALL if features.n_customers < MIN_GROUP_SIZE else None
     customers = None if hidden else features.n_customers
     payload = {
-        "db": str(args.db), "k": seg.k, "seed": seg.seed, "features": list(groups),
+        "db": str(args.db), "currency": currency.code, "k": seg.k, "seed": seg.seed, "features": list(groups),
         "customers": customers, "customers_hidden": hidden, "reference_date": features.reference_date,
         "algorithm": seg.model.algorithm_, "silhouette": seg.silhouette,
         "segments": profiles, "rfm_groups": rfm,

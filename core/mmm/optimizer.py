@@ -146,6 +146,7 @@ def optimize_budget(
     current: Mapping[str, float] | np.ndarray | None = None,
     view: View | None = None,
     cautious: bool = False,
+    currency: str = "EUR",
 ) -> BudgetPlan:
     """Split ``total`` EUR per week across channels for the most predicted revenue.
 
@@ -169,6 +170,8 @@ def optimize_budget(
         Maximise about the 5th percentile of revenue over the posterior (mean - 1.645 sd)
         instead of the mean: a split that does well even if the uncertain channels
         disappoint.
+    currency : str, default="EUR"
+        ISO code of the data's currency (:mod:`core.settings`), named in ``message``.
 
     Returns
     -------
@@ -197,11 +200,11 @@ def optimize_budget(
     period = "per week" if view.weeks == 1 else f"over the {view.weeks} weeks"
     if improved and cautious:
         message = (
-            f"Cautious split: its pessimistic revenue (5th percentile) is {f(proposed)[0] - f(start)[0]:,.0f} EUR "
-            f"{period} above {what}'s; expected gain {after.revenue - before.revenue:+,.0f} EUR."
+            f"Cautious split: its pessimistic revenue (5th percentile) is {f(proposed)[0] - f(start)[0]:,.0f} {currency} "
+            f"{period} above {what}'s; expected gain {after.revenue - before.revenue:+,.0f} {currency}."
         )
     elif improved:
-        message = f"Proposed split earns {after.revenue - before.revenue:,.0f} EUR more {period} than {what}."
+        message = f"Proposed split earns {after.revenue - before.revenue:,.0f} {currency} more {period} than {what}."
     else:
         message = f"No split within the bounds is predicted to beat {what}; keeping it."
     return BudgetPlan(
@@ -228,6 +231,7 @@ def target_roas_budget(
     *,
     bounds: Bounds | None = None,
     max_total: float | None = None,
+    currency: str = "EUR",
 ) -> BudgetPlan:
     """The largest weekly budget whose optimal split keeps media ROAS >= ``target``.
 
@@ -241,6 +245,8 @@ def target_roas_budget(
         Largest budget considered; default 4 × the current weekly spend, or the sum of the
         upper bounds when all channels are bounded and that is smaller.  When the target
         still holds there, that limit is the answer and the message says so.
+    currency : str, default="EUR"
+        ISO code of the data's currency, named in the message.
 
     Raises
     ------
@@ -262,7 +268,7 @@ def target_roas_budget(
     floor = max(float(lo.sum()), 1e-6 * max(cur_total, 1.0))
 
     def plan(total: float) -> BudgetPlan:
-        return optimize_budget(model, total, bounds=_widen(model, bounds, total))
+        return optimize_budget(model, total, bounds=_widen(model, bounds, total), currency=currency)
 
     grid = np.geomspace(floor, cap, 16) if cap > floor else np.array([floor])
     plans = [plan(t) for t in grid]
@@ -270,8 +276,8 @@ def target_roas_budget(
     if not ok:
         best = max(plans, key=lambda p: p.roas)
         raise OmnimixError(
-            f"No budget between {floor:,.0f} and {cap:,.0f} EUR per week reaches a ROAS of {target:g}; "
-            f"the best is {best.roas:.2f} at {best.total:,.0f} EUR per week."
+            f"No budget between {floor:,.0f} and {cap:,.0f} {currency} per week reaches a ROAS of {target:g}; "
+            f"the best is {best.roas:.2f} at {best.total:,.0f} {currency} per week."
         )
     i = ok[-1]
     if i == len(grid) - 1:
@@ -279,12 +285,12 @@ def target_roas_budget(
         # point where ROAS falls to the target, and the message must not claim otherwise.
         best = plans[i]
         message = (
-            f"ROAS stays at or above {target:g} up to the largest budget allowed: {best.total:,.0f} EUR per week "
+            f"ROAS stays at or above {target:g} up to the largest budget allowed: {best.total:,.0f} {currency} per week "
             f"({limit}; ROAS {best.roas:.2f}). A bigger budget may still meet the target."
         )
     else:
         best = _largest_meeting(plan, target, plans[i], plans[i + 1])
-        message = f"Largest weekly budget with ROAS >= {target:g}: {best.total:,.0f} EUR (ROAS {best.roas:.2f})."
+        message = f"Largest weekly budget with ROAS >= {target:g}: {best.total:,.0f} {currency} (ROAS {best.roas:.2f})."
     return replace(best, message=message)
 
 
@@ -348,6 +354,7 @@ def plan_period(
     total: float | None = None,
     bounds: Bounds | None = None,
     cautious: bool = False,
+    currency: str = "EUR",
 ) -> PeriodPlan:
     """The best weekly split of ``total`` EUR over the ``weeks`` weeks after the data.
 
@@ -371,5 +378,5 @@ def plan_period(
     """
     period = FuturePeriod(model, weeks)
     weekly = float(model.current_spend_.sum()) if total is None else total / period.weeks
-    plan = optimize_budget(model, weekly, bounds=bounds, view=period, cautious=cautious)
+    plan = optimize_budget(model, weekly, bounds=bounds, view=period, cautious=cautious, currency=currency)
     return PeriodPlan(plan, forecast_table(period, plan.proposed))

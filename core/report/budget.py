@@ -117,7 +117,7 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
     except OmnimixError as exc:
         extra = f" The budget scenario {scenario.name} cannot be shown without it." if scenario else ""
         return missing(KEY, TITLE, f"No budget proposal: {exc}{extra}")
-    plan = optimize_budget(fitted, float(fitted.current_spend_.sum()))
+    plan = optimize_budget(fitted, float(fitted.current_spend_.sum()), currency=currency.code)
     weeks = fitted.weeks_
     span = f"{weeks[0]:%d %b %Y} – {weeks[-1] + _SIX_DAYS:%d %b %Y}"
     recent = f"the last {fitted.current_weeks_} weeks of data"

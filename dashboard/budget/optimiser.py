@@ -58,9 +58,10 @@ def section(
         bounds = bounds_from_change(current, *ss["budget_opt_range"])
         try:
             if ss["budget_goal"].startswith("Most"):
-                plan = optimize_budget(model, ss[OPT_TOTAL], bounds=bounds, cautious=ss[CAUTIOUS])
+                plan = optimize_budget(model, ss[OPT_TOTAL], bounds=bounds, cautious=ss[CAUTIOUS],
+                                       currency=money.code())
             else:
-                plan = target_roas_budget(model, ss["budget_opt_target"], bounds=bounds)
+                plan = target_roas_budget(model, ss["budget_opt_target"], bounds=bounds, currency=money.code())
         except Exception as exc:  # noqa: BLE001 - a message in the next run, never a traceback
             ss.pop(PLAN, None)
             ss[OPT_ERROR] = failure_text(exc, "optimising")

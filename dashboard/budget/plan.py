@@ -41,7 +41,8 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
         total = weekly * weeks if ss[TOTAL] is None else float(ss[TOTAL])
         try:
             bounds = bounds_from_change(current, *ss[RANGE])
-            made = plan_period(model, weeks, total=total, bounds=bounds, cautious=ss[CAUTIOUS])
+            made = plan_period(model, weeks, total=total, bounds=bounds, cautious=ss[CAUTIOUS],
+                               currency=money.code())
         except Exception as exc:  # noqa: BLE001 - a message in the next run, never a traceback
             ss.pop(FUTURE, None)
             spread = f" The period budget is spread evenly: {total:,.0f} {money.code()} over {weeks} weeks is {total / weeks:,.0f} {money.code()} per week."
