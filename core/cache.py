@@ -7,7 +7,9 @@ delete at any time, and ``OMNIMIX_CACHE=off`` turns the cache off.
 
 - The key holds the database file's identity (resolved path, size, modification time in
   nanoseconds, and the same for its ``.wal`` file), so writing to the database (a load, a
-  regenerated sample) makes every entry for it stale; plus the options of the computation.
+  regenerated sample, new settings) makes every entry for it stale; the options of the
+  computation; and a fingerprint of the ``core`` package's source, so results of other code
+  (an edited report section, a changed model) are never read back.
 - Files are written to a temporary file in the cache folder and renamed into place, so a
   reader never sees half an entry, and two processes writing the same entry both succeed.
 - Only our own results are pickled, and an entry is returned only when its stored key equals
@@ -17,6 +19,7 @@ delete at any time, and ``OMNIMIX_CACHE=off`` turns the cache off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -66,12 +69,32 @@ def connection_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     return path if path.is_file() else None
 
 
+@functools.cache
+def code_version() -> tuple[int, int, int]:
+    """Count, total size and latest modification time of the ``core`` package's Python files.
+
+    Part of every key: a result made by other code (an edited section, a changed model) is a miss.
+    """
+    files = [p.stat() for p in Path(__file__).resolve().parent.rglob("*.py")]
+    return len(files), sum(f.st_size for f in files), max(f.st_mtime_ns for f in files)
+
+
+def _full_key(kind: str, key: tuple) -> tuple:
+    return FORMAT, code_version(), kind, key
+
+
 def _entry(kind: str, key: tuple) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    digest = hashlib.sha256(repr((FORMAT, kind, key)).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(repr(_full_key(kind, key)).encode()).hexdigest()[:32]
     return folder / f"{kind}-{digest}.pickle"
+
+
+def exists(kind: str, key: tuple) -> bool:
+    """Whether an entry for ``key`` is on disk (without reading it)."""
+    path = _entry(kind, key)
+    return path is not None and path.is_file()
 
 
 def load(kind: str, key: tuple, expected: type[T]) -> T | None:
@@ -84,7 +107,7 @@ def load(kind: str, key: tuple, expected: type[T]) -> T | None:
             stored = pickle.load(fh)  # noqa: S301 - our own cache folder, written only by store()
     except Exception:  # noqa: BLE001 - any unreadable entry is a miss, and is replaced on the next store
         return None
-    if not isinstance(stored, dict) or stored.get("key") != (FORMAT, kind, key):
+    if not isinstance(stored, dict) or stored.get("key") != _full_key(kind, key):
         return None
     value = stored.get("value")
     return value if isinstance(value, expected) else None
@@ -100,7 +123,7 @@ def store(kind: str, key: tuple, value: object) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"key": (FORMAT, kind, key), "value": value}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"key": _full_key(kind, key), "value": value}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         if tmp is not None:

@@ -21,9 +21,9 @@ selected = st.navigation(
 spec = next(s for s in PAGES if s.title == selected.title)  # titles are unique
 presenting = presentation.setup()
 context = state.render_sidebar(show_filters=spec.uses_filters and not presenting)
-report_button.render_page(spec.url_path, context.db, context.filters)  # this page's report; none when presenting
 if presenting:
     presentation.page_top(spec.file, context.filters if spec.uses_filters else None)
 selected.run()
+report_button.render_page(spec.url_path, context.db, context.filters)  # this page's report, under it; not presenting
 if presenting:
     presentation.story_nav(spec.file, where="bottom")

@@ -88,7 +88,7 @@ def render(db: Path, filters: Filters) -> None:
 
 
 def render_page(page: str, db: Path, filters: Filters | None) -> None:
-    """Draw this page's report button(s) at the top of the page; nothing on a page without report sections.
+    """Draw this page's report button(s) under the page; nothing on a page without report sections.
 
     Parameters
     ----------

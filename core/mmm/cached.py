@@ -10,27 +10,45 @@ changed database or another setting is a fresh fit.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from core import cache
-from core.mmm.model import MediaMixModel
-from core.mmm.weekly import WeeklyData
 from core.store.db import open_db
+
+if TYPE_CHECKING:  # the model (and scikit-learn) are imported only to fit or load one
+    from core.mmm.model import MediaMixModel
+    from core.mmm.weekly import WeeklyData
 
 KIND = "mmm"
 
 
+DEFAULTS = {"fourier_order": 2, "events": True, "growing_season": False, "holdout_weeks": 12, "current_weeks": 52,
+            "n_chains": 16, "n_warmup": 300, "n_samples": 400, "thin": 8, "random_state": 0}
+"""``MediaMixModel()``'s parameters but the prior (a test checks they agree): keys are made without
+importing the model, so a report whose sections are all cached loads no model code."""
+
+
 def cache_key(db: Path | str, *, use_tests: bool = True, **params: object) -> tuple:
     """Database identity, whether lift tests are used and the model's parameters (defaults filled in)."""
-    settings = MediaMixModel(**params).get_params()  # type: ignore[arg-type]
-    settings.pop("prior", None)  # only the default prior is cached (a custom one skips the cache)
+    unknown = sorted(set(params) - set(DEFAULTS) - {"prior"})
+    if unknown:
+        raise TypeError(f"Unknown MediaMixModel parameter {unknown[0]!r}.")
+    settings = {**DEFAULTS, **{k: v for k, v in params.items() if k != "prior"}}
     return cache.file_identity(db), bool(use_tests), tuple(sorted(settings.items()))
+
+
+def has_model(db: Path | str, *, use_tests: bool = True, **params: object) -> bool:
+    """Whether a fit for these options is on disk (without loading it)."""
+    return cache.exists(KIND, cache_key(db, use_tests=use_tests, **params))
 
 
 def cached_model(db: Path | str, *, use_tests: bool = True, **params: object) -> MediaMixModel | None:
     """The stored fit for these options, or None (no fit yet, or the database changed since)."""
+    from core.mmm.model import MediaMixModel
+
     return cache.load(KIND, cache_key(db, use_tests=use_tests, **params), MediaMixModel)
 
 
@@ -55,6 +73,7 @@ def model_for_db_file(db: Path | str, *, con: duckdb.DuckDBPyConnection | None =
     OmnimixError
         No marketing spend or too few weeks (from the fit; nothing is cached then).
     """
+    from core.mmm.model import MediaMixModel
     from core.mmm.weekly import from_db
     from core.store.reads import read_experiments
 
@@ -78,6 +97,8 @@ def fit_for_db_file(db: Path | str, data: WeeklyData, tests: pd.DataFrame | None
     ``tests`` are the lift tests to calibrate to (None or empty: none); ``use_tests`` is part of
     the key, as in :func:`model_for_db_file`.
     """
+    from core.mmm.model import MediaMixModel
+
     tests = tests if tests is not None and len(tests) else None
     key = None if params.get("prior") is not None else cache_key(db, use_tests=use_tests, **params)
     return cache.cached(KIND, key, MediaMixModel,

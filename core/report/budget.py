@@ -79,12 +79,23 @@ def fit_model(con: duckdb.DuckDBPyConnection, fit: str = "auto") -> tuple[MediaM
         if full is not None:
             return full, "full"
         fit = "quick"
-    settings = QUICK if fit == "quick" else {}
-    if path is not None:
-        return model_for_db_file(path, con=con, random_state=SEED, **settings), fit
-    data, tests = from_db(con), read_experiments(con)
-    model = MediaMixModel(random_state=SEED, **settings).fit(data, experiments=tests if len(tests) else None)
-    return model, fit
+    if path is None:  # an in-memory database: nothing to key a cache entry on
+        data, tests = from_db(con), read_experiments(con)
+        settings = QUICK if fit == "quick" else {}
+        model = MediaMixModel(random_state=SEED, **settings).fit(data, experiments=tests if len(tests) else None)
+        return model, fit
+    return model_for_db_file(path, con=con, random_state=SEED, **(QUICK if fit == "quick" else {})), fit
+
+
+def resolved_fit(con: duckdb.DuckDBPyConnection, fit: str) -> str:
+    """``"full"`` or ``"quick"``: the sampler :func:`fit_model` will use (``auto``: full when one is on disk)."""
+    from core import cache
+    from core.mmm.cached import has_model
+
+    if fit != "auto":
+        return fit
+    path = cache.connection_file(con)
+    return "full" if path is not None and has_model(path, random_state=SEED) else "quick"
 
 
 def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
@@ -112,6 +123,7 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
     from core.mmm.optimizer import optimize_budget
     from core.mmm.report import channel_verdicts
 
+    currency = read_settings(con).currency
     try:
         fitted, sampler = (model(), "full") if model is not None else fit_model(con, fit)
     except OmnimixError as exc:
@@ -123,7 +135,6 @@ def budget_section(con: duckdb.DuckDBPyConnection, *, fit: str = "auto",
     recent = f"the last {fitted.current_weeks_} weeks of data"
     hold, train = fitted.metrics_["holdout"], fitted.metrics_["train"]
     quality = [
-    currency = read_settings(con).currency
         f"Model quality is {quality_words(hold['mape'])}: on the last {hold['weeks']} weeks, which it did not see, "
         f"its weekly revenue predictions were off by {hold['mape']:.1%} on average; it explains {train['r2']:.0%} "
         "of the week-to-week ups and downs of revenue.",

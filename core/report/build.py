@@ -19,14 +19,15 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from core import cache
 from core.errors import OmnimixError
 from core.filters import Filters, data_date_range
 from core.report import budget, business, customers, weeks
 from core.report.base import Section, channels_text, filter_line, period_text
 from core.report.page import document
 from core.report.scenario import BudgetScenario
-
 from core.settings import read_settings
+
 if TYPE_CHECKING:
     from core.mmm.model import MediaMixModel
 
@@ -183,8 +184,30 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
         "budget": lambda: budget.budget_section(con, fit=budget_fit, model=budget_model, scenario=budget_scenario),
         "weeks": lambda: weeks.weeks_section(con, filters),
     }
-    built = [timed(key, steps[key]) for key in SECTION_TITLES if key in keys]
+    path = cache.connection_file(con)
+    identity = None if path is None else cache.file_identity(path)
+
+    def section_key(key: str) -> tuple | None:
+        """What a section depends on: the file, and the filters or the budget options (None: not cached)."""
+        if identity is None:
+            return None
+        if key == "recommendations":  # the whole history, whatever the filters
+            return identity, key
+        if key == "budget":
+            if budget_model is not None:
+                return None
+            chosen = None if budget_scenario is None else (budget_scenario.name, tuple(budget_scenario.spend.items()))
+            return identity, key, budget.resolved_fit(con, budget_fit), chosen
+        return identity, key, filters
+
+    # A section made before from the same file, filters and code is read back whole: a second
+    # report (or one after the Budget page's fit) loads no model code at all.
+    built = [timed(key, lambda key=key: cache.cached("section", section_key(key), Section, steps[key]))
+             for key in SECTION_TITLES if key in keys]
     made = (built_at or dt.datetime.now()).astimezone()
+    settings = read_settings(con)  # the database's currency and business name
+    if settings.business_name and title == TITLE:
+        title = f"{settings.business_name}: marketing report"
     footer = (f"Built by Omnimix on {made:%d %b %Y %H:%M %Z}. Figures about fewer than 50 customers are hidden, "
               f"as on screen. Amounts in {settings.currency.code} ({settings.currency.name}).")
     page = document(title=title, filter_line=filter_line(filters), body="".join(s.html() for s in built),
@@ -205,9 +228,6 @@ def check_out_dir(out: Path, option: str = "--out") -> None:
 
 def write_atomic(out: Path, data: str | bytes | Callable[[Path], None]) -> int:
     """Write ``out`` through a temporary file in its folder, then rename it into place.
-    settings = read_settings(con)  # the database's currency and business name
-    if settings.business_name and title == TITLE:
-        title = f"{settings.business_name}: marketing report"
 
     A failure at any point leaves no file behind (and an existing ``out`` untouched), so a
     reader never opens half a report.
