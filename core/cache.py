@@ -70,13 +70,18 @@ def connection_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 @functools.cache
-def code_version() -> tuple[int, int, int]:
-    """Count, total size and latest modification time of the ``core`` package's Python files.
+def code_version() -> str:
+    """A digest of the ``core`` package's Python source (a few milliseconds, once per process).
 
-    Part of every key: a result made by other code (an edited section, a changed model) is a miss.
+    Part of every key: a result made by other code (an edited section, a changed model) is a miss;
+    the content, not the modification times, so a checkout of the same code keeps the cache.
     """
-    files = [p.stat() for p in Path(__file__).resolve().parent.rglob("*.py")]
-    return len(files), sum(f.st_size for f in files), max(f.st_mtime_ns for f in files)
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _full_key(kind: str, key: tuple) -> tuple:
