@@ -104,3 +104,34 @@ def test_week_start_sql_matches_pandas() -> None:
         want = [week_start_of(d, offset) for d in days]
         assert [pd.Timestamp(g) for g in got] == want
         assert {w.weekday() for w in want} == {offset}
+
+
+def test_week_start_moves_display_weeks_not_totals(small_db: Path, tmp_path: Path) -> None:
+    """Weekly revenue (Overview), anomaly weeks (Market insight) and organic search weeks start on the set day."""
+    import shutil
+
+    import pandas as pd
+
+    from core.campaigns.seo import seo_trend
+    from core.filters import Filters
+    from core.insight.anomalies import weekly_channel_revenue
+    from core.overview.queries import channel_timeseries
+
+    db = tmp_path / "weeks.duckdb"
+    shutil.copy(small_db, db)
+    filters = Filters(pd.Timestamp("2025-01-01").date(), pd.Timestamp("2025-06-30").date())
+    with open_db(db, read_only=True) as con:
+        monday = channel_timeseries(con, filters, grain="week")
+    with open_db(db) as con:
+        write_settings(con, week_start="sunday")
+        sunday = channel_timeseries(con, filters, grain="week")
+        anomalies = weekly_channel_revenue(con, filters)
+        seo = seo_trend(con, filters, grain="week")
+    assert set(pd.to_datetime(monday["period"]).dt.dayofweek) == {0}
+    assert set(pd.to_datetime(sunday["period"]).dt.dayofweek) == {6}
+    assert set(pd.to_datetime(anomalies["week"]).dt.dayofweek) == {6}
+    assert seo.empty or set(seo["period"].dt.dayofweek) == {6}
+    # the same orders, only bucketed differently
+    assert sunday["revenue"].sum() == pytest.approx(monday["revenue"].sum())
+    assert sunday["orders"].sum() == monday["orders"].sum()
+    assert not sunday.set_index(["period", "channel"])["revenue"].equals(monday.set_index(["period", "channel"])["revenue"])

@@ -16,6 +16,8 @@ import pandas as pd
 from core.campaigns.base import comparison_period, rates, relative_change, split_periods, touch_metrics, whole_counts
 from core.filters import Filters
 from core.privacy import MIN_GROUP_SIZE, hide_groups
+from core.settings import read_settings
+from core.settings.weeks import week_start_sql
 
 ORGANIC = "organic_search"
 """The channel of organic search sessions."""
@@ -94,7 +96,7 @@ def seo_breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "l
 
 
 GRAINS = ("week", "month")
-"""Trend periods: weeks (starting Monday) or months."""
+"""Trend periods: weeks (starting on the database's week start day) or months."""
 ALL_ORGANIC = "All organic search"
 """The trend's line of every organic search session together."""
 
@@ -124,14 +126,16 @@ def seo_trend(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "keywo
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)} (got {grain!r})")
     where, params = filters.sql("touch_ts", None)
+    period = (week_start_sql("touch_ts", read_settings(con).week_start_offset) if grain == "week"
+              else "date_trunc($grain, touch_ts)::DATE")  # weeks start on the database's week start day
     df = con.execute(
         f"""SELECT period, coalesce(key, $all) AS {by}, sessions, customers FROM (
-                SELECT date_trunc($grain, touch_ts)::DATE AS period, {organic_key(by)} AS key,
+                SELECT {period} AS period, {organic_key(by)} AS key,
                        count(*) AS sessions, count(DISTINCT hash(customer_id)) AS customers
                 FROM touchpoints AS t WHERE channel = $organic AND {where}
                 GROUP BY GROUPING SETS ((period, key), (period)))
             ORDER BY ALL""",
-        {**params, "organic": ORGANIC, "grain": grain, "all": ALL_ORGANIC}).df()
+        {**params, "organic": ORGANIC, "all": ALL_ORGANIC, **({} if grain == "week" else {"grain": grain})}).df()
     df["period"] = pd.to_datetime(df["period"])
     return whole_counts(hide_groups(df, "customers", min_size=min_size, value_columns=["sessions"]))
 

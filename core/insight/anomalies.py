@@ -2,7 +2,7 @@
 
 Method (numpy/pandas only; shown on the Insight page):
 
-1. Weekly revenue per sales channel over the whole history (weeks start on Monday; a last week
+1. Weekly revenue per sales channel over the whole history (weeks start on the database's week start day, Monday by default; a last week
    the data does not fully cover is left out), on a log scale so a +40% week counts the same
    in a big and a small channel.
 2. **Trend**: a centred rolling median over 53 weeks (a year, so the yearly pattern does not
@@ -30,6 +30,8 @@ import pandas as pd
 from core.filters import Filters
 from core.insight.base import day_start
 from core.privacy import MIN_GROUP_SIZE, hide_groups
+from core.settings import read_settings
+from core.settings.weeks import week_start_sql
 
 WEEKLY_COLUMNS = ["week", "channel", "revenue", "buyers", "expected_revenue", "deviation", "z_score", "is_anomaly"]
 DEFAULT_THRESHOLD = 3.5
@@ -116,15 +118,16 @@ def weekly_channel_revenue(con: duckdb.DuckDBPyConnection, filters: Filters, *, 
     # lines (after it, it would be once per line, on a timestamp).
     clause, params = filters.sql(None, "o.channel")
     params["from"] = day_start(filters.start or dt.date(1, 1, 1))
+    week = week_start_sql("o.order_ts", read_settings(con).week_start_offset)  # the database's first day of a week
     weekly = con.execute(
         f"""
         SELECT week, channel, coalesce(r.revenue, 0) AS revenue, coalesce(n.buyers, 0) AS buyers
         FROM (SELECT o.week, o.channel, sum(i.quantity * i.unit_price) AS revenue
               FROM order_items AS i
-              JOIN (SELECT o.order_id, date_trunc('week', o.order_ts::DATE) AS week, o.channel
+              JOIN (SELECT o.order_id, {week} AS week, o.channel
                     FROM orders AS o WHERE {clause}) AS o ON o.order_id = i.order_id
               GROUP BY ALL) AS r
-        FULL JOIN (SELECT date_trunc('week', o.order_ts::DATE) AS week, o.channel, count(DISTINCT o.customer_id) AS buyers
+        FULL JOIN (SELECT {week} AS week, o.channel, count(DISTINCT o.customer_id) AS buyers
                    FROM orders AS o WHERE {clause} AND o.order_ts >= $from GROUP BY ALL) AS n USING (week, channel)""",
         params,
     ).df()

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from core.filters import Filters, data_start, previous_period_gap
+from core.settings import read_settings
+from core.settings.weeks import week_frequency, week_start_of, week_start_sql
 
 GRAINS: dict[str, str] = {"day": "D", "week": "W-MON", "month": "MS"}
 """Time granularities accepted by :func:`channel_timeseries`, with their pandas frequency."""
@@ -217,7 +219,8 @@ def channel_timeseries(con: duckdb.DuckDBPyConnection, filters: Filters, *, grai
     filters : Filters
         Date range and sales channels.
     grain : {"week", "day", "month"}, default="week"
-        Period length; weeks start on Monday.
+        Period length; weeks start on the database's week start day (:mod:`core.settings`, Monday
+        by default).
 
     Returns
     -------
@@ -229,28 +232,31 @@ def channel_timeseries(con: duckdb.DuckDBPyConnection, filters: Filters, *, grai
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)} (got {grain!r})")
-    sql, params = _sales_sql(filters, {"period": "date_trunc($grain, o.order_ts)::DATE", "channel": "o.channel"},
-                             {"grain": grain})
+    offset = read_settings(con).week_start_offset if grain == "week" else 0
+    period = week_start_sql("o.order_ts", offset) if grain == "week" else "date_trunc($grain, o.order_ts)::DATE"
+    sql, params = _sales_sql(filters, {"period": period, "channel": "o.channel"},
+                             {} if grain == "week" else {"grain": grain})
     df = _fetch(con, f"SELECT period, channel, revenue, orders FROM ({sql}) ORDER BY period, channel", params)
     if df.empty:
         return df
-    return _fill_periods(df, filters, grain)
+    return _fill_periods(df, filters, grain, offset)
 
 
-def _period_start(day: pd.Timestamp, grain: str) -> pd.Timestamp:
-    """The start of the period holding ``day``, as DuckDB's ``date_trunc`` computes it."""
+def _period_start(day: pd.Timestamp, grain: str, offset: int = 0) -> pd.Timestamp:
+    """The start of the period holding ``day``, as the SQL computes it (weeks from ``offset`` days after Monday)."""
     day = day.normalize()
     if grain == "week":
-        return day - pd.Timedelta(days=day.weekday())
+        return week_start_of(day, offset)
     if grain == "month":
         return day.replace(day=1)
     return day
 
 
-def _fill_periods(df: pd.DataFrame, filters: Filters, grain: str) -> pd.DataFrame:
+def _fill_periods(df: pd.DataFrame, filters: Filters, grain: str, offset: int = 0) -> pd.DataFrame:
     first = df["period"].min() if filters.start is None else pd.Timestamp(filters.start)
     last = df["period"].max() if filters.end is None else pd.Timestamp(filters.end)
-    periods = pd.date_range(_period_start(first, grain), last, freq=GRAINS[grain])
+    freq = week_frequency(offset) if grain == "week" else GRAINS[grain]
+    periods = pd.date_range(_period_start(first, grain, offset), last, freq=freq)
     channels = sorted(set(df["channel"]) | set(filters.channels or ()))
     index = pd.MultiIndex.from_product([periods.astype(df["period"].dtype), channels], names=["period", "channel"])
     full = df.set_index(["period", "channel"]).reindex(index, fill_value=0).reset_index()

@@ -76,14 +76,15 @@ def channel_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     import plotly.graph_objects as go
 
     title = "What happened by channel"
-    currency = read_settings(con).currency
+    settings = read_settings(con)
+    currency, week_day = settings.currency, settings.week_start.capitalize()
     period = period_text(filters.start, filters.end)
     share = overview_privacy.private_channel_share(queries.channel_share(con, filters))
     if share.empty:
         return Section(title=title, key="channels", body="", missing="No orders match the period and channels.")
     weekly = queries.channel_timeseries(con, filters, grain="week")
     line = px.line(weekly, x="period", y="revenue", color="channel", template=TEMPLATE,
-                   labels={"period": "Week (starting Monday)", "revenue": f"Revenue ({currency.code})", "channel": "Sales channel"},
+                   labels={"period": f"Week (starting {week_day})", "revenue": f"Revenue ({currency.code})", "channel": "Sales channel"},
                    title="Weekly revenue by sales channel")
     bars = go.Figure(go.Bar(x=share["revenue_share"] * 100, y=share["channel"], orientation="h",
                             text=[format_value(v, "share") for v in share["revenue_share"]], textposition="auto"))

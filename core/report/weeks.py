@@ -26,7 +26,8 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     import plotly.express as px
 
     key, title = "weeks", "Notable weeks"
-    currency = read_settings(con).currency
+    settings = read_settings(con)
+    currency, week_day = settings.currency, settings.week_start.capitalize()
     weekly = weekly_channel_revenue(con, filters)
     if weekly.empty:
         return missing(key, title, "No complete week of orders in the period and channels.")
@@ -35,7 +36,7 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     plot = weekly.assign(week=pd.to_datetime(weekly["week"]))
     # Markers: with channel-weeks of few buyers hidden, a line may be a few isolated weeks.
     fig = px.line(plot, x="week", y="revenue", color="channel", markers=True, template=TEMPLATE, title="Weekly revenue by sales channel; "
-                  "notable weeks marked", labels={"week": "Week (starting Monday)", "revenue": f"Revenue ({currency.code})",
+                  "notable weeks marked", labels={"week": f"Week (starting {week_day})", "revenue": f"Revenue ({currency.code})",
                                                   "channel": "Sales channel"})
     if not flagged.empty:
         marks = flagged.assign(week=pd.to_datetime(flagged["week"]))
