@@ -89,3 +89,100 @@ def test_unwritable_out_folder(small_db, tmp_path, capsys):
 def test_missing_database(tmp_path, capsys):
     code, _, err = _run(capsys, "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "r.html"))
     assert code == 2 and _one_sentence(err) == f"Database {tmp_path / 'none.duckdb'} does not exist."
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache_folder(tmp_path_factory: pytest.TempPathFactory):
+    """One cache folder for these tests: the quick budget fit is made once, and not into the user's cache."""
+    from core import cache
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(cache.ENV, str(tmp_path_factory.mktemp("cli_report_cache")))
+        yield
+
+
+def _media_channels(db) -> list[str]:  # noqa: ANN001
+    from core.store.db import open_db
+
+    with open_db(db, read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT DISTINCT channel FROM marketing_spend ORDER BY 1").fetchall()]
+
+
+def test_pages_builds_only_their_sections(small_db, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    code, stdout, err = _run(capsys, "--db", str(small_db), "--out", str(out), "--pages", "segments,overview",
+                             "--json")
+    assert code == 0, err
+    assert [s["key"] for s in json.loads(stdout)["sections"]] == ["kpis", "channels", "segments"]
+    html = out.read_text()
+    for key in ("kpis", "channels", "segments"):
+        assert f'<section id="{key}">' in html
+    for key in ("recommendations", "budget", "weeks"):
+        assert f'<section id="{key}">' not in html
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--pages", "data"], "Page 'data' has no report sections; pages with some: overview, segments, "),
+    (["--pages", "overview", "--budget", "current"], "--budget needs the budget section"),
+    (["--budget", "nowhere.csv"], "Budget scenario 'nowhere.csv': no such file, and not a known name"),
+])
+def test_bad_pages_or_scenario_name_is_one_sentence(small_db, tmp_path, capsys, args, expected):
+    out = tmp_path / "report.html"
+    code, _, err = _run(capsys, "--db", str(small_db), "--out", str(out), *args)
+    assert code == 2
+    assert _one_sentence(err).startswith(expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_budget_scenario_file_is_shown_against_the_current_split(small_db, tmp_path, capsys):
+    first, second, *_ = _media_channels(small_db)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"channel,weekly_budget\n{first},0\n{second},4321\n")
+    out = tmp_path / "report.html"
+    code, stdout, err = _run(capsys, "--db", str(small_db), "--out", str(out), "--pages", "budget",
+                             "--budget", str(plan), "--json")
+    assert code == 0, err
+    payload = json.loads(stdout)
+    assert payload["budget_scenario"] == {"name": "plan", "weekly_budget": {first: 0.0, second: 4321.0}}
+    assert [s["key"] for s in payload["sections"]] == ["budget"] and payload["sections"][0]["included"]
+    html = out.read_text()
+    assert "Scenario plan:" in html and "with the current split:" in html and "4,321" in html
+    assert "Scenario plan (" in html  # its bars in the chart
+    assert "they keep their current weekly spend" in html  # the channels the file leaves out
+
+
+def test_budget_scenario_json_and_names(small_db, tmp_path, capsys):
+    channels = _media_channels(small_db)
+    plan = tmp_path / "even.json"
+    plan.write_text(json.dumps({"weekly_budget": dict.fromkeys(channels, 1000)}))
+    for scenario, shown in ((str(plan), "Scenario even:"), ("cautious", "Scenario cautious:")):
+        out = tmp_path / "report.html"
+        code, _, err = _run(capsys, "--db", str(small_db), "--out", str(out), "--pages", "budget", "--budget", scenario)
+        assert code == 0, err
+        html = out.read_text()
+        assert shown in html and "they keep their current weekly spend" not in html
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("bad.csv", "channel,weekly_budget\n{0},100\n{1},-5\n", "Budget scenario {path}, row 3: weekly_budget must be"),
+    ("bad.csv", "channel,weekly_budget\n{0},lots\n", "Budget scenario {path}, row 2: weekly_budget must be a number"),
+    ("bad.csv", "channel,amount\n{0},100\n", "Budget scenario {path}: missing column 'weekly_budget'"),
+    ("twice.csv", "channel,weekly_budget\n{0},1\n{0},2\n", "Budget scenario {path}, row 3: channel '{0}' appears twice"),
+    ("bad.json", '{{"{0}": "many"}}', "Budget scenario {path}, field '{0}': weekly_budget must be a number"),
+    ("bad.json", "[1, 2]", "Budget scenario {path}: expected an object of channel to weekly budget"),
+    ("bad.json", "{{", "Budget scenario {path}: not valid JSON"),
+    ("bad.txt", "x", "Budget scenario {path}: the file must end in .csv or .json"),
+    ("unknown.json", '{{"teleshop": 100}}', "Budget scenario {path}: unknown media channel 'teleshop'; the budget "
+                                            "model's channels are "),
+])
+def test_bad_scenario_names_the_row_or_field_and_writes_nothing(small_db, tmp_path, capsys, name, content, expected):
+    channels = _media_channels(small_db)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    path = tmp_path / name
+    path.write_text(content.format(*channels))
+    code, _, err = _run(capsys, "--db", str(small_db), "--out", str(folder / "report.html"), "--pages", "budget",
+                        "--budget", str(path))
+    assert code == 2
+    assert _one_sentence(err).startswith(expected.format(*channels, path=path))
+    assert list(folder.iterdir()) == []

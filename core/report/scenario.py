@@ -64,9 +64,9 @@ def _amount(value: object, where: str) -> float:
     try:
         amount = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise OmnimixError(f"{where}: weekly_budget must be a number of EUR per week (got {value!r}).") from None
+        raise OmnimixError(f"{where}: weekly_budget must be a number (amount per week) (got {value!r}).") from None
     if not math.isfinite(amount) or amount < 0:
-        raise OmnimixError(f"{where}: weekly_budget must be a finite amount of at least 0 EUR per week (got {value!r}).")
+        raise OmnimixError(f"{where}: weekly_budget must be a finite amount of at least 0 per week (got {value!r}).")
     return amount
 
 
@@ -119,8 +119,8 @@ def parse_json(text: str, source: str) -> dict[str, float]:
     if isinstance(data, dict) and isinstance(data.get("weekly_budget"), dict):
         data = data["weekly_budget"]
     if not isinstance(data, dict):
-        raise OmnimixError(f"Budget scenario {source}: expected an object of channel to weekly budget in EUR, "
-                           'e.g. {"search": 1200, "social": 800}.')
+        raise OmnimixError(f"Budget scenario {source}: expected an object of channel to weekly budget "
+                           '(such as {"search": 1200, "social": 800}).')
     return _from_mapping(data, source)
 
 
