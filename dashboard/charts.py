@@ -26,6 +26,7 @@ HEIGHT = 380
 PROJECTOR_SCALE = 1.35
 """Presentation mode draws charts this much taller, for a projector seen from across a room."""
 PROJECTOR_FONT = {"size": 18}
+PROJECTOR_TICK_FONT = {"size": 16}
 PROJECTOR_TITLE_FONT = {"size": 24}
 
 
@@ -66,4 +67,8 @@ def apply_style(fig: go.Figure, title: str, *, height: int = HEIGHT) -> go.Figur
                           margin={"t": 110})
         # One break per line, as above, but at the larger title size.
         fig.update_layout(title_pad_t=24 * title.count("<br>"))
+        # Streamlit's chart theme sets small axis fonts of its own, so the axes are set explicitly.
+        fig.update_xaxes(tickfont=PROJECTOR_TICK_FONT, title_font=PROJECTOR_FONT)
+        fig.update_yaxes(tickfont=PROJECTOR_TICK_FONT, title_font=PROJECTOR_FONT)
+        fig.update_traces(line_width=3, selector={"type": "scatter", "mode": "lines"})
     return fig

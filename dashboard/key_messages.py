@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from core.formatting import format_value
+from core.formatting import format_value, short_money
 
 
 def _visible(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -35,31 +35,36 @@ def customer_value(customers: pd.DataFrame, *, horizon_weeks: int, currency: obj
     if customers.empty:
         return ""
     active = (customers["p_alive"] >= 0.5).mean()
-    total = format_value(customers["clv"].sum(), "money", currency)
+    total = short_money(customers["clv"].sum(), currency)
     return (f"{active:.0%} of {len(customers):,} customers are probably still active; together all are expected "
             f"to be worth {total} over the next {horizon_weeks} weeks.")
 
 
 def campaigns(table: pd.DataFrame) -> str:
-    """E.g. "Spring sale returned the most per unit of spend: ROAS 4.20× on 1,234 orders."."""
+    """E.g. "Of the 38 campaigns with the larger budgets, Spring sale returned the most: ROAS 4.20× on 1,234 orders."
+
+    Only the half of the campaigns with the most spend compete: a tiny test campaign with a
+    handful of orders would otherwise lead the story on a ratio nobody can scale.
+    """
     shown = table[table["roas"].notna() & (table["spend"] > 0)] if {"roas", "spend"} <= set(table) else table.iloc[0:0]
+    shown = shown[shown["spend"] >= shown["spend"].median()]
     if shown.empty:
         return ""
     best = shown.sort_values("roas", ascending=False).iloc[0]
     orders = "" if pd.isna(best.get("orders")) else f" on {best['orders']:,.0f} orders"
-    return (f"{best['name']} returned the most per unit of spend: ROAS {format_value(best['roas'], 'ratio')}"
-            f"{orders}, best of {len(shown)} campaigns with spend.")
+    return (f"Of the {len(shown)} campaigns with the larger budgets, {best['name']} returned the most per unit of "
+            f"spend: ROAS {format_value(best['roas'], 'ratio')}{orders}.")
 
 
 def attribution(public: pd.DataFrame, model_label: str | None = None) -> str:
-    """E.g. "Data-driven (Shapley): search earns the largest share of credited revenue, 38%."."""
+    """E.g. "The largest share of credited revenue, 38%, goes to search (Data-driven: Shapley value)."."""
     shown = _visible(public, "revenue_share")
     if shown.empty:
         return ""
     label = model_label if model_label in set(shown["model_label"]) else shown["model_label"].iloc[-1]
     rows = shown[shown["model_label"] == label]
     top = rows.sort_values("revenue_share", ascending=False).iloc[0]
-    return f"{label}: {top['channel']} earns the largest share of credited revenue, {top['revenue_share']:.0%}."
+    return f"The largest share of credited revenue, {top['revenue_share']:.0%}, goes to {top['channel']} ({label})."
 
 
 def budget(metrics: Mapping[str, Mapping[str, float]]) -> str:
@@ -74,10 +79,53 @@ def budget(metrics: Mapping[str, Mapping[str, float]]) -> str:
 
 
 def recommendations(lists: list[pd.DataFrame]) -> str:
-    """E.g. "For this customer, Hybrid puts Trail shoes first: bought with products they already own."."""
+    """E.g. "Item-kNN recommends Trail shoes first, because you bought Socks and Tent."."""
     for recs in lists:
         if not recs.empty and "name" in recs:
             top = recs.iloc[0]
             why = str(top.get("explanation") or "").rstrip(".")
-            return f"{top['model']} recommends {top['name']} first" + (f": {why}." if why else ".")
+            return f"{top['model']} recommends {top['name']} first" + (f", {why}." if why else ".")
     return ""
+
+
+def overview_trend(trend: pd.DataFrame, *, grain: str, currency: object = None) -> str:
+    """E.g. "Revenue peaked in the week starting 2025-06-02: €13.2k across the channels shown."."""
+    if trend.empty or trend["revenue"].isna().all():
+        return ""
+    totals = trend.groupby("period")["revenue"].sum(min_count=1).dropna()
+    if totals.empty:
+        return ""
+    best = totals.idxmax()
+    when = pd.Timestamp(best).date().isoformat() if not isinstance(best, str) else best
+    return (f"Revenue peaked in the {grain} starting {when}: {short_money(totals.max(), currency)} "
+            "across the channels shown.")
+
+
+def overview_share(share: pd.DataFrame) -> str:
+    """E.g. "web brings 52% of revenue from 43% of orders."."""
+    shown = _visible(share, "revenue_share")
+    if shown.empty:
+        return ""
+    top = shown.sort_values("revenue_share", ascending=False).iloc[0]
+    orders = top.get("orders_share")
+    tail = "" if orders is None or pd.isna(orders) else f" from {orders:.0%} of orders"
+    return f"{top['channel']} brings the most revenue: {top['revenue_share']:.0%}{tail}."
+
+
+def overview_channels(groups: pd.DataFrame, *, currency: object = None) -> str:
+    """E.g. "32% of buyers bought in more than one channel and spent €610 each, against €215 for the others."."""
+    shown = _visible(groups, "customer_share").set_index("channels_used")
+    if "1" not in shown.index:
+        return ""
+    multi = shown.drop(index="1")
+    multi = multi[multi["customers"] > 0]
+    if multi.empty:
+        return "Every buyer shown bought in one sales channel only."
+    share = multi["customer_share"].sum()
+    spend = (multi["revenue_per_customer"] * multi["customers"]).sum() / multi["customers"].sum()
+    single = shown.loc["1", "revenue_per_customer"]
+    if pd.isna(spend) or pd.isna(single):
+        return f"{share:.0%} of buyers bought in more than one sales channel."
+    return (f"{share:.0%} of buyers bought in more than one sales channel and spent "
+            f"{short_money(spend, currency)} each, against {short_money(single, currency)} "
+            "for single-channel buyers.")

@@ -111,7 +111,7 @@ def key_message(text: str) -> None:
     number = st.session_state.get(_COUNT, 0)
     st.session_state[_COUNT] = number + 1
     with st.container(key=f"{KEY_MESSAGE_PREFIX}{number}"):
-        st.markdown(text)
+        st.markdown(text[:1].upper() + text[1:])  # a sentence, even when it opens with a channel id
 
 
 def neighbours(current: str, story: Sequence[str] = STORY) -> tuple[str | None, str | None]:

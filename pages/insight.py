@@ -18,9 +18,9 @@ N = MIN_GROUP_SIZE
 COHORT_PARAM = "cohort"  # our own query-parameter key: ?cohort=acquisition
 
 
-def reading(text: str) -> None:
-    """The plain-language reading under a chart; in presentation mode, in large print as a key message."""
-    if components.is_presenting():
+def reading(text: str, *, lead: bool = True) -> None:
+    """The plain-language reading under a chart; in presentation mode the section's lead one is its key message."""
+    if lead and components.is_presenting():
         components.key_message(text)
     else:
         st.markdown(f":material/lightbulb: {text}")
@@ -76,7 +76,7 @@ def cohort_section() -> None:
         with right:
             st.plotly_chart(insight_charts.cohort_heatmap(cohorts, measure="cumulative_revenue_per_customer",
                                                           cohort_title=COHORT_BY[by], period=period))
-            reading(readings.cohort_revenue_reading(cohorts, by=by, currency=currency))
+            reading(readings.cohort_revenue_reading(cohorts, by=by, currency=currency), lead=False)
         st.caption("Retention = cohort customers who ordered in that month ÷ cohort customers for whom the month "
                    f"has passed. Revenue per customer adds up months 0 to k ({currency.code}, after discounts); it stops at the "
                    "first hidden month so a hidden figure cannot be worked out.")
@@ -146,7 +146,7 @@ with components.guard("the channel journeys"):
             st.info("No orders match these filters.")
         else:
             st.plotly_chart(insight_charts.value_bars(value, period=period))
-            reading(readings.value_reading(value, currency=currency))
+            reading(readings.value_reading(value, currency=currency), lead=False)
     with st.expander("Journey and value figures"):
         components.table(
             journeys,

@@ -9,7 +9,7 @@ from core.formatting import format_delta, format_value
 from core.overview import privacy as overview_privacy
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import MIN_GROUP_SIZE, small_group_label
-from dashboard import charts, components, data_access, state
+from dashboard import charts, components, data_access, key_messages, state
 from dashboard.formats import COUNT, PCT, money
 from dashboard.money import currency as db_currency
 from dashboard.overview import charts as overview_charts
@@ -77,6 +77,7 @@ grain = st.segmented_control(
 )
 with components.guard("sales over time"):
     trend = overview_data.channel_timeseries(db, filters, grain=grain)
+    components.key_message(key_messages.overview_trend(trend, grain=grain, currency=currency))
     left, right = st.columns(2)
     left.plotly_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
     right.plotly_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
@@ -92,6 +93,7 @@ with components.guard("sales over time"):
 st.subheader("Channel share")
 with components.guard("the channel share"):
     share = overview_privacy.private_channel_share(overview_data.channel_share(db, filters))
+    components.key_message(key_messages.overview_share(share))
     left, right = st.columns(2)
     left.plotly_chart(overview_charts.channel_share_bars(share, period=period))
     with right:
@@ -118,6 +120,7 @@ st.subheader(
 with components.guard("the cross-channel behaviour"):
     # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
     groups = overview_privacy.private_channel_counts(overview_data.customers_by_channel_count(db, filters))
+    components.key_message(key_messages.overview_channels(groups, currency=currency))
     left, right = st.columns([3, 2])
     left.plotly_chart(overview_charts.channel_count_bars(groups, period=period))
     with right:

@@ -8,9 +8,11 @@ type, hidden expanders) is in tests/test_browser_presentation.py.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import key_messages as key_messages_module
 from dashboard import presentation
 from dashboard.components import kpi_message
 from dashboard.navigation import PAGES, PageSpec
@@ -108,3 +110,37 @@ def test_normal_mode_keeps_filters_and_downloads(sample_env, spec: PageSpec):
     assert at.get("download_button")
     if spec.uses_filters:
         assert FILTER_LABELS <= widget_labels(at)
+
+
+def test_overview_leads_every_section_with_a_key_message(sample_env):
+    at = open_app_page("pages/overview.py", PRESENT)
+    messages = key_messages(at)
+    sections = [h.value for h in at.subheader]
+    # KPIs, then one per section except the channel overlap, which shares "Cross-channel behaviour"
+    assert len(messages) == 1 + len(sections), (messages, sections)
+    assert messages[0].startswith("Revenue was ")
+    assert messages[1].startswith("Revenue peaked in the week starting ")
+
+
+def test_key_messages_from_page_figures():
+    profiles = pd.DataFrame({"name": ["Loyal", "Bargain", "Small"], "customer_share": [0.5, 0.3, None],
+                             "revenue_share": [0.7, 0.2, None]})
+    assert key_messages_module.segments(profiles) == (
+        "The largest of 3 segments, Loyal, is 50% of customers and brings 70% of revenue.")
+    assert key_messages_module.segments(profiles.assign(customer_share=None)) == ""
+
+    campaigns = pd.DataFrame({"name": ["Tiny test", "Big A", "Big B", "Mid"], "spend": [10.0, 5000.0, 4000.0, 3000.0],
+                              "roas": [90.0, 3.0, 4.5, 2.0], "orders": [3, 400, 500, 100]})
+    message = key_messages_module.campaigns(campaigns)
+    assert "Big B" in message and "Tiny test" not in message  # a tiny campaign does not lead on its ratio
+
+    groups = pd.DataFrame({"channels_used": ["1", "2", "3+"], "customers": [600, 300, 100],
+                           "customer_share": [0.6, 0.3, 0.1], "revenue_per_customer": [100.0, 300.0, 500.0]})
+    message = key_messages_module.overview_channels(groups)
+    assert message.startswith("40% of buyers bought in more than one sales channel")
+    assert "€350 each, against €100" in message  # (300·300 + 100·500) / 400 = 350
+    assert key_messages_module.overview_channels(groups.assign(customers=[600, 0, 0])).startswith("Every buyer")
+
+    metrics = {"holdout": {"mape": 0.071, "weeks": 12}}
+    assert key_messages_module.budget(metrics).startswith("On 12 weeks it did not see")
+    assert key_messages_module.budget({}) == ""
