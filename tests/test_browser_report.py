@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import built  # noqa: F401 - the shared, once-built report
+from tests.test_report import built, report_cache  # noqa: F401 - the shared, once-built report
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -8,7 +8,7 @@ import pytest
 
 from core import cli
 from core.report import pdf as report_pdf
-from tests.test_report import built, no_spend_db  # noqa: F401 - shared fixtures, built once
+from tests.test_report import built, no_spend_db, report_cache  # noqa: F401 - shared fixtures, built once
 
 
 def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:

@@ -22,8 +22,18 @@ REMOTE = re.compile(r"""(?:\bsrc\s*=\s*["']?|\bhref\s*=\s*["']?|url\(\s*["']?|@i
                     re.IGNORECASE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def report_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The report's on-disk cache (core.cache) in the run's temporary folder, not the user's ~/.cache."""
+    from core import cache
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(cache.ENV, str(tmp_path_factory.getbasetemp() / "omnimix_cache"))
+        yield
+
+
 @pytest.fixture(scope="session")
-def built(small_db: Path, tmp_path_factory: pytest.TempPathFactory):
+def built(small_db: Path, tmp_path_factory: pytest.TempPathFactory, report_cache: None):
     """The report of the default period (quick budget fit to keep the suite short), and its file.
 
     Built once per run: the other report test files import this fixture, which makes it a fixture
