@@ -143,7 +143,10 @@ def explorer() -> None:
                        "share. Hidden segments are left out (privacy rule).")
 
         _segment_details(seg, summary, groups, k)
-        _choosing_k(groups, k, suggested_slot)
+        if components.is_presenting():  # the k = 2 to 12 diagnostics are for the analyst, not the audience
+            suggested_slot.empty()
+        else:
+            _choosing_k(groups, k, suggested_slot)
 
 
 def _choosing_k(groups: tuple[str, ...], k: int, slot) -> None:  # noqa: ANN001

@@ -144,3 +144,10 @@ def test_key_messages_from_page_figures():
     metrics = {"holdout": {"mape": 0.071, "weeks": 12}}
     assert key_messages_module.budget(metrics).startswith("On 12 weeks it did not see")
     assert key_messages_module.budget({}) == ""
+
+
+def test_segments_leave_the_k_diagnostics_to_normal_mode(sample_env):
+    presenting = open_app_page("pages/segments.py", PRESENT)
+    assert "Choosing k" not in [h.value for h in presenting.subheader]
+    normal = open_app_page("pages/segments.py")
+    assert "Choosing k" in [h.value for h in normal.subheader]
