@@ -15,6 +15,7 @@ from dashboard.navigation import ROOT
 
 EXAMPLES = ROOT / "sample_data" / "examples"
 _LAST_LOAD = "data_last_load"
+_SAVED = "data_settings_saved"
 
 st.title("Data")
 st.caption("The database the dashboard reads, and a form to load your own files into it (checked first, all or nothing).")
@@ -75,8 +76,10 @@ with components.guard("the settings"):
         with data_access.writable(db) as con:
             write_settings(con, currency=new_currency, business_name=new_name, week_start=new_week)
         st.cache_data.clear()  # every page's figures and headers follow the new settings
-        st.toast("Settings saved.", icon=":material/check:")
+        st.session_state[_SAVED] = True  # said after the rerun (a toast before it would be lost)
         st.rerun()
+    if st.session_state.pop(_SAVED, False):
+        st.toast("Settings saved.", icon=":material/check:")
     st.caption(f"Amounts are written in {saved.currency.code} ({saved.currency.amount(1234.5)}); weeks start on "
                f"{saved.week_start.capitalize()}. Also `omnimix settings --db {db}`.")
 

@@ -11,7 +11,7 @@ from test_insight import build_fixture  # tests/ is on sys.path (pytest rootdir-
 from core.cli import main
 
 PERIOD_ARGS = ["--start", "2024-01-01", "--end", "2024-04-30"]
-KEYS = {"db", "filters", "min_group_size", "cohort_by", "readings", "cohorts", "funnels", "journeys",
+KEYS = {"db", "currency", "filters", "min_group_size", "cohort_by", "readings", "cohorts", "funnels", "journeys",
         "multichannel_value", "anomalies", "anomaly_method"}
 
 
@@ -48,7 +48,7 @@ def test_json_has_every_section_with_the_library_figures(tiny_db, capsys):
     assert top["deviation"] is None  # nothing was expected, so no relative change
     assert out["anomaly_method"] == {"seasonal": False, "threshold": 3.5}
     assert out["readings"]["anomalies"].startswith("5 channel-weeks departed from the seasonal expectation; the "
-                                                   "largest: store in the week of 19 Feb 2024, above an expected EUR 0")
+                                                   "largest: store in the week of 19 Feb 2024, above an expected €0")
 
 
 def test_default_minimum_shows_fewer_than_50_and_no_figure(tiny_db, capsys):

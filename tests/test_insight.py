@@ -343,8 +343,8 @@ def test_readings_of_the_visible_figures(con):
     assert readings.cohort_retention_reading(cohorts, months=3, min_group=1) == (
         "Customers who first bought in January 2024 kept 50% after 2 months, the best of 2 cohorts (median 25%).")
     assert readings.cohort_revenue_reading(cohorts, min_group=1) == (
-        "Customers who first bought in February 2024 spent EUR 50 each from their first month to month 2, "
-        "the most of 2 cohorts (median EUR 42).")
+        "Customers who first bought in February 2024 spent €50 each from their first month to month 2, "
+        "the most of 2 cohorts (median €42).")
     assert readings.funnel_reading(funnel_comparison(con, PERIOD, min_group=1), min_group=1) == (
         "web turns 25% of product views into purchases, the best of 2 channels (-75.0 percentage points vs the "
         "previous period); app loses most between cart and purchase (100% drop off).")
@@ -352,7 +352,7 @@ def test_readings_of_the_visible_figures(con):
         "Of the 3 customers whose first purchase was in web, all bought again; the most common other channel "
         "was app (33% of them).")
     assert readings.value_reading(multichannel_value(con, PERIOD, min_group=1), min_group=1) == (
-        "Multi-channel customers spent EUR 55 each in the period, 3.3× as much as single-channel customers (EUR 17).")
+        "Multi-channel customers spent €55 each in the period, 3.3× as much as single-channel customers (€17).")
     web_store = Filters(PERIOD.start, PERIOD.end, ("web", "store"))
     assert readings.journey_reading(channel_journeys(con, web_store, min_group=2), min_group=2) == (
         "Of the 3 customers whose first purchase was in web, all bought again; 67% bought in web again "

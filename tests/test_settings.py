@@ -135,3 +135,20 @@ def test_week_start_moves_display_weeks_not_totals(small_db: Path, tmp_path: Pat
     assert sunday["revenue"].sum() == pytest.approx(monday["revenue"].sum())
     assert sunday["orders"].sum() == monday["orders"].sum()
     assert not sunday.set_index(["period", "channel"])["revenue"].equals(monday.set_index(["period", "channel"])["revenue"])
+
+
+def test_generated_sample_is_in_euros(small_db: Path) -> None:
+    """``omnimix generate`` writes no settings: the sample reads the default currency, EUR."""
+    with open_db(small_db, read_only=True) as con:
+        s = read_settings(con)
+    assert s.currency.code == "EUR" and s.stored == ()
+
+
+def test_reading_settings_leaves_no_open_result(empty_db: Path) -> None:
+    """Callers register DataFrames right after (core.campaigns.themes): DuckDB refuses that over an unfinished result."""
+    import pandas as pd
+
+    with open_db(empty_db, read_only=True) as con:
+        read_settings(con)  # no settings table: one query, then none
+        con.register("frame", pd.DataFrame({"x": [1]}))
+        assert con.execute("SELECT x FROM frame").fetchall() == [(1,)]

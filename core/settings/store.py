@@ -84,8 +84,9 @@ def _check_currency(value: str) -> Currency:
 
 
 def has_settings_table(con: duckdb.DuckDBPyConnection) -> bool:
+    # fetchall, not fetchone: a result left unfinished makes DuckDB refuse the caller's next con.register
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'settings' AND schema_name = 'main'"
-                       ).fetchone()[0] > 0
+                       ).fetchall()[0][0] > 0
 
 
 def read_settings(con: duckdb.DuckDBPyConnection) -> Settings:
