@@ -85,3 +85,11 @@ def test_report_html_names_gbp(gbp_db: Path) -> None:
     assert "€" not in body and not EUR_WORD.search(body)
     assert all(s.missing is None for s in report.sections), [s.missing for s in report.sections]
     assert "Amounts in GBP" in body
+
+
+def test_report_command_json_names_gbp(gbp_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "overview.html"
+    assert main(["report", "--db", str(gbp_db), "--out", str(out), "--pages", "overview", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["currency"] == "GBP"
+    assert "£" in out.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from pathlib import Path
 from core.commands.options import add_filter_args, filters_from_args
 from core.commands.output import add_json_flag, emit
 from core.errors import OmnimixError
+from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
 
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "recommendations, budget, insight (default all)")
     p.add_argument("--budget", metavar="SCENARIO",
                    help="budget scenario to compare with the current split: a .csv (channel,weekly_budget) or "
-                        ".json ({channel: EUR per week}) file, or current, proposed or cautious")
+                        ".json ({channel: weekly budget in the data's currency}) file, or current, proposed or cautious")
     p.add_argument("--budget-fit", choices=["auto", "full", "quick"], default="auto",
                    help="budget model sampler: full (as `omnimix budget`), quick, or auto: the full fit when "
                         "one is cached for this database, else quick (default auto; cache: $OMNIMIX_CACHE or "
@@ -51,6 +52,7 @@ def _report(args: argparse.Namespace) -> int:
     if scenario is not None and "budget" not in sections:
         raise OmnimixError("--budget needs the budget section: add budget to --pages (or leave --pages out).")
     with open_db(args.db, read_only=True) as con:
+        currency = read_settings(con).currency.code
         report = build_report(con, filters_from_args(args, con), budget_fit=args.budget_fit, sections=sections,
                               budget_scenario=scenario)
     html_bytes = write_atomic(args.out, report.html)
@@ -68,6 +70,7 @@ def _report(args: argparse.Namespace) -> int:
     f = report.filters
     payload = {
         "db": str(args.db),
+        "currency": currency,
         "filters": {"start": f.start, "end": f.end, "channels": list(f.channels) if f.channels else "all"},
         "html": {"path": str(args.out), "bytes": html_bytes, "seconds": round(built, 3)},
         "pdf": pdf,
