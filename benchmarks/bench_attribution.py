@@ -9,6 +9,7 @@
 
     .venv/bin/python benchmarks/bench_attribution.py [--seeds 1,2,3] [--customers 20000]
         [--extra 50000] [--big-customers 1000000] [--repeat 1] [--json]
+    .venv/bin/python benchmarks/bench_attribution.py --speed-db /tmp/attrb_1m_s1.duckdb --repeat 3
 
 Databases are generated on first use as ``/tmp/attrb_20k_s<seed>.duckdb``,
 ``/tmp/attrb_50k_s1.duckdb`` and ``/tmp/attrb_1m_s1.duckdb`` (named by size in thousands).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.attribution.compare import analyse  # noqa: E402
 from core.attribution.models import MODEL_NAMES, run_models  # noqa: E402
 from core.attribution.paths import build_paths  # noqa: E402
+from core.store import derived  # noqa: E402
 from core.store.db import open_db  # noqa: E402
 
 
@@ -49,20 +52,33 @@ def accuracy(path: Path) -> dict:
             "touches": report.summary["touches"]}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process, all threads (DuckDB's included)."""
+    return time.process_time()
+
+
 def speed(path: Path, repeat: int) -> dict:
+    """Wall seconds of the path build and of each model (best of ``repeat``), every run's wall and
+    CPU total, whether the derived tables were there, and the load average before and after."""
     best: dict[str, float] = {}
+    runs = []
+    load_before = os.getloadavg()
     for _ in range(repeat):
+        wall0, cpu0 = time.perf_counter(), _cpu()
         with open_db(path, read_only=True) as con:
-            started = time.perf_counter()
+            prepared = derived.is_current(con, derived.TOUCH_SEQUENCE) and derived.is_current(con, derived.ORDER_REVENUE)
             paths = build_paths(con)
-            build = time.perf_counter() - started
+        build, build_cpu = time.perf_counter() - wall0, _cpu() - cpu0
         result = run_models(paths, MODEL_NAMES)
+        runs.append({"wall": time.perf_counter() - wall0, "cpu": _cpu() - cpu0, "paths_wall": build,
+                     "paths_cpu": build_cpu})
         times = {"paths": build, **result.seconds}
         best = {k: min(v, best.get(k, v)) for k, v in times.items()}
         n_touches = len(paths.touch_path)
         del paths, result
     best["total"] = sum(best.values())
-    return {"db": str(path), "touches": n_touches, "seconds": best}
+    return {"db": str(path), "touches": n_touches, "derived_tables": prepared, "seconds": best, "runs": runs,
+            "load_before": load_before, "load_after": os.getloadavg()}
 
 
 def main() -> None:
@@ -72,8 +88,13 @@ def main() -> None:
     parser.add_argument("--extra", type=int, default=50_000, help="one more accuracy run at this size, seed 1 (0: none)")
     parser.add_argument("--big-customers", type=int, default=1_000_000, help="speed run size (0: none)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--speed-db", type=Path, help="only the speed run, on this existing database")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.speed_db:
+        s = speed(args.speed_db, args.repeat)
+        print(json.dumps(s, indent=2))
+        return
 
     runs = [(args.customers, int(s)) for s in args.seeds.split(",") if s]
     if args.extra:
@@ -97,6 +118,11 @@ def main() -> None:
     for s in spd:
         print(f"{Path(s['db']).name:<24}{s['touches']:>12,}" + "".join(f"{s['seconds'].get(k, float('nan')):>11.2f}"
                                                                        for k in keys))
+    for s in spd:
+        print(f"{Path(s['db']).name}: derived tables {'yes' if s['derived_tables'] else 'no'}; runs (wall / CPU s): "
+              + ", ".join(f"{r['wall']:.1f} / {r['cpu']:.1f} (paths {r['paths_wall']:.1f} / {r['paths_cpu']:.1f})"
+                          for r in s["runs"])
+              + f"; load average {s['load_before'][0]:.2f} before, {s['load_after'][0]:.2f} after (2 cores)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Rule-based models (:mod:`core.attribution.rules`) give per-touch weights directly; the
 data-driven ones score channels on all paths (Markov removal effect, Shapley value) and
-share each order among its path's channels by those scores (:func:`credit.spread_scores`).
+share each order among its path's channels by those scores (:func:`credit.score_credit_table`,
+which gives the figures of :func:`credit.spread_scores` path by path).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.attribution import rules
-from core.attribution.credit import channel_customers, credit_table, spread_scores
+from core.attribution.credit import channel_customers, credit_table, score_credit_table
 from core.attribution.markov import markov_scores
 from core.attribution.paths import Paths
 from core.attribution.shapley import ShapleySkipped, shapley_scores
@@ -57,6 +58,8 @@ def run_models(paths: Paths, names: tuple[str, ...] | None = None, *,
                half_life_days: float = rules.DEFAULT_HALF_LIFE_DAYS) -> Attribution:
     """Run ``names`` (default: all) on ``paths``; a model that cannot run is listed in ``skipped`` with why."""
     names = check_models(names)
+    if set(DATA_DRIVEN) & set(names):
+        paths.path_mask  # noqa: B018  (computed once on all paths; the converting ones share a slice of it)
     converting = paths.converting()
     customers = channel_customers(converting)
     out = Attribution({})
@@ -64,7 +67,7 @@ def run_models(paths: Paths, names: tuple[str, ...] | None = None, *,
         started = time.perf_counter()
         if name in rules.RULE_MODELS:
             params = {"half_life_days": half_life_days} if name == "time_decay" else {}
-            weights = rules.RULE_MODELS[name](converting, **params)
+            out.credit[name] = credit_table(converting, rules.RULE_MODELS[name](converting, **params), customers)
         else:
             try:
                 scores = DATA_DRIVEN[name](paths)
@@ -72,7 +75,6 @@ def run_models(paths: Paths, names: tuple[str, ...] | None = None, *,
                 out.skipped[name] = str(exc)
                 continue
             out.scores[name] = scores
-            weights = spread_scores(converting, scores)
-        out.credit[name] = credit_table(converting, weights, customers)
+            out.credit[name] = score_credit_table(converting, scores, customers)
         out.seconds[name] = time.perf_counter() - started
     return out

@@ -111,6 +111,17 @@ class Paths:
         return np.bincount(key, minlength=(len(self.path_start) - 1) * len(self.channels))[key].astype(float)
 
     @cached_property
+    def path_mask(self) -> np.ndarray:
+        """Bit mask of the distinct channels of each path (bit j = channel j), int64.
+
+        Shared by the Shapley model and the data-driven credit; needs at most 63 channels.
+        """
+        if len(self.touch_channel) == 0:
+            return np.zeros(self.n_paths, dtype=np.int64)
+        bits = np.left_shift(np.int64(1), self.touch_channel)
+        return np.bitwise_or.reduceat(bits, self.path_start[:-1])
+
+    @cached_property
     def touch_revenue(self) -> np.ndarray:
         """Revenue of each touch's order (0 on non-converting paths)."""
         return self.path_revenue[self.touch_path]
@@ -119,9 +130,14 @@ class Paths:
         """Only the converting paths (they come first, so this is a slice)."""
         n = self.n_conversions
         end = int(self.path_start[n])
-        return Paths(self.channels, self.touch_path[:end], self.touch_position[:end], self.touch_channel[:end],
-                     self.touch_days_before[:end], self.path_start[: n + 1], self.path_converted[:n],
-                     self.path_revenue[:n], self.path_customer[:n], self.orders_in_period, self.lookback_days)
+        out = Paths(self.channels, self.touch_path[:end], self.touch_position[:end], self.touch_channel[:end],
+                    self.touch_days_before[:end], self.path_start[: n + 1], self.path_converted[:n],
+                    self.path_revenue[:n], self.path_customer[:n], self.orders_in_period, self.lookback_days)
+        # Per-path and per-touch values already computed are the same on the prefix: share them.
+        for name, stop in (("path_length", n), ("path_mask", n), ("touch_length", end), ("touch_revenue", end)):
+            if name in self.__dict__:
+                out.__dict__[name] = self.__dict__[name][:stop]
+        return out
 
 
 def check_lookback(lookback_days: int) -> int:
@@ -185,8 +201,10 @@ def _in_order(customer: np.ndarray, ms: np.ndarray) -> bool:
     """Whether rows are sorted by (customer, ms): what a stored order must be to be trusted."""
     if len(ms) < 2:
         return True
-    same = customer[1:] == customer[:-1]
-    return bool(np.all(customer[1:] >= customer[:-1]) and np.all(ms[1:][same] >= ms[:-1][same]))
+    ok = ms[1:] >= ms[:-1]
+    ok |= customer[1:] > customer[:-1]  # a new customer may start at any time
+    ok &= customer[1:] >= customer[:-1]
+    return bool(ok.all())
 
 
 def _cut(keys: list[np.ndarray]) -> np.ndarray:
@@ -345,7 +363,7 @@ def build_paths(con: duckdb.DuckDBPyConnection, filters: Filters | None = None, 
         touch_path=touch_path,
         touch_position=position,
         touch_channel=np.asarray(touches["channel"])[order].astype(np.int64),
-        touch_days_before=(end_ms - touch_ms) / _DAY_MS,
+        touch_days_before=np.divide(np.subtract(end_ms, touch_ms, out=end_ms), _DAY_MS, dtype=np.float64),
         path_start=path_start,
         path_converted=path_converted,
         path_revenue=path_revenue,

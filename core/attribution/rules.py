@@ -69,11 +69,15 @@ def position_based(paths: Paths, ends: float = POSITION_ENDS) -> np.ndarray:
 
     A one-touch path gives it 100%, a two-touch path 50/50 (nothing lies between).
     """
-    n = paths.touch_length
-    pos = paths.touch_position
-    middle = (1.0 - 2 * ends) / np.maximum(n - 2, 1)
+    # Per path, then spread: one gather over touches and two writes per path, not several
+    # full passes over the touches.
+    n = paths.path_length
+    weights = ((1.0 - 2 * ends) / np.maximum(n - 2, 1))[paths.touch_path]
     end = np.where(n == 1, 1.0, np.where(n == 2, 0.5, ends))
-    return np.where((pos == 0) | (pos == n - 1), end, middle)
+    full = n > 0
+    weights[paths.path_start[:-1][full]] = end[full]
+    weights[paths.path_start[1:][full] - 1] = end[full]
+    return weights
 
 
 RULE_MODELS: dict[str, Callable[..., np.ndarray]] = {

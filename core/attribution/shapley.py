@@ -32,10 +32,7 @@ class ShapleySkipped(ValueError):
 
 def path_sets(paths: Paths) -> np.ndarray:
     """Bit mask of the distinct channels of each path (bit j = channel j)."""
-    bits = np.left_shift(np.int64(1), paths.touch_channel)
-    if len(bits) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.bitwise_or.reduceat(bits, paths.path_start[:-1])
+    return paths.path_mask
 
 
 def subset_sums(values: np.ndarray, n_channels: int) -> np.ndarray:
