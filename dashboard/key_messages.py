@@ -129,3 +129,14 @@ def overview_channels(groups: pd.DataFrame, *, currency: object = None) -> str:
     return (f"{share:.0%} of buyers bought in more than one sales channel and spent "
             f"{short_money(spend, currency)} each, against {short_money(single, currency)} "
             "for single-channel buyers.")
+
+
+def rfm(groups: pd.DataFrame) -> str:
+    """E.g. "Champions are 18% of customers and bring 46% of revenue, the most of any RFM group."."""
+    shown = _visible(groups, "revenue_share")
+    if shown.empty or "rfm_group" not in shown:
+        return ""
+    top = shown.sort_values("revenue_share", ascending=False).iloc[0]
+    customers = top.get("customer_share")
+    who = "" if customers is None or pd.isna(customers) else f" are {customers:.0%} of customers and"
+    return f"{top['rfm_group']}{who} bring {top['revenue_share']:.0%} of revenue, the most of any RFM group."

@@ -144,7 +144,7 @@ def explorer() -> None:
 
         _segment_details(seg, summary, groups, k)
         if components.is_presenting():  # the k = 2 to 12 diagnostics are for the analyst, not the audience
-            suggested_slot.empty()
+            suggested_slot.metric("Segments", k, border=True, help="The number of segments (k) chosen.")
         else:
             _choosing_k(groups, k, suggested_slot)
 
@@ -190,7 +190,11 @@ def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int
     number = st.selectbox("Segment", numbers, key=DETAIL_KEY, format_func=lambda s: f"{s}. {names[s]}")
     if len(numbers) < len(summary):
         st.caption("Hidden segments are not listed (privacy rule).")
-    st.caption(summary.set_index(C.SEGMENT).loc[number, C.DESCRIPTION])
+    description = summary.set_index(C.SEGMENT).loc[number, C.DESCRIPTION]
+    if components.is_presenting():
+        components.key_message(f"{names[number]}: {description.split('. ')[0].rstrip('.')}.")  # its first sentence
+    else:
+        st.caption(description)
     products, channel_mix = segments_data.segment_details(db, filters, groups, k, SEED, number)
     left, right = st.columns([3, 2])
     with left:
@@ -215,7 +219,9 @@ explorer()
 st.subheader("RFM lens", help="Classic recency-frequency-monetary scoring: each customer gets 1-5 per letter by "
              "quintile (5 = most recent, most orders, most revenue) and a named group from the scores.")
 with components.guard("the RFM groups"):
-    components.table(segments_data.rfm_groups(db, filters), "rfm_groups", labels={
+    rfm = segments_data.rfm_groups(db, filters)
+    components.key_message(key_messages.rfm(rfm))
+    components.table(rfm, "rfm_groups", labels={
         C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers", "customer_share": "% of customers",
         "revenue_share": "% of revenue"}, formats={"customers": COUNT, "customer_share": PCT, "revenue_share": PCT})
     st.caption(f"Scores are relative to the customers in {period}; the download adds revenue in {currency.code}.")

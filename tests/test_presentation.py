@@ -151,3 +151,11 @@ def test_segments_leave_the_k_diagnostics_to_normal_mode(sample_env):
     assert "Choosing k" not in [h.value for h in presenting.subheader]
     normal = open_app_page("pages/segments.py")
     assert "Choosing k" in [h.value for h in normal.subheader]
+
+
+def test_segments_lead_each_section_with_a_key_message(sample_env):
+    at = open_app_page("pages/segments.py", PRESENT)
+    messages = key_messages(at)
+    assert messages[0].startswith("The largest of 6 segments, ")
+    assert any(m.endswith("the most of any RFM group.") for m in messages)
+    assert len(messages) == 3  # the segments, inside one segment, the RFM lens
