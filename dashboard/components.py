@@ -15,7 +15,7 @@ from core.formatting import format_delta, format_value, slug  # the pages use fo
 from core.overview.queries import KPI_DEFINITIONS
 from core.privacy import count_columns, for_export, labelled_counts, small_group_label
 from core.settings import Currency
-from dashboard.presentation import is_presenting, key_message  # noqa: F401 - pages call key_message from here
+from dashboard.presentation import is_presenting, key_message, reading  # noqa: F401 - pages call them from here
 
 log = logging.getLogger("omnimix.dashboard")
 

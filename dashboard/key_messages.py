@@ -140,3 +140,28 @@ def rfm(groups: pd.DataFrame) -> str:
     customers = top.get("customer_share")
     who = "" if customers is None or pd.isna(customers) else f" are {customers:.0%} of customers and"
     return f"{top['rfm_group']}{who} bring {top['revenue_share']:.0%} of revenue, the most of any RFM group."
+
+
+def clv_cac(value: pd.DataFrame) -> str:
+    """E.g. "Customers from email are worth 5.2× what they cost to acquire, the best CLV:CAC of 4 channels with spend."."""
+    shown = _visible(value, "clv_to_cac")
+    if shown.empty:
+        return ""
+    best = shown.sort_values("clv_to_cac", ascending=False).iloc[0]
+    among = ("the only channel with spend to compare" if len(shown) == 1
+             else f"the best CLV:CAC of {len(shown)} channels with spend")
+    return (f"Customers from {best['channel']} are worth {format_value(best['clv_to_cac'], 'ratio')} what they cost "
+            f"to acquire, {among}.")
+
+
+def clv_holdout(holdout: Mapping[str, object], *, holdout_weeks: int) -> str:
+    """E.g. "On 26 weeks it did not see, the model predicted 3,388 orders against 2,782 placed (+21.8%)."."""
+    try:
+        predicted, actual = float(holdout["total_predicted"]), float(holdout["total_actual"])
+        error = float(holdout["total_error_pct"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if pd.isna(error):
+        return ""
+    return (f"On {holdout_weeks} weeks it did not see, the model predicted {predicted:,.0f} orders against "
+            f"{actual:,.0f} placed ({error:+.1f}%).")

@@ -15,7 +15,7 @@ projector (e.g. the report buttons).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -112,6 +112,14 @@ def key_message(text: str) -> None:
     st.session_state[_COUNT] = number + 1
     with st.container(key=f"{KEY_MESSAGE_PREFIX}{number}"):
         st.markdown(text[:1].upper() + text[1:])  # a sentence, even when it opens with a channel id
+
+
+def reading(text: str, draw: Callable[[str], object] = st.caption) -> None:
+    """A page's reading of a section: its key message when presenting, else drawn by ``draw`` as before."""
+    if is_presenting():
+        key_message(text)
+    else:
+        draw(text)
 
 
 def neighbours(current: str, story: Sequence[str] = STORY) -> tuple[str | None, str | None]:

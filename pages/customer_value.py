@@ -107,7 +107,7 @@ def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
     if at_risk.empty:
         st.info("No customer in the top 20% by CLV is cooling or at risk.")
         return
-    st.caption(f"{len(at_risk):,} customers with a CLV of at least {components.format_value(threshold, 'money', currency)} "
+    components.reading(f"{len(at_risk):,} customers with a CLV of at least {components.format_value(threshold, 'money', currency)} "
                f"(top 20%) in a cooling or at-risk tier, most valuable first.")
     st.dataframe(at_risk, hide_index=True, height=300, column_config={
         "customer_id": "Customer", "clv": st.column_config.NumberColumn(f"CLV, next {horizon} weeks", format=money(currency)),
@@ -126,6 +126,7 @@ def channel_section(horizon: int, discount: float, holdout_weeks: int | None) ->
                       "of 3 or more is a common rule of thumb for a healthy channel.")
     value = clv_data.channel_value(db, filters, horizon_weeks=horizon, discount_monthly=discount,
                                    holdout_weeks=holdout_weeks)
+    components.key_message(key_messages.clv_cac(value))
     st.plotly_chart(clv_charts.clv_vs_cac(value, horizon_weeks=horizon, period=period))
     components.table(value, "clv_by_acquisition_channel", labels={
         "channel": "Acquisition channel", "customers": "Customers scored", "mean_clv": f"Mean CLV, next {horizon} weeks",
@@ -147,6 +148,7 @@ def holdout_section(check) -> None:  # noqa: ANN001
         st.info(f"The history is too short to hold out weeks for a check. {check.choice}")
         return
     weeks = int(holdout["weeks"])
+    components.key_message(key_messages.clv_holdout(holdout, holdout_weeks=weeks))
     a, b, c = st.columns(3)
     a.metric("Mean absolute error", f"{holdout['mae']:.2f} orders", border=True,
              help="Average gap per customer between predicted and actual orders in the holdout.")
