@@ -165,3 +165,37 @@ def clv_holdout(holdout: Mapping[str, object], *, holdout_weeks: int) -> str:
         return ""
     return (f"On {holdout_weeks} weeks it did not see, the model predicted {predicted:,.0f} orders against "
             f"{actual:,.0f} placed ({error:+.1f}%).")
+
+
+def content_leads(leads: pd.DataFrame) -> str:
+    """The first segment with a theme to lead with, e.g. "Web one-timers: lead with price offer, seasonal."."""
+    if leads.empty or "lead_with" not in leads:
+        return ""
+    named = leads[leads["lead_with"].fillna("") != ""]
+    if named.empty:
+        return "No segment stands out on a content theme: the same content can lead for every profile."
+    top = named.iloc[0]
+    others = len(named) - 1
+    more = f" ({others} more segment{'s' if others != 1 else ''} with a theme of their own below)" if others else ""
+    return f"{top['name']}: lead with {top['lead_with']}{more}."
+
+
+def seo(table: pd.DataFrame, *, by: str, by_label: str) -> str:
+    """E.g. "/sale brings the most organic search sessions: 1,234, +12% on the previous period."."""
+    shown = _visible(table, "sessions")
+    if shown.empty:
+        return ""
+    top = shown.iloc[0]  # sorted by sessions, most first
+    change = top.get("sessions_change")
+    tail = "" if change is None or pd.isna(change) else f", {change:+.0f}% on the previous period"
+    return f"{by_label} “{top[by]}” brings the most organic search sessions: {top['sessions']:,.0f}{tail}."
+
+
+def attribution_truth(errors: Mapping[str, float], labels: Mapping[str, str]) -> str:
+    """E.g. "Closest to the true incremental orders: Data-driven: Shapley value, 2.1 points off per channel."."""
+    scored = {k: v for k, v in errors.items() if k in labels and not pd.isna(v)}
+    if not scored:
+        return ""
+    best = min(scored, key=scored.get)
+    return (f"Closest to the true incremental orders: {labels[best]}, {scored[best] * 100:.1f} percentage points "
+            "off per channel on average.")

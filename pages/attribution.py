@@ -69,6 +69,7 @@ def truth_section(data: dict, labels: dict[str, str]) -> None:
         return
     if data["truth_scope"] != "full":
         st.caption(f"Note: {data['truth_scope']}.")
+    components.key_message(key_messages.attribution_truth(data["errors"], labels))
     st.plotly_chart(attr_charts.errors_chart(data["errors"], labels))
 
 

@@ -85,6 +85,7 @@ with components.guard("the content themes per segment"):
         st.info(f"Too few customers ordered in {period} and the selected sales channels to form the Segments "
                 f"page's {DEFAULT_K} segments; widen the date range or the channels in the sidebar.")
     if cells is not None and not cells.empty:
+        components.key_message(key_messages.content_leads(lead_with(cells)))
         measure = st.segmented_control(
             "Colour by", ["conversion_rate", "engaged_rate"], default="conversion_rate", required=True,
             format_func={"conversion_rate": "Conversion rate", "engaged_rate": "Engaged rate"}.get,
@@ -115,6 +116,7 @@ with components.guard("organic search"):
     if seo_table.empty:
         st.info(f"No organic search sessions in {period}.")
     else:
+        components.key_message(key_messages.seo(seo_table, by=by, by_label=DIMENSIONS[by]))
         # The busiest pages or groups only: more lines cannot be told apart.
         trend, grain = campaigns_data.seo_trend(db, filters, by, seo_table[by].head(TREND_LINES).tolist())
         st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,

@@ -159,3 +159,29 @@ def test_segments_lead_each_section_with_a_key_message(sample_env):
     assert messages[0].startswith("The largest of 6 segments, ")
     assert any(m.endswith("the most of any RFM group.") for m in messages)
     assert len(messages) == 3  # the segments, inside one segment, the RFM lens
+
+
+def test_key_messages_for_campaigns_attribution_and_value():
+    leads = pd.DataFrame({"segment": [1, 2, 3], "name": ["Loyal", "Bargain", "Quiet"],
+                          "lead_with": ["", "price offer, seasonal", "new arrivals"], "reason": ["-", "-", "-"]})
+    assert key_messages_module.content_leads(leads) == (
+        "Bargain: lead with price offer, seasonal (1 more segment with a theme of their own below).")
+    assert key_messages_module.content_leads(leads.assign(lead_with="")).startswith("No segment stands out")
+
+    seo = pd.DataFrame({"landing_page": ["/sale", "/"], "sessions": [900, 500], "sessions_change": [12.4, -3.0]})
+    assert key_messages_module.seo(seo, by="landing_page", by_label="Landing page") == (
+        "Landing page “/sale” brings the most organic search sessions: 900, +12% on the previous period.")
+
+    errors = {"last_click": 0.08, "shapley": 0.021, "linear": float("nan")}
+    labels = {"last_click": "Last click", "shapley": "Shapley", "linear": "Linear"}
+    assert key_messages_module.attribution_truth(errors, labels).startswith("Closest to the true incremental orders: "
+                                                                             "Shapley, 2.1 percentage points")
+
+    value = pd.DataFrame({"channel": ["email", "search", "social"], "clv_to_cac": [5.2, 2.0, None]})
+    assert key_messages_module.clv_cac(value).startswith("Customers from email are worth 5.20× what they cost")
+    assert "of 2 channels" in key_messages_module.clv_cac(value)
+
+    rfm = pd.DataFrame({"rfm_group": ["Loyal", "Champions"], "customer_share": [0.2, 0.18],
+                        "revenue_share": [0.18, 0.46]})
+    assert key_messages_module.rfm(rfm) == ("Champions are 18% of customers and bring 46% of revenue, "
+                                            "the most of any RFM group.")
