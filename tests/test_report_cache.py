@@ -125,3 +125,14 @@ def test_file_identity_follows_writes(own_db):
     with open_db(own_db) as con:
         con.execute("CREATE TABLE scratch AS SELECT 1 AS x")
     assert cache.file_identity(own_db) != before
+
+
+def test_model_cache_defaults_are_the_models():
+    """Cache keys are made without importing the model; its defaults must be the model's own."""
+    params = MediaMixModel().get_params()
+    params.pop("prior")
+    assert params == mmm_cached.DEFAULTS
+    assert mmm_cached.cache_key("x.duckdb") == mmm_cached.cache_key("x.duckdb", random_state=0, n_chains=16)
+    assert mmm_cached.cache_key("x.duckdb") != mmm_cached.cache_key("x.duckdb", **report_budget.QUICK)
+    with pytest.raises(TypeError, match="n_chain"):
+        mmm_cached.cache_key("x.duckdb", n_chain=4)
