@@ -61,7 +61,8 @@ def _build(args: argparse.Namespace, fit: str, tmp: Path, cache: Path, label: st
     cpu = (cpu_after.children_user - cpu_before.children_user
            + cpu_after.children_system - cpu_before.children_system)
     payload = json.loads(done.stdout)
-    sections = ", ".join(f"{s['key']} {s['seconds']:.1f}" for s in payload["sections"])
+    sections = ", ".join(f"{s['key']} {s['seconds']:.1f}" + (" (cached)" if s.get("cached") else "")
+                         for s in payload["sections"])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{label} (budget fit {fit}): {wall:.1f} s wall, {cpu:.1f} s CPU (build {payload['html']['seconds']:.1f} s "
           f"wall), {payload['html']['bytes'] / 1e6:.2f} MB, {payload['figures']} charts; sections (s): {sections}; "

@@ -136,3 +136,13 @@ def test_model_cache_defaults_are_the_models():
     assert mmm_cached.cache_key("x.duckdb") != mmm_cached.cache_key("x.duckdb", **report_budget.QUICK)
     with pytest.raises(TypeError, match="n_chain"):
         mmm_cached.cache_key("x.duckdb", n_chain=4)
+
+
+def test_report_says_which_sections_came_from_the_cache(own_db, cache_dir):
+    def build():  # noqa: ANN202
+        with open_db(own_db, read_only=True) as con:
+            return build_report(con, Filters(), sections=["kpis", "weeks"], built_at=WHEN)
+
+    first, second = build(), build()
+    assert first.cached == () and second.cached == ("kpis", "weeks")
+    assert second.html == first.html

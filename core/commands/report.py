@@ -77,7 +77,8 @@ def _report(args: argparse.Namespace) -> int:
         "figures": report.figures,
         "budget_scenario": None if scenario is None else {"name": scenario.name, "weekly_budget": scenario.spend},
         "sections": [{"key": s.key, "title": s.title, "included": s.missing is None, "reason": s.missing,
-                      "figures": s.figures, "seconds": report.seconds.get(s.key)} for s in report.sections],
+                      "figures": s.figures, "seconds": report.seconds.get(s.key),
+                      "cached": s.key in report.cached} for s in report.sections],
         "seconds": round(time.perf_counter() - started, 3),
     }
     lines = [f"Wrote {args.out} ({html_bytes / 1e6:.1f} MB, {report.figures} charts) in {built:.1f} s "

@@ -88,12 +88,15 @@ class Report:
         In story order; a section with ``missing`` set says why it has no figures.
     seconds : dict of str to float
         Build time of each section.
+    cached : tuple of str
+        Sections read back from the on-disk cache instead of computed.
     """
 
     html: str
     filters: Filters
     sections: tuple[Section, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    cached: tuple[str, ...] = ()
 
     @property
     def figures(self) -> int:
@@ -202,6 +205,7 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
 
     # A section made before from the same file, filters and code is read back whole: a second
     # report (or one after the Budget page's fit) loads no model code at all.
+    hits = tuple(k for k in keys if (sk := section_key(k)) is not None and cache.exists("section", sk))
     built = [timed(key, lambda key=key: cache.cached("section", section_key(key), Section, steps[key]))
              for key in SECTION_TITLES if key in keys]
     made = (built_at or dt.datetime.now()).astimezone()
@@ -212,7 +216,7 @@ def build_report(con: duckdb.DuckDBPyConnection, filters: Filters, *, budget_fit
               f"as on screen. Amounts in {settings.currency.code} ({settings.currency.name}).")
     page = document(title=title, filter_line=filter_line(filters), body="".join(s.html() for s in built),
                     footer=footer)
-    return Report(page, filters, tuple(built), seconds)
+    return Report(page, filters, tuple(built), seconds, hits)
 
 
 def check_out_dir(out: Path, option: str = "--out") -> None:
