@@ -7,8 +7,20 @@
 2. Latency: ``recommend(customer, 10)`` with explanations, per model, on random buyers
    (goal: under 20 ms).
 3. Evaluation: every model on the time split, 10,000 held-out customers (goal: under 30 s).
+4. With ``--quality``: NDCG@10 per model on the time split, all customers and those with a
+   history, before issue 16 (fixed hybrid weights, no EASE) and now (EASE, tuned hybrid); goal:
+   the page's default (hybrid) at least 1.1x the best model before, on customers with a history.
+   ``--seeds`` repeats it on several customer samples.
+5. With ``--ease-scaling 1000,2500,5000,10000``: EASE fit time and peak memory on synthetic
+   50,000-customer matrices of that many products (where the large-catalogue guard belongs).
+6. With ``--movielens PATH``: MovieLens-100k, per-user random 75/25 split, every model.  PATH is
+   RecBole's wheel, which ships the data set (``pip download recbole==1.2.1 --no-deps``), or a
+   folder with ``ml-100k.inter`` and ``ml-100k.item`` in RecBole's format.
 
     .venv/bin/python benchmarks/bench_recs.py [--db sample_data/omnimix.duckdb] [--json]
+    .venv/bin/python benchmarks/bench_recs.py --db DB --skip-speed --quality --seeds 0,1,2
+    .venv/bin/python benchmarks/bench_recs.py --skip-speed --ease-scaling 1000,2500,5000,10000
+    .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens recbole-1.2.1-py3-none-any.whl --seeds 0,1,2
 
 Without ``--db`` it uses ``sample_data/omnimix.duckdb``; build it with
 ``omnimix generate --db sample_data/omnimix.duckdb --customers 50000 --seed 42``.
@@ -30,9 +42,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.recs import MODELS, make_model  # noqa: E402
 from core.recs import columns as C  # noqa: E402
-from core.recs.evaluate import evaluate  # noqa: E402
+from core.recs.evaluate import predict_holdout, score  # noqa: E402
 from core.recs.interactions import build_interactions, is_kind, load_catalogue, load_customers, load_log  # noqa: E402
 from core.store.db import open_db  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import recs_quality  # noqa: E402
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "sample_data" / "omnimix.duckdb"
 NEIGHBOURS = 100
@@ -70,7 +85,7 @@ def bench_fit(purchases, repeats: int) -> dict:  # noqa: ANN001
     return out
 
 
-def bench_latency(inter, models: list[str], n_customers: int, seed: int) -> dict:  # noqa: ANN001
+def bench_latency(inter, models: list[str], n_customers: int, seed: int, tuning=None) -> dict:  # noqa: ANN001
     """Median and 95th percentile of one customer's top-10 (with explanations), per model, in ms."""
     rng = np.random.default_rng(seed)
     buyers = np.flatnonzero(np.diff(inter.bought.indptr) > 0)
@@ -78,7 +93,7 @@ def bench_latency(inter, models: list[str], n_customers: int, seed: int) -> dict
     out = {}
     for name in models:
         t0 = time.perf_counter()
-        model = make_model(name).fit(inter)
+        model = recs_quality.tuned(name, inter, tuning)
         fit = time.perf_counter() - t0
         model.recommend(str(ids[0]), 10)  # warm-up
         times = []
@@ -98,7 +113,32 @@ def main() -> None:
     parser.add_argument("--eval-customers", type=int, default=10_000)
     parser.add_argument("--latency-customers", type=int, default=100)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true", help="skip sections 1-3")
+    parser.add_argument("--quality", action="store_true", help="section 4 on --db")
+    parser.add_argument("--quality-customers", type=int, default=None, help="sample of held-out customers (all)")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds for sections 4 and 6")
+    parser.add_argument("--ease-scaling", default="", help="comma-separated product counts for section 5")
+    parser.add_argument("--movielens", type=Path, default=None, help="RecBole wheel or ml-100k folder (section 6)")
     args = parser.parse_args()
+    extra = {"load_average": os.getloadavg()}
+    seeds = [int(v) for v in args.seeds.split(",")]
+    if args.ease_scaling:
+        extra["ease_scaling"] = recs_quality.ease_scaling([int(v) for v in args.ease_scaling.split(",")])
+        for r in extra["ease_scaling"]:
+            print(f"EASE, {r['products']:>6,} products ({r['nnz']:,} cells): Gram {r['gram_seconds']:6.2f} s, "
+                  f"inverse {r['inverse_seconds']:6.2f} s, peak {r['peak_mb']:7.0f} MB", flush=True)
+    if args.movielens is not None:
+        extra["movielens"] = recs_quality.movielens_quality(args.movielens, seeds)
+        for seed, r in extra["movielens"].items():
+            print(f"MovieLens-100k, random 75/25 per user, seed {seed}, {r['customers']} users, λ = {r['l2']:g}, "
+                  f"{r['seconds']:.0f} s:", flush=True)
+            for name in r["ndcg"]:
+                print(f"   {name:<16} NDCG@10 {r['ndcg'][name]:.3f}  precision@10 {r['precision'][name]:.3f}")
+    if args.skip_speed and not args.quality:
+        print(f"Load average {extra['load_average']} (2 shared cores: figures are upper bounds).")
+        if args.json:
+            print(json.dumps(extra, indent=2, default=str))
+        return
     if not args.db.exists():
         sys.exit(f"No database at {args.db}; run: omnimix generate --db {args.db} --customers 50000 --seed 42")
 
@@ -112,16 +152,46 @@ def main() -> None:
     inter = build_interactions(log, products, customers)
     build_seconds = time.perf_counter() - t0
 
+    if args.quality:
+        extra["quality"] = {}
+        for seed in seeds:
+            q = recs_quality.quality(log, products, customers, max_customers=args.quality_customers, seed=seed)
+            extra["quality"][seed] = q
+            print(f"Quality, time split (last 8 weeks), seed {seed}: {q['customers']:,} customers "
+                  f"({q['customers_with_history']:,} with history, {q['new_customers']:,} new); "
+                  f"EASE λ = {q['tuning']['l2']:g}, hybrid {q['tuning']['hybrid_weights']}", flush=True)
+            for when in ("before", "after"):
+                for name, r in q[when].items():
+                    print(f"   {when:<6} {name:<16} NDCG@10 all {r['ndcg']:.4f}  with history "
+                          f"{r['ndcg_with_history']:.4f}  new {r['ndcg_new']:.4f}")
+            print(f"   hybrid now / best before ({q['best_before']}), with history: "
+                  f"{q['ratio_hybrid_vs_best_before']:.3f}x; EASE: {q['ratio_ease_vs_best_before']:.3f}x (goal >= 1.1x)")
+    if args.skip_speed:
+        print(f"Load average {extra['load_average']} (2 shared cores: figures are upper bounds).")
+        if args.json:
+            print(json.dumps(extra, indent=2, default=str))
+        return
+
     fit = bench_fit(purchases, args.repeats)
-    latency = bench_latency(inter, list(MODELS), args.latency_customers, seed=0)
     t0 = time.perf_counter()
-    ev = evaluate(log, products, customers, k=10, holdout_weeks=8, max_customers=args.eval_customers)
+    tuning = recs_quality.tune_all(log, products, customers)
+    tuning_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ease_fit = recs_quality.tuned("ease", inter, tuning)
+    ease_fit_seconds = time.perf_counter() - t0
+    latency = bench_latency(inter, list(MODELS), args.latency_customers, seed=0, tuning=tuning)
+    t0 = time.perf_counter()
+    preds = predict_holdout(log, products, customers, max_k=10, holdout_weeks=8, max_customers=args.eval_customers)
+    ev = score(preds, k=10)
     eval_seconds = time.perf_counter() - t0
+    del ease_fit
 
     result = {
         "db": str(args.db), "cpu_count": os.cpu_count(), "log_rows": len(log), "order_lines": len(buys),
         "load_seconds": load_seconds, "build_seconds": build_seconds, "fit": fit, "latency": latency,
+        "ease_fit_seconds": ease_fit_seconds, "tuning_seconds_all_data": tuning_seconds, **extra,
         "evaluation": {"customers": ev.info["customers"], "seconds": eval_seconds,
+                       "tuning_seconds": preds.tuning_seconds,
                        "per_model": ev.metrics.set_index("model")[["fit_seconds", "recommend_seconds"]].to_dict("index")},
     }
     if args.json:
@@ -129,7 +199,8 @@ def main() -> None:
         return
     print(f"Database {args.db}: {len(log):,} interactions ({len(buys):,} order lines), "
           f"{len(customers):,} customers × {len(products):,} products; {os.cpu_count()} CPU cores.")
-    print(f"Read {load_seconds:.1f} s, built both matrices {build_seconds:.1f} s.\n")
+    print(f"Read {load_seconds:.1f} s, built both matrices {build_seconds:.1f} s. "
+          f"Load average at start {extra['load_average']} (2 shared cores: figures are upper bounds).\n")
     print(f"1. Item-item cosine fit on {fit['interactions']:,} non-zero customer × product cells "
           f"(order lines), top-{NEIGHBOURS} neighbours, best of {args.repeats}:")
     print(f"   ours (scipy.sparse)           {fit['ours_seconds']:7.3f} s")
@@ -144,10 +215,14 @@ def main() -> None:
           f"models fit on all {inter.matrix.nnz:,} interactions:")
     for name, r in latency.items():
         print(f"   {name:<16} median {r['median_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  (fit {r['fit_seconds']:.1f} s)")
+    print(f"   EASE fit on all data (λ = {tuning.l2:g}): {ease_fit_seconds:.1f} s (goal <= 5 s); choosing λ and the "
+          f"hybrid's weights on the last 4 weeks: {tuning_seconds:.1f} s")
     print(f"\n3. Evaluation of {len(ev.metrics)} models on {ev.info['customers']:,} held-out customers "
-          f"(last 8 weeks, k=10): {eval_seconds:.1f} s (goal < 30 s)")
+          f"(last 8 weeks, k=10): {eval_seconds:.1f} s (goal < 30 s), of which choosing λ and weights on "
+          f"validation {preds.tuning_seconds:.1f} s")
     for name, r in result["evaluation"]["per_model"].items():
         print(f"   {name:<16} fit {r['fit_seconds']:5.1f} s  top-10 for all {r['recommend_seconds']:5.1f} s")
+    print(f"Load average at the end {os.getloadavg()}.")
 
 
 if __name__ == "__main__":

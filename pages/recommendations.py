@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.recs import BASELINE, MODELS, make_model
+from core.recs import BASELINE, MODELS
 from dashboard import components, key_messages, state
 from dashboard.clv import data as clv_data
 from dashboard.clv import text as clv_text
@@ -20,7 +20,8 @@ from dashboard.recs.text import MODEL_LABELS
 CUSTOMER_KEY = "recs_customer"  # the id text box
 URL_SEEN = "recs_url_customer"  # last ?customer= value taken from the URL
 DRAWS = "recs_draws"  # how many random customers were drawn: the seed of the next draw
-DEFAULT_MODELS = ["item_knn", "hybrid", BASELINE]
+DEFAULT_MODELS = ["hybrid", "ease", BASELINE]
+"""The hybrid (weights chosen on validation, EASE among its parts) measured best; see docs/recommendations.md."""
 
 st.title("Recommendations")
 st.caption(
@@ -71,7 +72,7 @@ def recommendations(customer_id: str, cold: bool) -> None:
     for col, name in zip(st.columns(len(chosen)), chosen, strict=True):
         with col.container(border=True), components.guard(f"the {MODEL_LABELS[name]} recommendations"):
             st.markdown(f"**{MODEL_LABELS[name]}**")
-            st.caption(make_model(name).summary)  # the same default parameters recs_data fits
+            st.caption(recs_data.model(db, name).summary)  # the fitted model: tuned λ and weights
             recs = recs_data.recommend(db, name, customer_id, int(n), exclude_seen=exclude)
             if recs.empty:
                 st.info("Nothing left to recommend: the customer has bought every product.")

@@ -12,7 +12,7 @@ from core.errors import InvalidParameterError, NotFittedError, OmnimixError
 from core.estimator import BOOLEAN, Estimator, Interval, Options, validate_params
 from core.mmm.model import MediaMixModel
 from core.mmm.prior import CurvePrior
-from core.recs import MODELS, ContentBased, Hybrid, ItemKNN, MostPopular, SegmentPopular, UserKNN
+from core.recs import EASE, MODELS, ContentBased, Hybrid, ItemKNN, MostPopular, SegmentPopular, UserKNN
 from core.recs.interactions import build_interactions
 from core.segments.clustering import Segmenter
 from core.segments.preprocess import Preprocessor
@@ -20,7 +20,7 @@ from tests.test_mmm_model import synthetic
 from tests.test_recs import CUSTOMERS, LOG, PRODUCTS
 from tests.test_segments_model import BLOBS, _features, _persona_table
 
-ESTIMATORS = [MostPopular, SegmentPopular, ItemKNN, UserKNN, ContentBased, Hybrid, Segmenter, Preprocessor,
+ESTIMATORS = [MostPopular, SegmentPopular, ItemKNN, UserKNN, ContentBased, EASE, Hybrid, Segmenter, Preprocessor,
               MediaMixModel]
 
 # Non-default, valid parameters: clone must give them back unchanged.
@@ -30,6 +30,7 @@ VALID = {
     ItemKNN: {"n_neighbours": 7},
     UserKNN: {"n_neighbours": 3},
     ContentBased: {"max_features": None},
+    EASE: {"l2": 250.0, "max_products": 3},
     Hybrid: {"weights": {"item_knn": 2.0, "content": 1.0}},
     Segmenter: {"n_clusters": 3, "random_state": 4, "n_init": 2, "init_sample": 50, "minibatch_threshold": 100,
                 "batch_size": 64, "n_threads": None},
@@ -46,6 +47,7 @@ BAD = {
     ItemKNN: {"n_neighbours": COUNT_BAD},
     UserKNN: {"n_neighbours": COUNT_BAD},
     ContentBased: {"max_features": [0, -1, 2.5, True, "5000"]},
+    EASE: {"l2": [0, -1.0, float("nan"), True, "500", None], "max_products": COUNT_BAD},
     Hybrid: {"weights": [[("item_knn", 1.0)], "item_knn", {"svd": 1.0}, {"item_knn": -1.0}, {"item_knn": 0},
                          {"item_knn": "1"}, {"item_knn": float("nan")}, {"item_knn": True}]},
     Segmenter: {"n_clusters": [1, 13, 2.5, True, "6", None], "random_state": [-1, 2**32, 1.5, "0"],
@@ -64,7 +66,7 @@ CASES = [(cls, name, value) for cls, params in BAD.items() for name, values in p
 def fit_input():
     """A small valid first argument of ``fit`` for each estimator."""
     interactions = build_interactions(LOG, PRODUCTS, CUSTOMERS)
-    recs = dict.fromkeys([MostPopular, SegmentPopular, ItemKNN, UserKNN, ContentBased, Hybrid], interactions)
+    recs = dict.fromkeys([MostPopular, SegmentPopular, ItemKNN, UserKNN, ContentBased, EASE, Hybrid], interactions)
     weekly = synthetic(n=60, seed=1)[0]
     return recs | {Segmenter: BLOBS, Preprocessor: _features(_persona_table()), MediaMixModel: weekly}
 

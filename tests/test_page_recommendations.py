@@ -141,13 +141,33 @@ def test_evaluation_tab_shows_metrics(db):
     heads = [s.value for s in at.subheader]
     assert heads[:2] == ["Accuracy per model", "Coverage and diversity"] and "Per segment" in heads
     metrics = next(d.value for d in at.dataframe if "ndcg" in d.value.columns and "coverage" in d.value.columns)
-    assert metrics["model"].iloc[0] == "popular" and len(metrics) == 6
+    assert metrics["model"].iloc[0] == "popular" and len(metrics) == 7 and "ease" in set(metrics["model"])
     assert metrics[["precision", "recall", "ndcg", "map", "hit_rate", "coverage"]].apply(lambda c: c.between(0, 1)).all().all()
     text = "\n".join(m.value for m in at.markdown)
     assert all(line in text for line in METRIC_HELP.values())
     fairness = next(d.value for d in at.dataframe if "rec_share" in d.value.columns)
     assert fairness["rec_share"].sum() == pytest.approx(1.0)
-    assert len(at.dataframe) == 3 and len(at.get("download_button")) == 3  # metrics, per segment, fairness
+    # metrics, by history, per segment, fairness
+    assert len(at.dataframe) == 4 and len(at.get("download_button")) == 4
+
+
+def test_evaluation_separates_customers_with_history_from_new_ones(db):
+    at = run_page({"recs_view": "Evaluation"})
+    assert_clean(at)
+    assert "Customers with a history vs new customers" in [s.value for s in at.subheader]
+    by_history = next(d.value for d in at.dataframe if "history" in d.value.columns)
+    counts = by_history.drop_duplicates("history").set_index("history")["customers"]
+    caption = next(c.value for c in at.caption if c.value.startswith("Of the "))
+    total = int(caption.split("Of the ")[1].split(" ")[0].replace(",", ""))
+    shown = {h: int(str(n).replace(",", "")) for h, n in counts.items() if str(n).replace(",", "").isdigit()}
+    assert shown and f"{shown['with history']:,} had bought" in caption
+    if len(shown) == 2:
+        assert sum(shown.values()) == total
+    # The metrics table carries both groups' NDCG, the headers name the counts.
+    metrics = next(d.value for d in at.dataframe if "ndcg" in d.value.columns and "coverage" in d.value.columns)
+    assert {"ndcg_with_history", "ndcg_new"} <= set(metrics.columns)
+    warm = metrics.set_index("model")["ndcg_with_history"]
+    assert warm["hybrid"] > warm["popular"]
 
 
 def test_changing_k_reuses_the_ranked_lists(db, monkeypatch):
@@ -197,8 +217,8 @@ def test_customer_who_only_viewed_is_not_called_cold_start(small_db, tmp_path, m
     (info,) = [i.value for i in at.info]
     assert "viewed or carted" in info and "falls back" not in info
     assert "Cold start" not in "\n".join(c.value for c in at.caption)
-    # Item-kNN recommends from the products they looked at, as the models see a history.
-    recs = rec_tables(at)[0]
+    # EASE (shown by default) recommends from the products they looked at, as the models see a history.
+    recs = next(t for t in rec_tables(at) if t["model"].iloc[0] == "EASE")
     assert (recs["source"] == "model").any() and recs["explanation"].str.startswith("similar to items you").any()
 
 

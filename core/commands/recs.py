@@ -1,4 +1,4 @@
-"""Recommendation commands: recommend (one customer) and evaluate-recs (all models, time split)."""
+"""Recommendation commands: recommend (one customer) and evaluate-recs (all models, time or random split)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from core.commands.output import add_json_flag, emit
 from core.settings import read_settings
 from core.store.db import DEFAULT_DB, open_db
 
-MODEL_NAMES = ("popular", "popular_segment", "item_knn", "user_knn", "content", "hybrid")
+MODEL_NAMES = ("popular", "popular_segment", "item_knn", "user_knn", "content", "ease", "hybrid")
 """The recommenders' names (``core.recs.MODELS``), listed here so ``omnimix --help`` does not import
 scikit-learn; a test keeps the two equal."""
 
@@ -24,25 +24,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(handler=_recommend)
 
-    p = sub.add_parser("evaluate-recs", help="offline evaluation of every recommender on a time split")
+    p = sub.add_parser("evaluate-recs", help="offline evaluation of every recommender on a time (or random) split")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--k", type=int, default=10, help="list length the metrics look at (default 10)")
     p.add_argument("--holdout-weeks", type=int, default=8, help="last N weeks held out as truth (default 8)")
     p.add_argument("--max-customers", type=int, default=None, help="evaluate a seeded sample of held-out customers")
+    p.add_argument("--split", choices=("time", "random"), default="time",
+                   help="time: the last weeks are the truth (default); random: a share of each customer's products")
+    p.add_argument("--test-share", type=float, default=0.25, help="random split: share held out per customer (0.25)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random split and of the customer sample (0)")
     add_json_flag(p)
     p.set_defaults(handler=_evaluate)
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from core.recs import from_db, make_model
+    from core.recs import build_interactions, make_model
     from core.recs.base import check_n
+    from core.recs.evaluate import load_data
+    from core.recs.tuning import tuned_model
 
     check_n(args.n)
-    model = make_model(args.model)  # unknown model fails before the data is read
+    make_model(args.model)  # unknown model fails before the data is read
     with open_db(args.db, read_only=True) as con:
         currency = read_settings(con).currency
-        inter = from_db(con)
-    recs = model.fit(inter).recommend([args.customer], args.n, exclude_seen=not args.include_bought)
+        log, products, customers = load_data(con)
+    inter = build_interactions(log, products, customers)
+    model = tuned_model(args.model, inter, log, products, customers)  # EASE's λ, hybrid weights: on the last weeks
+    recs = model.recommend([args.customer], args.n, exclude_seen=not args.include_bought)
     lines = [f"Top {len(recs)} for customer {args.customer} ({model.label}):"]
     lines += [f"{r.rank:>3}. {r.name} ({r.category}, {currency.amount(r.price)}) - {r.explanation}" for r in recs.itertuples()]
     payload = {"currency": currency.code, "customer_id": args.customer, "model": args.model, "n": args.n,
@@ -55,11 +63,29 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     with open_db(args.db, read_only=True) as con:
         currency = read_settings(con).currency
-        ev = evaluate_db(con, k=args.k, holdout_weeks=args.holdout_weeks, max_customers=args.max_customers)
+        ev = evaluate_db(con, k=args.k, holdout_weeks=args.holdout_weeks, max_customers=args.max_customers,
+                         split=args.split, test_share=args.test_share, random_state=args.seed)
     info = ev.info
-    head = (f"Time split at {info['cutoff']:%Y-%m-%d} (last {info['holdout_weeks']} weeks held out), "
-            f"{info['customers']:,} customers, k={info['k']}:")
+    if info["split"] == "time":
+        head = (f"Time split at {info['cutoff']:%Y-%m-%d} (last {info['holdout_weeks']} weeks held out), "
+                f"{info['customers']:,} customers, k={info['k']}")
+    else:
+        head = (f"Random split: {info['test_share']:.0%} of each customer's products held out (seed {args.seed}), "
+                f"{info['customers']:,} customers, k={info['k']}")
+    head += (f"; {info['customers_with_history']:,} with a history before it, {info['new_customers']:,} new.\n"
+             "All customers:")
     cols = ["model", "precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty", "diversity"]
-    text = head + "\n" + ev.metrics[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-    payload = {**info, "currency": currency.code, "metrics": ev.metrics, "by_segment": private_by_segment(ev.by_segment), "fairness": ev.fairness}
+    fmt = {"index": False, "float_format": lambda v: f"{v:.4f}"}
+    text = head + "\n" + ev.metrics[cols].to_string(**fmt)
+    for group, part in ev.by_history.groupby("history", sort=False):
+        text += (f"\n\nCustomers {group} ({int(part['customers'].iloc[0]):,}):\n"
+                 + part.drop(columns="history").to_string(**fmt))
+    tuning = info.get("tuning") or {}
+    if tuning.get("validation_customers"):
+        where = (f"the {tuning['validation_weeks']} weeks before {tuning['validation_cutoff']:%Y-%m-%d}"
+                 if tuning["validation_cutoff"] is not None else "a random share of each customer's training products")
+        text += (f"\n\nChosen on {where} (training data only): EASE λ = {tuning['l2']:g}; hybrid weights "
+                 + ", ".join(f"{k} {w:.2f}" for k, w in tuning["hybrid_weights"].items()) + ".")
+    payload = {**info, "currency": currency.code, "metrics": ev.metrics, "by_history": ev.by_history,
+               "by_segment": private_by_segment(ev.by_segment), "fairness": ev.fairness}
     return emit(args, payload, text)

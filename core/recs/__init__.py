@@ -10,6 +10,7 @@ from __future__ import annotations
 from core.errors import OmnimixError
 from core.recs.base import Recommender
 from core.recs.content import ContentBased
+from core.recs.ease import EASE
 from core.recs.hybrid import Hybrid
 from core.recs.interactions import Interactions, build_interactions, from_db
 from core.recs.item_knn import ItemKNN
@@ -17,7 +18,7 @@ from core.recs.popularity import MostPopular, SegmentPopular
 from core.recs.user_knn import UserKNN
 
 MODELS: dict[str, type[Recommender]] = {
-    m.name: m for m in (MostPopular, SegmentPopular, ItemKNN, UserKNN, ContentBased, Hybrid)
+    m.name: m for m in (MostPopular, SegmentPopular, ItemKNN, UserKNN, ContentBased, EASE, Hybrid)
 }
 BASELINE = MostPopular.name
 
@@ -30,4 +31,4 @@ def make_model(name: str, **params: object) -> Recommender:
 
 
 __all__ = ["MODELS", "BASELINE", "make_model", "Recommender", "Interactions", "build_interactions", "from_db",
-           "MostPopular", "SegmentPopular", "ItemKNN", "UserKNN", "ContentBased", "Hybrid"]
+           "MostPopular", "SegmentPopular", "ItemKNN", "UserKNN", "ContentBased", "EASE", "Hybrid"]

@@ -1,9 +1,16 @@
-"""Offline evaluation: every model on one time split, overall, per segment, and for fairness.
+"""Offline evaluation: every model on one split, overall, per segment, by history, and for fairness.
 
 The popularity baseline (``popular``) is always evaluated, whatever models are asked for.
 All models see the same training interactions and are scored on the same customers: those
 who bought at least one product after the cutoff that they had not bought before it
-(optionally a seeded random sample of them).
+(optionally a seeded random sample of them).  With ``split="random"`` the truth is instead a
+seeded share of each customer's purchased products (:func:`core.recs.split.random_split`).
+
+EASE's λ and the hybrid's weights are chosen on a validation split of the *training* part
+(:func:`core.recs.tuning.tune`), never on the held-out truth.  Customers with a history before
+the cutoff (any purchase, cart or view: the models' own cold-start test) and new customers
+are also reported apart (``Evaluation.by_history``): every model hands a new customer the same
+popularity list, so mixing them in hides the differences between models.
 """
 
 from __future__ import annotations
@@ -22,11 +29,15 @@ from core.recs import columns as C
 from core.recs import metrics as M
 from core.recs.checks import check_positive_int
 from core.recs.interactions import Interactions, build_interactions, load_catalogue, load_customers, load_log
-from core.recs.split import holdout_truth, time_split
+from core.recs.split import check_test_share, holdout_truth, random_split, time_split
+from core.recs.tuning import Tuning, tune
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
 
+SPLITS = ("time", "random")
+HISTORY_GROUPS = {True: "with history", False: "new"}
+"""``by_history`` group names: a history before the cutoff, or none (cold start)."""
 METRIC_LABELS: dict[str, str] = {
     "precision": "Precision@k", "recall": "Recall@k", "ndcg": "NDCG@k", "map": "MAP@k", "hit_rate": "Hit rate@k",
     "coverage": "Catalogue coverage", "novelty": "Novelty (bits)", "diversity": "Category diversity",
@@ -66,10 +77,14 @@ class Evaluation:
         (all segments; pass it through :func:`private_by_segment` before showing it).
     fairness : DataFrame, one row per (model, dimension, group): ``rec_share``,
         ``catalogue_share`` and ``sales_share`` (dimension ``brand`` or ``price_tier``).
-    info : dict with ``cutoff``, ``holdout_weeks``, ``k``, ``customers`` and ``train_interactions``.
+    info : dict with ``split``, ``cutoff`` and ``holdout_weeks`` (None for a random split),
+        ``test_share``, ``k``, ``customers``, ``customers_with_history``, ``new_customers``,
+        ``train_interactions``, ``models`` and ``tuning`` (what the validation split chose).
     held_out_customers : int
         Customers who bought something new after the cutoff, before any sampling
         (``info["customers"]`` of them were scored).
+    by_history : DataFrame, one row per (model, ``history``) with ``history`` "with history" or
+        "new", ``customers`` and the accuracy metrics; per model the counts add up to ``info["customers"]``.
     """
 
     metrics: pd.DataFrame
@@ -77,6 +92,7 @@ class Evaluation:
     fairness: pd.DataFrame
     info: dict = field(default_factory=dict)
     held_out_customers: int = 0
+    by_history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,15 @@ class HoldoutPredictions:
     items : dict of str to ndarray of shape (n_users, min(max_k, n_products)), per model.
     fit_seconds, recommend_seconds : dict of str to float, per model.
     train_interactions : int
+    history : ndarray of bool, shape (n_users,)
+        Whether each scored customer had any interaction in training.
+    split : {"time", "random"}
+    test_share : float or None
+        Share held out per customer (random split only).
+    tuning : dict
+        :meth:`core.recs.tuning.Tuning.as_dict` (empty when nothing was tuned).
+    tuning_seconds : float
+        Time spent choosing the parameters on validation (not in any model's ``fit_seconds``).
     """
 
     max_k: int
@@ -120,11 +145,17 @@ class HoldoutPredictions:
     fit_seconds: dict[str, float]
     recommend_seconds: dict[str, float]
     train_interactions: int
+    history: np.ndarray | None = None
+    split: str = "time"
+    test_share: float | None = None
+    tuning: dict = field(default_factory=dict)
+    tuning_seconds: float = 0.0
 
 
 def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, k: int = 10,
              holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
-             random_state: int = 0) -> Evaluation:
+             random_state: int = 0, split: str = "time", test_share: float = 0.25, tune_params: bool = True
+             ) -> Evaluation:
     """Fit every model on the data before the cutoff and score its top-``k`` on what came after.
 
     Parameters
@@ -138,6 +169,14 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     max_customers : int, optional
         Evaluate a seeded random sample of this many held-out customers.
     random_state : int, default=0
+        Seed of that sample and of the random split.
+    split : {"time", "random"}, default="time"
+        Hold out the last ``holdout_weeks`` weeks, or ``test_share`` of each customer's products.
+    test_share : float, default=0.25
+        Random split only.
+    tune_params : bool, default=True
+        Choose EASE's λ and the hybrid's weights on a validation split of the training part
+        (:func:`core.recs.tuning.tune`); ``False`` keeps the models' defaults.
 
     See Also
     --------
@@ -145,13 +184,15 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     """
     k = check_positive_int(k, "k")
     preds = predict_holdout(log, products, customers, max_k=k, holdout_weeks=holdout_weeks, models=models,
-                            max_customers=max_customers, random_state=random_state)
+                            max_customers=max_customers, random_state=random_state, split=split,
+                            test_share=test_share, tune_params=tune_params)
     return score(preds, k=k)
 
 
 def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, max_k: int = 10,
                     holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
-                    random_state: int = 0) -> HoldoutPredictions:
+                    random_state: int = 0, split: str = "time", test_share: float = 0.25,
+                    tune_params: bool = True) -> HoldoutPredictions:
     """Fit every model on the data before the cutoff and rank its top-``max_k`` for the held-out customers.
 
     Parameters are those of :func:`evaluate`, with ``max_k`` the longest list :func:`score`
@@ -163,12 +204,26 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
     names = list(MODELS) if models is None else list(dict.fromkeys([BASELINE, *models]))
     for name in names:
         make_model(name)  # unknown names fail before any work
-    split = time_split(log, holdout_weeks=holdout_weeks)
-    inter = build_interactions(split.train, products, customers)
-    truth = holdout_truth(split, inter.bought)
+    if split not in SPLITS:
+        raise OmnimixError(f"Unknown split '{split}'; choose from {', '.join(SPLITS)}.")
+    if split == "time":
+        parts = time_split(log, holdout_weeks=holdout_weeks)
+        inter = build_interactions(parts.train, products, customers)
+        truth = holdout_truth(parts, inter.bought)
+        cutoff, weeks, share = parts.cutoff, parts.holdout_weeks, None
+    else:
+        parts = random_split(log, test_share=check_test_share(test_share), seed=random_state)
+        inter = build_interactions(parts.train, products, customers)
+        truth, cutoff, weeks, share = parts.truth, None, None, parts.test_share
     users = truth[C.CUSTOMER_IDX].unique()
     if users.size == 0:
         raise OmnimixError(f"Nobody bought a new product in the last {holdout_weeks} weeks; choose more holdout weeks.")
+    tuning, tuning_info, tuning_seconds = None, {}, 0.0
+    if tune_params and any(name in ("ease", Hybrid.name) for name in names):
+        t0 = time.perf_counter()
+        tuning = tune(parts.train, products, customers, hybrid=Hybrid.name in names, random_state=random_state,
+                      split=split, test_share=test_share)
+        tuning_info, tuning_seconds = tuning.as_dict(), time.perf_counter() - t0
     held_out = int(users.size)
     if max_customers is not None and users.size > max_customers:
         users = np.sort(np.random.default_rng(random_state).choice(users, size=max_customers, replace=False))
@@ -181,7 +236,7 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
     items: dict[str, np.ndarray] = {}
     for name in names:
         t0 = time.perf_counter()
-        model = _fit(name, inter, fitted)
+        model = _fit(name, inter, fitted, tuning)
         t1 = time.perf_counter()
         own_fit_seconds[name] = t1 - t0
         fit_seconds[name] = _fit_time(model, own_fit_seconds)  # now: only components fitted so far count
@@ -189,12 +244,14 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
         items[name] = model.top_items(users, max_k, exclude_seen=True)[0]
         recommend_seconds[name] = time.perf_counter() - t1
     return HoldoutPredictions(
-        max_k=max_k, cutoff=split.cutoff, holdout_weeks=split.holdout_weeks, users=users, held_out_customers=held_out,
+        max_k=max_k, cutoff=cutoff, holdout_weeks=weeks, users=users, held_out_customers=held_out,
         truth=truth, segments=pd.Series(inter.segments[users], index=pd.Index(users, name=C.CUSTOMER_IDX), name=C.SEGMENT),
         catalogue=inter.products.assign(**{C.PRODUCT_IDX: np.arange(inter.n_products)}),
         train_buys=_bought_pairs(inter), sales=np.asarray(inter.bought.sum(axis=0)).ravel(), items=items,
         fit_seconds=fit_seconds,
         recommend_seconds=recommend_seconds, train_interactions=int(inter.matrix.nnz),
+        history=inter.has_history(users), split=split, test_share=share, tuning=tuning_info,
+        tuning_seconds=tuning_seconds,
     )
 
 
@@ -210,7 +267,9 @@ def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
     if k > preds.max_k:
         raise OmnimixError(f"k={k} is longer than the ranked lists (top {preds.max_k}); predict again with max_k >= {k}.")
     users, cols = preds.users, dict(k=k, col_user=C.CUSTOMER_IDX, col_item=C.PRODUCT_IDX)
-    rows, seg_rows, fair_rows = [], [], []
+    rows, seg_rows, fair_rows, hist_rows = [], [], [], []
+    history = pd.Series(preds.history if preds.history is not None else np.ones(users.size, dtype=bool),
+                        index=pd.Index(users, name=C.CUSTOMER_IDX)).map(HISTORY_GROUPS).rename("history")
     for name, ranked in preds.items.items():
         items = ranked[:, :k]
         top = pd.DataFrame({C.CUSTOMER_IDX: np.repeat(users, items.shape[1]), C.PRODUCT_IDX: items.ravel(),
@@ -223,25 +282,35 @@ def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
                      "fit_seconds": preds.fit_seconds[name], "recommend_seconds": preds.recommend_seconds[name]})
         by_seg = per_user.join(preds.segments).groupby(C.SEGMENT)
         seg_rows.append(by_seg.mean().assign(customers=by_seg.size(), **{C.MODEL: name}).reset_index())
+        by_hist = per_user.join(history).groupby("history")
+        hist_rows.append(by_hist.mean().assign(customers=by_hist.size(), **{C.MODEL: name})
+                         .reindex(list(HISTORY_GROUPS.values())).dropna(subset=[C.MODEL]).reset_index())
         fair_rows.append(_fairness(name, items.ravel(), preds.catalogue, preds.sales))
     metrics = pd.DataFrame(rows)
     by_segment = pd.concat(seg_rows, ignore_index=True)[[C.MODEL, C.SEGMENT, "customers", *M.ACCURACY]]
-    info = {"cutoff": preds.cutoff, "holdout_weeks": preds.holdout_weeks, "k": k, "customers": int(users.size),
-            "train_interactions": preds.train_interactions, "models": list(preds.items)}
-    return Evaluation(metrics, by_segment, pd.concat(fair_rows, ignore_index=True), info, preds.held_out_customers)
+    by_history = pd.concat(hist_rows, ignore_index=True)[[C.MODEL, "history", "customers", *M.ACCURACY]]
+    by_history["customers"] = by_history["customers"].astype(int)
+    counts = history.value_counts()
+    info = {"split": preds.split, "cutoff": preds.cutoff, "holdout_weeks": preds.holdout_weeks,
+            "test_share": preds.test_share, "k": k, "customers": int(users.size),
+            "customers_with_history": int(counts.get(HISTORY_GROUPS[True], 0)),
+            "new_customers": int(counts.get(HISTORY_GROUPS[False], 0)),
+            "train_interactions": preds.train_interactions, "models": list(preds.items), "tuning": preds.tuning}
+    return Evaluation(metrics, by_segment, pd.concat(fair_rows, ignore_index=True), info, preds.held_out_customers,
+                      by_history)
 
 
 def evaluate_db(con: duckdb.DuckDBPyConnection, **kwargs: object) -> Evaluation:
     """:func:`evaluate` on a database (same keyword arguments)."""
-    return evaluate(*_load(con), **kwargs)
+    return evaluate(*load_data(con), **kwargs)
 
 
 def predict_holdout_db(con: duckdb.DuckDBPyConnection, **kwargs: object) -> HoldoutPredictions:
     """:func:`predict_holdout` on a database (same keyword arguments)."""
-    return predict_holdout(*_load(con), **kwargs)
+    return predict_holdout(*load_data(con), **kwargs)
 
 
-def _load(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def load_data(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Log, catalogue and customers of the database; an empty catalogue is a clear error before the log is read."""
     products = load_catalogue(con)
     if products.empty:
@@ -258,13 +327,15 @@ def private_by_segment(by_segment: pd.DataFrame, *, min_size: int = MIN_GROUP_SI
     return hide_groups(by_segment, "customers", min_size=min_size, value_columns=list(M.ACCURACY))
 
 
-def _fit(name: str, inter: Interactions, fitted: dict[str, Recommender]) -> Recommender:
-    """Fit ``name``; a hybrid whose components are already fitted reuses them."""
+def _fit(name: str, inter: Interactions, fitted: dict[str, Recommender], tuning: Tuning | None) -> Recommender:
+    """Fit ``name`` with its tuned parameters; a hybrid reuses components already fitted and fits the others."""
+    params = tuning.params(name) if tuning is not None else {}
     if name == Hybrid.name:
-        wanted = Hybrid()._weights()
-        if all(component in fitted for component in wanted):
-            return Hybrid.from_fitted(fitted)
-    return make_model(name).fit(inter)
+        wanted = Hybrid(**params)._weights()
+        parts = {c: fitted[c] if c in fitted else make_model(c, **(tuning.params(c) if tuning else {})).fit(inter)
+                 for c in wanted}
+        return Hybrid.from_fitted(parts, **params)
+    return make_model(name, **params).fit(inter)
 
 
 def _fit_time(model: Recommender, seconds: dict[str, float]) -> float:

@@ -14,27 +14,33 @@ import numpy as np
 from core.errors import InvalidParameterError, OmnimixError
 from core.recs.base import Recommender
 from core.recs.content import ContentBased
+from core.recs.ease import EASE
 from core.recs.interactions import Interactions
 from core.recs.item_knn import ItemKNN
 from core.recs.popularity import SegmentPopular
 from core.recs.user_knn import UserKNN
 
 DEFAULT_WEIGHTS: dict[str, float] = {"item_knn": 0.6, "user_knn": 0.2, "content": 0.1, "popular_segment": 0.1}
-_COMPONENTS: dict[str, type[Recommender]] = {c.name: c for c in (ItemKNN, UserKNN, ContentBased, SegmentPopular)}
+"""Weights of a hybrid fitted without tuning.  The evaluation, the page and the CLI choose the
+weights on a validation split of the training weeks instead (:func:`core.recs.tuning.tune`)."""
+COMPONENTS: dict[str, type[Recommender]] = {c.name: c for c in (EASE, ItemKNN, UserKNN, ContentBased, SegmentPopular)}
+"""Models a hybrid can blend, by name."""
+_COMPONENTS = COMPONENTS
 
 
 def _lower_first(text: str) -> str:
-    """"Item-kNN" -> "item-kNN": lower-case the first letter only, so "kNN" keeps its capitals."""
-    return text[:1].lower() + text[1:]
+    """"Item-kNN" -> "item-kNN": lower-case the first letter only, so "kNN" keeps its capitals; "EASE" stays."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
-def _row_max_scaled(scores: np.ndarray) -> np.ndarray:
+def row_max_scaled(scores: np.ndarray) -> np.ndarray:
+    """Each row divided by its maximum (rows whose maximum is not above 0 become 0): what the hybrid blends."""
     top = scores.max(axis=1, keepdims=True)
     return np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
 
 
 class Hybrid(Recommender):
-    """Blend of item-kNN, user-kNN, content-based and segment popularity.
+    """Blend of EASE, item-kNN, user-kNN, content-based and segment popularity.
 
     Parameters
     ----------
@@ -104,7 +110,7 @@ class Hybrid(Recommender):
 
     def component_scores(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Each component's weighted, row-max-scaled scores, shape (len(rows), n_products) each."""
-        return {name: self.weights_[name] * _row_max_scaled(np.asarray(model._scores(rows), dtype=np.float64))
+        return {name: self.weights_[name] * row_max_scaled(np.asarray(model._scores(rows), dtype=np.float64))
                 for name, model in self.components_.items()}
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:

@@ -127,3 +127,25 @@ def fairness_bars(fairness: pd.DataFrame, *, group_label: str, title: str, top: 
     fig = apply_style(fig, title, height=max(320, 60 + 36 * len(data)))
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def history_bars(by_history: pd.DataFrame, *, metric: str, metric_label: str, model_labels: dict[str, str],
+                 baseline: str, title: str) -> go.Figure:
+    """One metric for customers with a history and for new customers (x, with their count) per model (bars).
+
+    ``by_history`` holds :attr:`core.recs.evaluate.Evaluation.by_history` rows; a hidden (small)
+    group has no value and is left out.
+    """
+    data = by_history.dropna(subset=[metric])
+    colors = model_colors(list(dict.fromkeys(by_history["model"])), baseline=baseline)
+    fig = go.Figure()
+    for model, part in data.groupby("model", sort=False):
+        name = model_labels.get(model, model)
+        x = [f"{h} ({int(n):,} customers)" for h, n in zip(part["history"], part["customers"], strict=True)]
+        fig.add_trace(go.Bar(x=x, y=part[metric], name=name, marker_color=colors[model],
+                             hovertemplate=f"{name}: %{{y:.1%}}<extra>%{{x}}</extra>"))
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", yaxis_title=metric_label,
+                      xaxis_title="Customers scored, by history before the cutoff")
+    fig = apply_style(fig, title, height=360)
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OmnimixError
-from core.recs import Hybrid, Interactions, Recommender, from_db, make_model
+from core.recs import EASE, Hybrid, Interactions, Recommender, from_db, make_model
 from core.recs import profile as recs_profile
-from core.recs.evaluate import Evaluation, HoldoutPredictions, predict_holdout_db, score
-from core.recs.hybrid import DEFAULT_WEIGHTS
+from core.recs.evaluate import Evaluation, HoldoutPredictions, load_data, predict_holdout_db, score
+from core.recs.tuning import Tuning, tune
 from dashboard import data_access
 
 EVAL_SAMPLE = 2000
@@ -34,11 +34,30 @@ def _interactions(db: str, version: Version) -> Interactions:
     return data_access.read(db, from_db)
 
 
+@st.cache_resource(show_spinner="Choosing EASE's λ and the hybrid's weights on the last weeks…", max_entries=2)
+def _tuning(db: str, version: Version) -> Tuning:
+    # Chosen on the last weeks of all data, as the evaluation does on its training part.
+    return tune(*data_access.read(db, load_data))
+
+
+def tuning(db: Path) -> Tuning:
+    """EASE's λ and the hybrid's weights for the models the page fits, see :func:`core.recs.tuning.tune`."""
+    return _tuning(str(db), data_access.existing_version(db))
+
+
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=12)
 def _model(db: str, version: Version, name: str) -> Recommender:
     if name == Hybrid.name:  # blend the cached components instead of fitting them again
-        return Hybrid.from_fitted({c: _model(db, version, c) for c in DEFAULT_WEIGHTS})
+        weights = _tuning(db, version).weights
+        return Hybrid.from_fitted({c: _model(db, version, c) for c in weights}, weights=weights)
+    if name == EASE.name:
+        return EASE(l2=_tuning(db, version).l2).fit(_interactions(db, version))
     return make_model(name).fit(_interactions(db, version))
+
+
+def model(db: Path, name: str) -> Recommender:
+    """The fitted model ``name`` the page shows (tuned EASE and hybrid), for its summary sentence."""
+    return _model(str(db), data_access.existing_version(db), name)
 
 
 def interactions(db: Path) -> Interactions:

@@ -48,7 +48,11 @@ def section(db: Path) -> None:
         ev = recs_data.evaluation(db, k=k, holdout_weeks=weeks)
         info, held_out = ev.info, recs_text.held_out(ev.info)
         st.caption(recs_text.evaluation_caption(info, ev.held_out_customers))
+        by_history = private_by_segment(ev.by_history).assign(label=lambda d: d["model"].map(MODEL_LABELS))
         metrics = ev.metrics.assign(label=ev.metrics["model"].map(MODEL_LABELS))
+        history_columns = recs_text.history_columns(by_history, k)
+        for column, (group, _) in history_columns.items():
+            metrics[column] = metrics["model"].map(by_history[by_history["history"] == group].set_index("model")["ndcg"])
         bars = {"model_labels": MODEL_LABELS, "baseline": BASELINE}
 
         st.subheader("Accuracy per model", help="Higher is better for every metric here.")
@@ -87,15 +91,33 @@ def section(db: Path) -> None:
         components.table(
             metrics,
             f"recommender_metrics_k{k}_{weeks}w",
-            labels={"label": "Model", **{c: metric_label(c, k) for c in METRIC_HELP}, "fit_seconds": "Fit (s)"},
+            labels={"label": "Model", **{c: metric_label(c, k) for c in METRIC_HELP},
+                    **{c: text for c, (_, text) in history_columns.items()}, "fit_seconds": "Fit (s)"},
             formats={
-                **dict.fromkeys([*ACCURACY, "coverage", "diversity"], PCT),
+                **dict.fromkeys([*ACCURACY, "coverage", "diversity", *history_columns], PCT),
                 "novelty": RATIO,
                 "fit_seconds": RATIO,
             },
         )
         with st.expander("What the metrics mean", expanded=True):
             st.markdown("\n".join(f"- **{METRIC_LABELS[c]}**: {text}" for c, text in METRIC_HELP.items()))
+
+        st.subheader(
+            "Customers with a history vs new customers",
+            help="History = any purchase, cart or view before the cutoff. A new customer gets the popular "
+            "products of their segment from every model, so the models differ only on customers with a history.",
+        )
+        st.caption(recs_text.history_caption(info))
+        title = f"{metric_label('ndcg', k)} by customer history, purchases {held_out}"
+        st.plotly_chart(
+            recs_charts.history_bars(by_history, metric="ndcg", metric_label=metric_label("ndcg", k), title=title, **bars)
+        )
+        components.table(
+            by_history,
+            f"recommender_metrics_by_history_k{k}_{weeks}w",
+            labels={"label": "Model", "history": "Customers", "customers": "Customers scored", **accuracy_labels},
+            formats={"customers": COUNT, **dict.fromkeys(ACCURACY, PCT)},
+        )
 
         st.subheader("Per segment", help="Segment = the customer's main sales channel before the cutoff.")
         metric = st.columns([1, 2])[0].selectbox(

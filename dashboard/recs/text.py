@@ -91,3 +91,28 @@ def evaluation_caption(info: Mapping[str, object], held_out_customers: int) -> s
 def held_out(info: Mapping[str, object]) -> str:
     """The held-out weeks in words: "2025-06-09 onwards (8 weeks)"."""
     return f"{info['cutoff']:%Y-%m-%d} onwards ({info['holdout_weeks']} weeks)"
+
+
+def history_columns(by_history: pd.DataFrame, k: int) -> dict[str, tuple[str, str]]:
+    """Extra metrics-table columns: NDCG@k of customers with a history and of new ones, headers with their counts.
+
+    Returns column name → (``history`` group, header), e.g. ``"ndcg_with_history"`` →
+    ``("with history", "NDCG@10, with history (1,234)")``; a group hidden as too small reads
+    "fewer than 50" instead of a count.
+    """
+    out = {}
+    for group in ("with history", "new"):
+        rows = by_history[by_history["history"] == group]
+        if rows.empty:
+            continue
+        n = rows["customers"].iloc[0]
+        count = small_group_label() if pd.isna(n) else f"{int(n):,}"
+        out[f"ndcg_{group.replace(' ', '_')}"] = (group, f"NDCG@{k}, {group} ({count})")
+    return out
+
+
+def history_caption(info: Mapping[str, object]) -> str:
+    """How many scored customers had a history before the cutoff and how many were new."""
+    with_history, new = int(info["customers_with_history"]), int(info["new_customers"])
+    return (f"Of the {int(info['customers']):,} customers scored, {with_history:,} had bought, carted or viewed "
+            f"something before {info['cutoff']:%Y-%m-%d} and {new:,} had not (new customers).")

@@ -1,0 +1,137 @@
+"""Helpers of ``bench_recs.py`` for issue 16: accuracy per model (with history / new), EASE scaling, MovieLens-100k.
+
+Kept apart so ``bench_recs.py`` stays readable; run through ``bench_recs.py --quality`` etc.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from core.recs.ease import ease_weights, gram
+from core.recs.evaluate import evaluate
+from core.recs.interactions import price_tiers
+
+OLD_MODELS = ["popular", "popular_segment", "item_knn", "user_knn", "content", "hybrid"]
+"""The models before issue 16; the hybrid then had fixed weights (``tune_params=False`` keeps them)."""
+
+
+def quality(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, max_customers: int | None,
+            seed: int = 0) -> dict:
+    """NDCG@10 per model on the time split, all customers and those with a history, before and after issue 16."""
+    t0 = time.perf_counter()
+    before = evaluate(log, products, customers, k=10, models=OLD_MODELS, max_customers=max_customers,
+                      random_state=seed, tune_params=False)
+    t1 = time.perf_counter()
+    after = evaluate(log, products, customers, k=10, max_customers=max_customers, random_state=seed)
+    t2 = time.perf_counter()
+
+    def table(ev) -> dict:  # noqa: ANN001
+        warm = ev.by_history[ev.by_history["history"] == "with history"].set_index("model")["ndcg"]
+        new = ev.by_history[ev.by_history["history"] == "new"].set_index("model")["ndcg"]
+        return {m: {"ndcg": float(n), "ndcg_with_history": float(warm.get(m, np.nan)),
+                    "ndcg_new": float(new.get(m, np.nan))}
+                for m, n in ev.metrics.set_index("model")["ndcg"].items()}
+
+    old, new = table(before), table(after)
+    best_old = max(old, key=lambda m: old[m]["ndcg_with_history"])
+    return {"customers": after.info["customers"], "customers_with_history": after.info["customers_with_history"],
+            "new_customers": after.info["new_customers"], "before": old, "after": new,
+            "best_before": best_old, "tuning": after.info["tuning"],
+            "ratio_hybrid_vs_best_before": new["hybrid"]["ndcg_with_history"] / old[best_old]["ndcg_with_history"],
+            "ratio_ease_vs_best_before": new["ease"]["ndcg_with_history"] / old[best_old]["ndcg_with_history"],
+            "seconds_before": t1 - t0, "seconds_after": t2 - t1}
+
+
+def ease_scaling(sizes: list[int], *, customers: int = 50_000, per_customer: int = 38, seed: int = 0) -> list[dict]:
+    """EASE fit time and peak traced memory (numpy arrays) on synthetic matrices with ``sizes`` products."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in sizes:
+        rows = np.repeat(np.arange(customers), per_customer)
+        # Zipf-like popularity, as in a shop: a few products take most interactions.
+        cols = np.minimum(rng.zipf(1.3, size=rows.size) - 1, n - 1)
+        x = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(customers, n))
+        x.sum_duplicates()
+        gc.collect()
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        g = gram(x)
+        t1 = time.perf_counter()
+        ease_weights(g, 500.0)
+        t2 = time.perf_counter()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del g
+        out.append({"products": n, "nnz": int(x.nnz), "gram_seconds": t1 - t0, "inverse_seconds": t2 - t1,
+                    "peak_mb": peak / 1e6})
+    return out
+
+
+def movielens_100k(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """MovieLens-100k as (log, products, customers) from RecBole's wheel (``recbole/dataset_example/ml-100k``)
+    or a folder holding ``ml-100k.inter`` and ``ml-100k.item``; every rating counts as one purchase."""
+    def read(name: str) -> pd.DataFrame:
+        if path.suffix == ".whl":
+            with zipfile.ZipFile(path) as z:
+                with z.open(f"recbole/dataset_example/ml-100k/{name}") as f:
+                    return pd.read_csv(f, sep="\t")
+        return pd.read_csv(path / name, sep="\t")
+
+    inter, items = read("ml-100k.inter"), read("ml-100k.item")
+    inter.columns = [c.split(":")[0] for c in inter.columns]
+    items.columns = [c.split(":")[0] for c in items.columns]
+    users = np.sort(inter["user_id"].unique())
+    movies = np.sort(items["item_id"].unique())
+    products = pd.DataFrame({"product_id": [f"M{m:05d}" for m in movies],
+                             "name": items.set_index("item_id").loc[movies, "movie_title"].astype(str).to_numpy(),
+                             "category": items.set_index("item_id").loc[movies, "class"].astype(str)
+                             .str.split(" ").str[0].to_numpy(),
+                             "brand": "(no brand)", "price": 1.0, "description": ""})
+    products["price_tier"] = price_tiers(products)
+    customers = pd.DataFrame({"customer_id": [f"U{u:05d}" for u in users], "signup_date": pd.NaT, "region": None,
+                              "age_band": None, "acquisition_channel": None})
+    log = pd.DataFrame({"customer_idx": np.searchsorted(users, inter["user_id"]).astype(np.int32),
+                        "product_idx": np.searchsorted(movies, inter["item_id"]).astype(np.int32),
+                        "ts": pd.to_datetime(inter["timestamp"], unit="s"), "kind": "purchase", "channel": "ml"})
+    for col in ("kind", "channel"):
+        log[col] = log[col].astype("category")
+    return log, products, customers
+
+
+def movielens_quality(path: Path, seeds: list[int]) -> dict:
+    """Per-user random 75/25 split of MovieLens-100k: every model's NDCG@10 and precision@10, per seed."""
+    log, products, customers = movielens_100k(path)
+    out = {}
+    for seed in seeds:
+        t0 = time.perf_counter()
+        ev = evaluate(log, products, customers, k=10, split="random", test_share=0.25, random_state=seed)
+        m = ev.metrics.set_index("model")
+        out[seed] = {"seconds": time.perf_counter() - t0, "customers": ev.info["customers"],
+                     "l2": ev.info["tuning"].get("l2"), "hybrid_weights": ev.info["tuning"].get("hybrid_weights"),
+                     "ndcg": m["ndcg"].to_dict(), "precision": m["precision"].to_dict()}
+    return out
+
+
+def tune_all(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame):  # noqa: ANN201
+    """EASE's λ and the hybrid's weights on the last weeks of all data, as the page and ``omnimix recommend``."""
+    from core.recs.tuning import tune
+
+    return tune(log, products, customers)
+
+
+def tuned(name: str, inter, tuning):  # noqa: ANN001, ANN201
+    """Model ``name`` fitted on ``inter`` with ``tuning``'s parameters (defaults when ``tuning`` is None)."""
+    from core.recs import make_model
+    from core.recs.tuning import tuned_model
+
+    if tuning is None:
+        return make_model(name).fit(inter)
+    return tuned_model(name, inter, None, None, None, tuning=tuning)

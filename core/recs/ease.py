@@ -1,0 +1,177 @@
+"""EASE: a closed-form linear item-item model (Steck 2019, "Embarrassingly Shallow Autoencoders").
+
+With ``X`` the customers × products interactions and ``G = XᵀX`` its Gram matrix, EASE learns
+the products × products weights ``B`` that best rebuild ``X`` from itself, ``min ‖X − XB‖² +
+λ‖B‖²`` with ``diag(B) = 0`` so a product cannot explain itself.  The solution is closed form:
+
+    P = (G + λI)⁻¹,    B = I − P · diag(1 / diag(P)),   i.e.  B_ij = −P_ij / P_jj,  B_jj = 0.
+
+A customer's score for product ``j`` is ``Σ_i x_ui · B_ij`` (their sparse row times ``B``).
+Unlike item-kNN's cosine, weights can be negative: "customers who bought i rarely also buy j".
+
+Cost: ``G`` is built from the sparse matrix (scipy.sparse), then one dense Cholesky inverse of
+a products × products matrix: time grows with the cube and memory with the square of the
+number of products.  Above ``max_products`` the model keeps only the most-bought products
+(:data:`MAX_PRODUCTS`, chosen from ``benchmarks/bench_recs.py``; see docs/recommendations.md)
+and says so in its :attr:`EASE.summary`; the other products get no EASE score (popularity
+fills the list as for every model).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from core.errors import OmnimixError
+from core.estimator import Interval
+from core.recs import columns as C
+from core.recs import explain
+from core.recs.base import Recommender
+from core.recs.interactions import Interactions
+
+MAX_PRODUCTS = 10_000
+"""Default largest catalogue EASE inverts whole (measured: about 0.8 GB and tens of seconds on one core at 10k)."""
+DEFAULT_L2 = 500.0
+"""Ridge λ when none is chosen on validation (Steck's MovieLens value; see :mod:`core.recs.tuning`)."""
+
+
+def gram(matrix: sp.spmatrix) -> np.ndarray:
+    """``XᵀX`` of the sparse ``matrix`` as a dense float32 array (the sparse product, then densified once).
+
+    The sparse product costs about Σ (products per customer)², far less than a dense one
+    (measured on the 50k sample: 2.9 s against 7.4 s for dense row blocks through BLAS).
+    """
+    x = sp.csr_matrix(matrix, dtype=np.float32)
+    return np.asarray((x.T.tocsr() @ x).toarray(), dtype=np.float32)
+
+
+def ease_weights(gram_matrix: np.ndarray, l2: float) -> np.ndarray:
+    """The EASE weights ``B`` (float32, zero diagonal) from a Gram matrix and ridge ``l2``; the input is not modified.
+
+    ``G + λI`` is symmetric positive definite for ``λ > 0``, so its inverse comes from a
+    Cholesky factorisation (LAPACK ``potrf``/``potri``), about half the work of a general
+    inverse.  In float32 (twice as fast as float64, half the memory): for the λ of the
+    validation grid (50 and up) the condition number, at most (largest eigenvalue of ``G`` + λ) / λ,
+    stays in the hundreds on the sample; a tiny λ on a large catalogue would want float64.
+    Everything after the copy of ``G`` happens in place, so the peak is about two n × n float32 arrays.
+    """
+    a = np.array(gram_matrix, dtype=np.float32, order="F", copy=True)
+    a[np.diag_indices_from(a)] += np.float32(l2)
+    potrf, potri = sla.get_lapack_funcs(("potrf", "potri"), (a,))
+    factor, info = potrf(a, lower=False, overwrite_a=True)
+    if info != 0:
+        raise OmnimixError(f"EASE could not invert the Gram matrix (LAPACK potrf info {info}); try a larger l2.")
+    inv, info = potri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise OmnimixError(f"EASE could not invert the Gram matrix (LAPACK potri info {info}); try a larger l2.")
+    _mirror_upper(inv)
+    inv /= -np.diag(inv).copy()[None, :]
+    np.fill_diagonal(inv, 0.0)
+    return np.ascontiguousarray(inv)
+
+
+def _mirror_upper(a: np.ndarray, *, step: int = 1024) -> None:
+    """Copy the upper triangle of square ``a`` onto its lower one, in place, a block of rows at a time."""
+    n = a.shape[0]
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        a[lo:hi, :lo] = a[:lo, lo:hi].T
+        block = np.triu(a[lo:hi, lo:hi])
+        a[lo:hi, lo:hi] = block + np.triu(block, 1).T
+
+
+def most_bought(interactions: Interactions, limit: int) -> np.ndarray:
+    """Column indices of the ``limit`` products with the most customers interacting, ascending (ties: lower index)."""
+    n = interactions.n_products
+    if n <= limit:
+        return np.arange(n)
+    customers = np.diff(sp.csc_matrix(interactions.matrix).indptr)
+    order = np.lexsort((np.arange(n), -customers))
+    return np.sort(order[:limit])
+
+
+class EASE(Recommender):
+    """Recommend with EASE's closed-form item-item weights; see the module docstring.
+
+    Parameters
+    ----------
+    l2 : float, default=500.0
+        Ridge strength λ (at least 0.001): larger values shrink the weights towards zero.
+        The evaluation and the page choose it on a validation split of the training weeks
+        (:func:`core.recs.tuning.tune`).
+    max_products : int, default=10000
+        Largest catalogue inverted whole; above it only the ``max_products`` most-bought
+        products are modelled (the others are never recommended by EASE itself).
+
+    Attributes
+    ----------
+    weights_ : ndarray of float32, shape (n_modelled, n_modelled)
+        ``B``, zero diagonal; rows and columns follow ``products_``.
+    products_ : ndarray of int, shape (n_modelled,)
+        Matrix columns (product indices) that are modelled, ascending.
+    restricted_ : bool
+        Whether the catalogue was larger than ``max_products``.
+    """
+
+    name = "ease"
+    label = "EASE"
+    _parameter_constraints = {"l2": [Interval(float, 0.001, None)], "max_products": [Interval(int, 1, None)]}
+
+    def __init__(self, *, l2: float = DEFAULT_L2, max_products: int = MAX_PRODUCTS):
+        self.l2 = l2
+        self.max_products = max_products
+
+    @property
+    def summary(self) -> str:
+        """One sentence for the page, naming λ and, when the catalogue was cut, how far."""
+        text = (f"A linear model of which products go together, learned in closed form from all customers "
+                f"(ridge λ = {float(self.l2):g}).")
+        if getattr(self, "restricted_", False):
+            text += (f" The catalogue has {self.interactions_.n_products:,} products, more than the "
+                     f"{self.max_products:,} EASE models at once: only the {self.max_products:,} most-bought are used.")
+        return text
+
+    def fit(self, interactions: Interactions, *, gram_matrix: np.ndarray | None = None) -> EASE:
+        """Learn ``weights_`` from ``interactions``; returns ``self``.
+
+        ``gram_matrix`` (optional) is ``XᵀX`` of the modelled products, as :func:`gram` gives
+        it, so a λ search on one split computes it once (:func:`core.recs.tuning.choose_l2`).
+        """
+        self._given_gram = gram_matrix
+        try:
+            return super().fit(interactions)
+        finally:
+            self._given_gram = None
+
+    def _fit(self, interactions: Interactions) -> None:
+        self.products_ = most_bought(interactions, self.max_products)
+        self.restricted_ = self.products_.shape[0] < interactions.n_products
+        self._position = np.full(interactions.n_products, -1, dtype=np.int64)
+        self._position[self.products_] = np.arange(self.products_.shape[0])
+        self._matrix = interactions.matrix[:, self.products_] if self.restricted_ else interactions.matrix
+        given = getattr(self, "_given_gram", None)
+        n = self.products_.shape[0]
+        if given is not None and given.shape != (n, n):
+            raise OmnimixError(f"The Gram matrix given to EASE is {given.shape}, not ({n}, {n}).")
+        self.weights_ = ease_weights(gram(self._matrix) if given is None else given, float(self.l2))
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray:
+        part = np.asarray(self._matrix[rows] @ self.weights_, dtype=np.float64)
+        if not self.restricted_:
+            return part
+        scores = np.zeros((part.shape[0], self.interactions_.n_products))
+        scores[:, self.products_] = part
+        return scores
+
+    def _explain(self, row: int, items: np.ndarray) -> list[str]:
+        inter = self.interactions_
+        hist = inter.matrix[row]
+        pos = self._position[hist.indices]
+        kept = pos >= 0
+        hist = sp.csr_matrix((hist.data[kept], hist.indices[kept], [0, int(kept.sum())]), shape=hist.shape)
+        item_pos = self._position[items]
+        weights = np.zeros((int(kept.sum()), len(items)), dtype=np.float32)
+        ok = item_pos >= 0
+        weights[:, ok] = self.weights_[np.ix_(pos[kept], item_pos[ok])]
+        return explain.top_reasons(hist, inter.bought[row], weights, inter.products[C.NAME].to_numpy())

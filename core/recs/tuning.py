@@ -1,0 +1,292 @@
+"""Parameters chosen on a validation split carved from the training weeks only.
+
+The evaluation holds out the last weeks as the test; choosing EASE's λ or the hybrid's
+weights on those weeks would flatter both.  Here the *training* log is split once more in
+time: models learn from everything before a validation cutoff (``weeks`` weeks before the end
+of the training log) and are scored by NDCG@10 on what customers with a history bought new in
+those weeks.  Nothing on or after the test cutoff is read, because only the training log is passed in.
+When the evaluation itself uses a per-customer random split, the validation is one too
+(``split="random"``: a random share of each customer's *training* products), so the parameters
+are chosen for the task they are scored on.
+
+- EASE: λ from :data:`L2_GRID` (one Gram matrix, one inverse per λ tried, walking uphill).
+- Hybrid: greedy coordinate search over its components' weights (:data:`WEIGHT_STEPS`),
+  starting from the best single component, on the row-max-scaled scores the hybrid blends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.errors import OmnimixError
+from core.recs import columns as C
+from core.recs.base import Recommender
+from core.recs.ease import EASE, gram, most_bought
+from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
+from core.recs.interactions import Interactions, build_interactions, is_kind
+from core.recs.split import holdout_truth, random_split, time_split
+
+VALIDATION_WEEKS = 4
+"""Weeks at the end of the training log used as validation."""
+VALIDATION_CUSTOMERS = 2000
+"""Validation customers scored (seeded sample): enough to rank λ values, few enough to stay quick."""
+L2_GRID = (50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0)
+"""Ridge values EASE tries."""
+WEIGHT_STEPS = (0.0, 0.1, 0.25, 0.5, 1.0)
+"""Relative weights the hybrid search tries per component."""
+SEARCH_PASSES = 2
+K = 10
+"""List length of the validation NDCG."""
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A validation split of a training log.
+
+    Attributes
+    ----------
+    cutoff : Timestamp
+        Models learn from ``ts < cutoff``; the validation truth is bought on or after it.
+    weeks : int
+    interactions : Interactions
+        Built from the log before ``cutoff``.
+    users : ndarray of int
+        Matrix rows scored: customers with a history before ``cutoff`` who bought a product new
+        to them in the validation weeks (a seeded sample of at most ``max_customers``).
+    truth : DataFrame with ``customer_idx`` and ``product_idx`` of those users.
+    """
+
+    cutoff: pd.Timestamp
+    weeks: int
+    interactions: Interactions
+    users: np.ndarray
+    truth: pd.DataFrame
+
+
+@dataclass
+class Tuning:
+    """What :func:`tune` chose, with the validation figures behind it.
+
+    Attributes
+    ----------
+    l2 : float
+    weights : dict of str to float
+        Hybrid weights (summing to 1, components with weight 0 left out).
+    l2_ndcg : dict of float to float
+        Validation NDCG@10 of EASE per λ.
+    weights_ndcg : float
+        Validation NDCG@10 of the chosen hybrid.
+    component_ndcg : dict of str to float
+        Validation NDCG@10 of each component alone.
+    cutoff : Timestamp
+    weeks : int
+    customers : int
+        Validation customers scored.
+    """
+
+    l2: float
+    weights: dict[str, float]
+    l2_ndcg: dict[float, float] = field(default_factory=dict)
+    weights_ndcg: float = float("nan")
+    component_ndcg: dict[str, float] = field(default_factory=dict)
+    cutoff: pd.Timestamp | None = None
+    weeks: int = VALIDATION_WEEKS
+    customers: int = 0
+
+    def params(self, name: str) -> dict:
+        """Keyword parameters of model ``name`` as tuned here (``{}`` for models with nothing tuned)."""
+        if name == EASE.name:
+            return {"l2": self.l2}
+        if name == Hybrid.name:
+            return {"weights": dict(self.weights)}
+        return {}
+
+    def as_dict(self) -> dict:
+        """Plain numbers for JSON output."""
+        return {"l2": self.l2, "hybrid_weights": self.weights, "validation_cutoff": self.cutoff,
+                "validation_weeks": self.weeks, "validation_customers": self.customers,
+                "l2_ndcg": {f"{k:g}": v for k, v in self.l2_ndcg.items()}, "hybrid_ndcg": self.weights_ndcg,
+                "component_ndcg": self.component_ndcg}
+
+
+def validation_split(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *,
+                     weeks: int = VALIDATION_WEEKS, max_customers: int = VALIDATION_CUSTOMERS,
+                     random_state: int = 0, split: str = "time", test_share: float = 0.25) -> Validation:
+    """The last ``weeks`` weeks of ``train_log`` as validation (see the module docstring).
+
+    With ``split="random"``, ``test_share`` of each customer's products in ``train_log`` instead
+    (``cutoff`` is then None).
+
+    Raises
+    ------
+    OmnimixError
+        When no customer with a history bought something new in the validation weeks.
+    """
+    if split == "random":
+        parts = random_split(train_log, test_share=test_share, seed=random_state)
+        inter = build_interactions(parts.train, products, customers)
+        truth, cutoff = parts.truth, None
+    else:
+        parts = time_split(train_log, holdout_weeks=weeks)
+        inter = build_interactions(parts.train, products, customers)
+        truth, cutoff = holdout_truth(parts, inter.bought), parts.cutoff
+    users = truth[C.CUSTOMER_IDX].unique()
+    users = np.sort(users[inter.has_history(users)])
+    if users.size == 0:
+        raise OmnimixError(f"No customer with a history bought something new in the {weeks} validation weeks "
+                           "before the holdout; the parameters cannot be chosen on this data.")
+    if users.size > max_customers:
+        users = np.sort(np.random.default_rng(random_state).choice(users, size=max_customers, replace=False))
+    truth = truth[truth[C.CUSTOMER_IDX].isin(users)]
+    return Validation(cutoff, weeks, inter, users, truth)
+
+
+def ndcg_at_k(items: np.ndarray, users: np.ndarray, truth: pd.DataFrame, n_products: int) -> float:
+    """Mean NDCG of ranked ``items`` (shape (len(users), k)) against ``truth``, as :mod:`core.recs.metrics` defines it."""
+    k = items.shape[1]
+    keys = truth[C.CUSTOMER_IDX].to_numpy(np.int64) * n_products + truth[C.PRODUCT_IDX].to_numpy(np.int64)
+    hit = np.isin(users[:, None].astype(np.int64) * n_products + items, keys)
+    dcg = (hit / np.log2(np.arange(2, k + 2))[None, :]).sum(axis=1)
+    n_rel = truth.groupby(C.CUSTOMER_IDX).size().reindex(users).fillna(0).to_numpy(int)
+    discounts = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
+    ideal = discounts[np.minimum(n_rel, k)]
+    return float(np.mean(np.divide(dcg, ideal, out=np.zeros_like(dcg), where=ideal > 0)))
+
+
+def _ranked(scores: np.ndarray, users: np.ndarray, inter: Interactions, k: int) -> np.ndarray:
+    """Top-``k`` of each row of ``scores`` with the customer's bought products left out.
+
+    ``np.argpartition`` then a sort of the ``k`` kept: several times faster than
+    :func:`~core.recs.linalg.top_k` on a full block; exact ties (which that one sends to the
+    lower index) are rare in blended scores and move a validation NDCG by next to nothing.
+    """
+    scores = np.array(scores, dtype=np.float32)
+    seen = inter.bought[users]
+    scores[np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_products: int | None = None
+              ) -> tuple[float, dict[float, float], EASE]:
+    """The λ of ``grid`` with the best validation NDCG@10, the NDCG of every λ tried, and that fitted model.
+
+    The Gram matrix is computed once and shared by every λ.  Each λ costs an inverse, so
+    the search walks the sorted grid uphill from its middle and stops where both neighbours
+    are worse (validation NDCG against λ was one-peaked on every sample measured); on a tie
+    the λ reached first stays.
+    """
+    params = {} if max_products is None else {"max_products": max_products}
+    kept = most_bought(val.interactions, EASE(**params).max_products)
+    matrix = val.interactions.matrix
+    g = gram(matrix[:, kept] if kept.size < val.interactions.n_products else matrix)
+    grid = tuple(sorted(float(v) for v in grid))
+    results: dict[float, float] = {}
+    fitted: dict[float, EASE] = {}
+
+    def quality(i: int) -> float:
+        l2 = grid[i]
+        if l2 not in results:
+            fitted[l2] = EASE(l2=l2, **params).fit(val.interactions, gram_matrix=g)
+            results[l2] = ndcg_at_k(fitted[l2].top_items(val.users, K)[0], val.users, val.truth,
+                                    val.interactions.n_products)
+            if len(fitted) > 2:  # memory: keep the best two
+                del fitted[min(fitted, key=lambda v: results[v])]
+        return results[l2]
+
+    i = (len(grid) - 1) // 2
+    while True:
+        here = quality(i)
+        better = [j for j in (i - 1, i + 1) if 0 <= j < len(grid) and quality(j) > here]
+        if not better:
+            break
+        i = max(better, key=lambda j: results[grid[j]])
+    return grid[i], dict(sorted(results.items())), fitted[grid[i]]
+
+
+def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dict[str, float], float, dict[str, float]]:
+    """Hybrid weights over ``models`` (fitted on ``val.interactions``) by greedy search on validation NDCG@10.
+
+    Returns
+    -------
+    weights : dict of str to float, summing to 1 (components at 0 left out)
+    ndcg : float, validation NDCG@10 of those weights
+    alone : dict of str to float, each component's own validation NDCG@10
+    """
+    n = val.interactions.n_products
+    scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
+              for name, m in models.items()}
+
+    def quality(weights: dict[str, float]) -> float:
+        blend = sum(w * scaled[name] for name, w in weights.items() if w > 0)
+        return ndcg_at_k(_ranked(blend, val.users, val.interactions, K), val.users, val.truth, n)
+
+    alone = {name: quality({name: 1.0}) for name in scaled}
+    start = max(alone, key=lambda name: (alone[name], -list(scaled).index(name)))
+    weights = dict.fromkeys(scaled, 0.0) | {start: 1.0}
+    best = alone[start]
+    for _ in range(SEARCH_PASSES):
+        improved = False
+        for name in scaled:
+            for step in WEIGHT_STEPS:
+                trial = weights | {name: step}
+                if step == weights[name] or not any(w > 0 for w in trial.values()):
+                    continue
+                q = quality(trial)
+                if q > best + 1e-12:
+                    weights, best, improved = trial, q, True
+        if not improved:
+            break
+    total = sum(weights.values())
+    return {name: w / total for name, w in weights.items() if w > 0}, best, alone
+
+
+def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *,
+         weeks: int = VALIDATION_WEEKS, l2_grid: tuple[float, ...] = L2_GRID,
+         max_customers: int = VALIDATION_CUSTOMERS, hybrid: bool = True, random_state: int = 0,
+         split: str = "time", test_share: float = 0.25) -> Tuning:
+    """Choose EASE's λ and (with ``hybrid``) the hybrid's weights on the last ``weeks`` weeks of ``train_log``.
+
+    ``train_log`` must be the training part only (e.g. ``time_split(log).train``); the test
+    weeks are never passed here.  A log too short for a validation split keeps the defaults
+    (:data:`core.recs.ease.DEFAULT_L2`, :data:`core.recs.hybrid.DEFAULT_WEIGHTS`) and says so in
+    ``Tuning.customers`` (0).
+    """
+    if not is_kind(train_log, C.PURCHASE).any():
+        raise OmnimixError("There are no purchases to choose recommender parameters on.")
+    try:
+        val = validation_split(train_log, products, customers, weeks=weeks, max_customers=max_customers,
+                               random_state=random_state, split=split, test_share=test_share)
+    except OmnimixError:
+        return Tuning(l2=EASE().l2, weights=dict(Hybrid()._weights()))
+    l2, l2_ndcg, ease = choose_l2(val, l2_grid)
+    out = Tuning(l2=l2, weights=dict(Hybrid()._weights()), l2_ndcg=l2_ndcg, cutoff=val.cutoff, weeks=weeks,
+                 customers=int(val.users.size))
+    if hybrid:
+        models = {name: (ease if name == EASE.name else cls().fit(val.interactions)) for name, cls in COMPONENTS.items()}
+        out.weights, out.weights_ndcg, out.component_ndcg = choose_weights(val, models)
+    return out
+
+
+def tuned_model(name: str, interactions: Interactions, log: pd.DataFrame, products: pd.DataFrame,
+                customers: pd.DataFrame, *, tuning: Tuning | None = None) -> Recommender:
+    """Model ``name`` fitted on ``interactions`` (built from ``log``), EASE and the hybrid with tuned parameters.
+
+    The parameters are chosen on the last weeks of ``log`` itself (:func:`tune`), as the
+    evaluation does on its training part; pass ``tuning`` to reuse a choice already made.
+    Other models are fitted with their defaults.
+    """
+    from core.recs import make_model  # the registry imports the models; this module is not part of it
+
+    if name not in (EASE.name, Hybrid.name):
+        return make_model(name).fit(interactions)
+    if tuning is None:
+        tuning = tune(log, products, customers, hybrid=name == Hybrid.name)
+    if name == EASE.name:
+        return EASE(l2=tuning.l2).fit(interactions)
+    parts = {c: COMPONENTS[c](**tuning.params(c)).fit(interactions) for c in tuning.weights}
+    return Hybrid.from_fitted(parts, weights=tuning.weights)
