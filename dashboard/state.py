@@ -80,11 +80,26 @@ def render_sidebar(*, show_filters: bool) -> Context:
     db = data_access.db_path()
     _business_name()
     st.sidebar.caption(f"Database: `{db}`")
+    _engine_caption(db)
     ctx = _context(db, show_filters)
     st.session_state[_CONTEXT] = ctx
     if ctx.filters is not None:
         report_button.render(ctx.db, ctx.filters)
     return ctx
+
+
+def _engine_caption(db: Path) -> None:
+    """Which query engine and data are configured (``OMNIMIX_ENGINE``, see core.engine); silent for the default."""
+    from core.engine import engine_config
+    from core.errors import OmnimixError
+
+    try:
+        config = engine_config()
+    except OmnimixError as exc:
+        st.sidebar.warning(str(exc))
+        return
+    if config.name != "duckdb":
+        st.sidebar.caption(f"Engine: {config.describe(db)}")
 
 
 def _business_name() -> None:

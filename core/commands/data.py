@@ -59,4 +59,14 @@ def _info(args: argparse.Namespace) -> int:
     lines = [f"{t}: {n:,} rows" for t, n in summary["rows"].items()]
     if summary.get("first_order"):
         lines.append(f"orders from {summary['first_order']} to {summary['last_order']}")
-    return emit(args, {"db": str(args.db), **summary}, "\n".join(lines))
+    engine = _engine(args.db)
+    lines.append(f"engine: {engine['description']}")
+    return emit(args, {"db": str(args.db), **summary, "engine": engine}, "\n".join(lines))
+
+
+def _engine(db: Path) -> dict:
+    """The configured query engine (OMNIMIX_ENGINE etc., see core.engine) and the data it reads."""
+    from core.engine import engine_config
+
+    config = engine_config()
+    return {**config.as_dict(db), "description": config.describe(db)}

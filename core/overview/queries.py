@@ -146,7 +146,9 @@ def _spend(con: duckdb.DuckDBPyConnection, start: dt.date | None, end: dt.date |
     lo = start or dt.date.min
     hi = end or dt.date.max
     (total,) = con.execute(
-        """SELECT coalesce(sum(spend * (least(week + 6, $hi::DATE) - greatest(week, $lo::DATE) + 1) / 7.0), 0)
+        # date_diff rather than subtracting dates: the same days on DuckDB, and portable to Spark.
+        """SELECT coalesce(sum(spend * (date_diff('day', greatest(week, $lo::DATE), least(week + 6, $hi::DATE)) + 1)
+                                / 7.0), 0)
            FROM marketing_spend WHERE week <= $hi::DATE AND week + 6 >= $lo::DATE""",
         {"hi": hi, "lo": lo},
     ).fetchone()
