@@ -54,35 +54,6 @@ with components.guard("the database contents"):
         data_access.refresh()
         st.rerun()
 
-# ---- Settings of this database ---------------------------------------------------------------
-st.subheader("Settings", help="Stored in the database itself: every page, report and command reading it uses them.")
-with components.guard("the settings"):
-    saved = data_access.settings(db)
-    with st.form("settings_form"):
-        codes = list(CURRENCIES)
-        s1, s2, s3 = st.columns([2, 3, 2])
-        new_currency = s1.selectbox(
-            "Currency", codes, index=codes.index(saved.currency.code),
-            format_func=lambda c: f"{c} — {CURRENCIES[c].name} ({CURRENCIES[c].amount(1234.5)})",
-            help="The currency of the amounts in your files; it only changes how they are written, not the figures.",
-        )
-        new_name = s2.text_input("Business name", saved.business_name, max_chars=MAX_NAME_LENGTH,
-                                 help="Shown in the sidebar and in the report title.")
-        new_week = s3.selectbox("Weeks start on", WEEKDAYS, index=WEEKDAYS.index(saved.week_start),
-                                format_func=str.capitalize,
-                                help="First day of the weeks in weekly charts and tables.")
-        save = st.form_submit_button("Save settings", icon=":material/save:")
-    if save:
-        with data_access.writable(db) as con:
-            write_settings(con, currency=new_currency, business_name=new_name, week_start=new_week)
-        st.cache_data.clear()  # every page's figures and headers follow the new settings
-        st.session_state[_SAVED] = True  # said after the rerun (a toast before it would be lost)
-        st.rerun()
-    if st.session_state.pop(_SAVED, False):
-        st.toast("Settings saved.", icon=":material/check:")
-    st.caption(f"Amounts are written in {saved.currency.code} ({saved.currency.amount(1234.5)}); weeks start on "
-               f"{saved.week_start.capitalize()}. Also `omnimix settings --db {db}`.")
-
 # ---- Load a file -----------------------------------------------------------------------------
 st.subheader("Load a file")
 table = st.selectbox(
@@ -161,3 +132,32 @@ if last is not None:
         st.info(note, icon=":material/schedule:")
     st.markdown(f"**First {len(last.preview)} loaded rows**")
     components.table(last.preview, f"loaded_{last.table}_preview", labels={c: c for c in last.preview.columns})
+
+# ---- Settings of this database ---------------------------------------------------------------
+st.subheader("Settings", help="Stored in the database itself: every page, report and command reading it uses them.")
+with components.guard("the settings"):
+    saved = data_access.settings(db)
+    with st.form("settings_form"):
+        codes = list(CURRENCIES)
+        s1, s2, s3 = st.columns([2, 3, 2])
+        new_currency = s1.selectbox(
+            "Currency", codes, index=codes.index(saved.currency.code),
+            format_func=lambda c: f"{c} — {CURRENCIES[c].name} ({CURRENCIES[c].amount(1234.5)})",
+            help="The currency of the amounts in your files; it only changes how they are written, not the figures.",
+        )
+        new_name = s2.text_input("Business name", saved.business_name, max_chars=MAX_NAME_LENGTH,
+                                 help="Shown in the sidebar and in the report title.")
+        new_week = s3.selectbox("Weeks start on", WEEKDAYS, index=WEEKDAYS.index(saved.week_start),
+                                format_func=str.capitalize,
+                                help="First day of the weeks in weekly charts and tables.")
+        save = st.form_submit_button("Save settings", icon=":material/save:")
+    if save:
+        with data_access.writable(db) as con:
+            write_settings(con, currency=new_currency, business_name=new_name, week_start=new_week)
+        st.cache_data.clear()  # every page's figures and headers follow the new settings
+        st.session_state[_SAVED] = True  # said after the rerun (a toast before it would be lost)
+        st.rerun()
+    if st.session_state.pop(_SAVED, False):
+        st.toast("Settings saved.", icon=":material/check:")
+    st.caption(f"Amounts are written in {saved.currency.code} ({saved.currency.amount(1234.5)}); weeks start on "
+               f"{saved.week_start.capitalize()}. Also `omnimix settings --db {db}`.")

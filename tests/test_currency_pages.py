@@ -73,10 +73,12 @@ def shown_text(at) -> str:  # noqa: ANN001 - streamlit.testing.v1.AppTest
     return "\n".join(out)
 
 
+@pytest.mark.parametrize("present", [False, True], ids=["analyst", "presentation"])
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
-def test_every_page_shows_pounds_not_euros(gbp_db: Path, monkeypatch: pytest.MonkeyPatch, spec: PageSpec) -> None:
+def test_every_page_shows_pounds_not_euros(gbp_db: Path, monkeypatch: pytest.MonkeyPatch, spec: PageSpec,
+                                           present: bool) -> None:
     monkeypatch.setenv("OMNIMIX_DB", str(gbp_db))
-    at = open_app_page(spec.file)
+    at = open_app_page(spec.file, {"present": "1"} if present else None)
     assert not at.exception
     # The Data page's currency choice lists every currency ("EUR — Euro (€1,234.50)"): not an amount.
     text = "\n".join(line for line in shown_text(at).splitlines() if not re.match(r"[A-Z]{3} — ", line))
