@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from core.errors import OmnimixError
 from core.estimator import Interval
@@ -32,6 +33,10 @@ from core.recs.interactions import Interactions
 
 MAX_PRODUCTS = 10_000
 """Default largest catalogue EASE inverts whole (measured: about 0.8 GB and tens of seconds on one core at 10k)."""
+BLAS_THREADS = 1
+"""Threads of the Cholesky inverse.  On this 2-core machine shared by other work, OpenBLAS's
+default threading made the 2,500-product inverse 4-6x *slower* than one thread (8.8-12.4 s
+against 2.1-2.3 s at load average 7, ``benchmarks/bench_recs.py --ease-scaling``)."""
 DEFAULT_L2 = 500.0
 """Ridge λ when none is chosen on validation (Steck's MovieLens value; see :mod:`core.recs.tuning`)."""
 
@@ -59,10 +64,11 @@ def ease_weights(gram_matrix: np.ndarray, l2: float) -> np.ndarray:
     a = np.array(gram_matrix, dtype=np.float32, order="F", copy=True)
     a[np.diag_indices_from(a)] += np.float32(l2)
     potrf, potri = sla.get_lapack_funcs(("potrf", "potri"), (a,))
-    factor, info = potrf(a, lower=False, overwrite_a=True)
-    if info != 0:
-        raise OmnimixError(f"EASE could not invert the Gram matrix (LAPACK potrf info {info}); try a larger l2.")
-    inv, info = potri(factor, lower=False, overwrite_c=True)
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        factor, info = potrf(a, lower=False, overwrite_a=True)
+        if info != 0:
+            raise OmnimixError(f"EASE could not invert the Gram matrix (LAPACK potrf info {info}); try a larger l2.")
+        inv, info = potri(factor, lower=False, overwrite_c=True)
     if info != 0:
         raise OmnimixError(f"EASE could not invert the Gram matrix (LAPACK potri info {info}); try a larger l2.")
     _mirror_upper(inv)
