@@ -11,6 +11,11 @@ figure is what a new visitor waits on a running server. Charts are
 The machine may be shared, so the 1-minute load average is printed before and after.
 
     .venv/bin/python benchmarks/bench_pages.py [--pages segments,insight] [--runs 3] [--root DIR] [--json]
+        [--db /tmp/attrb_1m_s1.duckdb] [--cache-dir DIR]
+
+``--db`` times another (existing) database, e.g. the 1M-customer one; ``--cache-dir`` points the
+server at another on-disk attribution cache (an empty directory: nothing precomputed, the
+page's first visit runs the models).
 
 ``--root`` runs another checkout (e.g. an exported older commit) with this venv, to compare
 before and after under the same conditions.
@@ -34,8 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard.navigation import PAGES  # noqa: E402
 
-DB = Path("/tmp/omnimix_bench_50k.duckdb")
+DEFAULT_DB = DB = Path("/tmp/omnimix_bench_50k.duckdb")
 CHROMIUM = "/usr/bin/chromium"
+CACHE_DIR: Path | None = None
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -53,6 +59,8 @@ def _free_port() -> int:
 def _ensure_db() -> None:
     if DB.exists():
         return
+    if DB != DEFAULT_DB:
+        raise SystemExit(f"{DB} does not exist")
     from core.generator import generate_database
 
     print(f"generating {DB} (50,000 customers, seed 42)...", file=sys.stderr)
@@ -64,6 +72,8 @@ def _start_server(root: Path, port: int, log: Path) -> subprocess.Popen:
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     env = {**os.environ, "OMNIMIX_DB": str(DB), "PYTHONPATH": str(root)}
+    if CACHE_DIR is not None:  # the on-disk attribution cache the server reads (an empty one: nothing precomputed)
+        env["OMNIMIX_CACHE_DIR"] = str(CACHE_DIR)
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -99,8 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page names (file stems); default: all with a chart")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to run (default: this one)")
+    parser.add_argument("--db", type=Path, help=f"an existing database instead of {DEFAULT_DB}")
+    parser.add_argument("--cache-dir", type=Path, help="OMNIMIX_CACHE_DIR for the server (default: the user's)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    global DB, CACHE_DIR
+    DB, CACHE_DIR = args.db or DEFAULT_DB, args.cache_dir
 
     specs = [p for p in PAGES if "PlotlyChart" in p.main_selector]
     if args.pages:

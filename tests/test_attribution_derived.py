@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from core.attribution.paths import build_paths
@@ -110,3 +111,23 @@ def test_loads_rebuild_them_and_a_failed_load_leaves_them_untouched(writable_exa
     with duckdb.connect(str(db), read_only=True) as con:
         assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in snapshot} == snapshot
         _assert_derived_equal_sources(con)
+
+
+def test_clv_summary_reads_revenue_from_order_revenue_with_the_same_result(small_db: Path, tmp_path: Path) -> None:
+    from core.clv.summary import holdout_actuals, rfm_summary, summaries_with_holdout
+
+    plain = tmp_path / "plain.duckdb"
+    plain.write_bytes(small_db.read_bytes())
+    with duckdb.connect(str(plain)) as con:
+        con.execute(f"DROP TABLE {derived.ORDER_REVENUE}")
+    cutoff = dt.date(2025, 6, 30)
+    results = []
+    for db in (small_db, plain):
+        with duckdb.connect(str(db), read_only=True) as con:
+            results.append((rfm_summary(con, filters=Filters(channels=("web", "app"))),
+                            *summaries_with_holdout(con, cutoff=cutoff, weeks=12),
+                            holdout_actuals(con, cutoff=cutoff, weeks=12),
+                            derived.is_current(con, derived.ORDER_REVENUE)))
+    assert [r[-1] for r in results] == [True, False]
+    for fast, slow in zip(results[0][:-1], results[1][:-1], strict=True):
+        pd.testing.assert_frame_equal(fast, slow, rtol=1e-12)

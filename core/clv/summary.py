@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.errors import OmnimixError
 from core.filters import Filters, data_date_range
+from core.store import derived
 
 if TYPE_CHECKING:  # only for type hints: the models work without duckdb
     import duckdb
@@ -24,9 +25,19 @@ _DAYS = """
     f AS (SELECT o.order_id, o.customer_id, CAST(o.order_ts AS DATE) AS day FROM orders AS o
           WHERE {where} AND o.order_ts < $before),
     days AS (
-        SELECT f.customer_id, f.day, coalesce(sum(i.quantity * i.unit_price), 0) AS revenue
-        FROM f LEFT JOIN order_items AS i ON i.order_id = f.order_id
+        SELECT f.customer_id, f.day, {revenue}
         GROUP BY f.customer_id, f.day)"""
+_REVENUE_FROM_LINES = ("coalesce(sum(i.quantity * i.unit_price), 0) AS revenue "
+                       "FROM f LEFT JOIN order_items AS i ON i.order_id = f.order_id")
+# Each order's revenue stored once (core.store.derived): joins 10M orders instead of 19M lines at 1M customers.
+_REVENUE_FROM_ORDERS = ("coalesce(sum(r.revenue), 0) AS revenue "
+                        f"FROM f LEFT JOIN {derived.ORDER_REVENUE} AS r ON r.order_id = f.order_id")
+
+
+def _days(con: duckdb.DuckDBPyConnection, where: str) -> str:
+    """The ``f`` and ``days`` CTEs: revenue per customer and day, from order_revenue when it is current."""
+    current = derived.is_current(con, derived.ORDER_REVENUE)
+    return _DAYS.format(where=where, revenue=_REVENUE_FROM_ORDERS if current else _REVENUE_FROM_LINES)
 
 
 def data_end(con: duckdb.DuckDBPyConnection) -> dt.date:
@@ -111,7 +122,7 @@ def rfm_summary(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date | None = None
     cutoff = check_cutoff(con, cutoff)
     where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
     sql = f"""
-    WITH {_DAYS.format(where=where)},
+    WITH {_days(con, where)},
     per AS (SELECT customer_id, {_aggregates(None, "")} FROM days GROUP BY customer_id)
     SELECT customer_id, {_summary_select("cutoff", "")} FROM per ORDER BY customer_id"""
     # Orders after the cutoff are dropped before the join with order_items (the costly step).
@@ -135,7 +146,7 @@ def summaries_with_holdout(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date, w
         raise OmnimixError(f"The holdout must be a whole number of weeks of at least 1; got {weeks!r}.")
     where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
     sql = f"""
-    WITH {_DAYS.format(where=where)},
+    WITH {_days(con, where)},
     per AS (SELECT customer_id, {_aggregates(None, "")}, {_aggregates("calibration", "c_")},
                    count(*) FILTER (WHERE day > $calibration) AS h_orders,
                    coalesce(sum(revenue) FILTER (WHERE day > $calibration), 0.0) AS h_revenue
@@ -175,7 +186,7 @@ def holdout_actuals(con: duckdb.DuckDBPyConnection, *, cutoff: dt.date, weeks: i
         raise OmnimixError(f"The holdout must be a whole number of weeks of at least 1; got {weeks!r}.")
     where, params = (filters or Filters()).sql("o.order_ts", "o.channel")
     sql = f"""
-    WITH {_DAYS.format(where=where)},
+    WITH {_days(con, where)},
     base AS (SELECT DISTINCT customer_id FROM days WHERE day <= $cutoff),
     later AS (SELECT customer_id, count(*) AS orders, sum(revenue) AS revenue FROM days
               WHERE day > $cutoff AND day <= $holdout_end GROUP BY customer_id)

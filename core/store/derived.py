@@ -21,7 +21,10 @@ tables are built together with the same function. Readers must treat the tables 
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 ORDER_REVENUE = "order_revenue"
 TOUCH_SEQUENCE = "touch_sequence"
