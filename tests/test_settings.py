@@ -152,3 +152,12 @@ def test_reading_settings_leaves_no_open_result(empty_db: Path) -> None:
         read_settings(con)  # no settings table: one query, then none
         con.register("frame", pd.DataFrame({"x": [1]}))
         assert con.execute("SELECT x FROM frame").fetchall() == [(1,)]
+
+
+def test_budget_bound_messages_name_the_currency() -> None:
+    import numpy as np
+
+    from core.mmm.bounds import check_feasible
+
+    with pytest.raises(OmnimixError, match="lower bounds add up to 300 GBP per week, above the total of 200 GBP"):
+        check_feasible(np.array([100.0, 200.0]), np.array([500.0, 500.0]), 200.0, "GBP")

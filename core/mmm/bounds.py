@@ -67,8 +67,9 @@ def bounds_from_change(current: Mapping[str, float], low_pct: float, high_pct: f
     return {c: (_changed(v, low_pct), _changed(v, high_pct)) for c, v in current.items()}
 
 
-def bounds_arrays(model: MediaMixModel, bounds: Bounds | None, total: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper weekly spend per channel (unbounded channels: 0 to ``total``)."""
+def bounds_arrays(model: MediaMixModel, bounds: Bounds | None, total: float,
+                  currency: str = "EUR") -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper weekly spend per channel (unbounded channels: 0 to ``total``); messages name ``currency``."""
     bounds = dict(bounds or {})
     unknown = sorted(set(bounds) - set(model.channels_))
     if unknown:
@@ -79,25 +80,27 @@ def bounds_arrays(model: MediaMixModel, bounds: Bounds | None, total: float) -> 
     hi = np.array([float(bounds.get(c, (0.0, total))[1]) for c in model.channels_])
     for c, a, b in zip(model.channels_, lo, hi, strict=True):
         if a < 0 or not np.isfinite(a) or not np.isfinite(b):
-            raise OmnimixError(f"Bounds of {c!r} must be finite amounts of at least 0 EUR per week (got {a:g}:{b:g}).")
+            raise OmnimixError(f"Bounds of {c!r} must be finite amounts of at least 0 {currency} per week "
+                               f"(got {a:g}:{b:g}).")
         if a > b:
-            raise OmnimixError(f"The lower bound of {c!r} ({a:,.0f} EUR) is above its upper bound ({b:,.0f} EUR).")
+            raise OmnimixError(f"The lower bound of {c!r} ({a:,.0f} {currency}) is above its upper bound "
+                               f"({b:,.0f} {currency}).")
     return lo, hi
 
 
-def check_feasible(lo: np.ndarray, hi: np.ndarray, total: float) -> None:
-    """Raise a message naming the broken side when no split of ``total`` fits the bounds."""
+def check_feasible(lo: np.ndarray, hi: np.ndarray, total: float, currency: str = "EUR") -> None:
+    """Raise a message naming the broken side when no split of ``total`` fits the bounds (amounts in ``currency``)."""
     if total < 0 or not np.isfinite(total):
-        raise OmnimixError(f"The total budget must be a finite amount of at least 0 EUR per week (got {total:g}).")
+        raise OmnimixError(f"The total budget must be a finite amount of at least 0 {currency} per week (got {total:g}).")
     if lo.sum() > total * (1 + 1e-9) + 1e-6:
         raise OmnimixError(
-            f"Infeasible bounds: the lower bounds add up to {lo.sum():,.0f} EUR per week, above the total of "
-            f"{total:,.0f} EUR. Lower some minimums or raise the total."
+            f"Infeasible bounds: the lower bounds add up to {lo.sum():,.0f} {currency} per week, above the total of "
+            f"{total:,.0f} {currency}. Lower some minimums or raise the total."
         )
     if hi.sum() < total * (1 - 1e-9) - 1e-6:
         raise OmnimixError(
-            f"Infeasible bounds: the upper bounds add up to {hi.sum():,.0f} EUR per week, below the total of "
-            f"{total:,.0f} EUR. Raise some maximums or lower the total."
+            f"Infeasible bounds: the upper bounds add up to {hi.sum():,.0f} {currency} per week, below the total of "
+            f"{total:,.0f} {currency}. Raise some maximums or lower the total."
         )
 
 

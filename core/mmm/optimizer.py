@@ -183,8 +183,8 @@ def optimize_budget(
     OmnimixError
         Infeasible bounds, naming which side (lower sum above the total, upper sum below it).
     """
-    lo, hi = bounds_arrays(model, bounds, total)
-    check_feasible(lo, hi, total)
+    lo, hi = bounds_arrays(model, bounds, total, currency)
+    check_feasible(lo, hi, total, currency)
     view = view or SteadyState(model)
     cur = model.current_spend_ if current is None else model.spend_vector(current)
     # A total typed in whole euros still means "the current budget".
@@ -263,8 +263,8 @@ def target_roas_budget(
         cap, limit = 4 * max(cur_total, 1.0), "4 × the current weekly spend, the search limit"
     if bounds and set(bounds) == set(model.channels_) and sum(b[1] for b in bounds.values()) < cap:
         cap, limit = float(sum(b[1] for b in bounds.values())), "the sum of the channels' upper bounds"
-    lo, hi = bounds_arrays(model, bounds, cap)
-    check_feasible(lo, hi, cap)  # minimums above the largest budget: no budget to search
+    lo, hi = bounds_arrays(model, bounds, cap, currency)
+    check_feasible(lo, hi, cap, currency)  # minimums above the largest budget: no budget to search
     floor = max(float(lo.sum()), 1e-6 * max(cur_total, 1.0))
 
     def plan(total: float) -> BudgetPlan:
