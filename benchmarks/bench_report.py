@@ -1,6 +1,7 @@
 """Build time and file size of ``omnimix report`` on the 50k-customer sample (goal: <= 10 s, <= 10 MB).
 
-Run: ``.venv/bin/python benchmarks/bench_report.py [--db /tmp/report_50k.duckdb] [--budget-fit auto] [--runs 2] [--pdf]``.
+Run: ``.venv/bin/python benchmarks/bench_report.py [--db /tmp/report_50k.duckdb] [--budget-fit auto] [--runs 2] [--pdf]
+[--sections]``.
 The sample is generated into ``--db`` when missing (``generate_database(n_customers=50_000,
 seed=42)``). Each build runs in a fresh interpreter through the CLI, as a user would run it,
 so imports count; the per-section seconds come from its ``--json`` output.
@@ -9,7 +10,12 @@ Every ``--budget-fit`` is timed with a new, empty cache folder (``OMNIMIX_CACHE`
 build is **cold** (nothing cached: the budget model is fitted, the recommenders scored, the
 segments clustered), the next ``--runs - 1`` builds are **warm** (those results read from the
 cache, as after a first report or after the Budget page). The load average is printed with
-each figure: on a shared machine the wall time also counts the time other jobs held the cores.
+each figure: on a shared machine the wall time also counts the time other jobs held the cores,
+so judge by the CPU seconds.
+
+``--sections`` also prints where a cold build's CPU goes: one more fresh interpreter builds the
+report with the cache off and prints each section's CPU seconds (``Report.cpu_seconds``; every
+thread of the process, the imports a section makes included) and the imports before the build.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ def main() -> None:
     parser.add_argument("--budget-fit", nargs="+", default=["auto"], choices=["auto", "full", "quick"])
     parser.add_argument("--runs", type=int, default=2, help="builds per fit: one cold, the rest warm (default 2)")
     parser.add_argument("--pdf", action="store_true", help="also time the PDF (headless Chromium)")
+    parser.add_argument("--sections", action="store_true", help="also print a cold build's CPU seconds per section")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if not args.db.exists():
@@ -45,6 +52,8 @@ def main() -> None:
             cache = Path(tmp) / f"cache_{fit}"  # empty: the first build is cold
             for run in range(args.runs):
                 _build(args, fit, Path(tmp), cache, "cold" if run == 0 else "warm", run)
+            if args.sections:
+                _section_cpu(args, fit)
 
 
 def _build(args: argparse.Namespace, fit: str, tmp: Path, cache: Path, label: str, run: int) -> None:
@@ -71,6 +80,30 @@ def _build(args: argparse.Namespace, fit: str, tmp: Path, cache: Path, label: st
         pdf = payload["pdf"]
         made = pdf["problem"] or f"{pdf['bytes'] / 1e6:.2f} MB in {pdf['seconds']:.1f} s"
         print(f"  PDF: {made}")
+
+
+_SECTION_CPU = """
+import json, sys, time
+started = time.process_time()
+from core.filters import Filters
+from core.report.build import build_report
+from core.store.db import open_db
+imports = time.process_time() - started
+with open_db(sys.argv[1], read_only=True) as con:
+    report = build_report(con, Filters(), budget_fit=sys.argv[2])
+print(json.dumps({"imports": imports, "sections": report.cpu_seconds, "total": time.process_time() - started}))
+"""
+
+
+def _section_cpu(args: argparse.Namespace, fit: str) -> None:
+    env = {**os.environ, "OMNIMIX_CACHE": "off"}  # nothing read back: every section computed
+    done = subprocess.run([sys.executable, "-c", _SECTION_CPU, str(args.db), fit], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env=env)
+    payload = json.loads(done.stdout.strip().splitlines()[-1])
+    sections = ", ".join(f"{key} {cpu:.1f}" for key, cpu in payload["sections"].items())
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"cold CPU by section (budget fit {fit}, cache off): {payload['total']:.1f} s in the process; imports "
+          f"{payload['imports']:.1f}, {sections}; load average {load}")
 
 
 if __name__ == "__main__":

@@ -35,3 +35,4 @@ def test_sections_run_with_one_thread_then_limits_are_restored(small_db: Path, m
     assert seen[0] and set(seen[0].values()) == {1}
     assert _threads() == before
     assert "Headline KPIs" in report.html
+    assert set(report.cpu_seconds) == set(report.seconds) == {"kpis"}
