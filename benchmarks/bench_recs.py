@@ -13,6 +13,8 @@
    ``--seeds`` repeats it on several customer samples.
 5. With ``--ease-scaling 1000,2500,5000,10000``: EASE fit time and peak memory on synthetic
    50,000-customer matrices of that many products (where the large-catalogue guard belongs).
+7. With ``--factor-models``: ``implicit``'s ALS (small grid) and BPR against EASE on the
+   training-only validation split (needs ``pip install -e '.[bench]'``).
 6. With ``--movielens PATH``: MovieLens-100k, per-user random 75/25 split, every model.  PATH is
    RecBole's wheel, which ships the data set (``pip download recbole==1.2.1 --no-deps``), or a
    folder with ``ml-100k.inter`` and ``ml-100k.item`` in RecBole's format.
@@ -119,6 +121,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0", help="comma-separated seeds for sections 4 and 6")
     parser.add_argument("--ease-scaling", default="", help="comma-separated product counts for section 5")
     parser.add_argument("--movielens", type=Path, default=None, help="RecBole wheel or ml-100k folder (section 6)")
+    parser.add_argument("--factor-models", action="store_true",
+                        help="section 7: implicit's ALS/BPR vs EASE on validation (MovieLens with --movielens, else --db)")
     args = parser.parse_args()
     extra = {"load_average": os.getloadavg()}
     seeds = [int(v) for v in args.seeds.split(",")]
@@ -134,6 +138,23 @@ def main() -> None:
                   f"{r['seconds']:.0f} s:", flush=True)
             for name in r["ndcg"]:
                 print(f"   {name:<16} NDCG@10 {r['ndcg'][name]:.3f}  precision@10 {r['precision'][name]:.3f}")
+    if args.factor_models:
+        if args.movielens is not None:
+            from core.recs.split import random_split
+
+            ml_log, ml_products, ml_customers = recs_quality.movielens_100k(args.movielens)
+            train = random_split(ml_log, test_share=0.25, seed=seeds[0]).train
+            extra["factor_models"] = recs_quality.factor_models(train, ml_products, ml_customers, split="random")
+        else:
+            from core.recs.split import time_split
+
+            with open_db(args.db, read_only=True) as con:
+                db_log, db_products, db_customers = load_log(con), load_catalogue(con), load_customers(con)
+            train = time_split(db_log, holdout_weeks=8).train
+            extra["factor_models"] = recs_quality.factor_models(train, db_products, db_customers, split="time")
+        print("7. Validation NDCG@10 (training-only split), EASE vs implicit's ALS and BPR:")
+        for key, value in extra["factor_models"].items():
+            print(f"   {key:<40} {value:.4f}")
     if args.skip_speed and not args.quality:
         print(f"Load average {extra['load_average']} (2 shared cores: figures are upper bounds).")
         if args.json:

@@ -135,3 +135,37 @@ def tuned(name: str, inter, tuning):  # noqa: ANN001, ANN201
     if tuning is None:
         return make_model(name).fit(inter)
     return tuned_model(name, inter, None, None, None, tuning=tuning)
+
+
+def factor_models(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, split: str) -> dict:
+    """Validation NDCG@10 of ``implicit``'s ALS (a small grid) and BPR against EASE, on the training-only validation split.
+
+    ``log`` is the training part; ``split`` the validation kind ("time" or "random").  Needs
+    ``pip install -e '.[bench]'`` (implicit 0.7).  Single-threaded, as on a shared server.
+    """
+    from implicit.als import AlternatingLeastSquares
+    from implicit.bpr import BayesianPersonalizedRanking
+
+    from core.recs.tuning import _ranked, ndcg_at_k, validation_split
+
+    val = validation_split(log, products, customers, split=split)
+    inter, users = val.interactions, val.users
+    x = inter.matrix.tocsr()
+
+    def quality(scores: np.ndarray) -> float:
+        return ndcg_at_k(_ranked(scores, users, inter, 10), users, val.truth, inter.n_products)
+
+    out = {"ease_l2_250": quality(np.asarray(x[users] @ ease_weights(gram(x), 250.0)))}
+    for factors in (64, 128):
+        for reg in (0.01, 0.1):
+            for alpha in (1.0, 10.0):
+                model = AlternatingLeastSquares(factors=factors, regularization=reg, alpha=alpha, iterations=15,
+                                                random_state=0, num_threads=1)
+                t0 = time.perf_counter()
+                model.fit(x, show_progress=False)
+                out[f"als_f{factors}_reg{reg}_alpha{alpha}"] = quality(model.user_factors[users] @ model.item_factors.T)
+                out[f"als_f{factors}_reg{reg}_alpha{alpha}_fit_seconds"] = time.perf_counter() - t0
+    bpr = BayesianPersonalizedRanking(factors=64, iterations=100, random_state=0, num_threads=1)
+    bpr.fit(x, show_progress=False)
+    out["bpr_f64"] = quality(bpr.user_factors[users] @ bpr.item_factors.T)
+    return out
