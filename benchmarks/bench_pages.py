@@ -73,7 +73,7 @@ def _start_server(root: Path, port: int, log: Path) -> subprocess.Popen:
            "--server.fileWatcherType", "none"]
     env = {**os.environ, "OMNIMIX_DB": str(DB), "PYTHONPATH": str(root)}
     if CACHE_DIR is not None:  # the on-disk attribution cache the server reads (an empty one: nothing precomputed)
-        env["OMNIMIX_CACHE_DIR"] = str(CACHE_DIR)
+        env["OMNIMIX_CACHE"] = str(CACHE_DIR)
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to run (default: this one)")
     parser.add_argument("--db", type=Path, help=f"an existing database instead of {DEFAULT_DB}")
-    parser.add_argument("--cache-dir", type=Path, help="OMNIMIX_CACHE_DIR for the server (default: the user's)")
+    parser.add_argument("--cache-dir", type=Path, help="OMNIMIX_CACHE for the server (default: the user's)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     global DB, CACHE_DIR

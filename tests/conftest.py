@@ -7,6 +7,26 @@ from pathlib import Path
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the on-disk result cache (core.cache) of this run apart from the user's and other runs'.
+
+    Set before any test starts so the CLI and Streamlit processes the tests start inherit it;
+    tests of the cache itself point it elsewhere with monkeypatch.
+    """
+    import os
+    import tempfile
+
+    os.environ["OMNIMIX_CACHE"] = config._omnimix_cache = tempfile.mkdtemp(prefix="omnimix-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    folder = getattr(config, "_omnimix_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated sample with 2,000 customers (seed 7, 156 weeks), built once per test run.

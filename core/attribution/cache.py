@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from core import cache as omnimix_cache
 from core.attribution.compare import analyse
 from core.attribution.paths import DEFAULT_LOOKBACK_DAYS
 from core.attribution.rules import DEFAULT_HALF_LIFE_DAYS
@@ -34,17 +35,17 @@ from core.filters import Filters
 if TYPE_CHECKING:
     import duckdb
 
-CACHE_ENV = "OMNIMIX_CACHE_DIR"
+CACHE_ENV = omnimix_cache.ENV
 MAX_ENTRIES = 64
 DEFAULT_PERIOD_DAYS = 364
 """The dashboard's default period (the last 52 weeks of orders, ``dashboard.state.DEFAULT_DAYS``)."""
 _META = ("errors", "summary", "skipped", "has_truth", "truth_scope")
 
 
-def cache_dir() -> Path:
-    """``$OMNIMIX_CACHE_DIR``, else ``$XDG_CACHE_HOME/omnimix``, else ``~/.cache/omnimix``; ``/attribution`` in it."""
-    root = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "omnimix"
-    return Path(root) / "attribution"
+def cache_dir() -> Path | None:
+    """``attribution`` in the project's cache folder (:func:`core.cache.cache_dir`); None when the cache is off."""
+    root = omnimix_cache.cache_dir()
+    return None if root is None else root / "attribution"
 
 
 @cache
@@ -78,9 +79,10 @@ def compute_view(con: duckdb.DuckDBPyConnection, filters: Filters, lookback_days
 
 def load_view(key: str | None) -> dict | None:
     """The cached view under ``key``, or None (no key, no entry, or an unreadable one)."""
-    if key is None:
+    root = cache_dir()
+    if key is None or root is None:
         return None
-    entry = cache_dir() / key
+    entry = root / key
     try:
         meta = json.loads((entry / "meta.json").read_text())
         table = pd.read_parquet(entry / "table.parquet")
@@ -91,9 +93,9 @@ def load_view(key: str | None) -> dict | None:
 
 def save_view(key: str | None, view: dict) -> None:
     """Store ``view`` under ``key`` (written aside, then renamed into place: readers never see half)."""
-    if key is None:
-        return
     root = cache_dir()
+    if key is None or root is None:
+        return
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
