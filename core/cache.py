@@ -26,9 +26,10 @@ import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 T = TypeVar("T")
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from core import cache
-from core.store.db import open_db
 
 if TYPE_CHECKING:  # the model (and scikit-learn) are imported only to fit or load one
+    import duckdb
+
     from core.mmm.model import MediaMixModel
     from core.mmm.weekly import WeeklyData
 
@@ -81,6 +81,8 @@ def model_for_db_file(db: Path | str, *, con: duckdb.DuckDBPyConnection | None =
         if con is not None:
             data, tests = from_db(con), read_experiments(con)
         else:
+            from core.store.db import open_db  # the numeric package imports without DuckDB
+
             with open_db(Path(db), read_only=True) as own:
                 data, tests = from_db(own), read_experiments(own)
         tests = tests if use_tests and len(tests) else None

@@ -46,7 +46,7 @@ import pandas as pd
 from core.errors import OmnimixError
 from core.filters import Filters
 from core.formatting import slug
-from core.settings import DEFAULT_CURRENCY, Currency, read_settings
+from core.settings import DEFAULT_CURRENCY, Currency
 
 if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
@@ -327,6 +327,8 @@ def customer_features(con: duckdb.DuckDBPyConnection, filters: Filters | None = 
     labels = {c: s.label for c, s in BASE_FEATURES.items()}
     labels.update({channel_column(c): f"Share of orders: {c}" for c in channels})
     labels.update({category_column(c): f"Share of revenue: {c}" for c in categories})
+    from core.settings.store import read_settings  # needs DuckDB, like the query above
+
     currency = read_settings(con).currency
     units = {c: currency.code if s.unit == "EUR" else s.unit for c, s in BASE_FEATURES.items()}
     units.update(dict.fromkeys(groups[CHANNEL] + groups[CATEGORY], "share"))
