@@ -527,7 +527,8 @@ def test_without_lift_tests_the_page_says_which_channel_a_test_would_help_most(s
         con.execute("DELETE FROM experiments")
     monkeypatch.setenv("OMNIMIX_DB", str(db))
     at = open_page()
-    assert not at.toggle  # nothing to switch
+    assert not [t for t in at.toggle if t.key == "budget_use_tests"]  # no lift tests to switch on or off
+    assert [t.label for t in at.toggle] == ["Presentation mode"]  # the sidebar's own toggle stays
     assert any(c.value.startswith("No lift tests in this database") for c in at.caption)
     model = shown_model(db)
     assert model.experiments_.empty
