@@ -38,9 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from core.recs import build_interactions, make_model
+    from core.recs import EASE, Hybrid, build_interactions, make_model
     from core.recs.base import check_n
     from core.recs.evaluate import load_data
+    from core.recs.stored import tuning_for_db_file
     from core.recs.tuning import tuned_model
 
     check_n(args.n)
@@ -48,8 +49,10 @@ def _recommend(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
         currency = read_settings(con).currency
         log, products, customers = load_data(con)
+        # EASE's λ and the hybrid's weights, chosen on the last weeks once per database file.
+        tuning = tuning_for_db_file(args.db, con=con) if args.model in (EASE.name, Hybrid.name) else None
     inter = build_interactions(log, products, customers)
-    model = tuned_model(args.model, inter, log, products, customers)  # EASE's λ, hybrid weights: on the last weeks
+    model = tuned_model(args.model, inter, log, products, customers, tuning=tuning)
     recs = model.recommend([args.customer], args.n, exclude_seen=not args.include_bought)
     lines = [f"Top {len(recs)} for customer {args.customer} ({model.label}):"]
     lines += [f"{r.rank:>3}. {r.name} ({r.category}, {currency.amount(r.price)}) - {r.explanation}" for r in recs.itertuples()]

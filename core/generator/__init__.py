@@ -110,6 +110,9 @@ def generate_database(path: str | Path, *, n_customers: int, seed: int, n_weeks:
     from core.attribution.cache import warm_default_view  # the Attribution page's first view, precomputed
 
     warm_default_view(path)
+    from core.recs.stored import warm_tuning  # and the Recommendations page's parameter choice
+
+    warm_tuning(path)
     return {"db": str(path), "customers": n_customers, "seed": seed, "weeks": n_weeks,
             "seconds": round(time.perf_counter() - t0, 2), "rows": rows}
 

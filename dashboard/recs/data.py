@@ -16,8 +16,9 @@ import streamlit as st
 from core.errors import OmnimixError
 from core.recs import EASE, Hybrid, Interactions, Recommender, from_db, make_model
 from core.recs import profile as recs_profile
-from core.recs.evaluate import Evaluation, HoldoutPredictions, load_data, predict_holdout_db, score
-from core.recs.tuning import Tuning, tune
+from core.recs.evaluate import Evaluation, HoldoutPredictions, predict_holdout_db, score
+from core.recs.stored import tuning_for_db_file
+from core.recs.tuning import Tuning
 from dashboard import data_access
 
 EVAL_SAMPLE = 2000
@@ -36,8 +37,9 @@ def _interactions(db: str, version: Version) -> Interactions:
 
 @st.cache_resource(show_spinner="Choosing EASE's λ and the hybrid's weights on the last weeks…", max_entries=2)
 def _tuning(db: str, version: Version) -> Tuning:
-    # Chosen on the last weeks of all data, as the evaluation does on its training part.
-    return tune(*data_access.read(db, load_data))
+    # Chosen on the last weeks of all data, as the evaluation does on its training part; kept on
+    # disk per file version, so a restart or another process (omnimix generate) has done it once.
+    return data_access.read(db, lambda con: tuning_for_db_file(db, con=con))
 
 
 def tuning(db: Path) -> Tuning:
