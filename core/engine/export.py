@@ -8,7 +8,8 @@ Layout of the lake (``DIR``)::
 
 The month folders hold the derived ``year`` / ``month`` columns only in their names (Hive
 partitioning); readers take the table's own columns from the manifest, so the table reads back
-exactly as stored in DuckDB. Spark prunes the folders outside a query's date range.
+exactly as stored in DuckDB. Each file holds one month, so a date filter on the timestamp skips
+the other months' files by their Parquet min/max statistics.
 
 The export is atomic: it writes into a temporary folder next to ``DIR`` and renames it into
 place at the end, so a failed export leaves any previous lake untouched and no half-written one.
