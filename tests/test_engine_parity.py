@@ -9,6 +9,8 @@ their key columns, numbers with a relative tolerance of 1e-9 (sums are added up 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import warnings
 
 import numpy as np
@@ -17,6 +19,8 @@ import pytest
 
 pytest.importorskip("pyspark")
 pytest.importorskip("sqlglot")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("local Spark needs Java 17+ (java on PATH or JAVA_HOME)", allow_module_level=True)
 
 from core.engine.export import export_parquet  # noqa: E402
 from core.filters import Filters  # noqa: E402

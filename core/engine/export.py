@@ -92,9 +92,11 @@ def export_parquet(db: str | Path, lake: str | Path, *, overwrite: bool = False)
 def _write_tables(db: str | Path, out: Path) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     with connect(db, read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
-        for name in names:
+        # Table comments travel too: derived tables record their sources' row counts there
+        # (core.store.derived.is_current), and the lake is a consistent snapshot of both.
+        comments = dict(con.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall())
+        for name in comments:
             columns = con.execute(
                 "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $t "
                 "ORDER BY column_index", {"t": name}).fetchall()
@@ -113,7 +115,8 @@ def _write_tables(db: str | Path, out: Path) -> dict[str, Any]:
                 path = "'" + str(target / "data_0.parquet").replace("'", "''") + "'"
                 con.execute(f"COPY {_quote(name)} TO {path} (FORMAT parquet)")
             rows = con.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]
-            tables[name] = {"rows": int(rows), "columns": [{"name": c, "type": t} for c, t in columns],
+            tables[name] = {"rows": int(rows), "comment": comments[name],
+                            "columns": [{"name": c, "type": t} for c, t in columns],
                             "partition_by": list(PARTITION_COLUMNS) if partition else []}
     return {"format": "parquet", "source": str(db), "tables": tables}
 

@@ -199,8 +199,12 @@ class SparkConnection:
             frame.select(*columns).createOrReplaceTempView(name)
             self._registered.add(name)
         if CATALOG_VIEW in names and CATALOG_VIEW not in self._registered:
-            rows = ", ".join(f"('{n}', 'main', 'main')" for n in self.manifest["tables"] if "'" not in n)
-            self.spark.sql(f"SELECT * FROM VALUES {rows} AS t(table_name, schema_name, database_name)"
+            def literal(text: str | None) -> str:
+                return "CAST(NULL AS STRING)" if text is None else "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+            rows = ", ".join(f"({literal(n)}, 'main', 'main', {literal(t.get('comment'))})"
+                             for n, t in self.manifest["tables"].items())
+            self.spark.sql(f"SELECT * FROM VALUES {rows} AS t(table_name, schema_name, database_name, comment)"
                            ).createOrReplaceTempView(CATALOG_VIEW)
             self._registered.add(CATALOG_VIEW)
 

@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 CATALOG_VIEW = "omnimix_catalog"
-"""Temp view listing the registered tables (``table_name``, ``schema_name``, ``database_name``)."""
+"""Temp view listing the lake's tables (``table_name``, ``schema_name``, ``database_name``, ``comment``)."""
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression:
