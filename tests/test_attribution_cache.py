@@ -85,6 +85,9 @@ def test_page_reads_and_writes_the_disk_cache(small_db: Path, cache_root: Path, 
         view = cache.compute_view(con, filters)
     key = cache.view_key(small_db, filters, 30, 7.0)
     monkeypatch.setenv("OMNIMIX_DB", str(small_db))
+    from dashboard.attribution.data import _attribution
+
+    _attribution.clear()  # an earlier page test in this process may hold the view in memory
     at = open_app_page("pages/attribution.py")  # nothing stored: computes, then stores
     assert not at.exception, at.exception
     stored = cache.load_view(key)
@@ -95,8 +98,6 @@ def test_page_reads_and_writes_the_disk_cache(small_db: Path, cache_root: Path, 
                                       '"orders_with_touches": 424242')
     assert "424242" in marked
     meta.write_text(marked)
-    from dashboard.attribution.data import _attribution
-
     _attribution.clear()  # this process's memory cache: as in a new server process
     at = open_app_page("pages/attribution.py")
     assert not at.exception, at.exception
