@@ -69,3 +69,18 @@ def sample_env(small_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``small_db`` as the database the dashboard reads (``$OMNIMIX_DB``)."""
     monkeypatch.setenv("OMNIMIX_DB", str(small_db))
     return small_db
+
+
+@pytest.fixture(scope="module")
+def gbp_db(small_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the generated sample with a file loaded by ``omnimix load --currency GBP`` (one per test module)."""
+    import shutil
+
+    from core.cli import main
+
+    examples = Path(__file__).resolve().parent.parent / "sample_data" / "examples"
+    db = tmp_path_factory.mktemp("gbp") / "gbp.duckdb"
+    shutil.copy(small_db, db)
+    assert main(["load", "--db", str(db), "--table", "channels", str(examples / "channels.csv"),
+                 "--currency", "GBP"]) == 0
+    return db

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -22,15 +21,6 @@ from dashboard.navigation import ROOT
 
 EXAMPLES = ROOT / "sample_data" / "examples"
 EUR_WORD = re.compile(r"\bEUR\b")
-
-
-@pytest.fixture(scope="module")
-def gbp_db(small_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("gbp_cli") / "gbp.duckdb"
-    shutil.copy(small_db, db)
-    assert main(["load", "--db", str(db), "--table", "channels", str(EXAMPLES / "channels.csv"),
-                 "--currency", "GBP", "--json"]) == 0
-    return db
 
 
 def test_load_stores_the_currency(gbp_db: Path) -> None:

@@ -16,22 +16,10 @@ from pathlib import Path
 import pytest
 from google.protobuf.json_format import MessageToDict
 
-from core.cli import main
-from dashboard.navigation import PAGES, ROOT, PageSpec
+from dashboard.navigation import PAGES, PageSpec
 from tests.apptest_pages import open_app_page
 
-EXAMPLES = ROOT / "sample_data" / "examples"
 EUR_WORD = re.compile(r"\bEUR\b")
-
-
-@pytest.fixture(scope="module")
-def gbp_db(small_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the generated sample with a file loaded by ``omnimix load --currency GBP``."""
-    db = tmp_path_factory.mktemp("gbp") / "gbp.duckdb"
-    shutil.copy(small_db, db)
-    assert main(["load", "--db", str(db), "--table", "channels", str(EXAMPLES / "channels.csv"),
-                 "--currency", "GBP"]) == 0
-    return db
 
 
 def _strings(value: object) -> Iterator[str]:
