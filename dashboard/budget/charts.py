@@ -42,6 +42,18 @@ def translucent(color: str, alpha: float) -> str:
     return rgb.replace("rgb(", "rgba(").replace(")", f", {alpha})")
 
 
+def band_hover() -> str:
+    """Hover text of a 90% band held in ``customdata`` (low, high), in the database's currency: ``£1,200 – £1,900``."""
+    cur = money.currency()
+    return f"{cur.hover('customdata[0]')} – {cur.hover('customdata[1]')}"
+
+
+def ratio_hover() -> str:
+    """Hover text of a ROAS-like ratio: ``£2.31 per £1 spent``."""
+    cur = money.currency()
+    return f"{cur.hover(spec='.2f')} per {cur.whole(1)} spent"
+
+
 def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, period: str) -> go.Figure:
     """Stacked weekly revenue by driver (baseline, controls, each channel) with actual revenue.
 
@@ -64,7 +76,7 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
                 stackgroup="drivers",
                 mode="lines",
                 line={"width": 0.5, "color": color},
-                hovertemplate=f"%{{y:,.0f}} {money.code()}",
+                hovertemplate=money.currency().hover(),
             )
         )
     fig.add_trace(
@@ -74,7 +86,7 @@ def decomposition_area(decomp: pd.DataFrame, channels: tuple[str, ...], *, perio
             name="Actual revenue",
             mode="lines",
             line={"color": "black", "width": 1.5},
-            hovertemplate=f"%{{y:,.0f}} {money.code()}",
+            hovertemplate=money.currency().hover(),
         )
     )
     fig.update_yaxes(title=f"{money.code()} per week", rangemode="tozero")
@@ -85,7 +97,7 @@ def roas_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
     """ROAS (average return over the period) and marginal ROAS (next EUR) per channel, with 90% bands."""
     series = [
         ("ROAS (average)", "#2171B5", summary["roas"], summary["roas_low"], summary["roas_high"]),
-        (f"Marginal ROAS (next {money.code()})", "#9ECAE1", summary["mroas"], summary["mroas_low"], summary["mroas_high"]),
+        (f"Marginal ROAS (next {money.currency().whole(1)})", "#9ECAE1", summary["mroas"], summary["mroas_low"], summary["mroas_high"]),
     ]
     return _band_bars(list(summary["channel"]), series, title=f"Return on ad spend by channel<br><sup>{period}</sup>")
 
@@ -123,7 +135,7 @@ def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.
                     "color": "#555555",
                 },
                 customdata=np.column_stack([low, high]),
-                hovertemplate=f"%{{x}}: %{{y:.2f}} {money.code()} per {money.code()} (90% band %{{customdata[0]:.2f}} – %{{customdata[1]:.2f}})"
+                hovertemplate=f"%{{x}}: {ratio_hover()} (90% band %{{customdata[0]:.2f}} – %{{customdata[1]:.2f}})"
                 f"<extra>{name}</extra>",
             )
         )
@@ -145,7 +157,7 @@ def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.
             y=[None],
             mode="lines",
             line={"dash": "dot", "color": "grey"},
-            name=f"Break-even (1 {money.code()} back per {money.code()})",
+            name=f"Break-even ({money.currency().whole(1)} back per {money.currency().whole(1)})",
         )
     )
     fig.update_layout(barmode="group", hovermode="closest")
@@ -181,7 +193,7 @@ def gain_waterfall(
             increasing={"marker": {"color": "#009E73"}},
             decreasing={"marker": {"color": "#D55E00"}},
             totals={"marker": {"color": "#56B4E9"}},
-            hovertemplate=f"%{{x}}: %{{y:,.0f}} {money.code()}",
+            hovertemplate=f"%{{x}}: {money.currency().hover()}",
             connector={"line": {"color": "grey", "width": 0.5}},
         )
     )
@@ -236,7 +248,7 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
                 name="Actual revenue",
                 mode="lines",
                 line={"color": "#777777", "width": 1.5},
-                hovertemplate=f"%{{y:,.0f}} {money.code()}",
+                hovertemplate=money.currency().hover(),
             )
         )
     band = {"x": forecast["week"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": "band"}
@@ -253,7 +265,7 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
             line={"color": "#2171B5", "width": 2},
             marker={"size": 5},
             customdata=np.column_stack([forecast["low"], forecast["high"]]),
-            hovertemplate=f"%{{y:,.0f}} {money.code()} (90% band %{{customdata[0]:,.0f}} – %{{customdata[1]:,.0f}} {money.code()})",
+            hovertemplate=f"{money.currency().hover()} (90% band {band_hover()})",
         )
     )
     fig.add_trace(
@@ -263,7 +275,7 @@ def future_revenue(forecast: pd.DataFrame, *, history: pd.DataFrame | None = Non
             name="With no new spend (baseline + carry-over)",
             mode="lines",
             line={"color": "#D55E00", "width": 1.5, "dash": "dot"},
-            hovertemplate=f"%{{y:,.0f}} {money.code()}",
+            hovertemplate=money.currency().hover(),
         )
     )
     fig.update_yaxes(title=f"{money.code()} per week", rangemode="tozero")

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import money
-from dashboard.budget.charts import BAND_NAME, MARKER_STYLES, media_color, translucent
+from dashboard.budget.charts import BAND_NAME, MARKER_STYLES, band_hover, media_color, translucent
 from dashboard.charts import apply_style
 
 
@@ -61,8 +61,8 @@ def response_curves(
                 "name": ch,
                 "showlegend": False,
                 "customdata": np.column_stack([low, high]),
-                "hovertemplate": f"spend %{{x:,.0f}} {money.code()} → revenue %{{y:,.0f}} {money.code()}<br>"
-                f"90% band %{{customdata[0]:,.0f}} – %{{customdata[1]:,.0f}} {money.code()}<extra></extra>",
+                "hovertemplate": f"spend {money.currency().hover('x')} → revenue {money.currency().hover()}<br>"
+                f"90% band {band_hover()}<extra></extra>",
                 **axes,
             }
         )
@@ -96,7 +96,7 @@ def response_curves(
                     "name": label,
                     "legendgroup": label,
                     "showlegend": i == 0,
-                    "hovertemplate": f"{label}: %{{x:,.0f}} {money.code()} → %{{y:,.0f}} {money.code()}",
+                    "hovertemplate": f"{label}: {money.currency().hover('x')} → {money.currency().hover()}",
                     **axes,
                 }
             )

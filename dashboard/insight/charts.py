@@ -71,7 +71,7 @@ def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period:
         z, fmt, unit = grid, "{:,.0f}", f"{money.code()}"
         zmax = float(np.nanmax(grid.to_numpy())) if grid.notna().any().any() else 1.0
         title = f"Revenue per customer to date ({money.code()})"
-        colors, hover = "Greens", f"months 0–%{{x}}: %{{z:,.0f}} {money.code()} per customer"
+        colors, hover = "Greens", f"months 0–%{{x}}: {money.currency().hover('z')} per customer"
     firsts = df.drop_duplicates("cohort").set_index("cohort")
     size = firsts["cohort_size"].reindex(grid.index)
     size_reason = hidden_reason(firsts, "cohort_size").reindex(grid.index)
@@ -232,12 +232,12 @@ def weekly_anomaly_lines(df: pd.DataFrame, *, period: str, threshold: float) -> 
         color = channel_color(str(channel))
         fig.add_trace(go.Scatter(
             x=part["week"], y=part["revenue"], name=str(channel), mode="lines", legendgroup=str(channel),
-            line={"color": color, "width": 2}, hovertemplate=f"{channel}: %{{y:,.0f}} {money.code()}<extra></extra>",
+            line={"color": color, "width": 2}, hovertemplate=f"{channel}: {money.currency().hover()}<extra></extra>",
         ))
         fig.add_trace(go.Scatter(
             x=part["week"], y=part["expected_revenue"], name=f"{channel} expected", mode="lines",
             legendgroup=str(channel), showlegend=False, line={"color": color, "width": 1, "dash": "dot"},
-            hovertemplate=f"{channel} expected: %{{y:,.0f}} {money.code()}<extra></extra>",
+            hovertemplate=f"{channel} expected: {money.currency().hover()}<extra></extra>",
         ))
     flagged = df[df["is_anomaly"].astype(bool)]
     if not flagged.empty:

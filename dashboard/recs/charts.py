@@ -44,7 +44,7 @@ def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> go.Figure:
     for channel, part in monthly.groupby("channel", sort=True):
         fig.add_trace(go.Bar(x=part["month"], y=part["revenue"], name=str(channel),
                              marker_color=channel_color(str(channel)),
-                             hovertemplate=f"%{{x|%b %Y}}: %{{y:,.2f}} {money.code()}<extra>" + str(channel) + "</extra>"))
+                             hovertemplate=f"%{{x|%b %Y}}: {money.currency().hover(spec=',.2f')}<extra>" + str(channel) + "</extra>"))
     first, last = month.min(), month.max()
     period = f"{first:%b %Y} – {last:%b %Y}" if len(history) else "no purchases"
     fig.update_layout(barmode="stack", yaxis_title=money.code(), xaxis_title=None)
