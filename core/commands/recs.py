@@ -62,7 +62,8 @@ def _recommend(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from core.recs.evaluate import evaluate_db, private_by_segment
+    from core.recs.evaluate import private_by_segment
+    from core.recs.evaluation_cache import evaluate_db  # the λ and weights chosen on the training weeks, cached
 
     with open_db(args.db, read_only=True) as con:
         currency = read_settings(con).currency

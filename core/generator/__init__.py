@@ -113,6 +113,9 @@ def generate_database(path: str | Path, *, n_customers: int, seed: int, n_weeks:
     from core.recs.stored import warm_tuning  # and the Recommendations page's parameter choice
 
     warm_tuning(path)
+    from core.report.customers import warm_recs_quality  # and the evaluation the report and evaluate-recs show
+
+    warm_recs_quality(path)
     return {"db": str(path), "customers": n_customers, "seed": seed, "weeks": n_weeks,
             "seconds": round(time.perf_counter() - t0, 2), "rows": rows}
 

@@ -16,6 +16,7 @@ popularity list, so mixing them in hides the differences between models.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -154,8 +155,8 @@ class HoldoutPredictions:
 
 def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, k: int = 10,
              holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
-             random_state: int = 0, split: str = "time", test_share: float = 0.25, tune_params: bool = True
-             ) -> Evaluation:
+             random_state: int = 0, split: str = "time", test_share: float = 0.25, tune_params: bool = True,
+             tuner: Callable[..., Tuning] | None = None) -> Evaluation:
     """Fit every model on the data before the cutoff and score its top-``k`` on what came after.
 
     Parameters
@@ -177,6 +178,9 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     tune_params : bool, default=True
         Choose EASE's λ and the hybrid's weights on a validation split of the training part
         (:func:`core.recs.tuning.tune`); ``False`` keeps the models' defaults.
+    tuner : callable, optional
+        Called instead of :func:`~core.recs.tuning.tune`, with the same arguments (the training
+        part only): :func:`core.recs.evaluation_cache.cached_tuner` reads the choice back from disk.
 
     See Also
     --------
@@ -185,14 +189,14 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     k = check_positive_int(k, "k")
     preds = predict_holdout(log, products, customers, max_k=k, holdout_weeks=holdout_weeks, models=models,
                             max_customers=max_customers, random_state=random_state, split=split,
-                            test_share=test_share, tune_params=tune_params)
+                            test_share=test_share, tune_params=tune_params, tuner=tuner)
     return score(preds, k=k)
 
 
 def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, max_k: int = 10,
                     holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
                     random_state: int = 0, split: str = "time", test_share: float = 0.25,
-                    tune_params: bool = True) -> HoldoutPredictions:
+                    tune_params: bool = True, tuner: Callable[..., Tuning] | None = None) -> HoldoutPredictions:
     """Fit every model on the data before the cutoff and rank its top-``max_k`` for the held-out customers.
 
     Parameters are those of :func:`evaluate`, with ``max_k`` the longest list :func:`score`
@@ -221,8 +225,8 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
     tuning, tuning_info, tuning_seconds = None, {}, 0.0
     if tune_params and any(name in ("ease", Hybrid.name) for name in names):
         t0 = time.perf_counter()
-        tuning = tune(parts.train, products, customers, hybrid=Hybrid.name in names, random_state=random_state,
-                      split=split, test_share=test_share)
+        tuning = (tuner or tune)(parts.train, products, customers, hybrid=Hybrid.name in names,
+                                 random_state=random_state, split=split, test_share=test_share)
         tuning_info, tuning_seconds = tuning.as_dict(), time.perf_counter() - t0
     held_out = int(users.size)
     if max_customers is not None and users.size > max_customers:

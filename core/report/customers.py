@@ -9,6 +9,7 @@ hidden here as on screen. Recommendation quality is the offline time-split evalu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -65,11 +66,38 @@ class RecsQuality:
 
 
 def _recs_quality(con: duckdb.DuckDBPyConnection) -> RecsQuality:
-    from core.recs.evaluate import evaluate_db, metric_label
+    from core.recs.evaluate import metric_label
+    from core.recs.evaluation_cache import evaluate_db  # λ and weights chosen on the training weeks, kept on disk
 
     ev = evaluate_db(con, k=RECS_K, max_customers=RECS_SAMPLE, models=RECS_MODELS, random_state=RECS_SEED)
     labels = {m: metric_label(m, RECS_K) for m in ("hit_rate", "precision")}
     return RecsQuality(ev.metrics, dict(ev.info), int(ev.held_out_customers), labels)
+
+
+RECS_OPTIONS = (RECS_K, RECS_SAMPLE, tuple(RECS_MODELS), RECS_SEED)
+"""What the recommendation section's evaluation depends on besides the database file (its cache key)."""
+
+
+def recs_quality(con: duckdb.DuckDBPyConnection) -> RecsQuality:
+    """The evaluation the recommendation section shows, read from the on-disk cache when there."""
+    return cache.cached("recs-eval", _cache_key(con, *RECS_OPTIONS), RecsQuality, lambda: _recs_quality(con))
+
+
+def warm_recs_quality(db: str | Path) -> bool:
+    """Compute and keep the recommendation section's evaluation of ``db`` (after ``omnimix generate``).
+
+    The first report on a new sample then reads it (and the evaluation's tuning, which
+    ``omnimix evaluate-recs`` and the Recommendations page's Evaluation tab share) from the
+    cache. False when the data has nothing to evaluate.
+    """
+    from core.store.db import open_db
+
+    try:
+        with open_db(Path(db), read_only=True) as con:
+            recs_quality(con)
+    except OmnimixError:
+        return False
+    return True
 
 
 def _cache_key(con: duckdb.DuckDBPyConnection, *options: object) -> tuple | None:
@@ -136,9 +164,8 @@ def recs_section(con: duckdb.DuckDBPyConnection) -> Section:
     import plotly.graph_objects as go
 
     key, title = "recommendations", "What to recommend, and how well it works"
-    options = (RECS_K, RECS_SAMPLE, tuple(RECS_MODELS), RECS_SEED)
     try:
-        ev = cache.cached("recs-eval", _cache_key(con, *options), RecsQuality, lambda: _recs_quality(con))
+        ev = recs_quality(con)
     except OmnimixError as exc:
         return missing(key, title, f"No recommendation quality: {exc}")
     info, metrics = ev.info, ev.metrics.copy()

@@ -16,7 +16,8 @@ import streamlit as st
 from core.errors import OmnimixError
 from core.recs import EASE, Hybrid, Interactions, Recommender, from_db, make_model
 from core.recs import profile as recs_profile
-from core.recs.evaluate import Evaluation, HoldoutPredictions, predict_holdout_db, score
+from core.recs.evaluate import Evaluation, HoldoutPredictions, score
+from core.recs.evaluation_cache import predict_holdout_db  # the evaluation's tuning, shared with the report
 from core.recs.stored import tuning_for_db_file
 from core.recs.tuning import Tuning
 from dashboard import data_access
