@@ -120,3 +120,43 @@ def test_data_page_form_saves_settings_and_pages_follow(gbp_db: Path, tmp_path: 
     assert revenue.startswith("¥") and "." in revenue  # compact: ¥1.23M
     aov = next(m for m in overview.metric if m.label == "AOV").value
     assert aov.startswith("¥") and "." not in aov  # exact amounts in yen have no decimals
+
+
+BAD_LIFT_TEST = (b"channel,start_week,end_week,incremental_revenue,standard_error\n"
+                 b"tv,2024-05-20,2024-07-08,lots,10\n")
+
+
+def test_a_lift_test_amount_that_does_not_parse_names_the_data_currency(
+        gbp_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import duckdb
+
+    from core.cli import main
+    from core.errors import OmnimixError
+    from core.mmm.csvfiles import read_lift_tests
+    from core.mmm.weekly import from_db
+
+    message = "bad.csv, row 1: incremental_revenue 'lots' is not an amount in GBP."
+    with pytest.raises(OmnimixError) as err:
+        read_lift_tests(BAD_LIFT_TEST, "bad.csv", "GBP")
+    assert str(err.value) == message
+
+    with duckdb.connect(str(gbp_db), read_only=True) as con:
+        weekly = from_db(con).frame
+    (tmp_path / "weekly.csv").write_bytes(weekly.to_csv(index=False).encode())
+    (tmp_path / "bad.csv").write_bytes(BAD_LIFT_TEST)
+    monkeypatch.chdir(tmp_path)
+    # The CLI reads the lift tests before it fits anything, so this is quick.
+    code = main(["budget", "fit", "--csv", "weekly.csv", "--date", "week", "--target", "revenue",
+                 "--channels", ",".join(weekly.columns[2:]), "--currency", "GBP", "--experiments", "bad.csv"])
+    error = capsys.readouterr().err
+    assert code != 0 and message in error and "EUR" not in error
+
+    # The page: the uploaded tests are read (and refused) before the spend columns are picked and a model fitted.
+    monkeypatch.setenv("OMNIMIX_DB", str(gbp_db))
+    at = open_app_page("pages/budget.py")
+    at.segmented_control(key="budget_source").set_value("My weekly CSV").run()
+    at.file_uploader(key="budget_upload").set_value(("weekly.csv", weekly.to_csv(index=False).encode(),
+                                                     "text/csv")).run()
+    at.file_uploader(key="budget_tests_upload").set_value(("bad.csv", BAD_LIFT_TEST, "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [message]

@@ -108,7 +108,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - (WeeklyData, lift tests),
         data = read_csv(
             args.csv, date=args.date, target=args.target, channels=args.channels.split(","), controls=controls
         )
-        tests = _read_tests_csv(args.experiments) if args.experiments else None
+        tests = _read_tests_csv(args.experiments, _currency(args).code) if args.experiments else None
         return data, (None if args.no_experiments else tests)
     if args.experiments is not None:
         raise OmnimixError("--experiments goes with --csv; with --db the database's experiments table is used.")
@@ -128,12 +128,12 @@ def _currency(args: argparse.Namespace):  # noqa: ANN202 - core.settings.Currenc
     return settings_of(args.db or DEFAULT_DB).currency
 
 
-def _read_tests_csv(path: Path):  # noqa: ANN202 - DataFrame
+def _read_tests_csv(path: Path, currency: str):  # noqa: ANN202 - DataFrame
     from core.mmm.csvfiles import read_lift_tests
 
     if not path.is_file():
         raise OmnimixError(f"Lift-test file {path} does not exist.")
-    return read_lift_tests(path.read_bytes(), str(path))
+    return read_lift_tests(path.read_bytes(), str(path), currency)
 
 
 def _fit_model(args: argparse.Namespace):  # noqa: ANN202

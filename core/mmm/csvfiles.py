@@ -37,16 +37,19 @@ def csv_columns(content: bytes, name: str) -> list[str]:
     return [str(c) for c in _read(content, name, nrows=5).columns]
 
 
-def read_lift_tests(content: bytes, name: str) -> pd.DataFrame:
+def read_lift_tests(content: bytes, name: str, currency: str = "EUR") -> pd.DataFrame:
     """Lift tests from a CSV file, checked; an error names the file, row and column at fault.
 
     Parameters
     ----------
     content : bytes
         The file: one row per test with :data:`LIFT_TEST_COLUMNS` (weeks as YYYY-MM-DD,
-        revenue and standard error in EUR over the whole test).
+        revenue and standard error in the data's currency over the whole test).
     name : str
         File name, for the messages.
+    currency : str, default="EUR"
+        ISO code of the amounts (the database's setting, or ``--currency`` with ``--csv``), named
+        when an amount does not parse.
 
     Returns
     -------
@@ -75,7 +78,7 @@ def read_lift_tests(content: bytes, name: str) -> pd.DataFrame:
         if col.endswith("_week"):
             parsed, kind = pd.to_datetime(df[col], errors="coerce", format="ISO8601"), "a date (YYYY-MM-DD)"
         else:
-            parsed, kind = pd.to_numeric(df[col], errors="coerce"), "an amount in EUR"
+            parsed, kind = pd.to_numeric(df[col], errors="coerce"), f"an amount in {currency}"
         bad = parsed.isna()
         if bad.any():
             row = int(bad.to_numpy().argmax())

@@ -121,7 +121,7 @@ def _from_csv() -> Source:
     tests = pd.DataFrame()
     if tests_upload is not None:
         with components.guard("the lift tests"):
-            tests = read_lift_tests(tests_upload.getvalue(), tests_upload.name)
+            tests = read_lift_tests(tests_upload.getvalue(), tests_upload.name, money.code())
         if not len(tests):
             st.caption("The model is fitted without lift tests until the file is fixed.")
     use = _use_tests(tests, "uploaded") if tests_upload is None or len(tests) else False
