@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from core.formatting import format_value, short_money
+from core.settings import currency as as_currency
 
 
 def _visible(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -199,3 +200,178 @@ def attribution_truth(errors: Mapping[str, float], labels: Mapping[str, str]) ->
     best = min(scored, key=scored.get)
     return (f"Closest to the true incremental orders: {labels[best]}, {scored[best] * 100:.1f} percentage points "
             "off per channel on average.")
+
+
+# ---- Budget simulator: one message per section ------------------------------------------------
+def budget_drivers(summary: pd.DataFrame, total_revenue: float, *, period: str, currency: object = None) -> str:
+    """E.g. "Paid media drove 32% of revenue in 2024-01-01 – 2026-12-27; search drove the most: £199k at ROAS 2.68×."."""
+    shown = _visible(summary, "contribution")
+    if shown.empty or not total_revenue:
+        return ""
+    top = shown.sort_values("contribution", ascending=False).iloc[0]
+    return (f"Paid media drove {shown['contribution'].sum() / total_revenue:.0%} of revenue in {period}; "
+            f"{top['channel']} drove the most: {short_money(top['contribution'], currency)} at ROAS "
+            f"{format_value(top['roas'], 'ratio')}.")
+
+
+def budget_certainty(summary: pd.DataFrame) -> str:
+    """E.g. "2 of 6 channels are well measured; read the others as ranges: email's ROAS lies between 0.62 and 7.06."."""
+    if summary.empty or "well_measured" not in summary:
+        return ""
+    well = summary["well_measured"].astype(bool)
+    if well.all():
+        return f"All {len(summary)} channels are well measured: their ROAS bands are narrow enough to act on."
+    widest = summary[~well].assign(width=lambda d: d["roas_high"] - d["roas_low"]).sort_values("width").iloc[-1]
+    return (f"{int(well.sum())} of {len(summary)} channels are well measured; read the others as ranges: "
+            f"{widest['channel']}'s ROAS lies between {widest['roas_low']:.2f} and {widest['roas_high']:.2f}.")
+
+
+def budget_what_if(change: object, *, weeks: int, currency: object = None) -> str:
+    """The what-if budget against today's, e.g. "With these budgets, revenue over 4 weeks is predicted at £80.1k, …"."""
+    pred = change.budget
+    amount = short_money(pred.revenue, currency)
+    band = f"90% band {short_money(pred.low, currency)} – {short_money(pred.high, currency)}"
+    if abs(change.spend_change) < 0.5 and abs(change.revenue_change) < 0.5:
+        return f"At today's budgets, revenue over {weeks} weeks is predicted at {amount} ({band})."
+    return (f"With these budgets, revenue over {weeks} weeks is predicted at {amount} ({band}), "
+            f"{_signed(change.revenue_change, currency)} ({change.revenue_change_pct:+.1%}) on today's budget for "
+            f"{_signed(change.spend_change, currency)} of spend.")
+
+
+def budget_curves(summary: pd.DataFrame, *, currency: object = None) -> str:
+    """Where one more unit of spend earns most and least, at today's spend (marginal ROAS)."""
+    shown = _visible(summary, "mroas")
+    if len(shown) < 2:
+        return ""
+    ranked = shown.sort_values("mroas", ascending=False)
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    unit = _unit(currency)
+    tail = ", less than it costs" if worst["mroas"] < 1 else ""
+    return (f"At today's spend, one more {unit} a week earns most in {best['channel']} "
+            f"({_money(best['mroas'], currency)} back) and least in {worst['channel']} "
+            f"({_money(worst['mroas'], currency)}{tail}).")
+
+
+def budget_plan(plan: object, *, weeks: int, currency: object = None) -> str:
+    """The optimiser's proposal in one sentence: the gain and where the money moves."""
+    table = plan.table(weeks=weeks)
+    if not plan.improved:
+        return f"No split within the allowed change is predicted to beat the {plan.current_label}: keep it."
+    moved = table["proposed_spend"] - table["current_spend"]
+    more = ", ".join(table.loc[moved > 0.5, "channel"].astype(str))
+    less = ", ".join(table.loc[moved < -0.5, "channel"].astype(str))
+    where = "; ".join(part for part in (more and f"more to {more}", less and f"less to {less}") if part)
+    gain = plan.gain * weeks
+    base = plan.current_revenue * weeks
+    pct = f" ({gain / base:+.1%})" if base else ""
+    return (f"Over {weeks} weeks the proposed split earns {short_money(gain, currency)}{pct} more than the "
+            f"{plan.current_label}" + (f": {where}." if where else "."))
+
+
+def budget_future(made: object, *, currency: object = None) -> str:
+    """E.g. "Over the 13 weeks from 2026-12-28 the plan is predicted to bring £275k (90% band …); £9.8k … carry-over."."""
+    plan, weeks = made.plan, made.weeks
+    low, high = plan.proposed_band
+    first = pd.Timestamp(made.forecast["week"].iloc[0])
+    share = made.carryover / plan.proposed_revenue if plan.proposed_revenue else float("nan")
+    carried = "" if pd.isna(share) else (f"; {short_money(made.carryover, currency)} of it ({share:.0%}) is already "
+                                         "paid for by recent spend")
+    return (f"Over the {weeks} weeks from {first:%Y-%m-%d} the plan is predicted to bring "
+            f"{short_money(plan.proposed_revenue, currency)} (90% band {short_money(low, currency)} – "
+            f"{short_money(high, currency)}){carried}.")
+
+
+def budget_scenarios(revenue: Mapping[str, float], spend: Mapping[str, float], *, currency: object = None) -> str:
+    """The saved scenario with the most predicted revenue (name → revenue, name → spend, over their own weeks)."""
+    if not revenue:
+        return ""
+    best = max(revenue, key=revenue.get)
+    if len(revenue) == 1:
+        return (f"Scenario “{best}” is predicted to bring {short_money(revenue[best], currency)} for "
+                f"{short_money(spend[best], currency)} of spend.")
+    return (f"Of {len(revenue)} saved scenarios, “{best}” is predicted to bring the most: "
+            f"{short_money(revenue[best], currency)} for {short_money(spend[best], currency)} of spend.")
+
+
+def _money(value: float, currency: object) -> str:
+    return as_currency(currency).amount(value)
+
+
+def _unit(currency: object) -> str:
+    return as_currency(currency).whole(1)
+
+
+def _signed(value: float, currency: object) -> str:
+    return ("+" if value >= 0 else "-") + short_money(abs(value), currency)
+
+
+# ---- Recommendations: the customer and each evaluation view ---------------------------------
+def recs_customer(customer_id: str, profile: Mapping[str, object], segment: str, *, currency: object = None) -> str:
+    """E.g. "Customer C0000042, a web shopper, has placed 12 orders worth £1,234, the last on 2025-06-01."."""
+    orders = int(profile.get("orders") or 0)
+    if not orders:
+        return f"Customer {customer_id} has not ordered yet: the lists below show what to offer a first order."
+    last = profile.get("last_order")
+    when = "" if last is None or pd.isna(last) else f", the last on {pd.Timestamp(last):%Y-%m-%d}"
+    return (f"Customer {customer_id} ({segment}) has placed {orders:,} order{'s' if orders != 1 else ''} worth "
+            f"{as_currency(currency).amount(float(profile['revenue']))}{when}.")
+
+
+def recs_accuracy(metrics: pd.DataFrame, *, k: int, labels: Mapping[str, str], baseline: str) -> str:
+    """The model with the best hit rate against the popularity baseline, e.g. "Hybrid's top 10 holds …"."""
+    shown = _visible(metrics, "hit_rate")
+    if shown.empty:
+        return ""
+    best = shown.sort_values("hit_rate", ascending=False).iloc[0]
+    base = shown[shown["model"] == baseline]
+    against = "" if base.empty or best["model"] == baseline else (
+        f", against {base['hit_rate'].iloc[0]:.0%} for {labels.get(baseline, baseline)}")
+    return (f"{labels.get(best['model'], best['model'])} does best: its top {k} holds a product the customer really "
+            f"bought next for {best['hit_rate']:.0%} of customers{against}.")
+
+
+def recs_coverage(metrics: pd.DataFrame, *, k: int, labels: Mapping[str, str]) -> str:
+    """The model that uses most of the catalogue in its top-k lists."""
+    shown = _visible(metrics, "coverage")
+    if shown.empty:
+        return ""
+    ranked = shown.sort_values("coverage", ascending=False)
+    best, least = ranked.iloc[0], ranked.iloc[-1]
+    return (f"{labels.get(best['model'], best['model'])} spreads its top {k} over {best['coverage']:.0%} of the "
+            f"catalogue; {labels.get(least['model'], least['model'])} uses only {least['coverage']:.0%}.")
+
+
+def recs_history(by_history: pd.DataFrame, *, metric_label: str, labels: Mapping[str, str]) -> str:
+    """How much better the models do for customers with a history than for new ones."""
+    shown = _visible(by_history, "ndcg")
+    known, new = shown[shown["history"] == "with history"], shown[shown["history"] == "new"]
+    if known.empty:
+        return ""
+    best = known.sort_values("ndcg", ascending=False).iloc[0]
+    tail = "" if new.empty else f"; new customers get popular products from every model ({new['ndcg'].max():.1%} at best)"
+    return (f"For customers with a history, {labels.get(best['model'], best['model'])} scores {metric_label} "
+            f"{best['ndcg']:.1%}{tail}.")
+
+
+def recs_segments(by_segment: pd.DataFrame, *, metric: str, metric_label: str, model: str,
+                  labels: Mapping[str, str]) -> str:
+    """The segments where ``model`` does best and least well (segments hidden as too small are left out)."""
+    shown = _visible(by_segment, metric)
+    shown = shown[(shown["model"] == model) & shown["customers"].notna()] if "customers" in shown else shown.iloc[0:0]
+    if len(shown) < 2:
+        return ""
+    ranked = shown.sort_values(metric, ascending=False)
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    return (f"{labels.get(model, model)} does best for {best['segment']} customers ({metric_label} "
+            f"{best[metric]:.1%}) and least well for {worst['segment']} ({worst[metric]:.1%}).")
+
+
+def recs_fairness(fair: pd.DataFrame, *, model_label: str, group_label: str) -> str:
+    """The group whose share of recommendation slots is furthest above its share of the catalogue."""
+    shown = _visible(fair, "rec_share")
+    if shown.empty or "catalogue_share" not in shown:
+        return ""
+    top = shown.assign(gap=shown["rec_share"] - shown["catalogue_share"]).sort_values("gap").iloc[-1]
+    sales = "" if pd.isna(top.get("sales_share")) else f" and {top['sales_share']:.0%} of sales"
+    return (f"{model_label} gives {top['group']} ({group_label.lower()}) {top['rec_share']:.0%} of its recommendation "
+            f"slots, against {top['catalogue_share']:.0%} of the catalogue{sales}.")

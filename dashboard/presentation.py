@@ -122,6 +122,11 @@ def reading(text: str, draw: Callable[[str], object] = st.caption) -> None:
         draw(text)
 
 
+def download_note(text: str) -> str:
+    """A caption's words about a download: ``text``, or nothing in presentation mode (which has no downloads)."""
+    return "" if is_presenting() else text
+
+
 def neighbours(current: str, story: Sequence[str] = STORY) -> tuple[str | None, str | None]:
     """The page files before and after ``current`` in the story (``None`` at either end or off the story)."""
     if current not in story:

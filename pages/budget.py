@@ -48,7 +48,6 @@ period = charts.format_period(first, last)
 recent_weeks = model.current_weeks_  # "current" spend is the mean of these last weeks (fewer on short data)
 
 # ---- Model card ------------------------------------------------------------------------------
-components.key_message(key_messages.budget(model.metrics_))
 with components.guard("the model card"):
     budget_trust.model_card(model, source_text=source.text, period=period)
 with components.guard("the revenue drivers"):
@@ -89,6 +88,8 @@ budget_controls.read_link(
 )
 # Widget values are dropped when the user visits another page; the total follows the channels.
 _sync_total()
+if components.is_presenting():  # no optimiser form: its default proposal, marked on the curves from the start
+    budget_optimiser.default_plan(model, current=current, token=token)
 
 
 @st.fragment
@@ -96,6 +97,7 @@ def what_if_section() -> None:
     currency = db_currency()  # of the amounts in this database (its settings)
     code = currency.code
     st.subheader("What if? Move the weekly budgets")
+    lead = st.container()  # the key message reads the sliders below, but leads the section
     top = st.columns([2, 1])
     top[0].slider(
         f"Total weekly budget ({code} per week)",
@@ -148,12 +150,15 @@ def what_if_section() -> None:
         border=True,
         help="Revenue the channels drive ÷ spend.",
     )
+    with lead:
+        components.key_message(key_messages.budget_what_if(change, weeks=int(weeks), currency=currency))
     shared = ",".join(f"{c}:{spend[c]:.0f}" for c in channels)
     if st.query_params.get(URL_SPEND) != shared:
         st.query_params[URL_SPEND] = shared
     if st.query_params.get(URL_WEEKS) != str(weeks):
         st.query_params[URL_WEEKS] = str(weeks)
-    st.caption("Copy the page address to share this scenario: the budgets are in the link.")
+    if not components.is_presenting():
+        st.caption("Copy the page address to share this scenario: the budgets are in the link.")
     plan = budget_optimiser.stored_plan(token)
     markers = {"current": on_curves(model, current), "what-if": on_curves(model, spend)}
     if plan:
@@ -161,6 +166,7 @@ def what_if_section() -> None:
     curves = budget_curves.response_curves(
         model.response_curves(max_spend=slider_max), markers=markers, allowed=plan["bounds"] if plan else None
     )
+    components.key_message(key_messages.budget_curves(model.channel_summary_, currency=currency))
     st.plotly_chart(curves)
     st.caption(
         "Black circle: current weekly spend. Orange diamond: the budget on the sliders. Light band around each "

@@ -14,6 +14,7 @@ from dashboard.clv import controls, text
 from dashboard.clv import data as clv_data
 from dashboard.formats import COUNT, PCT, RATIO, money
 from dashboard.money import currency as db_currency
+from dashboard.presentation import download_note
 
 HORIZON_KEY, DISCOUNT_KEY, HOLDOUT_KEY = "clv_horizon", "clv_discount", "clv_holdout"
 N = MIN_GROUP_SIZE
@@ -116,7 +117,8 @@ def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
         "weeks_since_last": st.column_config.NumberColumn("Weeks since last order", format="%.1f"),
         "expected_orders": st.column_config.NumberColumn("Expected orders", format="%.2f")})
     components.download_csv(at_risk[["customer_id"]], "valuable_customers_at_risk")
-    st.caption("The download lists the customer ids only, as every export of individual customers.")
+    if note := download_note("The download lists the customer ids only, as every export of individual customers."):
+        st.caption(note)
 
 
 def channel_section(horizon: int, discount: float, holdout_weeks: int | None) -> None:

@@ -14,6 +14,7 @@ from dashboard.formats import COUNT, PCT, money
 from dashboard.money import currency as db_currency
 from dashboard.overview import charts as overview_charts
 from dashboard.overview import data as overview_data
+from dashboard.presentation import download_note
 
 st.title("Overview")
 st.caption(
@@ -136,7 +137,8 @@ with components.guard("the cross-channel behaviour"):
             formats={"customers": "localized", "customer_share": "percent", "revenue_per_customer": money(currency)},
         )
         st.caption(
-            f"The download also has each group's orders and revenue. Groups of fewer than {MIN_GROUP_SIZE} buyers "
+            download_note("The download also has each group's orders and revenue. ")
+            + f"Groups of fewer than {MIN_GROUP_SIZE} buyers "
             "are not shown, so no figure describes a handful of people."
         )
 
@@ -164,6 +166,7 @@ with components.guard("the channel overlap"):
                 formats={"customers_both": "localized", "jaccard": "percent"},
             )
             st.caption(
-                "Overlap = buyers in both ÷ buyers in either. The download adds each channel's buyers and shares. "
-                f"Pairs sharing fewer than {MIN_GROUP_SIZE} buyers are not shown (privacy rule)."
+                "Overlap = buyers in both ÷ buyers in either. "
+                + download_note("The download adds each channel's buyers and shares. ")
+                + f"Pairs sharing fewer than {MIN_GROUP_SIZE} buyers are not shown (privacy rule)."
             )

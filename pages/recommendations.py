@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.recs import BASELINE, MODELS
 from dashboard import components, key_messages, state
@@ -22,6 +23,8 @@ URL_SEEN = "recs_url_customer"  # last ?customer= value taken from the URL
 DRAWS = "recs_draws"  # how many random customers were drawn: the seed of the next draw
 DEFAULT_MODELS = ["hybrid", "ease", BASELINE]
 """The hybrid (weights chosen on validation, EASE among its parts) measured best; see docs/recommendations.md."""
+PRESENTED_N = 5
+"""Products per model in presentation mode (no model controls there): short lists read from a distance."""
 
 st.title("Recommendations")
 st.caption(
@@ -48,6 +51,10 @@ def _draw(segment: str) -> None:
 @st.fragment
 def recommendations(customer_id: str, cold: bool) -> None:
     st.subheader("Recommendations")
+    lead = st.container()  # the key message reads the lists below, but leads the section
+    if components.is_presenting():  # which models and how many products is the analyst's choice
+        _lists(customer_id, cold, DEFAULT_MODELS, PRESENTED_N, exclude=True, lead=lead)
+        return
     c1, c2, c3 = st.columns([5, 2, 3], vertical_alignment="bottom")
     chosen = c1.multiselect(
         "Models",
@@ -68,6 +75,10 @@ def recommendations(customer_id: str, cold: bool) -> None:
     if not chosen:
         st.info("Pick at least one model.")
         return
+    _lists(customer_id, cold, chosen, int(n), exclude=exclude, lead=lead)
+
+
+def _lists(customer_id: str, cold: bool, chosen: list[str], n: int, *, exclude: bool, lead: DeltaGenerator) -> None:
     lists = []
     for col, name in zip(st.columns(len(chosen)), chosen, strict=True):
         with col.container(border=True), components.guard(f"the {MODEL_LABELS[name]} recommendations"):
@@ -82,7 +93,8 @@ def recommendations(customer_id: str, cold: bool) -> None:
             st.markdown(recs_text.recs_markdown(recs))
             lists.append(recs.assign(model=MODEL_LABELS[name]))
     if lists:
-        components.key_message(key_messages.recommendations(lists))
+        with lead:
+            components.key_message(key_messages.recommendations(lists))
         st.caption(
             "Each line: product, category, price, then why it is recommended: the customer's own "
             "products that contributed most, or the popularity list that filled the slot."
@@ -158,7 +170,9 @@ if preview.open:
         with components.guard("the customer's profile"):
             profile, history = recs_data.profile(db, customer_id)
             st.subheader(f"Customer {customer_id}")
-            cards = recs_text.profile_cards(profile, recs_data.segment_of(db, customer_id))
+            segment_name = recs_data.segment_of(db, customer_id)
+            components.key_message(key_messages.recs_customer(customer_id, profile, segment_name, currency=currency))
+            cards = recs_text.profile_cards(profile, segment_name)
             for col, (label, value, text) in zip(st.columns(len(cards)), cards, strict=True):
                 col.metric(label, value, help=text, border=True)
             st.caption(recs_text.profile_caption(profile))

@@ -20,6 +20,7 @@ from dashboard.clv import tables as clv_tables
 from dashboard.formats import COUNT, PCT, money
 from dashboard.money import currency as db_currency
 from dashboard.navigation import PAGES
+from dashboard.presentation import download_note
 from dashboard.segments import charts as segments_charts
 from dashboard.segments import data as segments_data
 
@@ -127,8 +128,9 @@ def explorer() -> None:
                 lambda: membership(feats.table[C.CUSTOMER], seg.labels, seg.profiles.names()).to_csv(index=False).encode(),
                 file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
                 on_click="ignore", icon=":material/download:")
-        st.caption(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} customers are "
-                   "exported as 'Other'. The segments table download adds every feature's mean. Mean CLV, probably active "
+        st.caption(download_note(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} "
+                                 "customers are exported as 'Other'. The segments table download adds every "
+                                 "feature's mean. ") + "Mean CLV, probably active "
                    "(probability of still buying ≥ 50%) and expected revenue come from the Customer value page's model "
                    "(next 52 weeks, CLV discounted 1% a month).")
 
@@ -224,4 +226,5 @@ with components.guard("the RFM groups"):
     components.table(rfm, "rfm_groups", labels={
         C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers", "customer_share": "% of customers",
         "revenue_share": "% of revenue"}, formats={"customers": COUNT, "customer_share": PCT, "revenue_share": PCT})
-    st.caption(f"Scores are relative to the customers in {period}; the download adds revenue in {currency.code}.")
+    st.caption(f"Scores are relative to the customers in {period}"
+               + download_note(f"; the download adds revenue in {currency.code}") + ".")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Subheader
 
 from dashboard import key_messages as key_messages_module
 from dashboard import presentation
@@ -40,6 +41,27 @@ def key_messages(at: AppTest) -> list[str]:
         for block in blocks(at.main)
         if (getattr(block, "key", None) or "").startswith(presentation.KEY_MESSAGE_PREFIX)
     ]
+
+
+def sections(at: AppTest) -> dict[str, list[str]]:
+    """Each subheader of the page, in order, with the key messages drawn between it and the next one."""
+    found: dict[str, list[str]] = {}
+    current: list[str] = []
+
+    def walk(node) -> None:  # noqa: ANN001 - an AppTest node
+        nonlocal current
+        if isinstance(node, Subheader):
+            current = found.setdefault(str(node.value), [])
+            return
+        if (getattr(node, "key", None) or "").startswith(presentation.KEY_MESSAGE_PREFIX):
+            current.append("\n".join(str(m.value) for m in node.markdown))
+            return
+        children = getattr(node, "children", None) or {}
+        for index in sorted(children):
+            walk(children[index])
+
+    walk(at.main)
+    return found
 
 
 def widget_labels(at: AppTest) -> set[str]:
@@ -80,6 +102,7 @@ def test_every_page_in_presentation_mode(sample_env, spec: PageSpec):
     assert at.title[0].value == spec.title
     assert not widget_labels(at) & (FILTER_LABELS | {"Reset filters"})
     assert not at.get("download_button"), [b.proto.label for b in at.get("download_button")]
+    assert not [text for text in shown_words(at) if "download" in text.lower()]  # no caption about a download
     assert at.sidebar.toggle[0].label == "Presentation mode" and at.sidebar.toggle[0].value is True
     assert at.query_params["present"] == "1"
     labels = link_labels(at)
@@ -185,3 +208,102 @@ def test_key_messages_for_campaigns_attribution_and_value():
                         "revenue_share": [0.18, 0.46]})
     assert key_messages_module.rfm(rfm) == ("Champions are 18% of customers and bring 46% of revenue, "
                                             "the most of any RFM group.")
+
+
+DOWNLOAD_WORDS = ("download", "export")
+
+
+def shown_words(at: AppTest) -> list[str]:
+    """Captions, Markdown and notices of the page (what the audience reads)."""
+    return [str(e.value) for e in [*at.caption, *at.markdown, *at.info, *at.success, *at.warning]]
+
+
+@pytest.mark.parametrize(("page", "query"), [
+    ("pages/budget.py", {}),
+    ("pages/recommendations.py", {}),
+    ("pages/recommendations.py", {"recs_view": "Evaluation"}),
+], ids=["budget", "recs-preview", "recs-evaluation"])
+def test_every_section_leads_with_a_key_message(sample_env, page: str, query: dict[str, str]):
+    at = open_app_page(page, {**PRESENT, **query})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    found = sections(at)
+    assert len(found) >= 2, found
+    assert not [title for title, messages in found.items() if not messages], found
+    assert not [text for text in shown_words(at) if any(w in text.lower() for w in DOWNLOAD_WORDS)]
+    normal = open_app_page(page, query)
+    assert set(sections(normal)) >= set(found)  # the same sections, without their key messages
+    assert not [m for messages in sections(normal).values() for m in messages]
+
+
+def test_budget_in_presentation_mode_keeps_the_what_if_and_drops_the_plumbing(sample_env):
+    at = open_app_page("pages/budget.py", PRESENT)
+    found = sections(at)
+    assert list(found)[:6] == ["How good is the model?", "What drives revenue", "How sure is each channel?",
+                               "What if? Move the weekly budgets", "Optimiser", "Plan the next weeks"]
+    what_if = found["What if? Move the weekly budgets"]
+    assert what_if[0].startswith("At today's budgets, revenue over 4 weeks is predicted at ")
+    assert what_if[1].startswith("At today's spend, one more €1 a week earns most in ")  # the response curves
+    assert found["Optimiser"][0].startswith("Over 4 weeks the proposed split earns ")
+    assert found["Plan the next weeks"][0].startswith("Over the 13 weeks from ")
+    # the story's controls stay; the data choice, lift-test switch, optimiser and plan forms and saving go
+    assert len([s for s in at.main.slider if s.label.endswith("per week)")]) >= 2
+    assert not at.main.toggle and not at.get("segmented_control") and not at.main.radio
+    assert not [b.label for b in at.main.button if b.label in {"Optimise", "Plan these weeks", "Save scenario"}]
+    assert "Saved scenarios" not in found  # nothing saved: the section is left out
+    # the default proposal is marked on the response curves at once
+    curves = next(c for c in at.get("plotly_chart") if "Response curves" in c.proto.spec)
+    assert '"name":"optimised"' in curves.proto.spec.replace(" ", "")
+    # moving a slider rewrites the what-if message
+    slider = next(s for s in at.main.slider if s.label.startswith("search ("))
+    slider.set_value(0).run()
+    moved = sections(at)["What if? Move the weekly budgets"][0]
+    assert moved.startswith("With these budgets, revenue over 4 weeks is predicted at ") and " on today's budget " in moved
+
+
+def test_recommendations_in_presentation_mode_keep_the_customer_picker_only(sample_env):
+    at = open_app_page("pages/recommendations.py", PRESENT)
+    labels = {w.label for w in [*at.main.text_input, *at.main.selectbox, *at.main.multiselect, *at.main.number_input,
+                                *at.main.toggle]}
+    assert labels == {"Customer id", "Segment for a random customer"}
+    found = sections(at)
+    customer = next(title for title in found if title.startswith("Customer "))
+    assert found[customer][0].startswith(customer)
+    lists = [m.value for m in at.markdown if str(m.value).startswith("1. **")]
+    assert len(lists) == 3 and all(v.count("\n   :gray[") == 5 for v in lists)  # 3 models, 5 products each
+    evaluation = open_app_page("pages/recommendations.py", {**PRESENT, "recs_view": "Evaluation"})
+    assert not [w.label for w in [*evaluation.main.selectbox, *evaluation.main.slider]]
+    assert not evaluation.get("segmented_control")
+    assert sections(evaluation)["Accuracy per model"][0].endswith("for Most popular.")
+
+
+def test_budget_and_recommendation_messages_from_figures():
+    summary = pd.DataFrame({"channel": ["tv", "email", "search"], "contribution": [300.0, 100.0, 600.0],
+                            "roas": [1.5, 2.0, 3.0], "roas_low": [1.2, 0.4, 2.5], "roas_high": [1.8, 7.0, 3.6],
+                            "mroas": [0.6, 1.8, 2.4], "well_measured": [True, False, True]})
+    assert key_messages_module.budget_drivers(summary, 4000.0, period="2024", currency="GBP") == (
+        "Paid media drove 25% of revenue in 2024; search drove the most: £600 at ROAS 3.00×.")
+    assert key_messages_module.budget_certainty(summary) == (
+        "2 of 3 channels are well measured; read the others as ranges: email's ROAS lies between 0.40 and 7.00.")
+    assert key_messages_module.budget_certainty(summary.assign(well_measured=True)).startswith("All 3 channels")
+    assert key_messages_module.budget_curves(summary, currency="GBP") == (
+        "At today's spend, one more £1 a week earns most in search (£2.40 back) and least in tv (£0.60, less than "
+        "it costs).")
+    assert key_messages_module.budget_curves(summary, currency="SEK").startswith("At today's spend, one more 1 kr")
+    assert key_messages_module.budget_scenarios({"A": 1000.0, "B": 1500.0}, {"A": 400.0, "B": 700.0},
+                                                currency="GBP") == (
+        "Of 2 saved scenarios, “B” is predicted to bring the most: £1,500 for £700 of spend.")
+
+    labels = {"hybrid": "Hybrid", "popular": "Most popular"}
+    metrics = pd.DataFrame({"model": ["hybrid", "popular"], "hit_rate": [0.51, 0.33], "coverage": [0.6, 0.18]})
+    assert key_messages_module.recs_accuracy(metrics, k=10, labels=labels, baseline="popular") == (
+        "Hybrid does best: its top 10 holds a product the customer really bought next for 51% of customers, "
+        "against 33% for Most popular.")
+    fair = pd.DataFrame({"group": ["budget", "premium"], "rec_share": [0.2, 0.5], "catalogue_share": [0.4, 0.3],
+                         "sales_share": [0.3, None]})
+    assert key_messages_module.recs_fairness(fair, model_label="Hybrid", group_label="Price tier") == (
+        "Hybrid gives premium (price tier) 50% of its recommendation slots, against 30% of the catalogue.")
+    segments = pd.DataFrame({"model": ["hybrid"] * 3, "segment": ["web", "app", "store"], "ndcg": [0.1, 0.3, None],
+                             "customers": [400, 300, None]})  # store hidden: fewer than 50 customers
+    assert key_messages_module.recs_segments(segments, metric="ndcg", metric_label="NDCG@10", model="hybrid",
+                                             labels=labels) == (
+        "Hybrid does best for app customers (NDCG@10 30.0%) and least well for web (10.0%).")

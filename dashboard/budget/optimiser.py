@@ -16,7 +16,7 @@ from core.mmm.bounds import MAX_CHANGE_PCT, bounds_from_change
 from core.mmm.compare import versus_today
 from core.mmm.model import MAX_SPEND_MULTIPLE, MediaMixModel
 from core.mmm.optimizer import CURRENT_SPLIT, optimize_budget, target_roas_budget
-from dashboard import components, money
+from dashboard import components, key_messages, money
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import controls as budget_controls
 from dashboard.budget import trust as budget_trust
@@ -46,11 +46,43 @@ def stored_plan(token: str) -> dict | None:
     return stored if stored and stored["model"] == token else None
 
 
+DEFAULT_RANGE, DEFAULT_WEEKS = (-50, 50), 4
+"""The form's defaults: allowed change per channel (% of current) and planning weeks."""
+
+
+def default_plan(model: MediaMixModel, *, current: Mapping[str, float], token: str) -> dict:
+    """The plan the form makes untouched (most revenue at today's total), kept as the last plan.
+
+    Presentation mode draws no form: it shows this plan unless one was made before (a few
+    milliseconds; stored so the response curves mark it and "Try this split" can use it).
+    """
+    if stored := stored_plan(token):
+        return stored
+    bounds = bounds_from_change(current, *DEFAULT_RANGE)
+    plan = optimize_budget(model, float(round(sum(current.values()))), bounds=bounds, currency=money.code())
+    st.session_state[PLAN] = {"plan": plan, "bounds": bounds, "weeks": DEFAULT_WEEKS, "model": token}
+    return st.session_state[PLAN]
+
+
 def section(
     model: MediaMixModel, *, current: Mapping[str, float], grid: budget_controls.SliderGrid, token: str
 ) -> None:
-    """The optimiser form and, once run, its proposal."""
+    """The optimiser form and, once run, its proposal (presentation mode: the proposal only)."""
     channels = list(model.channels_)
+
+    def apply_plan() -> None:
+        proposed = st.session_state[PLAN]["plan"].proposed
+        budget_controls.set_channels(st.session_state, grid, dict(zip(channels, proposed, strict=True)))
+
+    if components.is_presenting():  # the settings are analysis plumbing; the proposal is the story
+        st.subheader("Optimiser", help="The split the model predicts earns most at today's total weekly budget, "
+                     "each channel within ±50% of its current spend (unless a plan was made before presenting).")
+        stored = default_plan(model, current=current, token=token)
+        components.key_message(key_messages.budget_plan(stored["plan"], weeks=stored["weeks"],
+                                                        currency=money.currency()))
+        with components.guard("the proposed split"):
+            _proposal(model, stored, apply_plan)
+        return
 
     def optimise() -> None:
         # Submit callback: it runs before the page is drawn, so the curves above show the new plan at once.
@@ -91,19 +123,15 @@ def section(
             "Allowed change per channel (% of current)",
             -100,
             MAX_CHANGE_PCT,
-            (-50, 50),
+            DEFAULT_RANGE,
             step=5,
             key="budget_opt_range",
             help=RANGE_HELP,
         )
-        o3.number_input("Planning period (weeks)", 1, 52, 4, key="budget_opt_weeks")
+        o3.number_input("Planning period (weeks)", 1, 52, DEFAULT_WEEKS, key="budget_opt_weeks")
         st.form_submit_button("Optimise", icon=":material/auto_graph:", type="primary", on_click=optimise)
     if error := st.session_state.pop(OPT_ERROR, None):  # shown once, in the run after the submit
         st.warning(error, icon=":material/block:")
-
-    def apply_plan() -> None:
-        proposed = st.session_state[PLAN]["plan"].proposed
-        budget_controls.set_channels(st.session_state, grid, dict(zip(channels, proposed, strict=True)))
 
     if stored := stored_plan(token):
         with components.guard("the proposed split"):
@@ -112,7 +140,8 @@ def section(
 
 def _proposal(model: MediaMixModel, stored: dict, apply_plan: Callable[[], None]) -> None:
     plan, w = stored["plan"], stored["weeks"]
-    st.success(plan.message, icon=":material/lightbulb:")
+    if not components.is_presenting():  # there the key message says it
+        st.success(plan.message, icon=":material/lightbulb:")
     # plan.current is today's split only at today's total; otherwise today's shares scaled
     # to the plan's total, and every label below says which.
     start = plan.current_label

@@ -16,10 +16,10 @@ from core.errors import OmnimixError
 from core.mmm.bounds import MAX_CHANGE_PCT, bounds_from_change
 from core.mmm.model import MediaMixModel
 from core.mmm.optimizer import PeriodPlan, plan_period
-from dashboard import components, money
+from dashboard import components, key_messages, money
 from dashboard.budget import charts as budget_charts
 from dashboard.budget import trust as budget_trust
-from dashboard.budget.optimiser import CAUTIOUS_HELP, RANGE_HELP, failure_text
+from dashboard.budget.optimiser import CAUTIOUS_HELP, DEFAULT_RANGE, RANGE_HELP, failure_text
 
 FUTURE, FUTURE_ERROR = "budget_future", "budget_future_error"
 WEEKS, TOTAL = "budget_future_weeks", "budget_future_total"
@@ -30,10 +30,33 @@ HISTORY_WEEKS = 26
 CARRYOVER = "carry-over: ads keep working for a few weeks after they run"
 
 
+def default_plan(model: MediaMixModel, *, current: Mapping[str, float], token: str) -> PeriodPlan:
+    """The plan the form makes untouched (today's budget for the next 13 weeks), or the one made before.
+
+    Presentation mode draws no form and shows this plan (about 0.1 s), kept like a submitted one.
+    """
+    stored = st.session_state.get(FUTURE)
+    if stored and stored["model"] == token:
+        return stored["made"]
+    made = plan_period(model, DEFAULT_WEEKS, total=sum(current.values()) * DEFAULT_WEEKS,
+                       bounds=bounds_from_change(current, *DEFAULT_RANGE), currency=money.code())
+    st.session_state[FUTURE] = {"made": made, "model": token}
+    return made
+
+
 def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -> None:
     """The planning form and, once run, the plan: revenue with its band, carry-over, chart and split."""
     weekly = sum(current.values())
     first = pd.Timestamp(model.weeks_[-1]) + pd.Timedelta(days=7)
+    if components.is_presenting():  # no form: the plan for the next weeks, as made before or by default
+        st.subheader("Plan the next weeks", help=f"Today's budget ({weekly:,.0f} {money.code()} per week) split "
+                     "over the weeks right after the data, allowing for their season, trend, events and carry-over "
+                     "(unless a plan was made before presenting).")
+        made = default_plan(model, current=current, token=token)
+        components.key_message(key_messages.budget_future(made, currency=money.currency()))
+        with components.guard("the plan for the next weeks"):
+            _show(model, made)
+        return
 
     def plan_weeks() -> None:
         ss = st.session_state
@@ -80,7 +103,7 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
             "Allowed change per channel (% of current)",
             -100,
             MAX_CHANGE_PCT,
-            (-50, 50),
+            DEFAULT_RANGE,
             step=5,
             key=RANGE,
             help=RANGE_HELP,
@@ -97,7 +120,8 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
 def _show(model: MediaMixModel, made: PeriodPlan) -> None:
     plan, forecast, weeks = made.plan, made.forecast, made.weeks
     start = plan.current_label
-    st.success(plan.message, icon=":material/lightbulb:")
+    if not components.is_presenting():  # there the key message says it
+        st.success(plan.message, icon=":material/lightbulb:")
     k1, k2, k3, k4 = st.columns(4)
     k1.metric(
         f"Predicted revenue, {weeks} weeks",

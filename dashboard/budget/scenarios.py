@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.mmm.model import BudgetPrediction
-from dashboard import components, money
+from dashboard import components, key_messages, money
 from dashboard.budget import controls as budget_controls
 from dashboard.formats import WHOLE
 
@@ -33,6 +33,8 @@ def scenario(pred: BudgetPrediction) -> dict[str, float]:
 
 def save_form(pred: BudgetPrediction) -> None:
     """Name field and save button for the what-if budget ``pred`` (inside the what-if fragment)."""
+    if components.is_presenting():  # saving is for the analyst; saved scenarios still show below
+        return
     saved = st.session_state.setdefault(SCENARIOS, {})
     # The name field has a key, so its value= would only be used once: a fresh default is set
     # through the session state after each save or clear (and after a visit to another page).
@@ -58,8 +60,15 @@ def save_form(pred: BudgetPrediction) -> None:
 
 def section() -> None:
     """The saved scenarios as one table, a column each, with a button to clear them."""
-    st.subheader("Saved scenarios", help="Kept for this browser session; save one from the what-if section.")
     scenarios = st.session_state.get(SCENARIOS, {})
+    presenting = components.is_presenting()
+    if presenting and not scenarios:  # nothing to show the audience
+        return
+    st.subheader("Saved scenarios", help="Kept for this browser session; save one from the what-if section.")
+    code = money.code()
+    components.key_message(key_messages.budget_scenarios(
+        {n: s[f"Predicted revenue ({code})"] for n, s in scenarios.items()},
+        {n: s[f"Total spend ({code})"] for n, s in scenarios.items()}, currency=money.currency()))
     if not scenarios:
         st.info(
             "No scenario saved yet: set the sliders above and press **Save scenario** to compare budgets side by side."
@@ -68,7 +77,7 @@ def section() -> None:
     compare = pd.DataFrame(scenarios).reset_index(names="measure")
     labels = {"measure": "Measure", **{n: n for n in scenarios}}
     components.table(compare, "budget_scenarios", labels=labels, formats=dict.fromkeys(scenarios, WHOLE))
-    if st.button("Clear scenarios", icon=":material/delete:"):
+    if not presenting and st.button("Clear scenarios", icon=":material/delete:"):
         st.session_state[SCENARIOS] = {}
         st.session_state[NEW_NAME] = True
         st.rerun()

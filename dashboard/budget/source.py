@@ -19,6 +19,8 @@ from dashboard.budget import data as budget_data
 
 USE_TESTS = "budget_use_tests"
 """Session-state key of the "Use lift tests" toggle."""
+USE_TESTS_KEPT = "budget_use_tests_kept"
+"""The toggle's last value, kept while presentation mode does not draw it (Streamlit drops an undrawn widget's state)."""
 LIFT_TEST = "a lift test is an experiment that measured a channel's extra revenue directly"
 LIFT_TEST_HELP = (
     "A lift test is an experiment (e.g. ads paused in some regions) that measured how much extra revenue a "
@@ -52,7 +54,12 @@ class Source:
 
 
 def choose() -> Source:
-    """Draw the data section and fit (or fetch the cached) model."""
+    """Draw the data section and fit (or fetch the cached) model.
+
+    In presentation mode the model always comes from this database and no data controls are drawn.
+    """
+    if components.is_presenting():
+        return _from_db()
     source = st.segmented_control(
         "Data",
         ["This database", "My weekly CSV"],
@@ -68,10 +75,16 @@ def choose() -> Source:
 def _use_tests(tests: pd.DataFrame, where: str) -> bool:
     """The "Use lift tests" toggle (on by default) when there are tests; a hint when there are none."""
     if not len(tests):
-        st.caption(f"No lift tests {where} ({LIFT_TEST}): the model learns from the weekly data alone.")
+        if not components.is_presenting():
+            st.caption(f"No lift tests {where} ({LIFT_TEST}): the model learns from the weekly data alone.")
         return False
+    if components.is_presenting():  # analysis plumbing: the model card says whether the tests are used
+        return bool(st.session_state.get(USE_TESTS_KEPT, True))
     channels = ", ".join(sorted(set(tests["channel"])))
-    return st.toggle(f"Use lift tests ({len(tests)}: {channels})", value=True, key=USE_TESTS, help=LIFT_TEST_HELP)
+    use = st.toggle(f"Use lift tests ({len(tests)}: {channels})", value=st.session_state.get(USE_TESTS_KEPT, True),
+                    key=USE_TESTS, help=LIFT_TEST_HELP)
+    st.session_state[USE_TESTS_KEPT] = use
+    return use
 
 
 def _with_tests(text: str, n_tests: int, use: bool) -> str:

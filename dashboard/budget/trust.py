@@ -17,7 +17,7 @@ from core.formatting import short_money
 from core.mmm import report
 from core.mmm.model import MediaMixModel
 from core.mmm.summary import WELL_MEASURED_WIDTH
-from dashboard import components, money
+from dashboard import components, key_messages, money
 from dashboard.budget import charts as budget_charts
 
 RHAT_LIMIT = 1.1
@@ -52,6 +52,7 @@ def model_card(model: MediaMixModel, *, source_text: str, period: str) -> None:
         "How good is the model?",
         help="The last weeks are held out: the model is fitted without them and then asked to predict them.",
     )
+    components.key_message(key_messages.budget(model.metrics_))
     if bad := unsettled(model.convergence_["rhat"]):
         st.warning(
             f"The sampler did not settle for {', '.join(bad)}: its runs disagree (R-hat above {RHAT_LIMIT}), so "
@@ -106,6 +107,8 @@ def drivers(model: MediaMixModel, *, period: str) -> None:
     """Weekly revenue by driver and the channel table (ROAS with its band, how well measured)."""
     summary, n_weeks, recent = model.channel_summary_, len(model.weeks_), model.current_weeks_
     st.subheader("What drives revenue")
+    components.key_message(key_messages.budget_drivers(summary, float(model.decomposition_["revenue"].sum()),
+                                                       period=period, currency=money.currency()))
     st.plotly_chart(budget_charts.decomposition_area(model.decomposition_, model.channels_, period=period))
     shown = summary.assign(
         roas_range=[f"{a:.2f} – {b:.2f}" for a, b in zip(summary["roas_low"], summary["roas_high"], strict=True)],
@@ -146,6 +149,7 @@ def how_sure(model: MediaMixModel, *, period: str, tests_switched_off: bool = Fa
         "How sure is each channel?",
         help=f"A channel is well measured when its 90% ROAS band lies within about ±{HALF_BAND}% of its ROAS.",
     )
+    components.key_message(key_messages.budget_certainty(model.channel_summary_))
     st.markdown("\n".join(f"- {line}" for line in report.channel_verdicts(model, money.currency())))
     if tests_switched_off:
         st.caption("Lift tests are switched off above: these figures come from the weekly data alone.")
