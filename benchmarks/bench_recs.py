@@ -17,12 +17,15 @@
    training-only validation split (needs ``pip install -e '.[bench]'``).
 6. With ``--movielens PATH``: MovieLens-100k, per-user random 75/25 split, every model.  PATH is
    RecBole's wheel, which ships the data set (``pip download recbole==1.2.1 --no-deps``), or a
-   folder with ``ml-100k.inter`` and ``ml-100k.item`` in RecBole's format.
+   folder with ``ml-100k.inter`` and ``ml-100k.item`` in RecBole's format.  Add
+   ``--movielens-split published`` for microsoft/recommenders' own protocol instead
+   (``python_stratified_split(ratio=0.75, seed=S)``, EASE λ = 500 on the binary matrix beside ours).
 
     .venv/bin/python benchmarks/bench_recs.py [--db sample_data/omnimix.duckdb] [--json]
     .venv/bin/python benchmarks/bench_recs.py --db DB --skip-speed --quality --seeds 0,1,2
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --ease-scaling 1000,2500,5000,10000
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens recbole-1.2.1-py3-none-any.whl --seeds 0,1,2
+    .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens WHEEL --movielens-split published --seeds 42,0,1,2
 
 Without ``--db`` it uses ``sample_data/omnimix.duckdb``; build it with
 ``omnimix generate --db sample_data/omnimix.duckdb --customers 50000 --seed 42``.
@@ -121,6 +124,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0", help="comma-separated seeds for sections 4 and 6")
     parser.add_argument("--ease-scaling", default="", help="comma-separated product counts for section 5")
     parser.add_argument("--movielens", type=Path, default=None, help="RecBole wheel or ml-100k folder (section 6)")
+    parser.add_argument("--movielens-split", choices=("ours", "published"), default="ours",
+                        help="section 6: our random split, or microsoft/recommenders' stratified split")
     parser.add_argument("--factor-models", action="store_true",
                         help="section 7: implicit's ALS/BPR vs EASE on validation (MovieLens with --movielens, else --db)")
     args = parser.parse_args()
@@ -131,7 +136,15 @@ def main() -> None:
         for r in extra["ease_scaling"]:
             print(f"EASE, {r['products']:>6,} products ({r['nnz']:,} cells): Gram {r['gram_seconds']:6.2f} s, "
                   f"inverse {r['inverse_seconds']:6.2f} s, peak {r['peak_mb']:7.0f} MB", flush=True)
-    if args.movielens is not None:
+    if args.movielens is not None and args.movielens_split == "published":
+        extra["movielens_published"] = recs_quality.movielens_published(args.movielens, seeds)
+        for seed, r in extra["movielens_published"].items():
+            print(f"MovieLens-100k, microsoft/recommenders' python_stratified_split(0.75, seed={seed}), "
+                  f"{r['users']} users, {r['test_ratings']:,} test ratings, our λ = {r['l2']:g}, {r['seconds']:.0f} s:",
+                  flush=True)
+            for name in r["ndcg"]:
+                print(f"   {name:<20} NDCG@10 {r['ndcg'][name]:.4f}  precision@10 {r['precision'][name]:.4f}")
+    elif args.movielens is not None:
         extra["movielens"] = recs_quality.movielens_quality(args.movielens, seeds)
         for seed, r in extra["movielens"].items():
             print(f"MovieLens-100k, random 75/25 per user, seed {seed}, {r['customers']} users, λ = {r['l2']:g}, "

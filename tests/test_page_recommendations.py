@@ -239,6 +239,31 @@ def test_per_segment_counts_download_as_numbers(db, monkeypatch):
     assert shown["customers"].astype(str).str.fullmatch(r"[\d,]+|fewer than 50").all()
 
 
+def test_per_segment_view_shows_customers_with_history_and_new_ones_apart(db):
+    at = run_page({"recs_view": "Evaluation"})
+    assert_clean(at)
+
+    def segment_table(at):
+        return next(d.value for d in at.dataframe if "segment" in d.value.columns and "customers" in d.value.columns)
+
+    by_history = next(d.value for d in at.dataframe if "history" in d.value.columns and "segment" not in d.value.columns)
+    totals = by_history.drop_duplicates("history").set_index("history")["customers"]
+    warm = segment_table(at)
+    assert set(warm["history"]) == {"with history"}  # the default: customers with a history
+    shown = pd.to_numeric(warm["customers"].astype(str).str.replace(",", ""), errors="coerce")
+    assert shown.notna().any()  # customers with a history stay visible where only the few new ones are hidden
+    assert shown.groupby(warm["model"]).sum().le(totals["with history"]).all()
+    at.segmented_control(key="recs_seg_history").set_value("new").run()
+    assert_clean(at)
+    new = segment_table(at)
+    assert set(new["history"]) == {"new"}
+    shown_new = pd.to_numeric(new["customers"].astype(str).str.replace(",", ""), errors="coerce")
+    assert shown_new.groupby(new["model"]).sum().le(totals["new"]).all()
+    at.segmented_control(key="recs_seg_history").set_value("all").run()
+    assert_clean(at)
+    assert "history" not in segment_table(at).columns
+
+
 def test_segment_choices_and_evaluation_sample_are_worded_truthfully(db):
     at = run_page()
     options = at.selectbox(key="recs_segment").options

@@ -13,6 +13,7 @@ from core.cli import main
 from core.errors import OmnimixError
 from core.recs.evaluate import evaluate
 from core.recs.interactions import build_interactions, load_catalogue, load_customers, load_log
+from core.recs.segment_privacy import private_segment_views
 from core.recs.split import random_split, time_split
 
 
@@ -48,6 +49,47 @@ def test_history_and_new_customers_add_up_and_new_ones_get_popularity(sample):
     for model in ("item_knn", "popular"):
         part = hist[hist["model"] == model]
         assert np.isclose((part["ndcg"] * part["customers"]).sum() / part["customers"].sum(), m.loc[model, "ndcg"])
+
+
+def test_per_segment_view_splits_history_and_new_customers_and_counts_add_up(sample):
+    ev = evaluate(*sample, k=10, holdout_weeks=8, models=["item_knn", "popular_segment"], tune_params=False)
+    seg, seg_hist = ev.by_segment.set_index(["model", "segment"]), ev.by_segment_history
+    assert set(seg_hist["history"]) == {"with history", "new"}
+    # Per model and segment the two groups' counts add up to the segment's, and the segment's
+    # figure is their customer-weighted mean.
+    sums = seg_hist.groupby(["model", "segment"])["customers"].sum()
+    assert sums.reindex(seg.index).eq(seg["customers"]).all()
+    weighted = (seg_hist["ndcg"] * seg_hist["customers"]).groupby([seg_hist["model"], seg_hist["segment"]]).sum()
+    assert np.allclose((weighted / sums).reindex(seg.index), seg["ndcg"])
+    # Per model the "with history" counts over segments give by_history's count.
+    warm = seg_hist[seg_hist["history"] == "with history"].groupby("model")["customers"].sum()
+    hist = ev.by_history[ev.by_history["history"] == "with history"].set_index("model")["customers"]
+    assert warm.eq(hist.reindex(warm.index)).all()
+    # New customers get their segment's popular list from every model: same figures per segment.
+    new = seg_hist[seg_hist["history"] == "new"].pivot(index="segment", columns="model", values="ndcg")
+    assert np.allclose(new["item_knn"], new["popular_segment"])
+
+
+def test_per_segment_views_hide_small_groups_and_what_gives_them_away():
+    # A's 30 new customers are too few. The new group's total is shown (by_history), so the next
+    # smallest new group (C's 55) goes too; A's and C's segment totals would give them away
+    # (total minus customers with a history), so they go; customers with a history all stay.
+    hist = pd.DataFrame({"model": "m", "segment": ["A", "B", "C"] * 2,
+                         "history": ["with history"] * 3 + ["new"] * 3,
+                         "customers": [100, 80, 60, 30, 70, 55]})
+    seg = pd.DataFrame({"model": "m", "segment": ["A", "B", "C"], "customers": [130, 150, 115]})
+    for frame in (hist, seg):
+        for col in ("precision", "recall", "ndcg", "map", "hit_rate"):
+            frame[col] = 0.5
+    seg_out, hist_out = private_segment_views(seg, hist)
+    assert hist_out["customers_hidden"].tolist() == [None, None, None, "small", None, "complement"]
+    assert seg_out["customers_hidden"].tolist() == ["complement", None, "complement"]
+    assert hist_out["customers"].tolist()[:3] == [100, 80, 60] and hist_out["ndcg"].isna().tolist() == [
+        False, False, False, True, False, True]
+    assert seg_out["ndcg"].isna().tolist() == [True, False, True]
+    # Nothing small: nothing hidden.
+    big_seg, big_hist = private_segment_views(seg, hist.assign(customers=[100, 80, 60, 90, 70, 55]))
+    assert big_seg["customers"].notna().all() and big_hist["customers"].notna().all()
 
 
 def test_random_split_is_reproducible_by_seed_and_holds_out_a_share(sample):
@@ -90,6 +132,11 @@ def test_cli_evaluate_json_carries_both_groups_and_the_tuning(small_db, capsys):
     hist = pd.DataFrame(out["by_history"])
     assert set(hist["history"]) == {"with history", "new"} and "ease" in set(hist["model"])
     assert hist.groupby("model")["customers"].sum().eq(300).all()
+    seg_hist = pd.DataFrame(out["by_segment_history"])
+    assert {"segment", "history", "customers", "customers_hidden"} <= set(seg_hist.columns)
+    shown = seg_hist[seg_hist["customers_hidden"].isna()]
+    assert shown["customers"].ge(50).all() and set(seg_hist["history"]) <= {"with history", "new"}
+    assert seg_hist.groupby("model")["customers"].sum().le(300).all()
     assert out["tuning"]["l2"] in (50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0)
     assert abs(sum(out["tuning"]["hybrid_weights"].values()) - 1) < 1e-9
     assert main([*args, "--split", "random", "--test-share", "0.25", "--seed", "5"]) == 0

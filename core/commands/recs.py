@@ -62,8 +62,8 @@ def _recommend(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from core.recs.evaluate import private_by_segment
     from core.recs.evaluation_cache import evaluate_db  # the λ and weights chosen on the training weeks, cached
+    from core.recs.segment_privacy import private_segment_views
 
     with open_db(args.db, read_only=True) as con:
         currency = read_settings(con).currency
@@ -91,5 +91,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         text += (f"\n\nChosen on {where} (training data only): EASE λ = {tuning['l2']:g}; hybrid weights "
                  + ", ".join(f"{k} {w:.2f}" for k, w in tuning["hybrid_weights"].items()) + ".")
     payload = {**info, "currency": currency.code, "metrics": ev.metrics, "by_history": ev.by_history,
-               "by_segment": private_by_segment(ev.by_segment), "fairness": ev.fairness}
+               "fairness": ev.fairness}
+    payload["by_segment"], payload["by_segment_history"] = private_segment_views(ev.by_segment, ev.by_segment_history)
     return emit(args, payload, text)

@@ -86,6 +86,9 @@ class Evaluation:
         (``info["customers"]`` of them were scored).
     by_history : DataFrame, one row per (model, ``history``) with ``history`` "with history" or
         "new", ``customers`` and the accuracy metrics; per model the counts add up to ``info["customers"]``.
+    by_segment_history : DataFrame, one row per (model, segment, ``history``) with ``customers`` and the
+        accuracy metrics: the per-segment view with customers with a history and new ones apart
+        (per model and segment the two counts add up to ``by_segment``'s).
     """
 
     metrics: pd.DataFrame
@@ -94,6 +97,7 @@ class Evaluation:
     info: dict = field(default_factory=dict)
     held_out_customers: int = 0
     by_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_segment_history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -271,7 +275,7 @@ def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
     if k > preds.max_k:
         raise OmnimixError(f"k={k} is longer than the ranked lists (top {preds.max_k}); predict again with max_k >= {k}.")
     users, cols = preds.users, dict(k=k, col_user=C.CUSTOMER_IDX, col_item=C.PRODUCT_IDX)
-    rows, seg_rows, fair_rows, hist_rows = [], [], [], []
+    rows, seg_rows, fair_rows, hist_rows, seg_hist_rows = [], [], [], [], []
     history = pd.Series(preds.history if preds.history is not None else np.ones(users.size, dtype=bool),
                         index=pd.Index(users, name=C.CUSTOMER_IDX)).map(HISTORY_GROUPS).rename("history")
     for name, ranked in preds.items.items():
@@ -286,6 +290,8 @@ def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
                      "fit_seconds": preds.fit_seconds[name], "recommend_seconds": preds.recommend_seconds[name]})
         by_seg = per_user.join(preds.segments).groupby(C.SEGMENT)
         seg_rows.append(by_seg.mean().assign(customers=by_seg.size(), **{C.MODEL: name}).reset_index())
+        by_seg_hist = per_user.join(preds.segments).join(history).groupby([C.SEGMENT, "history"])
+        seg_hist_rows.append(by_seg_hist.mean().assign(customers=by_seg_hist.size(), **{C.MODEL: name}).reset_index())
         by_hist = per_user.join(history).groupby("history")
         hist_rows.append(by_hist.mean().assign(customers=by_hist.size(), **{C.MODEL: name})
                          .reindex(list(HISTORY_GROUPS.values())).dropna(subset=[C.MODEL]).reset_index())
@@ -294,6 +300,8 @@ def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
     by_segment = pd.concat(seg_rows, ignore_index=True)[[C.MODEL, C.SEGMENT, "customers", *M.ACCURACY]]
     by_history = pd.concat(hist_rows, ignore_index=True)[[C.MODEL, "history", "customers", *M.ACCURACY]]
     by_history["customers"] = by_history["customers"].astype(int)
+    by_segment_history = pd.concat(seg_hist_rows, ignore_index=True)[
+        [C.MODEL, C.SEGMENT, "history", "customers", *M.ACCURACY]]
     counts = history.value_counts()
     info = {"split": preds.split, "cutoff": preds.cutoff, "holdout_weeks": preds.holdout_weeks,
             "test_share": preds.test_share, "k": k, "customers": int(users.size),
@@ -301,7 +309,7 @@ def score(preds: HoldoutPredictions, *, k: int) -> Evaluation:
             "new_customers": int(counts.get(HISTORY_GROUPS[False], 0)),
             "train_interactions": preds.train_interactions, "models": list(preds.items), "tuning": preds.tuning}
     return Evaluation(metrics, by_segment, pd.concat(fair_rows, ignore_index=True), info, preds.held_out_customers,
-                      by_history)
+                      by_history, by_segment_history)
 
 
 def evaluate_db(con: duckdb.DuckDBPyConnection, **kwargs: object) -> Evaluation:

@@ -13,12 +13,16 @@ from core.privacy import small_group_label
 from core.recs import BASELINE
 from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, metric_label, private_by_segment
 from core.recs.metrics import ACCURACY
+from core.recs.segment_privacy import private_segment_views
 from dashboard import components
 from dashboard.formats import COUNT, PCT, RATIO
 from dashboard.recs import charts as recs_charts
 from dashboard.recs import data as recs_data
 from dashboard.recs import text as recs_text
 from dashboard.recs.text import FAIRNESS_GROUPS, MODEL_LABELS
+
+SEGMENT_GROUPS = {"with history": "With a history", "new": "New customers", "all": "All customers"}
+"""Choices of the per-segment view (keys: ``Evaluation.by_segment_history``'s ``history``, or all)."""
 
 
 def section(db: Path) -> None:
@@ -129,10 +133,21 @@ def section(db: Path) -> None:
             help="The accuracy metric compared across segments.",
         )
         st.caption(f"{METRIC_LABELS[metric]}: {METRIC_HELP[metric]}")
+        group = st.segmented_control(
+            "Customers",
+            list(SEGMENT_GROUPS),
+            default="with history",
+            format_func=SEGMENT_GROUPS.get,
+            key="recs_seg_history",
+            help="Customers with a history before the cutoff and new ones apart: every model gives a new "
+            "customer the same popular list, so mixing them in hides the differences between models.",
+        ) or "with history"
         # Counts stay numbers ("fewer than 50" where hidden): components.table shows the mix as
         # text with separators, and the CSV keeps plain numbers.
-        by_segment = private_by_segment(ev.by_segment).assign(label=lambda d: d["model"].map(MODEL_LABELS))
-        title = f"{metric_label(metric, k)} per segment, purchases {held_out}"
+        all_segments, by_segment = private_segment_views(ev.by_segment, ev.by_segment_history)
+        by_segment = all_segments if group == "all" else by_segment[by_segment["history"] == group]
+        by_segment = by_segment.assign(label=lambda d: d["model"].map(MODEL_LABELS))
+        title = f"{metric_label(metric, k)} per segment, {SEGMENT_GROUPS[group].lower()}, purchases {held_out}"
         st.plotly_chart(
             recs_charts.segment_bars(
                 by_segment, metric=metric, metric_label=metric_label(metric, k), title=title, **bars
@@ -140,11 +155,13 @@ def section(db: Path) -> None:
         )
         components.table(
             by_segment,
-            f"recommender_metrics_by_segment_k{k}_{weeks}w",
-            labels={"label": "Model", "segment": "Segment", "customers": "Customers", **accuracy_labels},
+            f"recommender_metrics_by_segment_{group.replace(' ', '_')}_k{k}_{weeks}w",
+            labels={"label": "Model", "segment": "Segment", "history": "Customers", "customers": "Customers scored",
+                    **accuracy_labels},
             formats={"customers": COUNT, **dict.fromkeys(ACCURACY, PCT)},
         )
-        st.caption(f"Segments with {small_group_label()} evaluated customers are hidden.")
+        st.caption(f"Groups with {small_group_label()} evaluated customers are hidden, and so is any figure "
+                   "that would give one away by subtraction (marked as protecting a smaller group).")
 
         st.subheader(
             "Fairness: who gets the recommendation slots",
