@@ -45,6 +45,11 @@ def format_period(start: dt.date | None, end: dt.date | None) -> str:
     return f"{start.isoformat()} – {end.isoformat()}"
 
 
+def _drawn_line(trace: object) -> bool:
+    return (getattr(trace, "type", None) == "scatter" and trace.mode == "lines" and trace.line.width != 0
+            and not trace.stackgroup and not trace.fill)
+
+
 def apply_style(fig: go.Figure, title: str, *, height: int = HEIGHT) -> go.Figure:
     """Title, height, margins and legend every chart shares; taller with larger fonts in presentation mode."""
     projector = is_presenting()  # the session's mode (dashboard.presentation); False outside a Streamlit run
@@ -70,5 +75,7 @@ def apply_style(fig: go.Figure, title: str, *, height: int = HEIGHT) -> go.Figur
         # Streamlit's chart theme sets small axis fonts of its own, so the axes are set explicitly.
         fig.update_xaxes(tickfont=PROJECTOR_TICK_FONT, title_font=PROJECTOR_FONT)
         fig.update_yaxes(tickfont=PROJECTOR_TICK_FONT, title_font=PROJECTOR_FONT)
-        fig.update_traces(line_width=3, selector={"type": "scatter", "mode": "lines"})
+        # Drawn lines only: a band's edges (width 0) and stacked areas keep their width, or the
+        # bands get thick edges in default colours.
+        fig.update_traces(line_width=3, selector=_drawn_line)
     return fig

@@ -21,10 +21,11 @@ from dashboard.recs.text import MODEL_LABELS
 CUSTOMER_KEY = "recs_customer"  # the id text box
 URL_SEEN = "recs_url_customer"  # last ?customer= value taken from the URL
 DRAWS = "recs_draws"  # how many random customers were drawn: the seed of the next draw
+# Comments, not docstrings: Streamlit's magic would draw a bare string on the page.
+# The hybrid (weights chosen on validation, EASE among its parts) measured best; see docs/recommendations.md.
 DEFAULT_MODELS = ["hybrid", "ease", BASELINE]
-"""The hybrid (weights chosen on validation, EASE among its parts) measured best; see docs/recommendations.md."""
+# Products per model in presentation mode (no model controls there): short lists read from a distance.
 PRESENTED_N = 5
-"""Products per model in presentation mode (no model controls there): short lists read from a distance."""
 
 st.title("Recommendations")
 st.caption(

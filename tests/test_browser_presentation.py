@@ -73,3 +73,45 @@ def test_toggle_leaves_presentation_mode(server: str, page) -> None:  # noqa: F8
     _settle(page)
     assert "present" not in _query(page.url)
     assert page.get_by_test_id("stDownloadButton").count() > 0
+
+
+SCREENSHOTS = {"pages/budget.py": "present_budget", "pages/recommendations.py": "present_recs"}
+"""Story pages whose presentation-mode screenshot is saved in tests/artifacts for a look."""
+
+
+def test_the_whole_story_in_presentation_mode(server: str, page) -> None:  # noqa: F811
+    """Next through every story page: each draws without an error, download or filter, with its key messages."""
+    page.set_default_timeout(PATIENT_MS)
+    specs = {p.file: p for p in PAGES}
+    _open(page, server, specs[presentation.STORY[0]], f"?present=1&{FILTERS}")
+    for number, file in enumerate(presentation.STORY):
+        spec = specs[file]
+        if number:
+            page.set_viewport_size({"width": 1440, "height": 900})
+            page.get_by_role("link", name=f"Next: {spec.title}").first.click()
+            page.wait_for_url(f"**/{spec.url_path}?**")
+            page.wait_for_selector(spec.main_selector, state="visible")
+            _settle(page)
+        assert page.locator(EXCEPTION).count() == 0, spec.title
+        assert page.get_by_test_id("stAlertContentError").count() == 0, spec.title
+        assert page.get_by_test_id("stDownloadButton").count() == 0, spec.title
+        assert page.get_by_label("Order dates").count() == 0, spec.title
+        assert page.get_by_text(f"Step {number + 1} of {len(presentation.STORY)}").first.is_visible()
+        messages = page.locator(f'[class*="st-key-{presentation.KEY_MESSAGE_PREFIX}"] p')
+        assert messages.count() >= 1 and messages.first.is_visible(), spec.title
+        assert page.get_by_text("download", exact=False).filter(visible=True).count() == 0, spec.title
+        if file == "pages/recommendations.py":
+            _screenshot(page, SCREENSHOTS[file])
+            page.set_viewport_size({"width": 1440, "height": 900})
+            page.get_by_role("tab", name="Evaluation").click()
+            page.get_by_text("Accuracy per model").first.wait_for()
+            _settle(page)
+            assert page.locator(EXCEPTION).count() == 0
+            assert page.get_by_test_id("stSelectbox").count() == 0 and page.get_by_test_id("stSlider").count() == 0
+            assert messages.count() >= 5  # one per evaluation section
+            _screenshot(page, "present_recs_eval")
+            page.get_by_role("tab", name="Customer preview").click()
+            _settle(page)
+        elif file in SCREENSHOTS:
+            assert messages.count() >= 7, spec.title  # one per section of the budget page
+            _screenshot(page, SCREENSHOTS[file])

@@ -163,8 +163,9 @@ def _band_bars(categories: list[str], series: list[tuple], *, title: str) -> go.
     fig.update_layout(barmode="group", hovermode="closest")
     fig.update_yaxes(title=f"{money.code()} of revenue per {money.code()} spent", range=[0, top])
     fig = apply_style(fig, title)
-    # Legend below: the title needs the width.
-    fig.update_layout(legend={"yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
+    # Legend below: the title needs the width; further down under two-line labels ("tv<br>(tested)").
+    below = -0.22 if any("<br>" in str(c) for c in categories) else -0.12
+    fig.update_layout(legend={"yanchor": "top", "y": below, "xanchor": "left", "x": 0})
     return fig
 
 
@@ -200,7 +201,7 @@ def gain_waterfall(
     span = float(np.abs(table["revenue_gain"]).sum())
     fig.update_yaxes(range=[current_revenue - 1.5 * span - 1, current_revenue + 1.5 * span + 1], title=money.code())
     fig.update_layout(showlegend=False, hovermode="closest")
-    return apply_style(fig, f"Where the gain comes from: predicted revenue over {weeks} week(s) ({money.code()})")
+    return apply_style(fig, f"Where the gain comes from<br><sup>predicted revenue over {weeks} week(s) ({money.code()})</sup>")
 
 
 def roas_shift_bars(shifts: pd.DataFrame, *, tested: set[str], period: str) -> go.Figure:

@@ -14,7 +14,7 @@ from core.recs import BASELINE
 from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, metric_label, private_by_segment
 from core.recs.metrics import ACCURACY
 from core.recs.segment_privacy import private_segment_views
-from dashboard import components
+from dashboard import components, key_messages
 from dashboard.formats import COUNT, PCT, RATIO
 from dashboard.recs import charts as recs_charts
 from dashboard.recs import data as recs_data
@@ -32,15 +32,16 @@ def section(db: Path) -> None:
         "recommends k products per customer; we then check what those customers really bought "
         "in the held-out weeks (products new to them). The 'Most popular' baseline is always included."
     )
-    c1, c2, _ = st.columns([1, 2, 2])
-    k = c1.selectbox(
+    presenting = components.is_presenting()  # the evaluation's settings are analysis plumbing: defaults there
+    c1, c2, _ = st.columns([1, 2, 2]) if not presenting else (None, None, None)
+    k = 10 if presenting else c1.selectbox(
         "k (list length)",
         recs_data.EVAL_KS,
         index=recs_data.EVAL_KS.index(10),
         key="recs_k",
         help="How many recommended products per customer the metrics look at.",
     )
-    weeks = c2.slider(
+    weeks = 8 if presenting else c2.slider(
         "Held-out weeks",
         min_value=2,
         max_value=26,
@@ -61,6 +62,7 @@ def section(db: Path) -> None:
 
         st.subheader("Accuracy per model", help="Higher is better for every metric here.")
         accuracy_labels = {c: metric_label(c, k) for c in ACCURACY}
+        components.key_message(key_messages.recs_accuracy(metrics, k=k, labels=MODEL_LABELS, baseline=BASELINE))
         title = f"Accuracy at k={k} per model, purchases {held_out}"
         st.plotly_chart(
             recs_charts.metric_bars(metrics, columns=list(ACCURACY), labels=accuracy_labels, title=title, **bars)
@@ -68,6 +70,7 @@ def section(db: Path) -> None:
         st.subheader(
             "Coverage and diversity", help="Beyond accuracy: does the model use the catalogue and vary the lists?"
         )
+        components.key_message(key_messages.recs_coverage(metrics, k=k, labels=MODEL_LABELS))
         left, right = st.columns(2)
         title = f"Catalogue coverage and category diversity, top {k}"
         left.plotly_chart(
@@ -111,6 +114,8 @@ def section(db: Path) -> None:
             help="History = any purchase, cart or view before the cutoff. A new customer gets the popular "
             "products of their segment from every model, so the models differ only on customers with a history.",
         )
+        components.key_message(key_messages.recs_history(by_history, metric_label=metric_label("ndcg", k),
+                                                         labels=MODEL_LABELS))
         st.caption(recs_text.history_caption(info))
         title = f"{metric_label('ndcg', k)} by customer history, purchases {held_out}"
         st.plotly_chart(
@@ -124,7 +129,7 @@ def section(db: Path) -> None:
         )
 
         st.subheader("Per segment", help="Segment = the customer's main sales channel before the cutoff.")
-        metric = st.columns([1, 2])[0].selectbox(
+        metric = ACCURACY[2] if presenting else st.columns([1, 2])[0].selectbox(
             "Metric",
             ACCURACY,
             index=2,
@@ -133,7 +138,7 @@ def section(db: Path) -> None:
             help="The accuracy metric compared across segments.",
         )
         st.caption(f"{METRIC_LABELS[metric]}: {METRIC_HELP[metric]}")
-        group = st.segmented_control(
+        group = "with history" if presenting else st.segmented_control(
             "Customers",
             list(SEGMENT_GROUPS),
             default="with history",
@@ -147,6 +152,9 @@ def section(db: Path) -> None:
         all_segments, by_segment = private_segment_views(ev.by_segment, ev.by_segment_history)
         by_segment = all_segments if group == "all" else by_segment[by_segment["history"] == group]
         by_segment = by_segment.assign(label=lambda d: d["model"].map(MODEL_LABELS))
+        components.key_message(key_messages.recs_segments(
+            by_segment, metric=metric, metric_label=metric_label(metric, k), labels=MODEL_LABELS,
+            model="hybrid" if "hybrid" in set(by_segment["model"]) else str(by_segment["model"].iloc[0])))
         title = f"{metric_label(metric, k)} per segment, {SEGMENT_GROUPS[group].lower()}, purchases {held_out}"
         st.plotly_chart(
             recs_charts.segment_bars(
@@ -168,16 +176,16 @@ def section(db: Path) -> None:
             help="Compares each group's share of all recommended slots with its share of the "
             "catalogue and of past sales. A model that over-serves a few brands shows long blue bars.",
         )
-        c1, c2 = st.columns(2)
+        c1, c2 = st.columns(2) if not presenting else (None, None)
         models = info["models"]
-        fair_model = c1.selectbox(
+        fair_model = (models[models.index("hybrid") if "hybrid" in models else 0]) if presenting else c1.selectbox(
             "Model",
             models,
             index=models.index("hybrid") if "hybrid" in models else 0,
             format_func=MODEL_LABELS.get,
             key="recs_fair_model",
         )
-        dimension = c2.segmented_control(
+        dimension = "price_tier" if presenting else c2.segmented_control(
             "Group by",
             list(FAIRNESS_GROUPS),
             default="price_tier",
@@ -188,6 +196,8 @@ def section(db: Path) -> None:
         )
         fair = ev.fairness[(ev.fairness["model"] == fair_model) & (ev.fairness["dimension"] == dimension)]
         group_label = FAIRNESS_GROUPS[dimension]
+        components.key_message(key_messages.recs_fairness(fair, model_label=MODEL_LABELS[fair_model],
+                                                          group_label=group_label))
         title = (
             f"{MODEL_LABELS[fair_model]}: share of top-{k} slots per {group_label.lower()} vs catalogue and "
             f"sales (sales before {info['cutoff']:%Y-%m-%d})"
