@@ -307,3 +307,27 @@ def test_budget_and_recommendation_messages_from_figures():
     assert key_messages_module.recs_segments(segments, metric="ndcg", metric_label="NDCG@10", model="hybrid",
                                              labels=labels) == (
         "Hybrid does best for app customers (NDCG@10 30.0%) and least well for web (10.0%).")
+
+
+def test_no_page_draws_a_stray_string():
+    """Streamlit's magic draws any bare string in a page script: only the module docstring may be one."""
+    import ast
+    from pathlib import Path
+
+    def strays(statements: list, name: str, top: bool) -> list[str]:
+        found = []
+        for i, stmt in enumerate(statements):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                if not (top and i == 0):
+                    found.append(f"{name}:{stmt.lineno}")
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue  # a function's docstring is not drawn
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    found += strays(inner, name, False)
+        return found
+
+    pages = sorted(Path(__file__).resolve().parent.parent.glob("pages/*.py"))
+    assert pages
+    assert not [s for page in pages for s in strays(ast.parse(page.read_text()).body, page.name, True)]
