@@ -127,3 +127,26 @@ def test_generate_warms_the_report_evaluation(tmp_path, cache_dir, monkeypatch):
     with open_db(db, read_only=True) as con:
         section = report_customers.recs_section(con)
     assert section.figures == 1 and "Recommend with" in section.html()
+
+
+def test_load_log_codes_give_the_same_frame_as_strings(small_db):
+    """load_log reads kind and channel as small codes; the frame is the one the plain query gives."""
+    import datetime as dt
+
+    from core.recs import interactions
+
+    window = (dt.datetime(1900, 1, 1), dt.datetime(2999, 1, 1))
+    key = ["customer_idx", "product_idx", "ts", "kind", "channel"]
+    with open_db(small_db, read_only=True) as con:
+        fast = interactions.load_log(con)
+        plain = con.execute(interactions._LOG_SQL, list(window)).df()
+    for col in ("kind", "channel"):
+        plain[col] = plain[col].astype("category")
+    assert len(fast) > 1000
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:  # the query has no ORDER BY: compare as sets of rows
+        return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(fast), ordered(plain), check_categorical=False)
+    for col in ("kind", "channel"):
+        assert list(fast[col].cat.categories) == list(plain[col].cat.categories)
