@@ -1,7 +1,7 @@
 """Build time and file size of ``omnimix report`` on the 50k-customer sample (goal: <= 10 s, <= 10 MB).
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--db /tmp/report_50k.duckdb] [--budget-fit auto] [--runs 2] [--pdf]
-[--sections]``.
+[--sections] [--after-generate]``.
 The sample is generated into ``--db`` when missing (``generate_database(n_customers=50_000,
 seed=42)``). Each build runs in a fresh interpreter through the CLI, as a user would run it,
 so imports count; the per-section seconds come from its ``--json`` output.
@@ -13,6 +13,11 @@ cache, as after a first report or after the Budget page). The load average is pr
 each figure: on a shared machine the wall time also counts the time other jobs held the cores,
 so judge by the CPU seconds.
 
+``--after-generate`` also times the **first report after ``omnimix generate``**: a new empty cache
+folder gets what the generator stores after writing a sample (``core.generator.warm_caches``: the
+evaluation the recommendation section shows, the page's tuning, the Attribution page's first
+view), timed on its own, then one report is built with it.
+
 ``--sections`` also prints where a cold build's CPU goes: one more fresh interpreter builds the
 report with the cache off and prints each section's CPU seconds (``Report.cpu_seconds``; every
 thread of the process, the imports a section makes included) and the imports before the build.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +45,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="builds per fit: one cold, the rest warm (default 2)")
     parser.add_argument("--pdf", action="store_true", help="also time the PDF (headless Chromium)")
     parser.add_argument("--sections", action="store_true", help="also print a cold build's CPU seconds per section")
+    parser.add_argument("--after-generate", action="store_true",
+                        help="also time the first report after omnimix generate's warm-up")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if not args.db.exists():
@@ -52,6 +60,14 @@ def main() -> None:
             cache = Path(tmp) / f"cache_{fit}"  # empty: the first build is cold
             for run in range(args.runs):
                 _build(args, fit, Path(tmp), cache, "cold" if run == 0 else "warm", run)
+            if args.after_generate:
+                warmed = Path(tmp) / f"cache_{fit}_generated"
+                _warm_like_generate(args, warmed)
+                if args.sections:  # a copy: the build below adds each section to its cache
+                    shutil.copytree(warmed, Path(tmp) / "sections_generated")
+                _build(args, fit, Path(tmp), warmed, "after generate", args.runs)
+                if args.sections:
+                    _section_cpu(args, fit, Path(tmp) / "sections_generated")
             if args.sections:
                 _section_cpu(args, fit)
 
@@ -95,14 +111,30 @@ print(json.dumps({"imports": imports, "sections": report.cpu_seconds, "total": t
 """
 
 
-def _section_cpu(args: argparse.Namespace, fit: str) -> None:
-    env = {**os.environ, "OMNIMIX_CACHE": "off"}  # nothing read back: every section computed
+def _warm_like_generate(args: argparse.Namespace, cache: Path) -> None:
+    """What ``omnimix generate`` stores after writing the sample, into ``cache`` (a fresh interpreter)."""
+    env = {**os.environ, "OMNIMIX_CACHE": str(cache)}
+    code = "import sys; from core.generator import warm_caches; warm_caches(sys.argv[1])"
+    started, before = time.perf_counter(), os.times()
+    subprocess.run([sys.executable, "-c", code, str(args.db)], cwd=ROOT, check=True, env=env)
+    after = os.times()
+    cpu = after.children_user - before.children_user + after.children_system - before.children_system
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"generate's warm-up (core.generator.warm_caches): {time.perf_counter() - started:.1f} s wall, "
+          f"{cpu:.1f} s CPU; load average {load}")
+
+
+def _section_cpu(args: argparse.Namespace, fit: str, cache: Path | None = None) -> None:
+    # No cache: nothing read back, every section computed; else what generate's warm-up stored.
+    env = {**os.environ, "OMNIMIX_CACHE": "off" if cache is None else str(cache)}
     done = subprocess.run([sys.executable, "-c", _SECTION_CPU, str(args.db), fit], cwd=ROOT, capture_output=True,
                           text=True, check=True, env=env)
     payload = json.loads(done.stdout.strip().splitlines()[-1])
     sections = ", ".join(f"{key} {cpu:.1f}" for key, cpu in payload["sections"].items())
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"cold CPU by section (budget fit {fit}, cache off): {payload['total']:.1f} s in the process; imports "
+    when = "cold CPU by section (budget fit {fit}, cache off)" if cache is None else \
+        "after generate, CPU by section (budget fit {fit})"
+    print(f"{when.format(fit=fit)}: {payload['total']:.1f} s in the process; imports "
           f"{payload['imports']:.1f}, {sections}; load average {load}")
 
 
