@@ -14,6 +14,10 @@ connections also let the CLI read the same file from another process.  So:
 - cached query results are keyed on the file's identity (inode, mtime, size) as well as the
   path and filters, and the cached connection is dropped when the file changed on disk
   (``omnimix generate --force`` replaces it), so nobody sees stale data.
+
+With ``OMNIMIX_ENGINE=spark`` (see :mod:`core.engine`) the cached connection is the Spark
+engine's over the lake and the "file version" is the lake's (its export manifest); writes still
+go to the DuckDB file.
 """
 
 from __future__ import annotations
@@ -51,7 +55,15 @@ def db_path() -> Path:
 
 
 def file_version(db: Path) -> FileVersion | None:
-    """Identity of the file on disk (inode, mtime in ns, size); ``None`` when it is missing."""
+    """Identity of the file on disk (inode, mtime in ns, size); ``None`` when it is missing.
+
+    On the Spark engine: the identity of the lake's export, which the pages read instead.
+    """
+    from core.engine import engine_config, lake_version
+
+    config = engine_config()
+    if config.name == "spark":
+        return lake_version(config)
     try:
         st_ = os.stat(db)
     except FileNotFoundError:
@@ -63,6 +75,12 @@ def existing_version(db: Path) -> FileVersion:
     """:func:`file_version` of a database that must exist (cache key of the pages' wrappers)."""
     version = file_version(db)
     if version is None:
+        from core.engine import engine_config
+
+        config = engine_config()
+        if config.name == "spark":
+            raise OmnimixError(f"{config.warehouse} holds no Omnimix export for the Spark engine; write one with "
+                               f"'omnimix export --db {db} --parquet {config.warehouse}'.")
         raise OmnimixError(f"Database {db} does not exist.")
     return version
 
@@ -89,7 +107,11 @@ def _close(handle: _Handle) -> None:
 
 @st.cache_resource(show_spinner=False, validate=_is_current, on_release=_close)
 def _handle(db: str) -> _Handle:
+    from core.engine import read_engine
+
     version = file_version(Path(db))
+    if (spark := read_engine(db)) is not None:
+        return _Handle(spark, db, version)
     try:
         con = connect(db, read_only=True)
     except OmnimixError as exc:
@@ -135,9 +157,15 @@ def read(db: Path | str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> A
     Every page module reads through here: a second connection to the file would clash, and a
     load in another session that closes the connection mid-query becomes a plain message.
     """
+    from core.engine import EngineQueryError
+
     try:
         with _cursor(Path(db)) as cur:
             return fn(cur, *args, **kwargs)
+    except EngineQueryError as exc:
+        what = getattr(fn, "__name__", "query").strip("_").replace("_", " ")
+        raise OmnimixError(f"This page's {what} cannot run on the {exc.engine} engine: {exc.detail}; "
+                           f"show it with OMNIMIX_ENGINE=duckdb.") from exc
     except duckdb.ConnectionException as exc:
         release(Path(db))
         raise OmnimixError("The database was being updated; reload the page to see the new data.") from exc
@@ -192,8 +220,12 @@ def writable(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         When another load is running or the file cannot be opened for writing (e.g. the
         CLI holds it).
     """
+    from core.engine import write_note
+
     if not _WRITE_LOCK.acquire(timeout=30):
         raise OmnimixError("Another load into the database is still running; try again when it has finished.")
+    if note := write_note(db):
+        st.warning(note)  # the pages read the lake: this load shows up there after an export
     try:
         release(db)
         with open_db(db) as con:

@@ -22,7 +22,7 @@ def test_engine_defaults_to_duckdb():
 def test_spark_engine_needs_a_warehouse_and_a_known_name():
     config = engine_config({"OMNIMIX_ENGINE": "Spark", "OMNIMIX_SPARK": "sc://h:15002", "OMNIMIX_WAREHOUSE": "/lake"})
     assert (config.name, config.spark, config.warehouse) == ("spark", "sc://h:15002", Path("/lake"))
-    assert "Spark (sc://h:15002) on /lake" in config.describe("x.duckdb")
+    assert config.describe("x.duckdb").startswith("Spark (sc://h:15002) reading /lake; writes")
     with pytest.raises(OmnimixError, match="OMNIMIX_WAREHOUSE"):
         engine_config({"OMNIMIX_ENGINE": "spark"})
     with pytest.raises(OmnimixError, match="OMNIMIX_ENGINE must be duckdb or spark"):

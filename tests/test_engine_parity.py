@@ -171,3 +171,42 @@ def test_recommender_interactions(duck_con, spark_con):
     duck, spark = from_db(duck_con, before=before), from_db(spark_con, before=before)
     assert duck.matrix.shape == spark.matrix.shape
     assert abs(duck.matrix - spark.matrix).max() < 1e-9
+
+
+def test_attribution(duck_con, spark_con):
+    from core.attribution.compare import analyse
+
+    # Customers are keyed by hash(customer_id), which differs between the engines: only the key
+    # changes, so every model's credit per channel and its error against the truth must agree.
+    duck, spark = analyse(duck_con, PERIOD), analyse(spark_con, PERIOD)
+    assert duck.summary == spark.summary and duck.summary["touches"] > 1000
+    assert duck.has_truth and spark.has_truth
+    assert_same_frame(duck.table.drop(columns=[c for c in duck.table if "seconds" in c]),
+                      spark.table.drop(columns=[c for c in spark.table if "seconds" in c]), keys=["model", "channel"])
+    assert duck.errors.keys() == spark.errors.keys()
+    np.testing.assert_allclose(list(duck.errors.values()), list(spark.errors.values()), rtol=1e-9)
+
+
+def test_campaign_queries_that_port(duck_con, spark_con):
+    from core.campaigns.base import missing_data
+    from core.campaigns.seo import losing_pages, seo_trend
+
+    assert missing_data(duck_con) is None and missing_data(spark_con) is None
+    duck = seo_trend(duck_con, PERIOD)
+    assert len(duck) > 20
+    assert_same_frame(duck, seo_trend(spark_con, PERIOD))
+    end = dt.date(2025, 12, 28)
+    # Every page with a session, whatever its change: the whole aggregation is compared.
+    duck = losing_pages(duck_con, end, min_sessions=1, min_drop=np.inf, min_size=1)
+    assert len(duck) >= 3
+    assert_same_frame(duck, losing_pages(spark_con, end, min_sessions=1, min_drop=np.inf, min_size=1))
+
+
+def test_campaign_credit_query_fails_in_one_sentence(spark_con):
+    from core.campaigns.base import touch_metrics
+    from core.engine import EngineQueryError
+
+    # Its ASOF join (each order's last session before it) has no Spark SQL form.
+    with pytest.raises(EngineQueryError, match=r"^The Spark engine cannot run this query: .*") as info:
+        touch_metrics(spark_con, PERIOD, None, {"campaign_id": "t.campaign_id"})
+    assert "\n" not in str(info.value)

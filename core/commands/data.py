@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from core.commands.options import seed_arg
@@ -47,6 +48,7 @@ def _generate(args: argparse.Namespace) -> int:
     if not 20 <= args.weeks <= 520:
         raise OmnimixError(f"--weeks must be between 20 and 520 (got {args.weeks}).")
     summary = generate_database(args.db, n_customers=args.customers, seed=args.seed, n_weeks=args.weeks, overwrite=args.force)
+    _note_write(args.db)
     counts = ", ".join(f"{k} {v:,}" for k, v in summary["rows"].items())
     return emit(args, summary, f"Generated {args.db} in {summary['seconds']:.1f} s: {counts}.")
 
@@ -62,6 +64,14 @@ def _info(args: argparse.Namespace) -> int:
     engine = _engine(args.db)
     lines.append(f"engine: {engine['description']}")
     return emit(args, {"db": str(args.db), **summary, "engine": engine}, "\n".join(lines))
+
+
+def _note_write(db: Path) -> None:
+    """On stderr: with OMNIMIX_ENGINE=spark the generator wrote DuckDB, not the lake (see core.engine)."""
+    from core.engine import write_note
+
+    if note := write_note(db):
+        print(f"omnimix: {note}", file=sys.stderr)
 
 
 def _engine(db: Path) -> dict:

@@ -29,6 +29,19 @@ ENGINES: tuple[str, ...] = ("duckdb", "spark")
 DEFAULT_SPARK = "local[2]"
 
 
+class EngineQueryError(OmnimixError):
+    """A statement the Spark engine cannot run (not translatable, or Spark rejected it).
+
+    ``engine`` says which engine (``"Spark (local[2])"``) and ``detail`` is Spark's or SQLGlot's
+    first line; the opener (:func:`core.store.db.open_db`, :mod:`dashboard.data_access`) re-raises
+    it naming the command or the page's query, as one sentence.
+    """
+
+    def __init__(self, engine: str, detail: str) -> None:
+        self.engine, self.detail = engine, detail
+        super().__init__(f"The {engine} engine cannot run this query: {detail}.")
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """The configured engine: ``name`` plus, for Spark, its master and lake."""
@@ -40,10 +53,8 @@ class EngineConfig:
     def describe(self, db: str | Path | None = None) -> str:
         """One line for ``omnimix info`` and the sidebar, e.g. ``"Spark (local[2]) on /data/lake"``."""
         if self.name == "spark":
-            # Honest about the wiring so far: the heavy queries run on Spark through
-            # spark_connection(); the pages and commands still open the DuckDB file.
-            where = f"; pages and commands still read DuckDB ({db})" if db is not None else ""
-            return f"Spark ({self.spark}) on {self.warehouse} for spark_connection(){where}"
+            writes = f"; writes (load, generate, settings) go to the DuckDB file {db}" if db is not None else ""
+            return f"Spark ({self.spark}) reading {self.warehouse}{writes}"
         return f"DuckDB on {db}" if db is not None else "DuckDB"
 
     def as_dict(self, db: str | Path | None = None) -> dict[str, Any]:
@@ -72,11 +83,64 @@ def engine_config(environ: dict[str, str] | None = None) -> EngineConfig:
     return EngineConfig(name, spark, Path(warehouse) if warehouse else None)
 
 
+def lake_version(config: EngineConfig) -> tuple[int, int, int] | None:
+    """Identity of the lake's manifest (inode, mtime in ns, size): it changes with every export.
+
+    ``omnimix export`` renames a complete new lake into place, so a new manifest means new data;
+    ``None`` when the folder holds no export.
+    """
+    from core.engine.export import MANIFEST
+
+    try:
+        st = os.stat(Path(config.warehouse or "") / MANIFEST)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+_CONNECTIONS: dict[tuple, Any] = {}
+
+
 def spark_connection(config: EngineConfig | None = None):
-    """A :class:`~core.engine.spark.SparkConnection` for ``config`` (default: the environment's)."""
+    """A :class:`~core.engine.spark.SparkConnection` for ``config`` (default: the environment's).
+
+    One per engine configuration and lake version in the process: its temp views over the lake
+    are registered once, and a new export (new manifest) gets a new connection.
+    """
     from core.engine.spark import SparkConnection, spark_session
 
     config = config or engine_config()
     if config.warehouse is None:
         raise OmnimixError("The Spark engine needs a warehouse folder (OMNIMIX_WAREHOUSE).")
-    return SparkConnection(spark_session(config.spark), config.warehouse)
+    key = (config, lake_version(config))
+    con = _CONNECTIONS.get(key)
+    if con is None or not con.is_active():
+        con = SparkConnection(spark_session(config.spark), config.warehouse, engine=f"Spark ({config.spark})")
+        _CONNECTIONS.clear()  # views of an older lake version are replaced by the new ones anyway
+        _CONNECTIONS[key] = con
+    return con
+
+
+def read_engine(db: str | Path, config: EngineConfig | None = None):
+    """The connection reads of ``db`` go to: ``None`` for DuckDB (open the file), else the Spark connection.
+
+    The one switch behind every read-only open (:func:`core.store.db.open_db` for the commands,
+    :mod:`dashboard.data_access` for the pages); writes always open the DuckDB file.
+    """
+    config = config or engine_config()
+    return spark_connection(config) if config.name == "spark" else None
+
+
+def write_note(db: str | Path, config: EngineConfig | None = None) -> str | None:
+    """What to tell a user who writes to ``db`` while the Spark engine is configured (``None`` on DuckDB).
+
+    A misconfigured engine does not block a write to the DuckDB file: reads report it.
+    """
+    try:
+        config = config or engine_config()
+    except OmnimixError:
+        return None
+    if config.name != "spark":
+        return None
+    return (f"OMNIMIX_ENGINE=spark: this write goes to the DuckDB file {db}, not to the lake {config.warehouse} "
+            f"Spark reads; publish it with 'omnimix export --db {db} --parquet {config.warehouse} --force'.")

@@ -14,8 +14,10 @@ Results are shaped like DuckDB's: DATE columns as ``datetime64``, DECIMAL as ``f
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.engine import EngineQueryError
 from core.engine.export import read_manifest
-from core.engine.transpile import CATALOG_VIEW, to_spark
+from core.engine.transpile import CATALOG_VIEW, DATABASES_VIEW, to_spark
 from core.errors import OmnimixError
 
 _SESSION_CONF: dict[str, str] = {
@@ -79,6 +82,9 @@ def spark_session(master: str, *, conf: Mapping[str, str] | None = None):
     for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
+    # PySpark logs every failed statement with its Java stack on stderr; Omnimix reports it as
+    # one sentence instead (EngineQueryError).
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     if not master.startswith("sc://"):
         session.sparkContext.setLogLevel("ERROR")
     return session
@@ -131,23 +137,48 @@ def _duckdb_like(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "desc", None) or exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return re.sub(r"\s*SQLSTATE: \w+.*$", "", line).rstrip(". ;")[:300]
+
+
+class _Translated:
+    """Turns any failure of the wrapped call into :class:`EngineQueryError` (no Java or SQLGlot traceback)."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or isinstance(exc, OmnimixError) or not isinstance(exc, Exception):
+            return False
+        raise EngineQueryError(self.engine, _first_line(exc)) from exc
+
+
 class SparkResult:
     """The result of one statement: read it once, as DuckDB's result objects are read."""
 
-    def __init__(self, frame) -> None:
+    def __init__(self, frame, engine: str = "Spark") -> None:
         self._frame = frame
+        self._engine = engine
 
     def df(self) -> pd.DataFrame:
         """All rows as a pandas DataFrame (through Arrow)."""
-        return _duckdb_like(self._frame.toPandas())
+        with _Translated(self._engine):
+            return _duckdb_like(self._frame.toPandas())
 
     def fetchall(self) -> list[tuple]:
         """All rows as tuples of Python values (``None`` for NULL)."""
-        return [tuple(row) for row in self._frame.collect()]
+        with _Translated(self._engine):
+            return [tuple(row) for row in self._frame.collect()]
 
     def fetchone(self) -> tuple | None:
         """The first row, or ``None`` without rows."""
-        rows = self._frame.take(1)
+        with _Translated(self._engine):
+            rows = self._frame.take(1)
         return tuple(rows[0]) if rows else None
 
     def fetchnumpy(self) -> dict[str, np.ndarray]:
@@ -165,16 +196,31 @@ class SparkConnection:
     lake : str or Path
         Folder written by ``omnimix export`` (``$OMNIMIX_WAREHOUSE``); every table in its
         manifest becomes a temp view of the same name with the same columns.
+    engine : str, default="Spark"
+        The engine in words, for error messages (``"Spark (local[2])"``).
+
+    Notes
+    -----
+    Only the DuckDB connection methods Omnimix's read paths use exist here (``execute``,
+    ``cursor``, ``register`` / ``unregister`` of a small pandas frame); any other DuckDB method
+    raises :class:`EngineQueryError` instead of an ``AttributeError``.
     """
 
-    def __init__(self, spark, lake: str | Path) -> None:
+    def __init__(self, spark, lake: str | Path, *, engine: str = "Spark") -> None:
         self.spark = spark
         self.lake = Path(lake)
+        self.engine = engine
         self.manifest = read_manifest(self.lake)
         self._registered: set[str] = set()
+        # Pages run queries from several threads on one connection; views are registered once.
+        self._lock = threading.Lock()
 
     def _register(self, names) -> None:
         """Temp views over the lake for the tables in ``names`` not registered yet (views cost a file listing)."""
+        with self._lock:
+            self._register_locked(names)
+
+    def _register_locked(self, names) -> None:
         from pyspark.sql import functions as F
 
         for name in names:
@@ -207,9 +253,23 @@ class SparkConnection:
             self.spark.sql(f"SELECT * FROM VALUES {rows} AS t(table_name, schema_name, database_name, comment)"
                            ).createOrReplaceTempView(CATALOG_VIEW)
             self._registered.add(CATALOG_VIEW)
+        if DATABASES_VIEW in names and DATABASES_VIEW not in self._registered:
+            self.spark.sql("SELECT 'main' AS database_name, CAST(NULL AS STRING) AS path, 'main' AS name"
+                           ).createOrReplaceTempView(DATABASES_VIEW)
+            self._registered.add(DATABASES_VIEW)
 
     def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None) -> SparkResult:
-        """Run one DuckDB-dialect statement on Spark; parameters by name (``$x``) or position (``?``)."""
+        """Run one DuckDB-dialect statement on Spark; parameters by name (``$x``) or position (``?``).
+
+        Raises
+        ------
+        EngineQueryError
+            SQLGlot cannot translate the statement or Spark rejects it (one line, no traceback).
+        """
+        with _Translated(self.engine):
+            return self._execute(sql, parameters)
+
+    def _execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None) -> SparkResult:
         text, tables = to_spark(sql)
         self._register(tables)
         if parameters is None:
@@ -226,7 +286,37 @@ class SparkConnection:
                 named = {f"p{i}": v for i, v in enumerate(args)}
                 text = _bind_temporal(text, named)
                 args = named
-        return SparkResult(self.spark.sql(text, args=args or None))
+        return SparkResult(self.spark.sql(text, args=args or None), self.engine)
+
+    def cursor(self) -> SparkConnection:
+        """This connection: Spark sessions take statements from several threads (DuckDB needs a cursor each)."""
+        return self
+
+    def register(self, name: str, frame: pd.DataFrame) -> SparkConnection:
+        """``frame`` (small: e.g. a segment's member ids) as temp view ``name``, like DuckDB's ``register``."""
+        with _Translated(self.engine):
+            self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+        return self
+
+    def unregister(self, name: str) -> SparkConnection:
+        """Drop the temp view ``name`` made by :meth:`register`."""
+        with _Translated(self.engine):
+            self.spark.catalog.dropTempView(name)
+        return self
+
+    def is_active(self) -> bool:
+        """Whether the Spark session behind this connection still runs (a stopped one is not reused)."""
+        try:
+            return not self.spark.sparkContext._jsc.sc().isStopped()
+        except Exception:  # noqa: BLE001 - Spark Connect sessions have no SparkContext
+            return True
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes this class lacks: a DuckDB-only method on a read path.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise _MissingMethod(self.__dict__.get("engine", "Spark"), f"it has no DuckDB connection method '{name}'")
+
 
     def sql_text(self, sql: str) -> str:
         """The Spark SQL this engine runs for ``sql`` (for explanations and debugging)."""
@@ -240,3 +330,7 @@ class SparkConnection:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _MissingMethod(EngineQueryError, AttributeError):
+    """A DuckDB-only method asked of a Spark connection (``hasattr`` still answers False)."""

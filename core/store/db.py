@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,11 +91,40 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool = False) 
 
 @contextmanager
 def open_db(path: str | Path, *, read_only: bool = False, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`connect` for the length of a ``with`` block; reads follow the configured engine.
+
+    With ``read_only`` and ``OMNIMIX_ENGINE=spark`` (see :mod:`core.engine`) the block gets the
+    Spark connection over the lake instead of the file, so every command's queries run there
+    unchanged; a query Spark cannot run fails with one sentence naming the command. Writes
+    always open the DuckDB file, with a note on stderr that the lake needs a new export.
+    """
+    from core.engine import read_engine, write_note
+
+    spark = read_engine(path) if read_only else None
+    if spark is not None:
+        from core.engine import EngineQueryError
+
+        try:
+            yield spark
+        except EngineQueryError as exc:
+            raise OmnimixError(f"'{_command()}' cannot run on the {exc.engine} engine: {exc.detail}; "
+                               f"run it with OMNIMIX_ENGINE=duckdb.") from exc
+        return
+    if not read_only and (note := write_note(path)):
+        print(f"omnimix: {note}", file=sys.stderr)  # the CLI's stderr, or the dashboard server's log
     con = connect(path, read_only=read_only, create=create)
     try:
         yield con
     finally:
         con.close()
+
+
+def _command() -> str:
+    """The ``omnimix`` command being run, for messages (``omnimix segments``); generic elsewhere."""
+    argv = sys.argv
+    if argv and Path(argv[0]).name in {"omnimix", "cli.py"} and len(argv) > 1:
+        return f"omnimix {argv[1]}"
+    return "this command"
 
 
 def init_db(path: str | Path) -> Path:
