@@ -29,6 +29,7 @@ from core.recs import BASELINE, MODELS, Hybrid, Recommender, make_model
 from core.recs import columns as C
 from core.recs import metrics as M
 from core.recs.checks import check_positive_int
+from core.recs.hybrid import COMPONENTS
 from core.recs.interactions import Interactions, build_interactions, load_catalogue, load_customers, load_log
 from core.recs.split import check_test_share, holdout_truth, random_split, time_split
 from core.recs.tuning import Tuning, tune
@@ -344,7 +345,7 @@ def _fit(name: str, inter: Interactions, fitted: dict[str, Recommender], tuning:
     params = tuning.params(name) if tuning is not None else {}
     if name == Hybrid.name:
         wanted = Hybrid(**params)._weights()
-        parts = {c: fitted[c] if c in fitted else make_model(c, **(tuning.params(c) if tuning else {})).fit(inter)
+        parts = {c: fitted[c] if c in fitted else COMPONENTS[c](**(tuning.params(c) if tuning else {})).fit(inter)
                  for c in wanted}
         return Hybrid.from_fitted(parts, **params)
     return make_model(name, **params).fit(inter)

@@ -12,19 +12,22 @@ from numbers import Real
 import numpy as np
 
 from core.errors import InvalidParameterError, OmnimixError
+from core.recs.affinity import BrandAffinity
 from core.recs.base import Recommender
 from core.recs.content import ContentBased
 from core.recs.ease import EASE
 from core.recs.interactions import Interactions
 from core.recs.item_knn import ItemKNN
 from core.recs.popularity import SegmentPopular
+from core.recs.recent import RecentlyViewed
 from core.recs.user_knn import UserKNN
 
 DEFAULT_WEIGHTS: dict[str, float] = {"item_knn": 0.6, "user_knn": 0.2, "content": 0.1, "popular_segment": 0.1}
 """Weights of a hybrid fitted without tuning.  The evaluation, the page and the CLI choose the
 weights on a validation split of the training weeks instead (:func:`core.recs.tuning.tune`)."""
-COMPONENTS: dict[str, type[Recommender]] = {c.name: c for c in (EASE, ItemKNN, UserKNN, ContentBased, SegmentPopular)}
-"""Models a hybrid can blend, by name."""
+COMPONENTS: dict[str, type[Recommender]] = {
+    c.name: c for c in (EASE, ItemKNN, UserKNN, ContentBased, SegmentPopular, BrandAffinity, RecentlyViewed)}
+"""Models a hybrid can blend, by name (brand affinity and recently viewed only as components, not page models)."""
 _COMPONENTS = COMPONENTS
 
 

@@ -128,6 +128,9 @@ class Interactions:
     customers : DataFrame, one row per matrix row (``customer_id`` first).
     products : DataFrame, one row per matrix column (``load_catalogue`` columns).
     segments : ndarray of str, shape (n_customers,)
+    recent : scipy.sparse.csr_matrix of shape (n_customers, n_products), optional
+        1 where the customer viewed or carted the product in the last :data:`RECENT_DAYS` days
+        of the log without buying it before (None when the log has no timestamps).
     """
 
     matrix: sp.csr_matrix
@@ -135,6 +138,7 @@ class Interactions:
     customers: pd.DataFrame
     products: pd.DataFrame
     segments: np.ndarray
+    recent: sp.csr_matrix | None = None
 
     @property
     def n_customers(self) -> int:
@@ -205,7 +209,32 @@ def build_interactions(log: pd.DataFrame, products: pd.DataFrame, customers: pd.
     bought = sp.csr_matrix((np.ones(is_buy.sum(), dtype=np.float32), (rows[is_buy], cols[is_buy])), shape=shape)
     bought.sum_duplicates()
     return Interactions(matrix.astype(np.float32), bought, customers.reset_index(drop=True),
-                        products.reset_index(drop=True), customer_segments(log, customers))
+                        products.reset_index(drop=True), customer_segments(log, customers),
+                        recent_looks(log, bought, shape))
+
+
+RECENT_DAYS = 3
+"""Days before the end of the log whose views and carts count as "recently looked at"."""
+
+
+def recent_looks(log: pd.DataFrame, bought: sp.csr_matrix, shape: tuple[int, int]) -> sp.csr_matrix | None:
+    """1 per (customer, product) viewed or carted in the last :data:`RECENT_DAYS` days of ``log``, not bought before.
+
+    The end of the log is its latest timestamp (the evaluation's cutoff for a training log, the
+    latest event for all data).  None when ``log`` has no ``ts`` column.
+    """
+    if C.TS not in log.columns or log.empty:
+        return None
+    ts = pd.to_datetime(log[C.TS])
+    looked = (ts >= ts.max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy() & (
+        is_kind(log, C.VIEW) | is_kind(log, C.CART))
+    rows, cols = log[C.CUSTOMER_IDX].to_numpy()[looked], log[C.PRODUCT_IDX].to_numpy()[looked]
+    recent = sp.csr_matrix((np.ones(rows.shape[0], dtype=np.float32), (rows, cols)), shape=shape)
+    recent.sum_duplicates()
+    recent.data[:] = 1.0
+    recent = recent - recent.multiply(bought > 0)
+    recent.eliminate_zeros()
+    return sp.csr_matrix(recent, dtype=np.float32)
 
 
 def customer_segments(log: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
