@@ -6,13 +6,20 @@ Builds the navigation from :data:`dashboard.navigation.PAGES`, draws the shared 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from dashboard import presentation, report_button, state
+from dashboard import preload, presentation, report_button, state
 from dashboard.navigation import PAGES
 
-st.set_page_config(page_title="Omnimix", page_icon=":material/monitoring:", layout="wide",
+# A local file: a Material icon name makes the browser fetch the favicon from fonts.gstatic.com,
+# which fails offline (demos) and logs a console error.
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+
+st.set_page_config(page_title="Omnimix", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presentation.is_presenting() else "auto")
+preload.start_chart_library()
 
 selected = st.navigation(
     [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path, default=s.default)
