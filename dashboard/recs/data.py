@@ -18,6 +18,7 @@ from core.recs import EASE, Hybrid, Interactions, Recommender, from_db, make_mod
 from core.recs import profile as recs_profile
 from core.recs.evaluate import Evaluation, HoldoutPredictions, score
 from core.recs.evaluation_cache import predict_holdout_db  # the evaluation's tuning, shared with the report
+from core.recs.hybrid import COMPONENTS
 from core.recs.stored import tuning_for_db_file
 from core.recs.tuning import Tuning
 from dashboard import data_access
@@ -55,7 +56,9 @@ def _model(db: str, version: Version, name: str) -> Recommender:
         return Hybrid.from_fitted({c: _model(db, version, c) for c in weights}, weights=weights)
     if name == EASE.name:
         return EASE(l2=_tuning(db, version).l2).fit(_interactions(db, version))
-    return make_model(name).fit(_interactions(db, version))
+    # A hybrid component that is not a page model (brand affinity, recently viewed) is built from the hybrid's list.
+    built = COMPONENTS[name]() if name in COMPONENTS else make_model(name)
+    return built.fit(_interactions(db, version))
 
 
 def model(db: Path, name: str) -> Recommender:
