@@ -65,3 +65,14 @@ def test_generate_stores_the_tuning_of_the_sample(tmp_path, monkeypatch):
     assert cache.exists(stored.KIND, stored.tuning_key(db))
     monkeypatch.setattr(stored, "tune", lambda *a, **k: pytest.fail("tuned again after generate"))
     assert isinstance(stored.tuning_for_db_file(db), Tuning)
+
+
+def test_a_new_hybrid_component_is_tuned_again(own_db, counted_tune, monkeypatch):
+    from core.recs.hybrid import COMPONENTS
+
+    stored.tuning_for_db_file(own_db)
+    stored.tuning_for_db_file(own_db)
+    assert len(counted_tune) == 1
+    monkeypatch.setitem(COMPONENTS, "another", COMPONENTS["popular_segment"])
+    stored.tuning_for_db_file(own_db)
+    assert len(counted_tune) == 2

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import cache
+from core.recs.hybrid import COMPONENTS
 from core.recs.tuning import L2_GRID, VALIDATION_CUSTOMERS, VALIDATION_WEEKS, Tuning, tune
 
 if TYPE_CHECKING:
@@ -23,8 +24,11 @@ KIND = "recs-tuning"
 
 
 def tuning_key(db: Path | str) -> tuple:
-    """Cache key of the tuning of ``db``: the file's identity and the validation settings."""
-    return cache.file_identity(db), VALIDATION_WEEKS, VALIDATION_CUSTOMERS, tuple(L2_GRID)
+    """Cache key of the tuning of ``db``: the file's identity, the validation settings and the hybrid's components.
+
+    A new component makes a new choice (a stored one would leave it out of the page's hybrid).
+    """
+    return cache.file_identity(db), VALIDATION_WEEKS, VALIDATION_CUSTOMERS, tuple(L2_GRID), tuple(COMPONENTS)
 
 
 def tuning_for_db_file(db: Path | str, *, con: duckdb.DuckDBPyConnection | None = None) -> Tuning:
