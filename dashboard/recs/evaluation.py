@@ -137,7 +137,6 @@ def section(db: Path) -> None:
             key="recs_seg_metric",
             help="The accuracy metric compared across segments.",
         )
-        st.caption(f"{METRIC_LABELS[metric]}: {METRIC_HELP[metric]}")
         group = "with history" if presenting else st.segmented_control(
             "Customers",
             list(SEGMENT_GROUPS),
@@ -155,6 +154,7 @@ def section(db: Path) -> None:
         components.key_message(key_messages.recs_segments(
             by_segment, metric=metric, metric_label=metric_label(metric, k), labels=MODEL_LABELS,
             model="hybrid" if "hybrid" in set(by_segment["model"]) else str(by_segment["model"].iloc[0])))
+        st.caption(f"{METRIC_LABELS[metric]}: {METRIC_HELP[metric]}")
         title = f"{metric_label(metric, k)} per segment, {SEGMENT_GROUPS[group].lower()}, purchases {held_out}"
         st.plotly_chart(
             recs_charts.segment_bars(
