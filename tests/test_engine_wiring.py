@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -133,3 +135,17 @@ def test_overview_page_renders_on_spark_and_the_sidebar_says_so(small_db, on_spa
     assert not duck.exception and "Spark" not in " ".join(c.value for c in duck.sidebar.caption)
     assert len(duck.metric) >= 6
     assert [(m.label, m.value, m.delta) for m in duck.metric] == [(m.label, m.value, m.delta) for m in spark.metric]
+
+
+@pytest.mark.skipif(not os.environ.get("OMNIMIX_TEST_SPARK_CONNECT"),
+                    reason="needs a Spark Connect server: set OMNIMIX_TEST_SPARK_CONNECT=sc://host:15002 (docs/scale.md)")
+def test_overview_over_spark_connect(small_db, lake, capsys):  # noqa: F811
+    # A separate process: a Spark Connect client only (no local JVM), as a Spark user runs Omnimix.
+    # The server must see the lake at the same path (same machine or a shared folder).
+    argv = [sys.executable, "-m", "core.cli", "overview", "--start", "2025-01-06", "--end", "2025-06-29", "--json",
+            "--db", str(small_db)]
+    env = {**os.environ, "OMNIMIX_ENGINE": "spark", "OMNIMIX_SPARK": os.environ["OMNIMIX_TEST_SPARK_CONNECT"],
+           "OMNIMIX_WAREHOUSE": str(lake)}
+    spark = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert spark.returncode == 0, spark.stderr
+    assert_same_json(run_json(argv[3:-3] + ["--db", str(small_db)], capsys), json.loads(spark.stdout))

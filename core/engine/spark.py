@@ -81,7 +81,11 @@ def spark_session(master: str, *, conf: Mapping[str, str] | None = None):
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - no Java, no server, missing Spark Connect client packages
+        hint = " (Spark Connect needs: pip install 'pyspark[connect]')" if master.startswith("sc://") else ""
+        raise OmnimixError(f"Cannot start the Spark engine ({master}): {_first_line(exc)}{hint}.") from exc
     # PySpark logs every failed statement with its Java stack on stderr; Omnimix reports it as
     # one sentence instead (EngineQueryError).
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
