@@ -151,3 +151,25 @@ def test_cli_random_split_errors_are_one_sentence(small_db, capsys):
     assert main(["evaluate-recs", "--db", str(small_db), "--split", "random", "--test-share", "1.5"]) == 2
     err = capsys.readouterr().err
     assert "test_share must be a number between 0 and 1" in err and "Traceback" not in err
+
+
+def test_published_stratified_split_keeps_floor_of_three_quarters_per_user():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from recs_quality import stratified_split
+
+    # Users with 4, 5 and 2 ratings keep floor(0.75 n) = 3, 3 and 1 (rank (i + 1) / n <= 0.75).
+    log = pd.DataFrame({"customer_idx": [0] * 4 + [1] * 5 + [2] * 2, "product_idx": list(range(11))})
+    train, test = stratified_split(log, ratio=0.75, seed=42)
+    assert train.groupby("customer_idx").size().tolist() == [3, 3, 1]
+    assert sorted(train.index.tolist() + test.index.tolist()) == list(range(11))
+    # The same rows as the published steps: numpy's global seed, one draw per row in file order,
+    # sort by (user, draw), keep the first floor(0.75 n) of each user.
+    np.random.seed(42)
+    ref = log.assign(draw=np.random.rand(len(log))).sort_values(["customer_idx", "draw"])
+    ref["rank"] = (ref.groupby("customer_idx").cumcount() + 1) / ref.groupby("customer_idx")["customer_idx"].transform("size")
+    assert sorted(train.index) == sorted(ref.index[ref["rank"] <= 0.75])
+    other, _ = stratified_split(log, ratio=0.75, seed=7)
+    assert sorted(other.index) != sorted(train.index)
