@@ -82,7 +82,11 @@ def test_recently_viewed_takes_the_last_days_of_the_log_and_leaves_out_bought_pr
                         (2, 3, "purchase", 10)], columns=["customer_idx", "product_idx", "kind", "day"])
     log = log.assign(channel="web", ts=day + pd.to_timedelta(log.pop("day"), unit="D"))
     inter = build_interactions(log, PRODUCTS, CUSTOMERS)
-    assert inter.recent.toarray().tolist() == [[0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    # c0's view of P2 is 1 day before the end: 1 − 1/3.  A later look counts, not the sum of looks.
+    assert np.allclose(inter.recent.toarray(), [[0, 0, 2 / 3, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    again = build_interactions(pd.concat([log, log.iloc[[0]].assign(ts=day + pd.Timedelta(days=7))]),
+                               PRODUCTS, CUSTOMERS)
+    assert np.isclose(again.recent[0, 2], 2 / 3)
     model = RecentlyViewed().fit(inter)
     assert np.array_equal(model._scores(np.array([0, 1])), inter.recent[[0, 1]].toarray())
     recs = model.recommend("c0", 2)

@@ -129,8 +129,9 @@ class Interactions:
     products : DataFrame, one row per matrix column (``load_catalogue`` columns).
     segments : ndarray of str, shape (n_customers,)
     recent : scipy.sparse.csr_matrix of shape (n_customers, n_products), optional
-        1 where the customer viewed or carted the product in the last :data:`RECENT_DAYS` days
-        of the log without buying it before (None when the log has no timestamps).
+        Where the customer viewed or carted the product in the last :data:`RECENT_DAYS` days of
+        the log without buying it before: 1 − days since that look / RECENT_DAYS (see
+        :func:`recent_looks`; None when the log has no timestamps).
     """
 
     matrix: sp.csr_matrix
@@ -218,20 +219,26 @@ RECENT_DAYS = 3
 
 
 def recent_looks(log: pd.DataFrame, bought: sp.csr_matrix, shape: tuple[int, int]) -> sp.csr_matrix | None:
-    """1 per (customer, product) viewed or carted in the last :data:`RECENT_DAYS` days of ``log``, not bought before.
+    """How recently each customer viewed or carted each product, over the last :data:`RECENT_DAYS` days of ``log``.
 
-    The end of the log is its latest timestamp (the evaluation's cutoff for a training log, the
-    latest event for all data).  None when ``log`` has no ``ts`` column.
+    The value is ``1 − (days since the latest view or cart) / RECENT_DAYS`` (at least 0.001), so a
+    look just before the end counts most; products bought before are left out.  The end of the log
+    is its latest timestamp (the evaluation's cutoff for a training log, the latest event for all
+    data).  None when ``log`` has no ``ts`` column.
     """
     if C.TS not in log.columns or log.empty:
         return None
     ts = pd.to_datetime(log[C.TS])
-    looked = (ts >= ts.max() - pd.Timedelta(days=RECENT_DAYS)).to_numpy() & (
-        is_kind(log, C.VIEW) | is_kind(log, C.CART))
+    age = ((ts.max() - ts).dt.total_seconds() / 86400.0).to_numpy()
+    looked = (age <= RECENT_DAYS) & (is_kind(log, C.VIEW) | is_kind(log, C.CART))
     rows, cols = log[C.CUSTOMER_IDX].to_numpy()[looked], log[C.PRODUCT_IDX].to_numpy()[looked]
-    recent = sp.csr_matrix((np.ones(rows.shape[0], dtype=np.float32), (rows, cols)), shape=shape)
-    recent.sum_duplicates()
-    recent.data[:] = 1.0
+    value = np.maximum(1.0 - age[looked] / RECENT_DAYS, 0.001)
+    # The latest look of each (customer, product): sort by value, keep the first of each pair.
+    order = np.argsort(-value, kind="stable")
+    key = rows[order].astype(np.int64) * shape[1] + cols[order]
+    _, first = np.unique(key, return_index=True)
+    keep = order[first]
+    recent = sp.csr_matrix((value[keep].astype(np.float32), (rows[keep], cols[keep])), shape=shape)
     recent = recent - recent.multiply(bought > 0)
     recent.eliminate_zeros()
     return sp.csr_matrix(recent, dtype=np.float32)
