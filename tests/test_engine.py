@@ -75,11 +75,21 @@ def test_export_and_info_commands(small_db, tmp_path, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["tables"]["orders"] > 0
     assert main(["export", "--db", str(small_db), "--parquet", str(lake)]) == 2
     assert "already exists" in capsys.readouterr().err
-    monkeypatch.setenv("OMNIMIX_ENGINE", "spark")
-    monkeypatch.setenv("OMNIMIX_WAREHOUSE", str(lake))
+    # On Spark, info reads the lake: tests/test_engine_wiring.py (marker spark) checks that.
+    monkeypatch.delenv("OMNIMIX_ENGINE", raising=False)
     assert main(["info", "--db", str(small_db), "--json"]) == 0
     engine = json.loads(capsys.readouterr().out)["engine"]
-    assert (engine["engine"], engine["data"]) == ("spark", str(lake))
+    assert (engine["engine"], engine["data"], engine["description"]) == ("duckdb", str(small_db), f"DuckDB on {small_db}")
+
+
+def test_writes_name_the_duckdb_file_only_when_spark_is_configured():
+    from core.engine import write_note
+
+    assert write_note("x.duckdb", engine_config({})) is None
+    spark = engine_config({"OMNIMIX_ENGINE": "spark", "OMNIMIX_WAREHOUSE": "/lake"})
+    note = write_note("x.duckdb", spark)
+    assert "goes to the DuckDB file x.duckdb, not to the lake /lake" in note
+    assert "omnimix export --db x.duckdb --parquet /lake --force" in note
 
 
 def test_translation_to_spark_keeps_parameters_and_rewrites_duckdb_only_syntax():
@@ -90,3 +100,9 @@ def test_translation_to_spark_keeps_parameters_and_rewrites_duckdb_only_syntax()
     assert "MATERIALIZED" not in text and ":channels" in text and "ARRAY_CONTAINS" in text
     assert "RANGE(0, :n + 1) AS k(x)" in text and "7.0D" in text
     assert "omnimix_catalog" in text and "'main'" in text and "orders" in tables
+    text, tables = to_spark("SELECT CAST(list_position(?::VARCHAR[], kind) - 1 AS TINYINT), epoch_ms(touch_ts) "
+                            "FROM touchpoints WHERE EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = ?)")
+    # DuckDB's list_position is NULL when absent, Spark's array_position 0; epoch_ms of a timestamp is milliseconds.
+    assert "NULLIF(ARRAY_POSITION(CAST(? AS ARRAY<STRING>), kind), 0)" in text and "UNIX_MILLIS(touch_ts)" in text
+    assert "information_schema" not in text and "omnimix_catalog" in tables
+    assert "omnimix_databases" in to_spark("SELECT path FROM duckdb_databases()")[0]
