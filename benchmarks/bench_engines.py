@@ -31,6 +31,7 @@ from core.filters import Filters  # noqa: E402
 
 def queries(last_order: dt.date) -> dict[str, tuple[tuple[str, ...], Callable]]:
     """Name → (tables read, function of a connection); the last 26 weeks as the page period."""
+    from core.attribution.paths import build_paths
     from core.clv.summary import rfm_summary
     from core.insight.cohorts import cohort_table
     from core.insight.funnels import funnel_comparison
@@ -54,6 +55,8 @@ def queries(last_order: dt.date) -> dict[str, tuple[tuple[str, ...], Callable]]:
         "funnels": (("events",), lambda c: funnel_comparison(c, period)),
         "journeys": (("orders",), lambda c: channel_journeys(c, year)),
         "weekly_revenue_spend": (("orders", "order_items", "marketing_spend"), lambda c: weekly_from_db(c).frame),
+        # One row per touch and order of the period comes back: the attribution models run in Python.
+        "attribution_paths": (("touchpoints", "orders", "order_items"), lambda c: build_paths(c, period).touch_path),
         "recs_interactions": (("orders", "order_items", "events", "customers", "products"),
                               lambda c: load_log(c, start=dt.datetime.combine(period.start, dt.time.min))),
     }
