@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import preload, presentation, report_button, state
+from dashboard import presentation, report_button, state
 from dashboard.navigation import PAGES
 
 # A local file: a Material icon name makes the browser fetch the favicon from fonts.gstatic.com,
@@ -19,7 +19,6 @@ ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 st.set_page_config(page_title="Omnimix", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presentation.is_presenting() else "auto")
-preload.start_chart_library()
 
 selected = st.navigation(
     [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path, default=s.default)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CHART = '[data-testid="stPlotlyChart"]:not(.st-key-omnimix_chart_preload *) .js-plotly-plot'
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 """Selector of a rendered plotly chart, the usual main element of a page."""
 
 FILE_UPLOADER = '[data-testid="stFileUploader"]'
