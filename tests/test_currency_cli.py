@@ -75,6 +75,9 @@ def test_report_html_names_gbp(gbp_db: Path) -> None:
     assert "€" not in body and not EUR_WORD.search(body)
     assert all(s.missing is None for s in report.sections), [s.missing for s in report.sections]
     assert "Amounts in GBP" in body
+    hovers = re.findall(r'"hovertemplate":"([^"]*)"', body)
+    assert hovers and not [h for h in hovers if "GBP" in h]  # plotly express's default would be "Revenue (GBP)=…"
+    assert any("\\u00a3%{y" in h or "£%{y" in h for h in hovers), hovers  # plotly.io escapes £ in the figure JSON
 
 
 def test_report_command_json_names_gbp(gbp_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

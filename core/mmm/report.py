@@ -48,7 +48,7 @@ def channel_verdicts(model: MediaMixModel, currency: Currency | str | None = Non
 
 def experiment_lines(model: MediaMixModel, currency: Currency | str | None = None) -> list[str]:
     """One sentence per lift test: used or why not, and how its channel's ROAS moved (amounts in ``currency``)."""
-    code = as_currency(currency).code
+    money = as_currency(currency)
     tests = model.experiments_
     if tests.empty:
         return ["No lift tests: estimates come from the weekly data alone."]
@@ -61,8 +61,8 @@ def experiment_lines(model: MediaMixModel, currency: Currency | str | None = Non
             continue
         row = summary.loc[t.channel]
         lines.append(
-            f"Lift test {t.experiment_id} ({t.channel}, {when}: {t.incremental_revenue:,.0f} ± "
-            f"{t.standard_error:,.0f} {code}) used: ROAS {row.roas_without_tests:.2f} "
+            f"Lift test {t.experiment_id} ({t.channel}, {when}: {money.whole(t.incremental_revenue)} ± "
+            f"{money.whole(t.standard_error)}) used: ROAS {row.roas_without_tests:.2f} "
             f"({row.roas_low_without_tests:.2f}-{row.roas_high_without_tests:.2f}) without tests, "
             f"{row.roas:.2f} ({row.roas_low:.2f}-{row.roas_high:.2f}) with."
         )

@@ -86,6 +86,7 @@ def channel_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section
     line = px.line(weekly, x="period", y="revenue", color="channel", template=TEMPLATE,
                    labels={"period": f"Week (starting {week_day})", "revenue": f"Revenue ({currency.code})", "channel": "Sales channel"},
                    title="Weekly revenue by sales channel")
+    line.update_traces(hovertemplate=f"%{{fullData.name}}, week of %{{x|%d %b %Y}}: {currency.hover()}<extra></extra>")
     bars = go.Figure(go.Bar(x=share["revenue_share"] * 100, y=share["channel"], orientation="h",
                             text=[format_value(v, "share") for v in share["revenue_share"]], textposition="auto"))
     bars.update_layout(title="Share of revenue by sales channel", xaxis_title="Share of revenue (%)",

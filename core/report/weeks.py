@@ -38,6 +38,7 @@ def weeks_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> Section:
     fig = px.line(plot, x="week", y="revenue", color="channel", markers=True, template=TEMPLATE, title="Weekly revenue by sales channel; "
                   "notable weeks marked", labels={"week": f"Week (starting {week_day})", "revenue": f"Revenue ({currency.code})",
                                                   "channel": "Sales channel"})
+    fig.update_traces(hovertemplate=f"%{{fullData.name}}, week of %{{x|%d %b %Y}}: {currency.hover()}<extra></extra>")
     if not flagged.empty:
         marks = flagged.assign(week=pd.to_datetime(flagged["week"]))
         fig.add_scatter(x=marks["week"], y=marks["revenue"], mode="markers", name="Notable week",
