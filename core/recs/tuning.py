@@ -205,7 +205,10 @@ def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_product
         if not better:
             break
         i = max(better, key=lambda j: results[grid[j]])
-    return grid[i], dict(sorted(results.items())), fitted[grid[i]]
+    best = grid[i]
+    # On ties (tiny samples: several λ score the same) the pruning above may have dropped the chosen fit.
+    model = fitted[best] if best in fitted else EASE(l2=best, **params).fit(val.interactions, gram_matrix=g)
+    return best, dict(sorted(results.items())), model
 
 
 def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dict[str, float], float, dict[str, float]]:
