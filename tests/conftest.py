@@ -84,3 +84,23 @@ def gbp_db(small_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["load", "--db", str(db), "--table", "channels", str(examples / "channels.csv"),
                  "--currency", "GBP"]) == 0
     return db
+
+
+@pytest.fixture
+def own_db(small_db: Path, tmp_path: Path) -> Path:
+    """A copy of the 2k sample: a file of its own, so its on-disk cache entries are this test's alone."""
+    import shutil
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(small_db, path)
+    return path
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty on-disk result cache (core.cache) for this test only."""
+    from core import cache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV, str(folder))
+    return folder

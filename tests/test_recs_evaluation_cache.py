@@ -4,13 +4,11 @@ shared by the report and ``omnimix evaluate-recs``, warmed by ``omnimix generate
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from core import cache
 from core.cli import main
 from core.recs import evaluate as recs_evaluate
 from core.recs import evaluation_cache
@@ -20,21 +18,6 @@ from core.report import customers as report_customers
 from core.store.db import open_db
 
 TIMINGS = ["fit_seconds", "recommend_seconds"]
-
-
-@pytest.fixture
-def own_db(small_db: Path, tmp_path: Path) -> Path:
-    """A copy of the 2k sample: a file of its own, so its cache entries are this test's alone."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(small_db, path)
-    return path
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV, str(folder))
-    return folder
 
 
 def _count_tunes(monkeypatch: pytest.MonkeyPatch) -> list[dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,6 @@ from core.store.db import open_db
 
 WHEN = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 """A fixed build time: with it two builds of the same data must give the same page byte for byte."""
-
-
-@pytest.fixture
-def own_db(small_db: Path, tmp_path: Path) -> Path:
-    """A copy of the sample: a file of its own, so its cache entries are this test's alone."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(small_db, path)
-    return path
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV, str(folder))
-    return folder
 
 
 def _build(db: Path, **kwargs: object) -> str:
