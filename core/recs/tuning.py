@@ -12,6 +12,9 @@ are chosen for the task they are scored on.
 - EASE: λ from :data:`L2_GRID` (one Gram matrix, one inverse per λ tried, walking uphill).
 - Hybrid: greedy coordinate search over its components' weights (:data:`WEIGHT_STEPS`),
   starting from the best single component, on the row-max-scaled scores the hybrid blends.
+  Each blend tried is ranked on a few candidate products per customer (:class:`BlendSearch`),
+  which gives the lists of the whole catalogue exactly (ties to the lower index) at a fraction
+  of the cost; ``tests/test_tuning_fast.py`` checks the choice against the plain search.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from core.recs.base import Recommender
 from core.recs.ease import EASE, gram, most_bought
 from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
 from core.recs.interactions import Interactions, build_interactions, is_kind
+from core.recs.linalg import top_k
 from core.recs.split import holdout_truth, random_split, time_split
 
 VALIDATION_WEEKS = 4
@@ -157,18 +161,110 @@ def ndcg_at_k(items: np.ndarray, users: np.ndarray, truth: pd.DataFrame, n_produ
 
 
 def _ranked(scores: np.ndarray, users: np.ndarray, inter: Interactions, k: int) -> np.ndarray:
-    """Top-``k`` of each row of ``scores`` with the customer's bought products left out.
+    """Top-``k`` of each row of ``scores`` with the customer's bought products left out, ties to the lower index.
 
-    ``np.argpartition`` then a sort of the ``k`` kept: several times faster than
-    :func:`~core.recs.linalg.top_k` on a full block; exact ties (which that one sends to the
-    lower index) are rare in blended scores and move a validation NDCG by next to nothing.
+    The plain ranking of a blend; the weight search ranks candidates only (:class:`BlendSearch`)
+    and comes back here for the rows where it cannot prove its list is the top.
     """
     scores = np.array(scores, dtype=np.float32)
     seen = inter.bought[users]
     scores[np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    return top_k(scores, k)[1].reshape(users.size, k)
+
+
+class NDCG:
+    """:func:`ndcg_at_k` of fixed ``users`` and ``truth``, with the truth's keys and ideal DCG computed once."""
+
+    def __init__(self, users: np.ndarray, truth: pd.DataFrame, n_products: int, k: int = K):
+        self.users, self.n, self.k = users.astype(np.int64), n_products, k
+        keys = truth[C.CUSTOMER_IDX].to_numpy(np.int64) * n_products + truth[C.PRODUCT_IDX].to_numpy(np.int64)
+        self.keys = np.unique(keys)
+        n_rel = truth.groupby(C.CUSTOMER_IDX).size().reindex(users).fillna(0).to_numpy(int)
+        self.discount = np.log2(np.arange(2, k + 2))
+        discounts = np.concatenate([[0.0], np.cumsum(1.0 / self.discount)])
+        self.ideal = discounts[np.minimum(n_rel, k)]
+
+    def __call__(self, items: np.ndarray) -> float:
+        """Mean NDCG of ``items`` (shape (len(users), k)), the same float as :func:`ndcg_at_k`."""
+        keys = self.users[:, None] * self.n + items
+        pos = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        hit = self.keys[pos] == keys if self.keys.size else np.zeros(keys.shape, dtype=bool)
+        dcg = (hit / self.discount[None, :]).sum(axis=1)
+        return float(np.mean(np.divide(dcg, self.ideal, out=np.zeros_like(dcg), where=self.ideal > 0)))
+
+
+CANDIDATES = 64
+"""Products per component and customer the weight search ranks (:class:`BlendSearch`)."""
+
+
+class BlendSearch:
+    """The top-``k`` of any non-negative blend of fixed score blocks, ranking a few candidates per row.
+
+    Each component's ``m`` best unbought products of a row are that row's candidates (the union
+    over components, the same for every blend).  A product outside them scores at most the
+    component's ``m``-th best in every component, so its blend is at most ``Σ w_c · floor_c``.
+    When a row's ``k``-th best candidate is above that bound (with a margin for float32
+    rounding), its top-``k`` among candidates is its top-``k`` of the whole row, ties to the
+    lower index as :func:`_ranked` breaks them; the other rows are ranked whole by :func:`_ranked`.
+    The blend of a candidate is computed with the same float32 operations in the same order as
+    the full blend, so the two agree bit for bit.
+
+    Parameters
+    ----------
+    scaled : dict of str to ndarray of float32, shape (len(users), n_products) each
+    users, inter : the rows scored and their interactions (bought products are left out)
+    k : int
+    m : int, default :data:`CANDIDATES`
+    """
+
+    def __init__(self, scaled: dict[str, np.ndarray], users: np.ndarray, inter: Interactions, k: int = K,
+                 m: int = CANDIDATES):
+        self.scaled, self.users, self.inter, self.k = scaled, users, inter, k
+        n = inter.n_products
+        m = max(min(m, n), k)
+        seen = inter.bought[users]
+        seen_rows, seen_cols = np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices
+        parts, self.floor, self.size = [], {}, {}
+        for name, block in scaled.items():
+            self.size[name] = np.abs(block).max(axis=1).astype(np.float64)  # bounds every term's size
+            masked = np.array(block, dtype=np.float32)
+            masked[seen_rows, seen_cols] = -np.inf
+            if m < n:
+                part = np.argpartition(masked, n - m, axis=1)[:, n - m:]
+                self.floor[name] = np.take_along_axis(masked, part, axis=1).min(axis=1).astype(np.float64)
+            else:
+                part = np.broadcast_to(np.arange(n), (users.size, n))
+                self.floor[name] = np.full(users.size, -np.inf)
+            parts.append(part)
+        cand = np.sort(np.hstack(parts), axis=1)
+        is_seen = np.zeros((users.size, n), dtype=bool)
+        is_seen[seen_rows, seen_cols] = True
+        pad = np.take_along_axis(is_seen, cand, axis=1)
+        pad[:, 1:] |= cand[:, 1:] == cand[:, :-1]
+        self.cand = cand
+        self.values = {}
+        for name, block in scaled.items():
+            values = np.take_along_axis(block, cand, axis=1)
+            values[pad] = -np.inf
+            self.values[name] = values
+        self.fallback_rows = 0
+
+    def top(self, weights: dict[str, float]) -> np.ndarray:
+        """Top-``k`` products per row of the blend ``Σ weights[c] · scaled[c]`` (weights >= 0, some > 0)."""
+        used = [(name, w) for name, w in weights.items() if w > 0]
+        blend = sum(w * self.values[name] for name, w in used)
+        _, pos, vals = top_k(blend, self.k)
+        pos, vals = pos.reshape(-1, self.k), vals.reshape(-1, self.k)
+        bound = sum(w * self.floor[name] for name, w in used)
+        margin = 1e-5 * sum(w * self.size[name] for name, w in used)
+        ok = vals[:, -1] > bound + margin
+        items = np.take_along_axis(self.cand, pos, axis=1)
+        if not ok.all():
+            rows = np.flatnonzero(~ok)
+            self.fallback_rows += rows.size
+            full = sum(w * self.scaled[name][rows] for name, w in used)
+            items[rows] = _ranked(full, self.users[rows], self.inter, self.k)
+        return items
 
 
 def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_products: int | None = None
@@ -224,9 +320,10 @@ def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dic
     scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
               for name, m in models.items()}
 
+    search, score = BlendSearch(scaled, val.users, val.interactions, K), NDCG(val.users, val.truth, n, K)
+
     def quality(weights: dict[str, float]) -> float:
-        blend = sum(w * scaled[name] for name, w in weights.items() if w > 0)
-        return ndcg_at_k(_ranked(blend, val.users, val.interactions, K), val.users, val.truth, n)
+        return score(search.top(weights))
 
     alone = {name: quality({name: 1.0}) for name in scaled}
     start = max(alone, key=lambda name: (alone[name], -list(scaled).index(name)))

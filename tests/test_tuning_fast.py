@@ -1,0 +1,127 @@
+"""The hybrid weight search's fast ranking (core.recs.tuning.BlendSearch) against a plain reference.
+
+The reference is the search as it was before the fast path: every candidate blend summed over
+the whole catalogue and ranked with ``np.argpartition`` (ties in any order).  The fast path must
+choose the same weights; its per-component NDCGs may differ only where single components tie
+exactly (many zeros), which the plain ranking orders arbitrarily and the fast one by product index.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from core.recs import tuning as T
+from core.recs.ease import EASE
+from core.recs.hybrid import COMPONENTS, row_max_scaled
+
+
+def _plain_ranked(scores, users, inter, k):
+    scores = np.array(scores, dtype=np.float32)
+    seen = inter.bought[users]
+    scores[np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _plain_choose_weights(val, models, ranked=_plain_ranked):
+    """The weight search before the fast path (core/recs/tuning.py at f4f8f88), ranking with ``ranked``."""
+    n = val.interactions.n_products
+    scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
+              for name, m in models.items()}
+
+    def quality(weights):
+        blend = sum(w * scaled[name] for name, w in weights.items() if w > 0)
+        return T.ndcg_at_k(ranked(blend, val.users, val.interactions, T.K), val.users, val.truth, n)
+
+    alone = {name: quality({name: 1.0}) for name in scaled}
+    start = max(alone, key=lambda name: (alone[name], -list(scaled).index(name)))
+    weights = dict.fromkeys(scaled, 0.0) | {start: 1.0}
+    best = alone[start]
+    for _ in range(T.SEARCH_PASSES):
+        improved = False
+        for name in scaled:
+            for step in T.WEIGHT_STEPS:
+                trial = weights | {name: step}
+                if step == weights[name] or not any(w > 0 for w in trial.values()):
+                    continue
+                q = quality(trial)
+                if q > best + 1e-12:
+                    weights, best, improved = trial, q, True
+        if not improved:
+            break
+    total = sum(weights.values())
+    return {name: w / total for name, w in weights.items() if w > 0}, best, alone
+
+
+@pytest.fixture(scope="module")
+def fitted(small_db):
+    from core.recs.evaluate import load_data
+    from core.recs.split import time_split
+    from core.store.db import open_db
+
+    with open_db(small_db, read_only=True) as con:
+        log, products, customers = load_data(con)
+    train = time_split(log, holdout_weeks=8).train
+    val = T.validation_split(train, products, customers)
+    _, _, ease = T.choose_l2(val)
+    models = {name: ease if name == EASE.name else cls().fit(val.interactions) for name, cls in COMPONENTS.items()}
+    return val, models
+
+
+def test_fast_search_chooses_the_plain_searchs_weights(fitted):
+    val, models = fitted
+    weights, best, alone = T.choose_weights(val, models)
+    ref_weights, ref_best, ref_alone = _plain_choose_weights(val, models)
+    assert weights == ref_weights
+    assert best == ref_best
+    # The same search ranking whole rows with ties to the lower index agrees to the last bit.
+    exact = _plain_choose_weights(val, models, ranked=T._ranked)
+    assert (weights, best, alone) == exact
+    assert set(alone) == set(ref_alone)
+
+
+def test_candidates_rank_as_whole_rows_with_and_without_fallback(fitted):
+    val, models = fitted
+    scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
+              for name, m in models.items()}
+    rng = np.random.default_rng(3)
+    trials = [{name: float(rng.choice(T.WEIGHT_STEPS)) for name in scaled} for _ in range(12)]
+    trials = [w for w in trials if any(v > 0 for v in w.values())] + [{name: 1.0} for name in scaled]
+    for m in (T.K, 20, T.CANDIDATES):
+        search = T.BlendSearch(scaled, val.users, val.interactions, T.K, m=m)
+        for w in trials:
+            blend = sum(v * scaled[name] for name, v in w.items() if v > 0)
+            np.testing.assert_array_equal(search.top(w), T._ranked(blend, val.users, val.interactions, T.K))
+        if m == T.K:
+            assert search.fallback_rows > 0  # the fallback path was exercised
+
+
+def test_candidates_with_negative_scores_and_ties():
+    """Synthetic blocks: negative scores (as EASE's), many exact ties, bought products left out."""
+    rng = np.random.default_rng(0)
+    n_users, n = 300, 400
+    bought = sp.random(n_users, n, density=0.05, random_state=1, format="csr")
+    bought.data[:] = 1
+    inter = SimpleNamespace(bought=bought, n_products=n)
+    users = np.arange(n_users)
+    scaled = {"a": (rng.integers(-8, 9, (n_users, n)) / 8).astype(np.float32),
+              "b": rng.normal(size=(n_users, n)).astype(np.float32),
+              "c": (rng.random((n_users, n)) < 0.02).astype(np.float32)}
+    search = T.BlendSearch(scaled, users, inter, 10, m=16)
+    for w in ({"a": 1.0}, {"c": 1.0}, {"a": 0.5, "b": 0.1, "c": 1.0}, {"b": 0.25, "c": 0.0}, {"a": 0.1, "c": 0.25}):
+        blend = sum(v * scaled[name] for name, v in w.items() if v > 0)
+        got = search.top(w)
+        np.testing.assert_array_equal(got, T._ranked(blend, users, inter, 10))
+        assert not np.take_along_axis(bought.toarray().astype(bool), got, axis=1).any()
+
+
+def test_ndcg_matches_ndcg_at_k(fitted):
+    val, models = fitted
+    items = models["item_knn"].top_items(val.users, T.K)[0]
+    n = val.interactions.n_products
+    assert T.NDCG(val.users, val.truth, n)(items) == T.ndcg_at_k(items, val.users, val.truth, n)
