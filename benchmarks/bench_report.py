@@ -14,7 +14,7 @@ each figure: on a shared machine the wall time also counts the time other jobs h
 so judge by the CPU seconds.
 
 ``--after-generate`` also times the **first report after ``omnimix generate``**: a new empty cache
-folder gets what the generator stores after writing a sample (``core.generator.warm_caches``: the
+folder gets what the generator stores after writing a sample (``core.warmup.warm_caches``: the
 evaluation the recommendation section shows, the page's tuning, the Attribution page's first
 view), timed on its own, then one report is built with it.
 
@@ -114,13 +114,14 @@ print(json.dumps({"imports": imports, "sections": report.cpu_seconds, "total": t
 def _warm_like_generate(args: argparse.Namespace, cache: Path) -> None:
     """What ``omnimix generate`` stores after writing the sample, into ``cache`` (a fresh interpreter)."""
     env = {**os.environ, "OMNIMIX_CACHE": str(cache)}
-    code = "import sys; from core.generator import warm_caches; warm_caches(sys.argv[1])"
+    code = ("import sys; from core.warmup import warm_caches; done = warm_caches(sys.argv[1]); print(done.summary()); "
+            "[print(note, file=sys.stderr) for note in done.notes]; sys.exit(1 if done.notes else 0)")
     started, before = time.perf_counter(), os.times()
-    subprocess.run([sys.executable, "-c", code, str(args.db)], cwd=ROOT, check=True, env=env)
+    subprocess.run([sys.executable, "-c", code, str(args.db)], cwd=ROOT, check=True, env=env)  # a failed step fails
     after = os.times()
     cpu = after.children_user - before.children_user + after.children_system - before.children_system
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"generate's warm-up (core.generator.warm_caches): {time.perf_counter() - started:.1f} s wall, "
+    print(f"generate's warm-up (core.warmup.warm_caches): {time.perf_counter() - started:.1f} s wall, "
           f"{cpu:.1f} s CPU; load average {load}")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.commands.options import seed_arg
 from core.commands.output import add_json_flag, emit
+from core.commands.warm import add_warm_flag, warm_after_write
 from core.errors import OmnimixError
 from core.store.db import DEFAULT_DB, init_db, open_db
 from core.store.schema import DATA_TABLES
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=seed_arg, default=42, help="random seed, 0 to 2**32-1 (default 42)")
     p.add_argument("--weeks", type=int, default=156, help="weeks of history (default 156 = 3 years)")
     p.add_argument("--force", action="store_true", help="overwrite an existing database file")
+    add_warm_flag(p)
     add_json_flag(p)
     p.set_defaults(handler=_generate)
 
@@ -47,10 +49,12 @@ def _generate(args: argparse.Namespace) -> int:
         raise OmnimixError(f"--customers must be at least 10 (got {args.customers}).")
     if not 20 <= args.weeks <= 520:
         raise OmnimixError(f"--weeks must be between 20 and 520 (got {args.weeks}).")
-    summary = generate_database(args.db, n_customers=args.customers, seed=args.seed, n_weeks=args.weeks, overwrite=args.force)
+    summary = generate_database(args.db, n_customers=args.customers, seed=args.seed, n_weeks=args.weeks,
+                                overwrite=args.force, warm=False)
     _note_write(args.db)
     counts = ", ".join(f"{k} {v:,}" for k, v in summary["rows"].items())
-    return emit(args, summary, f"Generated {args.db} in {summary['seconds']:.1f} s: {counts}.")
+    warm, warm_line = warm_after_write(args, args.db)  # a failed step: a note on stderr, the data is kept
+    return emit(args, summary | warm, f"Generated {args.db} in {summary['seconds']:.1f} s: {counts}.\n{warm_line}")
 
 
 def _info(args: argparse.Namespace) -> int:

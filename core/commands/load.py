@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.commands.output import add_json_flag, emit
 from core.commands.settings import add_currency_arg
+from core.commands.warm import add_warm_flag, warm_after_write
 from core.store.db import DEFAULT_DB
 from core.store.loader import LOAD_ORDER, load_file, parse_mapping
 
@@ -23,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "load",
         help="check a CSV/Parquet file and append it to a table (nothing is loaded if any row is bad)",
         description=f"Load tables in this order so references resolve: {', '.join(LOAD_ORDER)}. "
-        "A database path that does not exist is created with the schema first.",
+        "A database path that does not exist is created with the schema first. "
+        "Afterwards the slow first views are precomputed for the new data (--no-warm skips it).",
     )
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     # No argparse `choices`: the loader's own message lists the loadable tables and keeps exit code 2.
@@ -32,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", action="append", default=[], metavar="SRC=DEST",
                    help="use file column SRC for table column DEST (repeatable), e.g. --map when=order_ts")
     add_currency_arg(p)
+    add_warm_flag(p)
     add_json_flag(p)
     p.set_defaults(handler=_load)
 
@@ -61,4 +64,6 @@ def _load(args: argparse.Namespace) -> int:
     if currency is not None:
         lines.append(f"Currency of the database's amounts: {currency}.")
         payload["currency"] = currency
-    return emit(args, payload, "\n".join(lines))
+    warm, warm_line = warm_after_write(args, args.db)  # after every write is closed; a failed step only notes
+    lines.append(warm_line)
+    return emit(args, payload | warm, "\n".join(lines))

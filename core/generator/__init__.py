@@ -34,6 +34,7 @@ from core.generator.touchpoints import TOUCH_STREAM, draw_touchpoints
 from core.generator.writer import write_all, write_touchpoints
 from core.store import derived
 from core.store.schema import TABLES, add_primary_keys, create_schema
+from core.warmup import warm_caches
 
 SAMPLE_START = dt.date(2023, 1, 2)  # a Monday
 BRANDS_PER_CATEGORY = 8
@@ -76,15 +77,19 @@ def generate_into(con: duckdb.DuckDBPyConnection, *, n_customers: int, seed: int
 
 
 def generate_database(path: str | Path, *, n_customers: int, seed: int, n_weeks: int = 156,
-                      overwrite: bool = False) -> dict:
-    """Generate the sample into a new DuckDB file at ``path``.
+                      overwrite: bool = False, warm: bool = True) -> dict:
+    """Generate the sample into a new DuckDB file at ``path``, then (with ``warm``) warm the caches for it.
 
     The file is built under a temporary name and moved into place at the end, so an
-    interrupted run never leaves a half-written database behind.
+    interrupted run never leaves a half-written database behind.  The warm-up
+    (:func:`core.warmup.warm_caches`) runs on the finished file; a step of it that fails is
+    reported in ``warm_up`` and never fails the generation.
 
     Returns
     -------
-    dict with ``db``, ``customers``, ``seed``, ``weeks``, ``seconds`` and ``rows`` per table.
+    dict with ``db``, ``customers``, ``seed``, ``weeks``, ``seconds`` (writing the file),
+    ``rows`` per table and, with ``warm``, ``warm_up`` (:meth:`core.warmup.WarmUp.as_dict`)
+    and ``warm_notes`` (one sentence per failed step).
     """
     path = Path(path)
     if path.exists() and not overwrite:
@@ -107,25 +112,12 @@ def generate_database(path: str | Path, *, n_customers: int, seed: int, n_weeks:
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    warm_caches(path)
-    return {"db": str(path), "customers": n_customers, "seed": seed, "weeks": n_weeks,
-            "seconds": round(time.perf_counter() - t0, 2), "rows": rows}
-
-
-def warm_caches(path: str | Path) -> None:
-    """Precompute the slow results a first visit would wait for, in the on-disk cache (:mod:`core.cache`).
-
-    Called by :func:`generate_database` on the finished file (their keys hold its identity).
-    """
-    from core.attribution.cache import warm_default_view  # the Attribution page's first view, precomputed
-
-    warm_default_view(path)
-    from core.recs.stored import warm_tuning  # and the Recommendations page's parameter choice
-
-    warm_tuning(path)
-    from core.report.customers import warm_recs_quality  # and the evaluation the report and evaluate-recs show
-
-    warm_recs_quality(path)
+    out = {"db": str(path), "customers": n_customers, "seed": seed, "weeks": n_weeks,
+           "seconds": round(time.perf_counter() - t0, 2), "rows": rows}
+    if warm:
+        done = warm_caches(path)
+        out |= {"warm_up": done.as_dict(), "warm_notes": done.notes}
+    return out
 
 
 __all__ = ["generate_database", "generate_into", "warm_caches", "SAMPLE_START", "baseline_shape"]

@@ -4,8 +4,9 @@ Choosing them (:func:`core.recs.tuning.tune`) fits every component on a validati
 the last weeks: tens of seconds at 50k customers, which the Recommendations page's first view
 and every ``omnimix recommend`` would otherwise pay again. The choice depends only on the
 data, so it is stored in the project's cache (:mod:`core.cache`) under the database file's
-identity: a load or a regenerated sample makes a new key. ``omnimix generate`` stores it for
-the sample it writes (:func:`warm_tuning`), so the page's first visitor does not wait.
+identity: a load or a regenerated sample makes a new key. ``omnimix generate`` and ``omnimix
+load`` store it for the file they wrote (:func:`warm_tuning`, run by :func:`core.warmup.warm_caches`),
+so the page's first visitor does not wait.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def tuning_for_db_file(db: Path | str, *, con: duckdb.DuckDBPyConnection | None 
 
 
 def warm_tuning(db: Path | str) -> bool:
-    """Choose and store the tuning of ``db`` (after ``omnimix generate``); False when it has nothing to tune on."""
+    """Choose and store the tuning of ``db`` (after ``omnimix generate`` or ``load``); False when it has nothing to tune on."""
     from core.errors import OmnimixError
 
     try:

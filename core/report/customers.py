@@ -84,7 +84,7 @@ def recs_quality(con: duckdb.DuckDBPyConnection) -> RecsQuality:
 
 
 def warm_recs_quality(db: str | Path) -> bool:
-    """Compute and keep the recommendation section's evaluation of ``db`` (after ``omnimix generate``).
+    """Compute and keep the recommendation section's evaluation of ``db`` (after ``omnimix generate`` or ``load``).
 
     The first report on a new sample then reads it (and the evaluation's tuning, which
     ``omnimix evaluate-recs`` and the Recommendations page's Evaluation tab share) from the
