@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import duckdb
@@ -21,6 +21,29 @@ log = logging.getLogger("omnimix.dashboard")
 
 # Rising spend is neither good nor bad, so its delta is shown without colour.
 _NEUTRAL_DELTAS = {"spend"}
+
+
+def sections(labels: Sequence[str], *, key: str) -> Sequence:
+    """Tabs of which only the open one runs: its queries, charts and tables; the others wait for a click.
+
+    Every chart of a page waits for the same plotly.js bundle and all of them draw in one batch, so
+    the first chart appears only once the last is drawn (docs/page-speed.md). Sections keep a first
+    visit to one section's charts. The open section is in the URL (``?<key>=<label>``), so a shared
+    link opens the same one.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Tab labels, in reading order; the first is open on a first visit.
+    key : str
+        Session and URL key of the open tab.
+
+    Returns
+    -------
+    list of tab containers
+        One per label; ``tab.open`` says whether to fill it in this run.
+    """
+    return st.tabs(list(labels), key=key, on_change="rerun", bind="query-params")
 
 
 @contextmanager

@@ -71,102 +71,104 @@ with components.guard("the KPIs"):
         )
         st.caption("Change: relative change in %; for the conversion rate, the difference in percentage points (pp).")
 
-# ---- Sales by channel over time --------------------------------------------------------------
-st.subheader("Sales by channel over time")
-grain = st.segmented_control(
-    "Granularity", list(charts.GRAIN_WORDS), default="week", format_func=str.title, key="overview_grain", required=True
-)
-with components.guard("sales over time"):
-    trend = overview_data.channel_timeseries(db, filters, grain=grain)
-    components.key_message(key_messages.overview_trend(trend, grain=grain, currency=currency))
-    left, right = st.columns(2)
-    left.plotly_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
-    right.plotly_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
-    with st.expander(f"{charts.GRAIN_WORDS[grain]} figures"):
-        components.table(
-            trend,
-            f"{charts.GRAIN_WORDS[grain].lower()}_sales_by_channel",
-            labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": f"Revenue ({currency.code})", "orders": "Orders"},
-            formats={"revenue": money(currency), "orders": COUNT},
-        )
+# ---- Sections: only the open one is computed and drawn ------------------------------------------
+trend_tab, share_tab, cross_tab = components.sections(
+    ["Sales over time", "Channel share", "Cross-channel behaviour"], key="overview_section")
 
-# ---- Channel share ---------------------------------------------------------------------------
-st.subheader("Channel share")
-with components.guard("the channel share"):
-    share = overview_privacy.private_channel_share(overview_data.channel_share(db, filters))
-    components.key_message(key_messages.overview_share(share))
-    left, right = st.columns(2)
-    left.plotly_chart(overview_charts.channel_share_bars(share, period=period))
-    with right:
-        components.table(
-            share,
-            "channel_share",
-            labels={
-                "channel": "Channel",
-                "revenue": "Revenue",
-                "orders": "Orders",
-                "customers": "Buyers",
-                "revenue_share": "% of revenue",
-                "orders_share": "% of orders",
-            },
-            formats={"revenue": money(currency), "orders": COUNT, "customers": COUNT, "revenue_share": PCT, "orders_share": PCT},
+if trend_tab.open:
+    with trend_tab:
+        grain = st.segmented_control(
+            "Granularity", list(charts.GRAIN_WORDS), default="week", format_func=str.title, key="overview_grain", required=True
         )
+        with components.guard("sales over time"):
+            trend = overview_data.channel_timeseries(db, filters, grain=grain)
+            components.key_message(key_messages.overview_trend(trend, grain=grain, currency=currency))
+            left, right = st.columns(2)
+            left.plotly_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
+            right.plotly_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
+            with st.expander(f"{charts.GRAIN_WORDS[grain]} figures"):
+                components.table(
+                    trend,
+                    f"{charts.GRAIN_WORDS[grain].lower()}_sales_by_channel",
+                    labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": f"Revenue ({currency.code})", "orders": "Orders"},
+                    formats={"revenue": money(currency), "orders": COUNT},
+                )
 
-# ---- Cross-channel behaviour -----------------------------------------------------------------
-st.subheader(
-    "Cross-channel behaviour",
-    help="Only orders in the selected period and channels count. A buyer 'in 2 channels' placed "
-    "orders in two different sales channels.",
-)
-with components.guard("the cross-channel behaviour"):
-    # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
-    groups = overview_privacy.private_channel_counts(overview_data.customers_by_channel_count(db, filters))
-    components.key_message(key_messages.overview_channels(groups, currency=currency))
-    left, right = st.columns([3, 2])
-    left.plotly_chart(overview_charts.channel_count_bars(groups, period=period))
-    with right:
-        components.table(
-            groups,
-            "buyers_by_channel_count",
-            labels={
-                "channels_used": "Channels",
-                "customers": "Buyers",
-                "customer_share": "% of buyers",
-                "revenue_per_customer": "Revenue per buyer",
-            },
-            formats={"customers": "localized", "customer_share": "percent", "revenue_per_customer": money(currency)},
-        )
-        st.caption(
-            download_note("The download also has each group's orders and revenue. ")
-            + f"Groups of fewer than {MIN_GROUP_SIZE} buyers "
-            "are not shown, so no figure describes a handful of people."
-        )
+if share_tab.open:
+    with share_tab:
+        with components.guard("the channel share"):
+            share = overview_privacy.private_channel_share(overview_data.channel_share(db, filters))
+            components.key_message(key_messages.overview_share(share))
+            left, right = st.columns(2)
+            left.plotly_chart(overview_charts.channel_share_bars(share, period=period))
+            with right:
+                components.table(
+                    share,
+                    "channel_share",
+                    labels={
+                        "channel": "Channel",
+                        "revenue": "Revenue",
+                        "orders": "Orders",
+                        "customers": "Buyers",
+                        "revenue_share": "% of revenue",
+                        "orders_share": "% of orders",
+                    },
+                    formats={"revenue": money(currency), "orders": COUNT, "customers": COUNT, "revenue_share": PCT, "orders_share": PCT},
+                )
 
-with components.guard("the channel overlap"):
-    pairs = overview_privacy.private_pair_overlap(overview_data.channel_pair_overlap(db, filters))
-    if pairs.empty:
-        st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
-    elif pairs["jaccard"].isna().all():
-        st.info(
-            f"Every pair of the selected channels shares fewer than {MIN_GROUP_SIZE} buyers in this period, "
-            "so the overlap is not shown (privacy rule). Widen the date range to see it."
-        )
-    else:
-        left, right = st.columns([3, 2])
-        left.plotly_chart(overview_charts.overlap_heatmap(pairs, period=period))
-        with right:
-            st.markdown("**Top channel pairs by shared buyers**")
-            top = pairs.head(10).assign(
-                pair=lambda d: d["channel_a"] + " & " + d["channel_b"],
-            )
-            components.table(
-                top,
-                "channel_pairs",
-                labels={"pair": "Channels", "customers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
-                formats={"customers_both": "localized", "jaccard": "percent"},
-            )
-            st.caption(
-                "Overlap = buyers in both ÷ buyers in either. "
-                + download_note("The download adds each channel's buyers and shares. ")
-                + f"Pairs sharing fewer than {MIN_GROUP_SIZE} buyers are not shown (privacy rule)."
-            )
+if cross_tab.open:
+    with cross_tab:
+        st.caption("Only orders in the selected period and channels count. A buyer 'in 2 channels' placed "
+                   "orders in two different sales channels.")
+        with components.guard("the cross-channel behaviour"):
+            # Groups of fewer than MIN_GROUP_SIZE buyers are hidden, in the chart, the table and the download.
+            groups = overview_privacy.private_channel_counts(overview_data.customers_by_channel_count(db, filters))
+            components.key_message(key_messages.overview_channels(groups, currency=currency))
+            left, right = st.columns([3, 2])
+            left.plotly_chart(overview_charts.channel_count_bars(groups, period=period))
+            with right:
+                components.table(
+                    groups,
+                    "buyers_by_channel_count",
+                    labels={
+                        "channels_used": "Channels",
+                        "customers": "Buyers",
+                        "customer_share": "% of buyers",
+                        "revenue_per_customer": "Revenue per buyer",
+                    },
+                    formats={"customers": "localized", "customer_share": "percent", "revenue_per_customer": money(currency)},
+                )
+                st.caption(
+                    download_note("The download also has each group's orders and revenue. ")
+                    + f"Groups of fewer than {MIN_GROUP_SIZE} buyers "
+                    "are not shown, so no figure describes a handful of people."
+                )
+
+        with components.guard("the channel overlap"):
+            pairs = overview_privacy.private_pair_overlap(overview_data.channel_pair_overlap(db, filters))
+            if pairs.empty:
+                st.info("Channel overlap needs buyers in at least two channels; select more channels in the sidebar.")
+            elif pairs["jaccard"].isna().all():
+                st.info(
+                    f"Every pair of the selected channels shares fewer than {MIN_GROUP_SIZE} buyers in this period, "
+                    "so the overlap is not shown (privacy rule). Widen the date range to see it."
+                )
+            else:
+                left, right = st.columns([3, 2])
+                left.plotly_chart(overview_charts.overlap_heatmap(pairs, period=period))
+                with right:
+                    st.markdown("**Top channel pairs by shared buyers**")
+                    top = pairs.head(10).assign(
+                        pair=lambda d: d["channel_a"] + " & " + d["channel_b"],
+                    )
+                    components.table(
+                        top,
+                        "channel_pairs",
+                        labels={"pair": "Channels", "customers_both": "Buyers in both", "jaccard": "Overlap (Jaccard)"},
+                        formats={"customers_both": "localized", "jaccard": "percent"},
+                    )
+                    st.caption(
+                        "Overlap = buyers in both ÷ buyers in either. "
+                        + download_note("The download adds each channel's buyers and shares. ")
+                        + f"Pairs sharing fewer than {MIN_GROUP_SIZE} buyers are not shown (privacy rule)."
+                    )

@@ -238,8 +238,21 @@ def test_missing_database_explains_how_to_create_it(tmp_path, monkeypatch):
     assert "no orders yet" in texts(at.info)
 
 
+def test_overview_runs_only_the_open_section(sample_env):
+    at = run_app()
+    assert [t.label for t in at.tabs] == ["Sales over time", "Channel share", "Cross-channel behaviour"]
+    columns = [set(d.value.columns) for d in at.dataframe]
+    assert any("period" in c for c in columns), "the sales-over-time figures are there"
+    assert not any("channels_used" in c or "revenue_share" in c for c in columns), "hidden sections ran"
+    at.query_params["overview_section"] = "Channel share"
+    at.switch_page("../pages/overview.py").run()
+    columns = [set(d.value.columns) for d in at.dataframe]
+    assert any("revenue_share" in c for c in columns) and not any("period" in c for c in columns)
+
+
 def test_overview_hides_small_groups_of_buyers(sample_env):
-    at = run_app(query={"start": "2025-10-06", "end": "2025-12-28", "channels": "marketplace,social"})
+    at = run_app(query={"start": "2025-10-06", "end": "2025-12-28", "channels": "marketplace,social",
+                        "overview_section": "Cross-channel behaviour"})
     assert not at.exception and not at.error
     groups = next(d.value for d in at.dataframe if "channels_used" in d.value.columns)
     assert "fewer than 50" in groups["customers"].tolist()

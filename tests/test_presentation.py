@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Subheader
+from streamlit.testing.v1.element_tree import Subheader, Tab
 
 from dashboard import key_messages as key_messages_module
 from dashboard import presentation
@@ -44,7 +44,7 @@ def key_messages(at: AppTest) -> list[str]:
 
 
 def sections(at: AppTest) -> dict[str, list[str]]:
-    """Each subheader of the page, in order, with the key messages drawn between it and the next one."""
+    """Each subheader or section tab of the page, in order, with the key messages drawn between it and the next one."""
     found: dict[str, list[str]] = {}
     current: list[str] = []
 
@@ -53,6 +53,8 @@ def sections(at: AppTest) -> dict[str, list[str]]:
         if isinstance(node, Subheader):
             current = found.setdefault(str(node.value), [])
             return
+        if isinstance(node, Tab):  # a section (dashboard.components.sections): its messages, then its subheaders
+            current = found.setdefault(str(node.label), [])
         if (getattr(node, "key", None) or "").startswith(presentation.KEY_MESSAGE_PREFIX):
             current.append("\n".join(str(m.value) for m in node.markdown))
             return
@@ -137,12 +139,16 @@ def test_normal_mode_keeps_filters_and_downloads(sample_env, spec: PageSpec):
 
 def test_overview_leads_every_section_with_a_key_message(sample_env):
     at = open_app_page("pages/overview.py", PRESENT)
+    labels = [t.label for t in at.tabs]
+    assert labels == ["Sales over time", "Channel share", "Cross-channel behaviour"]
     messages = key_messages(at)
-    sections = [h.value for h in at.subheader]
-    # KPIs, then one per section except the channel overlap, which shares "Cross-channel behaviour"
-    assert len(messages) == 1 + len(sections), (messages, sections)
+    assert len(messages) == 2, messages  # the KPIs', then the open section's
     assert messages[0].startswith("Revenue was ")
     assert messages[1].startswith("Revenue peaked in the week starting ")
+    for label in labels[1:]:
+        other = open_app_page("pages/overview.py", {**PRESENT, "overview_section": label})
+        found = sections(other)
+        assert len(found[label]) == 1, found  # one message, the channel overlap shares this section's
 
 
 def test_key_messages_from_page_figures():
