@@ -25,13 +25,27 @@ def _attribution(db: Path) -> bool:
     return warm_default_view(db)
 
 
+def _has_purchases(db: Path) -> bool:
+    """Whether ``db`` has products and purchase lines: without them the recommenders have nothing to
+    learn, and a load of the first tables should not pay the recommenders' imports (seconds) to find out."""
+    from core.store.db import open_db
+
+    with open_db(db, read_only=True) as con:
+        return bool(con.execute("SELECT EXISTS (SELECT 1 FROM products) AND EXISTS (SELECT 1 FROM order_items)")
+                    .fetchone()[0])
+
+
 def _recs_tuning(db: Path) -> bool:
+    if not _has_purchases(db):
+        return False
     from core.recs.stored import warm_tuning
 
     return warm_tuning(db)
 
 
 def _recs_quality(db: Path) -> bool:
+    if not _has_purchases(db):
+        return False
     from core.report.customers import warm_recs_quality
 
     return warm_recs_quality(db)

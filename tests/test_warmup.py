@@ -101,3 +101,18 @@ def test_warm_up_after_load_fills_the_cache(small_db: Path, tmp_path: Path, caps
 
         monkeypatch.setattr(section, "_recs_quality", not_again)
         assert section.recs_quality(con).held_out_customers > 0
+
+
+def test_first_tables_skip_the_recommenders(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without products and purchases the recommendation steps have nothing to do and are not even started."""
+    from core.recs import stored
+    from core.report import customers
+
+    monkeypatch.setattr(stored, "warm_tuning", _boom)
+    monkeypatch.setattr(customers, "warm_recs_quality", _boom)
+    db = tmp_path / "new.duckdb"
+    assert main(["load", "--db", str(db), "--table", "channels", str(EXAMPLES / "channels.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "Recommendations page's parameters" in out and "(failed)" not in out and err == ""
+    assert out.count("(nothing to do)") == 3
