@@ -1,7 +1,8 @@
 """Segments: K-means customer segments with names, profiles, details, diagnostics and the RFM lens.
 
 The segments come first and the k = 2 to 12 diagnostics last: scoring every k is the slowest
-step of a first visit, and nobody should wait for it to see the segments of the chosen k.
+step of a first visit, and nobody should wait for it to see the segments of the chosen k. Each
+section is a tab that runs only when open, so a first visit draws two charts, not four.
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def explorer() -> None:
                  help=f"Customers with at least one order in {period} and the selected channels.")
         b.metric("Silhouette", f"{seg.silhouette:.2f}", border=True,
                  help="How much closer customers are to their own segment than to the next one, from -1 to 1 "
-                      "(seeded sample of 1,500 customers). Real customer bases rarely exceed 0.3. The chart below "
-                      "scores every k on a quicker fit to a sample of customers, so its value at this k can differ "
+                      "(seeded sample of 1,500 customers). Real customer bases rarely exceed 0.3. The Choosing k "
+                      "tab scores every k on a quicker fit to a sample of customers, so its value at this k can differ "
                       "slightly.")
         # Filled at the end of the run: scoring k = 2 to 12 is the slowest step of a first visit,
         # so the segments are drawn first and the suggestion follows.
@@ -107,56 +108,78 @@ def explorer() -> None:
         d.metric("Largest segment", "hidden" if pd.isna(largest) else f"{largest:.0%}", border=True,
                  help="Share of customers in segment 1; segments are numbered by size.")
 
-        st.subheader("The segments")
-        left, right = st.columns([2, 3])
-        left.plotly_chart(segments_charts.size_revenue_bars(profiles, period=period))
-        points = segments_data.scatter(db, filters, groups, k, SEED)
-        right.plotly_chart(segments_charts.pca_scatter(points, period=period))
-        right.caption("Principal component analysis squeezes the clustering features into the two directions in "
-                      "which customers differ most; overlap here does not mean the segments overlap in all features.")
-        summary = _with_value(profiles, groups, k)  # fits the Customer value model on a first visit
-        components.table(summary, "segments", labels={
-            C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
-            "mean_clv": "Mean CLV, next 52 weeks", "share_active": "Probably active",
-            "expected_revenue": "Expected revenue, next 52 weeks", C.DESCRIPTION: "What sets them apart"},
-            formats={C.CUSTOMERS: COUNT, C.REVENUE: money(currency), "mean_clv": money(currency), "share_active": PCT,
-                     "expected_revenue": money(currency)})
-        # Built on click only: the CSV of every customer is the slowest part of a k change.
-        if not components.is_presenting():  # no downloads in presentation mode
-            st.download_button(
-                "Download membership CSV",
-                lambda: membership(feats.table[C.CUSTOMER], seg.labels, seg.profiles.names()).to_csv(index=False).encode(),
-                file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
-                on_click="ignore", icon=":material/download:")
-        st.caption(download_note(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} "
-                                 "customers are exported as 'Other'. The segments table download adds every "
-                                 "feature's mean. ") + "Mean CLV, probably active "
-                   "(probability of still buying ≥ 50%) and expected revenue come from the Customer value page's model "
-                   "(next 52 weeks, CLV discounted 1% a month).")
-
-        shown_index = seg.profiles.index.loc[summary.loc[visible, C.SEGMENT]]
-        if shown_index.empty:
-            st.info("Every segment's figures are hidden (privacy rule), so no profile is shown.")
-        else:
-            st.plotly_chart(segments_charts.profile_heatmap(shown_index, public_names(summary), feats.labels,
-                                                            period=period))
-            st.caption("Blue: above the average customer, red: below (index 200 = twice the average, 50 = half). "
-                       "Shares are per customer: 'Share of orders: store' 300 means three times the average store "
-                       "share. Hidden segments are left out (privacy rule).")
-
-        _segment_details(seg, summary, groups, k)
-        if components.is_presenting():  # the k = 2 to 12 diagnostics are for the analyst, not the audience
+        labels = ["The segments", "Profiles", "Inside one segment", "RFM lens"]
+        if not components.is_presenting():  # the k = 2 to 12 diagnostics are for the analyst, not the audience
+            labels.append("Choosing k")
+        tabs = dict(zip(labels, components.sections(labels, key="segments_section"), strict=True))
+        if tabs["The segments"].open:
+            with tabs["The segments"]:
+                _segments_tab(seg, profiles, groups, k)
+        if tabs["Profiles"].open:
+            with tabs["Profiles"]:
+                _profiles_tab(seg, profiles, visible)
+        if tabs["Inside one segment"].open:
+            with tabs["Inside one segment"]:
+                _segment_details(seg, profiles, groups, k)
+        if tabs["RFM lens"].open:
+            with tabs["RFM lens"]:
+                _rfm_lens()
+        if components.is_presenting():
             suggested_slot.metric("Segments", k, border=True, help="The number of segments (k) chosen.")
         else:
-            _choosing_k(groups, k, suggested_slot)
+            # Last: scoring k = 2 to 12 is the slowest step of a first visit; its chart waits in its tab.
+            diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
+            suggested_slot.metric("Suggested k", suggested, border=True, help=reason)
+            if tabs["Choosing k"].open:
+                with tabs["Choosing k"]:
+                    _choosing_k(diag, suggested, reason, k)
 
 
-def _choosing_k(groups: tuple[str, ...], k: int, slot) -> None:  # noqa: ANN001
-    """Scores of k = 2 to 12 and the suggested k (also shown in ``slot``, the metric at the top)."""
-    diag, suggested, reason = segments_data.diagnostics(db, filters, groups, SEED)
-    slot.metric("Suggested k", suggested, border=True, help=reason)
-    st.subheader("Choosing k", help="Inertia: average squared distance of customers to their segment's centre. "
-                 "Silhouette, Calinski-Harabasz and Davies-Bouldin score how well separated the segments are.")
+def _segments_tab(seg, profiles: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001
+    """Sizes and revenue, the customers' map and the table with each segment's value."""
+    left, right = st.columns([2, 3])
+    left.plotly_chart(segments_charts.size_revenue_bars(profiles, period=period))
+    points = segments_data.scatter(db, filters, groups, k, SEED)
+    right.plotly_chart(segments_charts.pca_scatter(points, period=period))
+    right.caption("Principal component analysis squeezes the clustering features into the two directions in "
+                  "which customers differ most; overlap here does not mean the segments overlap in all features.")
+    summary = _with_value(profiles, groups, k)  # fits the Customer value model on a first visit
+    components.table(summary, "segments", labels={
+        C.SEGMENT: "#", C.NAME: "Segment", C.CUSTOMERS: "Customers", C.REVENUE: "Revenue",
+        "mean_clv": "Mean CLV, next 52 weeks", "share_active": "Probably active",
+        "expected_revenue": "Expected revenue, next 52 weeks", C.DESCRIPTION: "What sets them apart"},
+        formats={C.CUSTOMERS: COUNT, C.REVENUE: money(currency), "mean_clv": money(currency), "share_active": PCT,
+                 "expected_revenue": money(currency)})
+    # Built on click only: the CSV of every customer is the slowest part of a k change.
+    if not components.is_presenting():  # no downloads in presentation mode
+        st.download_button(
+            "Download membership CSV",
+            lambda: membership(feats.table[C.CUSTOMER], seg.labels, seg.profiles.names()).to_csv(index=False).encode(),
+            file_name=f"segment_membership_k{k}.csv", mime="text/csv", key="download_segment_membership",
+            on_click="ignore", icon=":material/download:")
+    st.caption(download_note(f"Membership lists customer_id, segment and name; segments under {MIN_GROUP_SIZE} "
+                             "customers are exported as 'Other'. The segments table download adds every "
+                             "feature's mean. ") + "Mean CLV, probably active "
+               "(probability of still buying ≥ 50%) and expected revenue come from the Customer value page's model "
+               "(next 52 weeks, CLV discounted 1% a month).")
+
+
+def _profiles_tab(seg, profiles: pd.DataFrame, visible: pd.Series) -> None:  # noqa: ANN001
+    """How each visible segment differs from the average customer, feature by feature."""
+    shown_index = seg.profiles.index.loc[profiles.loc[visible, C.SEGMENT]]
+    if shown_index.empty:
+        st.info("Every segment's figures are hidden (privacy rule), so no profile is shown.")
+        return
+    st.plotly_chart(segments_charts.profile_heatmap(shown_index, public_names(profiles), feats.labels, period=period))
+    st.caption("Blue: above the average customer, red: below (index 200 = twice the average, 50 = half). "
+               "Shares are per customer: 'Share of orders: store' 300 means three times the average store "
+               "share. Hidden segments are left out (privacy rule).")
+
+
+def _choosing_k(diag: pd.DataFrame, suggested: int, reason: str, k: int) -> None:
+    """Scores of k = 2 to 12 and the suggested k (also shown in the metric at the top)."""
+    st.caption("Inertia: average squared distance of customers to their segment's centre. "
+               "Silhouette, Calinski-Harabasz and Davies-Bouldin score how well separated the segments are.")
     st.plotly_chart(segments_charts.diagnostics_chart(diag, chosen=k, suggested=suggested, period=period))
     st.caption(f"Suggested: {reason}")
     if suggested != k:
@@ -180,7 +203,6 @@ def _with_value(summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> pd.Da
 
 
 def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001
-    st.subheader("Inside one segment")
     names = public_names(summary)
     visible = ~is_hidden(summary, C.CUSTOMERS)
     numbers = [int(n) for n in summary.loc[visible, C.SEGMENT]]
@@ -215,16 +237,19 @@ def _segment_details(seg, summary: pd.DataFrame, groups: tuple[str, ...], k: int
                      icon=":material/recommend:", query_params={"customer": customer})
 
 
-explorer()
+def _rfm_lens() -> None:
+    """Classic recency-frequency-monetary groups of the period's customers (independent of k)."""
+    st.caption("Classic recency-frequency-monetary scoring: each customer gets 1-5 per letter by quintile "
+               "(5 = most recent, most orders, most revenue) and a named group from the scores.")
+    with components.guard("the RFM groups"):
+        rfm = segments_data.rfm_groups(db, filters)
+        components.key_message(key_messages.rfm(rfm))
+        components.table(rfm, "rfm_groups", labels={
+            C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers",
+            "customer_share": "% of customers", "revenue_share": "% of revenue"},
+            formats={"customers": COUNT, "customer_share": PCT, "revenue_share": PCT})
+        st.caption(f"Scores are relative to the customers in {period}"
+                   + download_note(f"; the download adds revenue in {currency.code}") + ".")
 
-# ---- RFM lens ------------------------------------------------------------------------------------
-st.subheader("RFM lens", help="Classic recency-frequency-monetary scoring: each customer gets 1-5 per letter by "
-             "quintile (5 = most recent, most orders, most revenue) and a named group from the scores.")
-with components.guard("the RFM groups"):
-    rfm = segments_data.rfm_groups(db, filters)
-    components.key_message(key_messages.rfm(rfm))
-    components.table(rfm, "rfm_groups", labels={
-        C.RFM_GROUP: "RFM group", "meaning": "Meaning", "customers": "Customers", "customer_share": "% of customers",
-        "revenue_share": "% of revenue"}, formats={"customers": COUNT, "customer_share": PCT, "revenue_share": PCT})
-    st.caption(f"Scores are relative to the customers in {period}"
-               + download_note(f"; the download adds revenue in {currency.code}") + ".")
+
+explorer()

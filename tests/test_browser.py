@@ -169,9 +169,18 @@ def test_overview_draws_every_chart_and_follows_the_url(server: str, page) -> No
     overview = next(p for p in PAGES if p.url_path == "overview")
     _open(page, server, overview, "?start=2025-01-06&end=2025-03-30&channels=web,app")
     assert page.locator(EXCEPTION).count() == 0
-    assert page.locator(overview.main_selector).count() == 5  # 2 trends, share, channel count, overlap
+    assert page.locator(overview.main_selector).count() == 2  # the open section's two trends, nothing else yet
     assert page.get_by_text("2025-01-06 – 2025-03-30 (84 days, app, web)").is_visible()
     assert "start=2025-01-06" in page.url and "channels=app%2Cweb" in page.url.replace(",", "%2C")
+    # a click on another section runs it: channel count and overlap, and the URL names the section
+    page.get_by_role("tab", name="Cross-channel behaviour").click()
+    page.get_by_text("A buyer 'in 2 channels' placed orders").wait_for(state="visible")
+    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 6")
+    _settle(page)
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.locator(overview.main_selector).count() == 2
+    assert "overview_section=Cross-channel" in page.url
+    assert "start=2025-01-06" in page.url
 
 
 def test_upload_on_data_page_loads_rows(server: str, page) -> None:

@@ -25,6 +25,12 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
+def show(at: AppTest, section: str) -> AppTest:
+    """Open another section tab, as a click on it does (only the open section runs)."""
+    at.session_state["segments_section"] = section
+    return at.run()
+
+
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
@@ -49,11 +55,19 @@ def test_default_view(sample_env):
     assert table["segment"].tolist() == [1, 2, 3, 4, 5, 6]
     assert table["name"].is_unique
     assert [m.label for m in at.metric] == ["Customers segmented", "Silhouette", "Suggested k", "Largest segment"]
-    # diagnostics, segments, top products, channels, RFM groups: each with its CSV, plus the membership CSV
-    assert len(at.dataframe) == 5
-    assert [b.proto.label for b in at.get("download_button")].count("Download CSV") == 5
-    assert len(at.get("download_button")) == 6
+    # only the open section ran: the segments table with its CSV, plus the membership CSV
+    assert len(at.dataframe) == 1
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download membership CSV"]
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert len(titles) == 2 and not any("Segment profiles" in t for t in titles)
     assert at.query_params["segments_k"] == "6" and at.query_params["segments_features"] == "rfm,channel,category"
+    show(at, "Choosing k")
+    assert_clean(at)
+    assert "inertia" in at.dataframe[0].value.columns and len(at.dataframe) == 1
+    for section, tables in (("Inside one segment", 2), ("RFM lens", 1), ("Profiles", 0)):
+        show(at, section)
+        assert_clean(at)
+        assert len(at.dataframe) == tables, section
 
 
 def test_slider_change_refits(sample_env):
@@ -62,8 +76,10 @@ def test_slider_change_refits(sample_env):
     assert_clean(at)
     assert segments_table(at)["segment"].tolist() == [1, 2, 3, 4]
     assert at.query_params["segments_k"] == "4"
+    names = segments_table(at)
+    show(at, "Inside one segment")
     assert at.selectbox(key="segments_detail").options == [f"{s}. {n}" for s, n in
-                                                             zip(segments_table(at)["segment"], segments_table(at)["name"], strict=True)]
+                                                             zip(names["segment"], names["name"], strict=True)]
 
 
 def test_feature_choice_change(sample_env):
@@ -94,9 +110,10 @@ def test_bad_k_in_link_falls_back(sample_env):
 
 def test_picking_a_segment_shows_its_products_and_recommendations_link(sample_env):
     at = open_page()
+    description = segments_table(at).set_index("segment").loc[2, "description"]
+    show(at, "Inside one segment")
     at.selectbox(key="segments_detail").set_value(2).run()
     assert_clean(at)
-    description = segments_table(at).set_index("segment").loc[2, "description"]
     assert description in texts(at.caption)
     links = at.get("page_link")
     assert len(links) == 1
@@ -142,10 +159,10 @@ def test_small_segments_show_no_figures_or_names(sample_env):
     assert (table.loc[hidden, "name"] == HIDDEN_NAME).all()
     assert table.loc[hidden, ["revenue", "customer_share", "revenue_share"]].isna().all().all()
     visible = [f"{s}. {n}" for s, n in zip(table.loc[~hidden, "segment"], table.loc[~hidden, "name"], strict=True)]
-    assert chart(at, "Segment profiles")["data"][0]["y"] == visible
-    assert at.selectbox(key="segments_detail").options == visible
     legend = {t["name"] for t in chart(at, "sampled customers")["data"]}
     assert legend <= set(visible) | {f"{s}. {HIDDEN_NAME}" for s in table.loc[hidden, "segment"]}
+    assert chart(show(at, "Profiles"), "Segment profiles")["data"][0]["y"] == visible
+    assert show(at, "Inside one segment").selectbox(key="segments_detail").options == visible
 
 
 def test_segments_table_shows_each_segments_customer_value(sample_env):
