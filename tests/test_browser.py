@@ -178,7 +178,7 @@ def test_overview_draws_every_chart_and_follows_the_url(server: str, page) -> No
     page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 6")
     _settle(page)
     assert page.locator(EXCEPTION).count() == 0
-    assert page.locator(overview.main_selector).count() == 2
+    assert page.locator(f"{overview.main_selector} >> visible=true").count() == 2
     assert "overview_section=Cross-channel" in page.url
     assert "start=2025-01-06" in page.url
 
