@@ -1,4 +1,7 @@
-"""Market insight: cohort retention, funnels per channel, channel journeys and unusual weeks."""
+"""Market insight: cohort retention, funnels per channel, channel journeys and unusual weeks.
+
+Each is a section tab that runs only when open, so a first visit draws the two cohort charts, not seven.
+"""
 
 from __future__ import annotations
 
@@ -46,12 +49,9 @@ if filters.channels == ():
 # ---- Cohort retention ----------------------------------------------------------------------------
 @st.fragment
 def cohort_section() -> None:
-    st.subheader(
-        "Cohort retention",
-        help="A cohort is the customers whose first order falls in the period, grouped by the month of that "
-        "order or by the channel that brought them in. Month 0 is the month of the first order; month k counts "
-        "only once it has fully passed. Only orders in the selected sales channels count.",
-    )
+    st.caption("A cohort is the customers whose first order falls in the period, grouped by the month of that "
+               "order or by the channel that brought them in. Month 0 is the month of the first order; month k "
+               "counts only once it has fully passed. Only orders in the selected sales channels count.")
     if st.query_params.get(COHORT_PARAM) not in COHORT_BY:
         st.query_params.pop(COHORT_PARAM, None)
     by = st.segmented_control(
@@ -93,107 +93,108 @@ def cohort_section() -> None:
             )
 
 
-cohort_section()
+# ---- Sections: only the open one is computed and drawn ------------------------------------------
+cohort_tab, funnel_tab, journey_tab, weeks_tab = components.sections(
+    ["Cohort retention", "Funnels per channel", "Channel journeys", "Unusual weeks"], key="insight_section")
 
-# ---- Funnels -------------------------------------------------------------------------------------
-st.subheader(
-    "Funnels per channel",
-    help="From browsing events: product views, add-to-cart and purchases in each channel. Drop-off = share of "
-    "the previous step's events that did not lead to this step. Store visits are not tracked, so the store "
-    "has no funnel. A step with fewer than {N} distinct shoppers is hidden.".replace("{N}", str(N)),
-)
-with components.guard("the funnels"):
-    funnels = insight_data.funnels(db, filters)
-    if funnels.empty:
-        st.info("No browsing events match these filters.")
-    else:
-        prev = filters.previous_period()
-        periods = {"selected": period, "previous": charts.format_period(prev.start, prev.end) if prev else ""}
-        left, right = st.columns([3, 2])
-        left.plotly_chart(insight_charts.funnel_bars(funnels[funnels["period"] == "selected"], period=period))
-        right.plotly_chart(insight_charts.funnel_period_bars(funnels, periods=periods))
-        reading(readings.funnel_reading(funnels))
-        with st.expander("Funnel figures, both periods"):
-            components.table(
-                funnels,
-                "funnels",
-                labels={"period": "Period", "channel": "Channel", "step": "Step", "events": "Events",
-                        "step_conversion": "From previous step", "drop_off": "Drop-off",
-                        "overall_conversion": "Of views"},
-                formats={"events": COUNT, "step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
-                hidden_units={"events": "shoppers"},  # a step is hidden by its shoppers, not its events
-            )
+if cohort_tab.open:
+    with cohort_tab:
+        cohort_section()
 
-# ---- Channel journeys ----------------------------------------------------------------------------
-st.subheader(
-    "Channel journeys",
-    help="Customers whose first purchase (in the selected channels) falls in the period, by the channel of that "
-    "purchase, and the channels of their later purchases up to the period end. A customer who came back through "
-    "two channels counts in both. Multi-channel customers bought in two or more channels in the period.",
-)
-with components.guard("the channel journeys"):
-    journeys = insight_data.journeys(db, filters)
-    value = insight_data.multichannel_value(db, filters)
-    left, right = st.columns([3, 2])
-    with left:
-        if journeys.empty:
-            st.info("No customer placed a first order in this period and these channels.")
-        else:
-            st.plotly_chart(insight_charts.journey_sankey(journeys, period=period))
-            reading(readings.journey_reading(journeys))
-    with right:
-        if value.empty:
-            st.info("No orders match these filters.")
-        else:
-            st.plotly_chart(insight_charts.value_bars(value, period=period))
-            reading(readings.value_reading(value, currency=currency), lead=False)
-    with st.expander("Journey and value figures"):
-        components.table(
-            journeys,
-            "channel_journeys",
-            labels={"first_channel": "First purchase in", "later_channel": "Later purchase in",
-                    "first_customers": "First-channel customers", "customers": "Customers",
-                    "share_of_first": "Share of first-channel customers"},
-            formats={"first_customers": COUNT, "customers": COUNT, "share_of_first": PCT},
-        )
-        components.table(
-            value,
-            "multichannel_value",
-            labels={"group": "Customers", "customers": "Count", "customer_share": "% of buyers",
-                    "revenue_per_customer": "Revenue per customer", "orders_per_customer": "Orders per customer",
-                    "average_order_value": "Average order value", "revenue_share": "% of revenue"},
-            formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": money(currency), "orders_per_customer": "%.2f",
-                     "average_order_value": money(currency), "revenue_share": PCT},
-        )
+if funnel_tab.open:
+    with funnel_tab:
+        st.caption("From browsing events: product views, add-to-cart and purchases in each channel. Drop-off = share of "
+                   "the previous step's events that did not lead to this step. Store visits are not tracked, so the store "
+                   f"has no funnel. A step with fewer than {N} distinct shoppers is hidden.")
+        with components.guard("the funnels"):
+            funnels = insight_data.funnels(db, filters)
+            if funnels.empty:
+                st.info("No browsing events match these filters.")
+            else:
+                prev = filters.previous_period()
+                periods = {"selected": period, "previous": charts.format_period(prev.start, prev.end) if prev else ""}
+                left, right = st.columns([3, 2])
+                left.plotly_chart(insight_charts.funnel_bars(funnels[funnels["period"] == "selected"], period=period))
+                right.plotly_chart(insight_charts.funnel_period_bars(funnels, periods=periods))
+                reading(readings.funnel_reading(funnels))
+                with st.expander("Funnel figures, both periods"):
+                    components.table(
+                        funnels,
+                        "funnels",
+                        labels={"period": "Period", "channel": "Channel", "step": "Step", "events": "Events",
+                                "step_conversion": "From previous step", "drop_off": "Drop-off",
+                                "overall_conversion": "Of views"},
+                        formats={"events": COUNT, "step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
+                        hidden_units={"events": "shoppers"},  # a step is hidden by its shoppers, not its events
+                    )
 
-# ---- Unusual weeks -------------------------------------------------------------------------------
-st.subheader(
-    "Unusual weeks",
-    help="Each channel's weekly revenue is compared with what its trend and yearly pattern (learned from all "
-    "history) lead one to expect. The robust z-score measures the gap in typical deviations (median-based, so "
-    f"one odd week does not distort it); weeks beyond {DEFAULT_THRESHOLD:g} are marked.",
-)
-with components.guard("the unusual weeks"):
-    weekly = insight_data.weekly_revenue(db, filters)
-    if weekly.empty:
-        st.info("No complete week of orders matches these filters.")
-    else:
-        st.plotly_chart(insight_charts.weekly_anomaly_lines(weekly, period=period, threshold=DEFAULT_THRESHOLD))
-        reading(readings.anomaly_reading(weekly, min_group=N, currency=currency))
-        flagged = anomaly_weeks(weekly)
-        hidden_weeks = int(weekly["revenue"].isna().sum())
-        if hidden_weeks:
-            st.caption(f"{hidden_weeks} channel-weeks with fewer than {N} buyers are left out of the chart "
-                       "(privacy rule).")
-        if not weekly.attrs.get("seasonal", True):
-            st.caption("Less than two years of history: the expectation is a 9-week running median, without a "
-                       "yearly pattern.")
-        with st.expander(f"Unusual weeks ({len(flagged)})", expanded=not flagged.empty):
-            components.table(
-                flagged,
-                "unusual_weeks",
-                labels={"week": "Week starting", "channel": "Channel", "revenue": "Revenue",
-                        "expected_revenue": "Expected", "deviation": "Difference", "z_score": "Robust z",
-                        "buyers": "Buyers"},
-                formats={"buyers": COUNT, "revenue": money(currency), "expected_revenue": money(currency), "deviation": PCT, "z_score": "%+.1f"},
-            )
+if journey_tab.open:
+    with journey_tab:
+        st.caption("Customers whose first purchase (in the selected channels) falls in the period, by the channel of "
+                   "that purchase, and the channels of their later purchases up to the period end. A customer who came "
+                   "back through two channels counts in both. Multi-channel customers bought in two or more channels in "
+                   "the period.")
+        with components.guard("the channel journeys"):
+            journeys = insight_data.journeys(db, filters)
+            value = insight_data.multichannel_value(db, filters)
+            left, right = st.columns([3, 2])
+            with left:
+                if journeys.empty:
+                    st.info("No customer placed a first order in this period and these channels.")
+                else:
+                    st.plotly_chart(insight_charts.journey_sankey(journeys, period=period))
+                    reading(readings.journey_reading(journeys))
+            with right:
+                if value.empty:
+                    st.info("No orders match these filters.")
+                else:
+                    st.plotly_chart(insight_charts.value_bars(value, period=period))
+                    reading(readings.value_reading(value, currency=currency), lead=False)
+            with st.expander("Journey and value figures"):
+                components.table(
+                    journeys,
+                    "channel_journeys",
+                    labels={"first_channel": "First purchase in", "later_channel": "Later purchase in",
+                            "first_customers": "First-channel customers", "customers": "Customers",
+                            "share_of_first": "Share of first-channel customers"},
+                    formats={"first_customers": COUNT, "customers": COUNT, "share_of_first": PCT},
+                )
+                components.table(
+                    value,
+                    "multichannel_value",
+                    labels={"group": "Customers", "customers": "Count", "customer_share": "% of buyers",
+                            "revenue_per_customer": "Revenue per customer", "orders_per_customer": "Orders per customer",
+                            "average_order_value": "Average order value", "revenue_share": "% of revenue"},
+                    formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": money(currency), "orders_per_customer": "%.2f",
+                             "average_order_value": money(currency), "revenue_share": PCT},
+                )
+
+if weeks_tab.open:
+    with weeks_tab:
+        st.caption("Each channel's weekly revenue is compared with what its trend and yearly pattern (learned from all "
+                   "history) lead one to expect. The robust z-score measures the gap in typical deviations (median-based, "
+                   f"so one odd week does not distort it); weeks beyond {DEFAULT_THRESHOLD:g} are marked.")
+        with components.guard("the unusual weeks"):
+            weekly = insight_data.weekly_revenue(db, filters)
+            if weekly.empty:
+                st.info("No complete week of orders matches these filters.")
+            else:
+                st.plotly_chart(insight_charts.weekly_anomaly_lines(weekly, period=period, threshold=DEFAULT_THRESHOLD))
+                reading(readings.anomaly_reading(weekly, min_group=N, currency=currency))
+                flagged = anomaly_weeks(weekly)
+                hidden_weeks = int(weekly["revenue"].isna().sum())
+                if hidden_weeks:
+                    st.caption(f"{hidden_weeks} channel-weeks with fewer than {N} buyers are left out of the chart "
+                               "(privacy rule).")
+                if not weekly.attrs.get("seasonal", True):
+                    st.caption("Less than two years of history: the expectation is a 9-week running median, without a "
+                               "yearly pattern.")
+                with st.expander(f"Unusual weeks ({len(flagged)})", expanded=not flagged.empty):
+                    components.table(
+                        flagged,
+                        "unusual_weeks",
+                        labels={"week": "Week starting", "channel": "Channel", "revenue": "Revenue",
+                                "expected_revenue": "Expected", "deviation": "Difference", "z_score": "Robust z",
+                                "buyers": "Buyers"},
+                        formats={"buyers": COUNT, "revenue": money(currency), "expected_revenue": money(currency), "deviation": PCT, "z_score": "%+.1f"},
+                    )

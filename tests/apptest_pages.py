@@ -17,3 +17,25 @@ def open_app_page(page: str, query: dict[str, str] | None = None, *, timeout: fl
     # AppTest resolves page paths against the main script's folder (dashboard/).
     at.switch_page(f"../{page}").run()
     return at
+
+
+SECTION_KEY_SUFFIX = "_section"
+"""Session/URL keys of ``dashboard.components.sections`` end with this (``overview_section``, ...)."""
+
+
+def open_every_section(page: str, query: dict[str, str] | None = None) -> list[AppTest]:
+    """The page as first opened, then once more per other section tab, each opened through the URL.
+
+    Only the open section runs, so a check of everything a page can show walks all of them.
+    """
+    first = open_app_page(page, query)
+    runs = [first]
+    labels = [t.label for t in first.tabs]
+    for key in [k for k in first.session_state.keys() if k.endswith(SECTION_KEY_SUFFIX)]:
+        for label in labels:
+            if label == first.session_state[key]:
+                continue
+            run = open_app_page(page, {**(query or {}), key: label})
+            if run.session_state[key] == label:  # a label of this key's tabs, not of another tab group
+                runs.append(run)
+    return runs

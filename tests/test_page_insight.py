@@ -22,22 +22,36 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
-def page_readings(at: AppTest) -> list[str]:
-    return [m.value.removeprefix(BULB) for m in at.markdown if m.value.startswith(BULB)]
+SECTIONS = ["Cohort retention", "Funnels per channel", "Channel journeys", "Unusual weeks"]
+
+
+def every_section(query: dict[str, str] | None = None) -> list[AppTest]:
+    """The page opened once per section tab (only the open section runs), in reading order."""
+    return [open_page({**(query or {}), "insight_section": section}) for section in SECTIONS]
+
+
+def page_readings(at: AppTest | list[AppTest]) -> list[str]:
+    runs = at if isinstance(at, list) else [at]
+    return [m.value.removeprefix(BULB) for run in runs for m in run.markdown if m.value.startswith(BULB)]
 
 
 def test_page_runs_and_shows_a_reading_under_every_chart(sample_env):
     at = open_page()
     assert not at.exception and not at.error
     assert at.title[0].value == "Market insight"
-    said = page_readings(at)
+    assert [t.label for t in at.tabs] == SECTIONS
+    assert len(page_readings(at)) == 2 and len(at.dataframe) == 1  # the cohorts only: other sections wait
+    runs = every_section()
+    assert not any(r.exception or r.error for r in runs)
+    said = page_readings(runs)
     assert len(said) == 6
     with duckdb.connect(str(sample_env), read_only=True) as con:
         expected = readings.cohort_retention_reading(cohort_table(con, DEFAULT))
     assert said[0] == expected
     assert said[2].startswith("app turns") and "of product views into purchases" in said[2]
     assert "fewer than 50" in at.caption[0].value
-    assert len(at.get("download_button")) == len(at.dataframe) == 5
+    assert [len(r.dataframe) for r in runs] == [1, 1, 2, 1]
+    assert [len(r.get("download_button")) for r in runs] == [1, 1, 2, 1]
 
 
 def test_cohort_switch_to_acquisition_channel(sample_env):
@@ -58,14 +72,15 @@ def test_cohort_switch_to_acquisition_channel(sample_env):
     assert again.button_group(key="insight_cohort_by").value == "acquisition"
 
 
-def table_with(at: AppTest, column: str):
-    return next(df.value for df in at.dataframe if column in df.value.columns)
+def table_with(at: AppTest | list[AppTest], column: str):
+    runs = at if isinstance(at, list) else [at]
+    return next(df.value for run in runs for df in run.dataframe if column in df.value.columns)
 
 
 def test_small_groups_read_fewer_than_50(sample_env):
     # four weeks of one small channel: every group is below the minimum
-    at = open_page({"start": "2025-12-01", "end": "2025-12-28", "channels": "marketplace"})
-    assert not at.exception and not at.error
+    at = every_section({"start": "2025-12-01", "end": "2025-12-28", "channels": "marketplace"})
+    assert not any(r.exception or r.error for r in at)
     assert set(table_with(at, "step")["events"]) == {"fewer than 50 shoppers"}
     assert table_with(at, "step")["overall_conversion"].isna().all()
     assert set(table_with(at, "first_customers")["first_customers"]) == {"fewer than 50"}
@@ -73,7 +88,7 @@ def test_small_groups_read_fewer_than_50(sample_env):
     assert set(value["customers"]) == {"fewer than 50"} and value["revenue_per_customer"].isna().all()
     said = page_readings(at)
     assert len(said) == 4 and all("fewer than 50" in s or "at least 50" in s for s in said)  # every reading says why
-    assert "a calendar month that has fully passed" in at.info[0].value  # no cohort month complete yet
+    assert "a calendar month that has fully passed" in at[0].info[0].value  # no cohort month complete yet
 
 
 def test_no_channel_selected_is_a_message_not_an_error(sample_env):
@@ -91,8 +106,8 @@ def test_tables_mixing_figures_and_hidden_groups_are_sent_as_text(sample_env, mo
     repair = dataframe_util.fix_arrow_incompatible_column_types
     monkeypatch.setattr(dataframe_util, "fix_arrow_incompatible_column_types",
                         lambda df, *a, **k: repaired.append(list(df.columns)) or repair(df, *a, **k))
-    at = open_page()
-    assert not at.exception and not at.error
+    at = every_section()
+    assert not any(r.exception or r.error for r in at)
     sizes = table_with(at, "cohort_size")["cohort_size"]
     assert "fewer than 50" in set(sizes) and sizes.str.fullmatch(r"[\d,]+").any()  # both kinds in one column
     assert repaired == []

@@ -177,17 +177,19 @@ def test_key_messages_from_page_figures():
 
 def test_segments_leave_the_k_diagnostics_to_normal_mode(sample_env):
     presenting = open_app_page("pages/segments.py", PRESENT)
-    assert "Choosing k" not in [h.value for h in presenting.subheader]
+    assert "Choosing k" not in [t.label for t in presenting.tabs]
     normal = open_app_page("pages/segments.py")
-    assert "Choosing k" in [h.value for h in normal.subheader]
+    assert "Choosing k" in [t.label for t in normal.tabs]
 
 
 def test_segments_lead_each_section_with_a_key_message(sample_env):
     at = open_app_page("pages/segments.py", PRESENT)
     messages = key_messages(at)
-    assert messages[0].startswith("The largest of 6 segments, ")
-    assert any(m.endswith("the most of any RFM group.") for m in messages)
-    assert len(messages) == 3  # the segments, inside one segment, the RFM lens
+    assert len(messages) == 1 and messages[0].startswith("The largest of 6 segments, ")
+    details = sections(open_app_page("pages/segments.py", {**PRESENT, "segments_section": "Inside one segment"}))
+    assert len(details["Inside one segment"]) == 1
+    rfm = sections(open_app_page("pages/segments.py", {**PRESENT, "segments_section": "RFM lens"}))
+    assert len(rfm["RFM lens"]) == 1 and rfm["RFM lens"][0].endswith("the most of any RFM group.")
 
 
 def test_key_messages_for_campaigns_attribution_and_value():
