@@ -37,9 +37,7 @@ st.caption(
 db, _ = state.ready()  # recommendations learn from all data: the filters do not apply
 currency = db_currency()  # of the amounts in this database (its settings)
 
-preview, evaluation = st.tabs(
-    ["Customer preview", "Evaluation"], key="recs_view", on_change="rerun", bind="query-params"
-)
+preview, evaluation = components.sections(["Customer preview", "Evaluation"], key="recs_section")
 
 
 # ---- Customer preview -----------------------------------------------------------------------

@@ -136,7 +136,7 @@ def test_cold_start_customer_is_labelled(db, small_db):
 
 
 def test_evaluation_tab_shows_metrics(db):
-    at = run_page({"recs_view": "Evaluation"})
+    at = run_page({"recs_section": "Evaluation"})
     assert_clean(at)
     heads = [s.value for s in at.subheader]
     assert heads[:2] == ["Accuracy per model", "Coverage and diversity"] and "Per segment" in heads
@@ -152,7 +152,7 @@ def test_evaluation_tab_shows_metrics(db):
 
 
 def test_evaluation_separates_customers_with_history_from_new_ones(db):
-    at = run_page({"recs_view": "Evaluation"})
+    at = run_page({"recs_section": "Evaluation"})
     assert_clean(at)
     assert "Customers with a history vs new customers" in [s.value for s in at.subheader]
     by_history = next(d.value for d in at.dataframe if "history" in d.value.columns)
@@ -185,7 +185,7 @@ def test_changing_k_reuses_the_ranked_lists(db, monkeypatch):
     monkeypatch.setattr(recs_data, "predict_holdout_db", counting)
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = run_page({"recs_view": "Evaluation"})
+    at = run_page({"recs_section": "Evaluation"})
     shown = {}
     for k in (5, 20, 10):
         at.selectbox(key="recs_k").set_value(k).run()
@@ -227,7 +227,7 @@ def test_per_segment_counts_download_as_numbers(db, monkeypatch):
 
     downloads = {}
     monkeypatch.setattr(components, "download_csv", lambda df, name, **kw: downloads.setdefault(name, df.copy()))
-    at = run_page({"recs_view": "Evaluation"})
+    at = run_page({"recs_section": "Evaluation"})
     assert_clean(at)
     (name,) = [n for n in downloads if n.startswith("recommender_metrics_by_segment")]
     counts = downloads[name]["customers"]
@@ -240,7 +240,7 @@ def test_per_segment_counts_download_as_numbers(db, monkeypatch):
 
 
 def test_per_segment_view_shows_customers_with_history_and_new_ones_apart(db):
-    at = run_page({"recs_view": "Evaluation"})
+    at = run_page({"recs_section": "Evaluation"})
     assert_clean(at)
 
     def segment_table(at):
@@ -269,7 +269,7 @@ def test_segment_choices_and_evaluation_sample_are_worded_truthfully(db):
     options = at.selectbox(key="recs_segment").options
     assert not [o for o in options if "no purchases yet shoppers" in o]
     assert [o for o in options if o.startswith("no purchases yet (")] and [o for o in options if " shoppers (" in o]
-    at = run_page({"recs_view": "Evaluation"})
+    at = run_page({"recs_section": "Evaluation"})
     assert_clean(at)
     captions = "\n".join(c.value for c in at.caption)
     # The small sample has fewer held-out customers than the page's sample size: all of them are scored.
