@@ -278,7 +278,7 @@ def test_recommendations_in_presentation_mode_keep_the_customer_picker_only(samp
     assert found[customer][0].startswith(customer)
     lists = [m.value for m in at.markdown if str(m.value).startswith("1. **")]
     assert len(lists) == 3 and all(v.count("\n   :gray[") == 5 for v in lists)  # 3 models, 5 products each
-    evaluation = open_app_page("pages/recommendations.py", {**PRESENT, "recs_view": "Evaluation"})
+    evaluation = open_app_page("pages/recommendations.py", {**PRESENT, "recs_section": "Evaluation"})
     assert not [w.label for w in [*evaluation.main.selectbox, *evaluation.main.slider]]
     assert not evaluation.get("segmented_control")
     assert sections(evaluation)["Accuracy per model"][0].endswith("for Most popular.")
