@@ -1,13 +1,16 @@
 """Budget simulator: how much revenue each channel drives and how sure that is, what-if budgets, an optimiser
 and a plan for the next weeks.
 
-The page draws the what-if; each other section lives in a ``dashboard/budget/*`` module.
+The page draws the what-if; each other section lives in a ``dashboard/budget/*`` module.  Sections are
+tabs of which only the open one runs (``components.sections``), the what-if first: a first visit draws
+one chart, the response curves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from core.formatting import format_value
@@ -47,16 +50,7 @@ first, last = model.weeks_[0].date(), model.weeks_[-1].date() + dt.timedelta(day
 period = charts.format_period(first, last)
 recent_weeks = model.current_weeks_  # "current" spend is the mean of these last weeks (fewer on short data)
 
-# ---- Model card ------------------------------------------------------------------------------
-with components.guard("the model card"):
-    budget_trust.model_card(model, source_text=source.text, period=period)
-with components.guard("the revenue drivers"):
-    budget_trust.drivers(model, period=period)
-with components.guard("how sure the model is"):
-    budget_trust.how_sure(model, period=period, tests_switched_off=source.tests_switched_off)
-
-
-# ---- What-if ---------------------------------------------------------------------------------
+# ---- What-if (the first section) -------------------------------------------------------------
 _key, TOTAL = budget_controls.spend_key, budget_controls.TOTAL
 # Sliders, curves and the optimiser's allowed change all stop at the same multiple of current spend.
 grid = budget_controls.slider_grid(current, multiple=MAX_SPEND_MULTIPLE)
@@ -86,7 +80,8 @@ budget_controls.follow_model(
 budget_controls.read_link(
     st.session_state, st.query_params, grid, current, spend_param=URL_SPEND, weeks_param=URL_WEEKS
 )
-# Widget values are dropped when the user visits another page; the total follows the channels.
+# Streamlit drops the values of widgets it does not draw (another section or page was open): read_link
+# put them back as last drawn; the total follows the channels.
 _sync_total()
 if components.is_presenting():  # no optimiser form: its default proposal, marked on the curves from the start
     budget_optimiser.default_plan(model, current=current, token=token)
@@ -96,7 +91,6 @@ if components.is_presenting():  # no optimiser form: its default proposal, marke
 def what_if_section() -> None:
     currency = db_currency()  # of the amounts in this database (its settings)
     code = currency.code
-    st.subheader("What if? Move the weekly budgets")
     lead = st.container()  # the key message reads the sliders below, but leads the section
     top = st.columns([2, 1])
     top[0].slider(
@@ -123,6 +117,7 @@ def what_if_section() -> None:
             help=f"Current: {currency.whole(current[c])} per week (average of the last {recent_weeks} weeks).",
         )
     spend = {c: float(st.session_state[_key(c)]) for c in channels}
+    budget_controls.keep(st.session_state, channels)  # for when another section was open
     change = what_if(model, spend, reference=current_on_sliders, weeks=int(weeks))
     pred = change.budget
     k1, k2, k3, k4 = st.columns(4)
@@ -173,18 +168,47 @@ def what_if_section() -> None:
         "curve: its 90% band. After running the optimiser: green star = its proposal, green shading = the range it "
         "was allowed."
     )
+    with st.expander(f"This budget per channel ({weeks} weeks)"):
+        reference = change.reference
+        budget_trust.euro_table(
+            pd.DataFrame({
+                "channel": channels,
+                "current": [current_on_sliders[c] for c in channels],
+                "what_if": [spend[c] for c in channels],
+                "revenue": [pred.media.get(c, float("nan")) for c in channels],
+                "change": [pred.media.get(c, float("nan")) - reference.media.get(c, float("nan")) for c in channels],
+            }),
+            "budget_what_if",
+            {"channel": "Channel", "current": f"Current ({code}/week)", "what_if": f"What-if ({code}/week)",
+             "revenue": f"Revenue driven, {weeks} weeks ({code})", "change": f"Change vs current ({code})"},
+            euro=("current", "what_if", "revenue", "change"),
+        )
     budget_scenarios.save_form(pred)
 
 
-with components.guard("the what-if simulator"):
-    what_if_section()
+# ---- Sections: only the open one runs --------------------------------------------------------
+what_if_tab, card_tab, drivers_tab, sure_tab, optimiser_tab, plan_tab = components.sections(
+    budget_controls.SECTIONS, key=budget_controls.SECTION)
 
-
-# ---- Optimiser and plan for the next weeks ----------------------------------------------------
-with components.guard("the optimiser"):
-    budget_optimiser.section(model, current=current, grid=grid, token=token)
-with components.guard("the plan for the next weeks"):
-    budget_plan.section(model, current=current, token=token)
-
-# ---- Scenarios -------------------------------------------------------------------------------
-budget_scenarios.section()
+if what_if_tab.open:
+    with what_if_tab:
+        st.caption("Move the weekly budgets: predicted revenue follows. The response curves below show where the "
+                   "next unit of budget earns most.")
+        with components.guard("the what-if simulator"):
+            what_if_section()
+        budget_scenarios.section()
+if card_tab.open:
+    with card_tab, components.guard("the model card"):
+        budget_trust.model_card(model, source_text=source.text, period=period)
+if drivers_tab.open:
+    with drivers_tab, components.guard("the revenue drivers"):
+        budget_trust.drivers(model, period=period)
+if sure_tab.open:
+    with sure_tab, components.guard("how sure the model is"):
+        budget_trust.how_sure(model, period=period, tests_switched_off=source.tests_switched_off)
+if optimiser_tab.open:
+    with optimiser_tab, components.guard("the optimiser"):
+        budget_optimiser.section(model, current=current, grid=grid, token=token)
+if plan_tab.open:
+    with plan_tab, components.guard("the plan for the next weeks"):
+        budget_plan.section(model, current=current, token=token)

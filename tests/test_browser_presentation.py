@@ -113,5 +113,5 @@ def test_the_whole_story_in_presentation_mode(server: str, page) -> None:  # noq
             page.get_by_role("tab", name="Customer preview").click()
             _settle(page)
         elif file in SCREENSHOTS:
-            assert messages.count() >= 7, spec.title  # one per section of the budget page
+            assert messages.count() >= 2, spec.title  # the what-if's and its response curves' (the open section)
             _screenshot(page, SCREENSHOTS[file])

@@ -28,6 +28,14 @@ DATA = "budget_data"
 """Session-state key: fingerprint of the data the budgets and the optimiser's total were made for."""
 LINK_READ = "budget_url_read"
 """Session-state key: the link's budgets were read (once per session)."""
+KEPT = "budget_what_if_kept"
+"""Session-state key: the what-if's budgets and weeks as last drawn. Streamlit drops the state of widgets it
+does not draw, so while another section is open the sliders are put back from here."""
+SECTION = "budget_section"
+"""Session and URL key of the open section (tab) of the page."""
+SECTIONS = ("What if", "Model quality", "What drives revenue", "How sure", "Optimiser", "Plan the next weeks")
+"""The page's sections (tabs), in order; only the open one runs. The first, the what-if, opens on a first visit."""
+WHAT_IF = SECTIONS[0]
 SLIDER_FLOOR = 100.0
 """Smallest slider maximum (EUR per week), so a channel with no current spend can still be tried."""
 
@@ -159,6 +167,12 @@ def forget_budgets(state: MutableMapping[str, Any]) -> None:
     for key in [k for k in state if str(k).startswith(SPEND_PREFIX)]:
         del state[key]
     state.pop(TOTAL, None)
+    state.pop(KEPT, None)
+
+
+def keep(state: MutableMapping[str, Any], channels: Iterable[str]) -> None:
+    """Remember the sliders' budgets and weeks (:data:`KEPT`), so another section's visit does not reset them."""
+    state[KEPT] = {"spend": {c: state[spend_key(c)] for c in channels}, "weeks": state[WEEKS]}
 
 
 def model_token(model: MediaMixModel) -> str:
@@ -215,15 +229,22 @@ def read_link(
     spend_param: str,
     weeks_param: str,
 ) -> None:
-    """Set the sliders from the link (``query``: ``st.query_params``) once per session, else from the current spend when they were dropped.
+    """Set the sliders from the link (``query``: ``st.query_params``) once per session; later, put back dropped ones.
 
     A hand-edited link may hold anything: :func:`parse_shared` keeps finite amounts of at
-    least 0 only, and a channel it leaves out keeps its current spend.
+    least 0 only, and a channel it leaves out keeps its current spend.  Sliders Streamlit
+    dropped (not drawn while another section or page was open) come back as last drawn
+    (:func:`keep`), else at the current spend.
     """
-    if state.get(LINK_READ) and all(spend_key(c) in state for c in current):
+    if not state.get(LINK_READ):
+        shared = parse_shared(query.get(spend_param, ""), current)
+        set_channels(state, grid, {c: shared.get(c, v) for c, v in current.items()})
+        state[WEEKS] = parse_weeks(query.get(weeks_param, ""))
+        state[LINK_READ] = True
         return
-    link = query.get(spend_param, "") if not state.get(LINK_READ) else ""
-    shared = parse_shared(link, current)
-    set_channels(state, grid, {c: shared.get(c, v) for c, v in current.items()})
-    state[WEEKS] = parse_weeks(query.get(weeks_param, ""))
-    state[LINK_READ] = True
+    kept = state.get(KEPT) or {}
+    if not all(spend_key(c) in state for c in current):
+        spend = kept.get("spend", {})
+        set_channels(state, grid, {c: spend.get(c, v) for c, v in current.items()})
+    if WEEKS not in state:
+        state[WEEKS] = kept.get("weeks") or parse_weeks(query.get(weeks_param, ""))

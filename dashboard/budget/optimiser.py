@@ -29,7 +29,7 @@ CAUTIOUS_HELP = (
     "Maximise a pessimistic revenue (about the 5th percentile) instead of the expected one: the split then "
     "prefers well-measured channels and does well even if the uncertain ones disappoint."
 )
-RANGE_HELP = f"Up to {MAX_SPEND_MULTIPLE:g}× the current weekly spend, as the sliders above."
+RANGE_HELP = f"Up to {MAX_SPEND_MULTIPLE:g}× the current weekly spend, as the what-if sliders."
 
 
 def failure_text(exc: Exception, doing: str) -> str:
@@ -70,13 +70,14 @@ def section(
     """The optimiser form and, once run, its proposal (presentation mode: the proposal only)."""
     channels = list(model.channels_)
 
-    def apply_plan() -> None:
+    def apply_plan() -> None:  # the split on the sliders, and the what-if section open to show them
         proposed = st.session_state[PLAN]["plan"].proposed
         budget_controls.set_channels(st.session_state, grid, dict(zip(channels, proposed, strict=True)))
+        st.session_state[budget_controls.SECTION] = budget_controls.WHAT_IF
 
     if components.is_presenting():  # the settings are analysis plumbing; the proposal is the story
-        st.subheader("Optimiser", help="The split the model predicts earns most at today's total weekly budget, "
-                     "each channel within ±50% of its current spend (unless a plan was made before presenting).")
+        st.caption("The split the model predicts earns most at today's total weekly budget, each channel within "
+                   "±50% of its current spend (unless a plan was made before presenting).")
         stored = default_plan(model, current=current, token=token)
         components.key_message(key_messages.budget_plan(stored["plan"], weeks=stored["weeks"],
                                                         currency=money.currency()))
@@ -85,7 +86,7 @@ def section(
         return
 
     def optimise() -> None:
-        # Submit callback: it runs before the page is drawn, so the curves above show the new plan at once.
+        # Submit callback: it runs before the page is drawn, so the proposal shows in the same run.
         ss = st.session_state
         bounds = bounds_from_change(current, *ss["budget_opt_range"])
         try:
@@ -100,9 +101,8 @@ def section(
             return
         ss[PLAN] = {"plan": plan, "bounds": bounds, "weeks": int(ss["budget_opt_weeks"]), "model": token}
 
-    st.subheader(
-        "Optimiser", help="Finds the split the model predicts earns most; channels stay within the allowed change."
-    )
+    st.caption("Finds the split the model predicts earns most; channels stay within the allowed change. Its "
+               "proposal is marked on the what-if's response curves.")
     with st.form("budget_optimiser"):
         o1, o2, o3 = st.columns(3)
         o1.radio("Goal", ["Most revenue for a total", "Largest budget at a target ROAS"], key="budget_goal")

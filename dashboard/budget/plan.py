@@ -1,6 +1,6 @@
 """Budget simulator: plan the next N weeks (their season, trend, events and carry-over from past spend).
 
-Unlike the what-if and the optimiser above, which look at a typical settled week, this section
+Unlike the what-if and the optimiser, which look at a typical settled week, this section
 plans the real weeks right after the data with :class:`core.mmm.planning.FuturePeriod`.  The
 plan is kept in the session with the fingerprint of the model it was made with.
 """
@@ -49,11 +49,11 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
     weekly = sum(current.values())
     first = pd.Timestamp(model.weeks_[-1]) + pd.Timedelta(days=7)
     if components.is_presenting():  # no form: the plan for the next weeks, as made before or by default
-        st.subheader("Plan the next weeks", help=f"Today's budget ({weekly:,.0f} {money.code()} per week) split "
-                     "over the weeks right after the data, allowing for their season, trend, events and carry-over "
-                     "(unless a plan was made before presenting).")
         made = default_plan(model, current=current, token=token)
         components.key_message(key_messages.budget_future(made, currency=money.currency()))
+        st.caption(f"Today's budget ({weekly:,.0f} {money.code()} per week) split over the weeks right after the "
+                   "data, allowing for their season, trend, events and carry-over (unless a plan was made before "
+                   "presenting).")
         with components.guard("the plan for the next weeks"):
             _show(model, made)
         return
@@ -75,12 +75,8 @@ def section(model: MediaMixModel, *, current: Mapping[str, float], token: str) -
             return
         ss[FUTURE] = {"made": made, "model": token}
 
-    st.subheader(
-        "Plan the next weeks",
-        help="A plan for the real weeks after your data, not a typical week: each week keeps its own season, "
-        "trend and retail events, and the first weeks still earn from the spend before them.",
-    )
     st.caption(
+        "A plan for the real weeks after your data, not a typical week. "
         f"Splits a budget over the weeks starting {first:%Y-%m-%d}, right after the data, allowing for each week's "
         f"season, trend and retail events and for {CARRYOVER}, so part of the next weeks' revenue is already paid "
         "for by recent spend."

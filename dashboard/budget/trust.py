@@ -1,6 +1,6 @@
 """Budget simulator: how good the model is, what drives revenue and how sure each channel is.
 
-The page calls :func:`model_card`, :func:`drivers` and :func:`how_sure` in that order.  Every
+The page calls :func:`model_card`, :func:`drivers` and :func:`how_sure`, each in its own section (tab).  Every
 figure comes from the fitted :class:`~core.mmm.model.MediaMixModel` and the sentences from
 :mod:`core.mmm.report`, so the page and ``omnimix budget fit`` say the same thing.
 """
@@ -48,10 +48,6 @@ def tests_used(model: MediaMixModel) -> pd.DataFrame:
 
 def model_card(model: MediaMixModel, *, source_text: str, period: str) -> None:
     """Accuracy on held-out weeks, explained variation, and what the bands mean."""
-    st.subheader(
-        "How good is the model?",
-        help="The last weeks are held out: the model is fitted without them and then asked to predict them.",
-    )
     components.key_message(key_messages.budget(model.metrics_))
     if bad := unsettled(model.convergence_["rhat"]):
         st.warning(
@@ -61,7 +57,8 @@ def model_card(model: MediaMixModel, *, source_text: str, period: str) -> None:
         )
     hold, train = model.metrics_["holdout"], model.metrics_["train"]
     st.markdown(
-        f"Fitted on **{len(model.weeks_)} weeks** ({period}) of {source_text}. On the last **{hold['weeks']} weeks**, "
+        "**How good is the model?** The last weeks are held out: the model is fitted without them and then asked "
+        f"to predict them. Fitted on **{len(model.weeks_)} weeks** ({period}) of {source_text}. On the last **{hold['weeks']} weeks**, "
         f"which the model did not see, its weekly revenue predictions were off by **{hold['mape']:.1%}** on "
         f"average. It explains **{train['r2']:.0%}** of the week-to-week ups and downs of revenue."
     )
@@ -106,7 +103,6 @@ def measured_help(summary: pd.DataFrame) -> str:
 def drivers(model: MediaMixModel, *, period: str) -> None:
     """Weekly revenue by driver and the channel table (ROAS with its band, how well measured)."""
     summary, n_weeks, recent = model.channel_summary_, len(model.weeks_), model.current_weeks_
-    st.subheader("What drives revenue")
     components.key_message(key_messages.budget_drivers(summary, float(model.decomposition_["revenue"].sum()),
                                                        period=period, currency=money.currency()))
     st.plotly_chart(budget_charts.decomposition_area(model.decomposition_, model.channels_, period=period))
@@ -145,11 +141,9 @@ def drivers(model: MediaMixModel, *, period: str) -> None:
 
 def how_sure(model: MediaMixModel, *, period: str, tests_switched_off: bool = False) -> None:
     """Plain verdicts per channel, ROAS with its band; with lift tests, how each moved the ROAS and which were used."""
-    st.subheader(
-        "How sure is each channel?",
-        help=f"A channel is well measured when its 90% ROAS band lies within about ±{HALF_BAND}% of its ROAS.",
-    )
     components.key_message(key_messages.budget_certainty(model.channel_summary_))
+    st.caption(f"How sure is each channel? A channel is well measured when its 90% ROAS band lies within about "
+               f"±{HALF_BAND}% of its ROAS.")
     st.markdown("\n".join(f"- {line}" for line in report.channel_verdicts(model, money.currency())))
     if tests_switched_off:
         st.caption("Lift tests are switched off above: these figures come from the weekly data alone.")
