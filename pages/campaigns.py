@@ -49,100 +49,112 @@ st.caption(f"**How orders are credited.** {CREDIT_RULE} The sales-channel filter
            "impressions, clicks and sessions are not split by sales channel. The Attribution page shares each order "
            "between all the touches before it instead.")
 
-# ---- Campaigns -------------------------------------------------------------------------------
-st.subheader("Campaigns", help="Spend, reach and sessions of each campaign that ran in the period, the orders "
-             "credited to it and what they returned, against the previous period of the same length.")
-with components.guard("the campaigns"):
+# ---- Sections: only the open one runs ------------------------------------------------------------
+campaigns_tab, content_tab, seo_tab = components.sections(
+    ["Campaigns", "Content per customer profile", "Organic search (SEO)"], key="campaigns_section")
+
+
+def campaigns_section() -> None:
+    """Each campaign's spend, reach, credited orders and return."""
+    st.caption("Spend, reach and sessions of each campaign that ran in the period, the orders credited to it and "
+               "what they returned, against the previous period of the same length.")
     table = campaigns_data.campaigns(db, filters)
     if table.empty:
         st.info(f"No campaign had spend, sessions or credited orders in {period}. Widen the date range in the sidebar.")
-    else:
-        components.key_message(key_messages.campaigns(table))
-        st.plotly_chart(campaign_charts.campaign_bars(table, period=period, currency=currency))
-        components.table(table, "campaigns", labels=resolve(tables.CAMPAIGN_LABELS, currency),
-                         formats=resolve(tables.CAMPAIGN_FORMATS, currency))
-        st.caption(f"\"vs prev.\": change against the previous period in %; conversion in percentage points (pp). "
-                   f"Campaigns whose sessions came from fewer than {N} customers show their spend and reach only. "
-                   "ROAS here is last touch, not incremental: it includes orders that would have happened anyway.")
-        with st.expander("What each figure means"):
-            components.table(tables.definitions(currency.code), "campaign_definitions",
-                             labels={"figure": "Figure", "unit": "Unit", "definition": "Definition"})
+        return
+    components.key_message(key_messages.campaigns(table))
+    st.plotly_chart(campaign_charts.campaign_bars(table, period=period, currency=currency))
+    components.table(table, "campaigns", labels=resolve(tables.CAMPAIGN_LABELS, currency),
+                     formats=resolve(tables.CAMPAIGN_FORMATS, currency))
+    st.caption(f"\"vs prev.\": change against the previous period in %; conversion in percentage points (pp). "
+               f"Campaigns whose sessions came from fewer than {N} customers show their spend and reach only. "
+               "ROAS here is last touch, not incremental: it includes orders that would have happened anyway.")
+    with st.expander("What each figure means"):
+        components.table(tables.definitions(currency.code), "campaign_definitions",
+                         labels={"figure": "Figure", "unit": "Unit", "definition": "Definition"})
+
+
+if campaigns_tab.open:
+    with campaigns_tab, components.guard("the campaigns"):
+        campaigns_section()
 
 # ---- Content themes × segments ---------------------------------------------------------------
-st.subheader("Content per customer profile",
-             help=f"Each segment is one of the Segments page's {DEFAULT_K} default segments (customers who ordered in "
-                  "the period, grouped by how they shop). A cell: the sessions of campaigns with that content theme "
-                  "by the segment's customers, and the orders credited to them per session.")
-with components.guard("the content themes per segment"):
-    cells = None
-    try:
-        cells = campaigns_data.themes(db, filters)
-        if cells is None:
-            st.info(NO_SEGMENTS[0].upper() + NO_SEGMENTS[1:])
-        elif cells.empty:
-            st.info(f"No customer of a segment had a campaign session in {period}.")
-    except OmnimixError:  # too few buyers to segment (the Segments page's k is not a control here)
-        st.info(f"Too few customers ordered in {period} and the selected sales channels to form the Segments "
-                f"page's {DEFAULT_K} segments; widen the date range or the channels in the sidebar.")
-    if cells is not None and not cells.empty:
-        components.key_message(key_messages.content_leads(lead_with(cells)))
-        measure = st.segmented_control(
-            "Colour by", ["conversion_rate", "engaged_rate"], default="conversion_rate", required=True,
-            format_func={"conversion_rate": "Conversion rate", "engaged_rate": "Engaged rate"}.get,
-            key="campaigns_theme_measure")
-        st.plotly_chart(campaign_charts.theme_heatmap(cells, measure=measure, period=period))
-        st.markdown("**Lead with** — the content strategy per segment")
-        leads = lead_with(cells)
-        components.table(leads, "content_lead_with", labels={"segment": "Segment", "name": "Name",
-                                                              "reason": "Recommendation"})
-        st.caption("**Affinity**: how much better a segment converts on a theme, relative to its own average, than "
-                   "customers in general do on that theme. A theme that converts well for everybody (because of its "
-                   "channel or its timing) scores no affinity: affinity is what sets the segments apart. Lead with: "
-                   f"the (at most) two themes with an affinity of {LEAD_MIN_AFFINITY:+.0%} or more and sessions from "
-                   f"at least {LEAD_MIN_CUSTOMERS} of the segment's customers. It says what to show each profile "
-                   "first, not what caused the orders.")
-        with st.expander("All theme × segment figures"):
-            components.table(cells, "content_themes_by_segment", labels=resolve(tables.THEME_LABELS, currency),
-                             formats=resolve(tables.THEME_FORMATS, currency))
+if content_tab.open:
+    with content_tab:
+        st.caption(f"Each segment is one of the Segments page's {DEFAULT_K} default segments (customers who ordered in "
+                   "the period, grouped by how they shop). A cell: the sessions of campaigns with that content theme "
+                   "by the segment's customers, and the orders credited to them per session.")
+        with components.guard("the content themes per segment"):
+            cells = None
+            try:
+                cells = campaigns_data.themes(db, filters)
+                if cells is None:
+                    st.info(NO_SEGMENTS[0].upper() + NO_SEGMENTS[1:])
+                elif cells.empty:
+                    st.info(f"No customer of a segment had a campaign session in {period}.")
+            except OmnimixError:  # too few buyers to segment (the Segments page's k is not a control here)
+                st.info(f"Too few customers ordered in {period} and the selected sales channels to form the Segments "
+                        f"page's {DEFAULT_K} segments; widen the date range or the channels in the sidebar.")
+            if cells is not None and not cells.empty:
+                components.key_message(key_messages.content_leads(lead_with(cells)))
+                measure = st.segmented_control(
+                    "Colour by", ["conversion_rate", "engaged_rate"], default="conversion_rate", required=True,
+                    format_func={"conversion_rate": "Conversion rate", "engaged_rate": "Engaged rate"}.get,
+                    key="campaigns_theme_measure")
+                st.plotly_chart(campaign_charts.theme_heatmap(cells, measure=measure, period=period))
+                st.markdown("**Lead with** — the content strategy per segment")
+                leads = lead_with(cells)
+                components.table(leads, "content_lead_with", labels={"segment": "Segment", "name": "Name",
+                                                                      "reason": "Recommendation"})
+                st.caption("**Affinity**: how much better a segment converts on a theme, relative to its own average, than "
+                           "customers in general do on that theme. A theme that converts well for everybody (because of its "
+                           "channel or its timing) scores no affinity: affinity is what sets the segments apart. Lead with: "
+                           f"the (at most) two themes with an affinity of {LEAD_MIN_AFFINITY:+.0%} or more and sessions from "
+                           f"at least {LEAD_MIN_CUSTOMERS} of the segment's customers. It says what to show each profile "
+                           "first, not what caused the orders.")
+                with st.expander("All theme × segment figures"):
+                    components.table(cells, "content_themes_by_segment", labels=resolve(tables.THEME_LABELS, currency),
+                                     formats=resolve(tables.THEME_FORMATS, currency))
 
 # ---- Organic search (SEO) --------------------------------------------------------------------
-st.subheader("Organic search (SEO)",
-             help="Unpaid search visits (channel organic_search) by the page they landed on and by the keyword group "
-                  "of the search, with the orders credited to them by the same rule as campaigns.")
-with components.guard("organic search"):
-    by = st.segmented_control("Break down by", list(DIMENSIONS), default="landing_page", required=True,
-                              format_func=DIMENSIONS.get, key="campaigns_seo_by")
-    seo_table = campaigns_data.seo_breakdown(db, filters, by)
-    if seo_table.empty:
-        st.info(f"No organic search sessions in {period}.")
-    else:
-        components.key_message(key_messages.seo(seo_table, by=by, by_label=DIMENSIONS[by]))
-        # The busiest pages or groups only: more lines cannot be told apart.
-        trend, grain = campaigns_data.seo_trend(db, filters, by, seo_table[by].head(TREND_LINES).tolist())
-        st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,
-                                                  period=period))
-        components.table(seo_table, f"organic_search_by_{by}",
-                         labels={by: DIMENSIONS[by], **resolve(tables.SEO_LABELS, currency)},
-                         formats=resolve(tables.SEO_FORMATS, currency))
-        partial = (" The first and last months may be cut by the period, so they look lower." if grain == "month"
-                   else "")
-        st.caption(f"\"Sessions vs prev.\": change against the previous period. Rows whose sessions came from "
-                   f"fewer than {N} visitors are hidden. Monthly points are used when most weeks have fewer than "
-                   f"{N} visitors per line.{partial}")
+if seo_tab.open:
+    with seo_tab:
+        st.caption("Unpaid search visits (channel organic_search) by the page they landed on and by the keyword group "
+                   "of the search, with the orders credited to them by the same rule as campaigns.")
+        with components.guard("organic search"):
+            by = st.segmented_control("Break down by", list(DIMENSIONS), default="landing_page", required=True,
+                                      format_func=DIMENSIONS.get, key="campaigns_seo_by")
+            seo_table = campaigns_data.seo_breakdown(db, filters, by)
+            if seo_table.empty:
+                st.info(f"No organic search sessions in {period}.")
+            else:
+                components.key_message(key_messages.seo(seo_table, by=by, by_label=DIMENSIONS[by]))
+                # The busiest pages or groups only: more lines cannot be told apart.
+                trend, grain = campaigns_data.seo_trend(db, filters, by, seo_table[by].head(TREND_LINES).tolist())
+                st.plotly_chart(campaign_charts.seo_trend(trend, by=by, by_label=DIMENSIONS[by], grain=grain,
+                                                          period=period))
+                components.table(seo_table, f"organic_search_by_{by}",
+                                 labels={by: DIMENSIONS[by], **resolve(tables.SEO_LABELS, currency)},
+                                 formats=resolve(tables.SEO_FORMATS, currency))
+                partial = (" The first and last months may be cut by the period, so they look lower." if grain == "month"
+                           else "")
+                st.caption(f"\"Sessions vs prev.\": change against the previous period. Rows whose sessions came from "
+                           f"fewer than {N} visitors are hidden. Monthly points are used when most weeks have fewer than "
+                           f"{N} visitors per line.{partial}")
 
-with components.guard("the pages losing traffic"):
-    losing = campaigns_data.losing_pages(db, filters.end)
-    recent, before = losing.attrs["recent"], losing.attrs["before"]
-    st.markdown(f"**Landing pages losing organic traffic** — the last {LOSING_WEEKS} weeks "
-                f"({charts.format_period(*recent)}) against the {LOSING_WEEKS} weeks before "
-                f"({charts.format_period(*before)})")
-    if losing.empty:
-        st.success(f"No landing page with at least {LOSING_MIN_SESSIONS} sessions in the earlier weeks lost "
-                   f"{-LOSING_MIN_DROP:.0f}% or more of its organic search sessions.", icon=":material/trending_flat:")
-    else:
-        shown = losing.copy()
-        shown.attrs = {}  # the windows' dates are in the heading; Arrow cannot carry them
-        components.table(shown, "landing_pages_losing_traffic", labels=tables.LOSING_LABELS,
-                         formats=tables.LOSING_FORMATS)
-        st.caption(f"Pages with at least {LOSING_MIN_SESSIONS} sessions in the earlier {LOSING_WEEKS} weeks whose "
-                   f"sessions fell by {-LOSING_MIN_DROP:.0f}% or more, largest drop first.")
+        with components.guard("the pages losing traffic"):
+            losing = campaigns_data.losing_pages(db, filters.end)
+            recent, before = losing.attrs["recent"], losing.attrs["before"]
+            st.markdown(f"**Landing pages losing organic traffic** — the last {LOSING_WEEKS} weeks "
+                        f"({charts.format_period(*recent)}) against the {LOSING_WEEKS} weeks before "
+                        f"({charts.format_period(*before)})")
+            if losing.empty:
+                st.success(f"No landing page with at least {LOSING_MIN_SESSIONS} sessions in the earlier weeks lost "
+                           f"{-LOSING_MIN_DROP:.0f}% or more of its organic search sessions.", icon=":material/trending_flat:")
+            else:
+                shown = losing.copy()
+                shown.attrs = {}  # the windows' dates are in the heading; Arrow cannot carry them
+                components.table(shown, "landing_pages_losing_traffic", labels=tables.LOSING_LABELS,
+                                 formats=tables.LOSING_FORMATS)
+                st.caption(f"Pages with at least {LOSING_MIN_SESSIONS} sessions in the earlier {LOSING_WEEKS} weeks whose "
+                           f"sessions fell by {-LOSING_MIN_DROP:.0f}% or more, largest drop first.")

@@ -1,4 +1,7 @@
-"""The Campaigns & content page through AppTest: core's figures on screen, small groups hidden, no data = a message."""
+"""The Campaigns & content page through AppTest: core's figures on screen, small groups hidden, no data = a message.
+
+The page's sections are tabs of which only the open one runs; ``?campaigns_section=<label>`` opens another.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from core.filters import Filters
 from core.privacy import small_group_label
 
 PAGE = "pages/campaigns.py"
+SECTION = "campaigns_section"
+CONTENT, SEO = "Content per customer profile", "Organic search (SEO)"
 LAST_ORDER = dt.date(2025, 3, 27)
 
 
@@ -35,9 +40,11 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, texts(at.error)
 
 
-def open_page(db: Path, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None) -> AppTest:
+def open_page(db: Path, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None,
+              section: str | None = None) -> AppTest:
+    """The page, with ``section`` (a tab label) open instead of the campaigns."""
     monkeypatch.setenv("OMNIMIX_DB", str(db))
-    return open_app_page(PAGE, query)
+    return open_app_page(PAGE, {**(query or {}), **({SECTION: section} if section else {})})
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +66,11 @@ def test_tiny_database_shows_the_hand_checked_campaigns(tiny: Path, monkeypatch)
     assert campaigns.loc["X1", "customers"] == small_group_label() and pd.isna(campaigns.loc["X1", "sessions"])
     assert campaigns.loc["X1", "spend"] == 70
     # Six segments of 65 buyers are all under 50: the heatmap is replaced by the reason.
-    assert "fewer than 50 customers" in texts(at.info)
+    content = open_page(tiny, monkeypatch, {"start": str(START), "end": str(LAST_ORDER)}, CONTENT)
+    assert_clean(content)
+    assert "fewer than 50 customers" in texts(content.info)
+    at = open_page(tiny, monkeypatch, {"start": str(START), "end": str(LAST_ORDER)}, SEO)
+    assert_clean(at)
     pages = table_with(at, "landing_page", "sessions_change", without="campaign_id").set_index("landing_page")
     assert pages.loc["/brand", "orders"] == 10 and pages.loc["/about", "customers"] == small_group_label()
     losing = table_with(at, "sessions_before", "sessions_recent")
@@ -75,14 +86,33 @@ def test_database_without_campaigns_gets_a_message_not_an_error(tmp_path: Path, 
 
 
 @pytest.fixture(scope="module")
-def sample_page(small_db: Path):
+def sample_pages(small_db: Path) -> dict[str, AppTest]:
+    """The page with each section open: None (a first visit, the campaigns), CONTENT, SEO."""
     import os
 
     os.environ["OMNIMIX_DB"] = str(small_db)
     try:
-        yield open_app_page(PAGE)
+        return {section: open_app_page(PAGE, {SECTION: section} if section else None) for section in (None, CONTENT, SEO)}
     finally:
         del os.environ["OMNIMIX_DB"]
+
+
+def test_first_visit_runs_only_the_campaigns(sample_pages: dict[str, AppTest]):
+    first = sample_pages[None]
+    assert [t.label for t in first.tabs] == ["Campaigns", CONTENT, SEO]
+    assert [len(t.children) > 0 for t in first.tabs] == [True, False, False]
+    assert len(first.get("plotly_chart")) == 1  # the campaign bars
+    columns = [set(d.value.columns) for d in first.dataframe]
+    assert any("campaign_id" in c for c in columns)
+    hidden = ("lift", "reason", "sessions_recent")  # content cells and lead-with, pages losing traffic
+    assert not any(c & set(hidden) or "sessions_change" in c and "campaign_id" not in c for c in columns), columns
+    assert not first.get("segmented_control")  # "Colour by" and "Break down by" belong to the hidden sections
+    for section in (CONTENT, SEO):  # the link opens another section, and only that one
+        other = sample_pages[section]
+        assert_clean(other)
+        assert [len(t.children) > 0 for t in other.tabs] == [t.label == section for t in other.tabs]
+        assert not any("campaign_id" in d.value.columns for d in other.dataframe)
+        assert len(other.get("plotly_chart")) == 1
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +123,8 @@ def sample_report(small_db: Path):
         return campaign_report(con, filters)
 
 
-def test_generated_sample_default_view(sample_page: AppTest, sample_report):
+def test_generated_sample_default_view(sample_pages: dict[str, AppTest], sample_report):
+    sample_page = sample_pages[None]
     assert_clean(sample_page)
     shown = table_with(sample_page, "campaign_id", "revenue_change")
     expected = sample_report.campaigns
@@ -101,16 +132,17 @@ def test_generated_sample_default_view(sample_page: AppTest, sample_report):
     visible = expected["customers_hidden"].isna()
     assert pd.to_numeric(shown.loc[visible.to_numpy(), "orders"]).sum() == expected.loc[visible, "orders"].sum()
     # The heatmap has every theme × shown segment, and one lead-with row per segment.
-    cells = table_with(sample_page, "theme", "lift")
-    leads = table_with(sample_page, "reason")
+    cells = table_with(sample_pages[CONTENT], "theme", "lift")
+    leads = table_with(sample_pages[CONTENT], "reason")
     assert set(leads["segment"]) == set(cells["segment"]) and len(leads) >= 2
     assert any(r.startswith("Lead with") for r in leads["reason"])
-    seo = table_with(sample_page, "landing_page", "sessions_change", without="campaign_id")
+    seo = table_with(sample_pages[SEO], "landing_page", "sessions_change", without="campaign_id")
     assert list(seo["landing_page"]) == list(sample_report.landing_pages["landing_page"])
 
 
 def test_a_period_without_buyers_to_segment_explains_itself(tiny: Path, monkeypatch):
-    at = open_page(tiny, monkeypatch, {"start": "2025-02-03", "end": "2025-02-05"})
-    assert_clean(at)
-    info = texts(at.info)
-    assert "Too few customers ordered" in info and "No organic search sessions" in info
+    query = {"start": "2025-02-03", "end": "2025-02-05"}
+    content, seo = (open_page(tiny, monkeypatch, query, section) for section in (CONTENT, SEO))
+    assert_clean(content)
+    assert_clean(seo)
+    assert "Too few customers ordered" in texts(content.info) and "No organic search sessions" in texts(seo.info)
