@@ -46,6 +46,16 @@ def sections(labels: Sequence[str], *, key: str) -> Sequence:
     return st.tabs(list(labels), key=key, on_change="rerun", bind="query-params")
 
 
+def details(label: str, *, key: str):  # noqa: ANN201 - Streamlit's expander container
+    """A collapsed expander whose content runs only once opened (check ``.open`` before filling it).
+
+    For the figures behind a chart: a table mounted in a closed expander still loads the table
+    component's code in the browser, which delays the page's first chart. Keys end in ``_details``
+    by convention (the page tests open them all by that suffix).
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 @contextmanager
 def guard(what: str) -> Iterator[None]:
     """Show failures inside the block as a short message instead of a traceback.

@@ -80,17 +80,19 @@ def cohort_section() -> None:
         st.caption("Retention = cohort customers who ordered in that month ÷ cohort customers for whom the month "
                    f"has passed. Revenue per customer adds up months 0 to k ({currency.code}, after discounts); it stops at the "
                    "first hidden month so a hidden figure cannot be worked out.")
-        with st.expander("Cohort figures"):
-            components.table(
-                cohorts,
-                f"cohorts_by_{by}",
-                labels={"cohort": COHORT_BY[by], "months_since": "Months since first order",
-                        "cohort_size": "Cohort customers", "active_customers": "Customers ordering",
-                        "retention": "Retention", "revenue_per_customer": "Revenue per customer (month)",
-                        "cumulative_revenue_per_customer": "Revenue per customer (to date)"},
-                formats={"cohort_size": COUNT, "customers_observed": COUNT, "active_customers": COUNT,
-                         "retention": PCT, "revenue_per_customer": money(currency), "cumulative_revenue_per_customer": money(currency)},
-            )
+        figures = components.details("Cohort figures", key="insight_cohort_details")
+        if figures.open:
+            with figures:
+                components.table(
+                    cohorts,
+                    f"cohorts_by_{by}",
+                    labels={"cohort": COHORT_BY[by], "months_since": "Months since first order",
+                            "cohort_size": "Cohort customers", "active_customers": "Customers ordering",
+                            "retention": "Retention", "revenue_per_customer": "Revenue per customer (month)",
+                            "cumulative_revenue_per_customer": "Revenue per customer (to date)"},
+                    formats={"cohort_size": COUNT, "customers_observed": COUNT, "active_customers": COUNT,
+                             "retention": PCT, "revenue_per_customer": money(currency), "cumulative_revenue_per_customer": money(currency)},
+                )
 
 
 # ---- Sections: only the open one is computed and drawn ------------------------------------------
@@ -117,16 +119,18 @@ if funnel_tab.open:
                 left.plotly_chart(insight_charts.funnel_bars(funnels[funnels["period"] == "selected"], period=period))
                 right.plotly_chart(insight_charts.funnel_period_bars(funnels, periods=periods))
                 reading(readings.funnel_reading(funnels))
-                with st.expander("Funnel figures, both periods"):
-                    components.table(
-                        funnels,
-                        "funnels",
-                        labels={"period": "Period", "channel": "Channel", "step": "Step", "events": "Events",
-                                "step_conversion": "From previous step", "drop_off": "Drop-off",
-                                "overall_conversion": "Of views"},
-                        formats={"events": COUNT, "step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
-                        hidden_units={"events": "shoppers"},  # a step is hidden by its shoppers, not its events
-                    )
+                figures = components.details("Funnel figures, both periods", key="insight_funnel_details")
+                if figures.open:
+                    with figures:
+                        components.table(
+                            funnels,
+                            "funnels",
+                            labels={"period": "Period", "channel": "Channel", "step": "Step", "events": "Events",
+                                    "step_conversion": "From previous step", "drop_off": "Drop-off",
+                                    "overall_conversion": "Of views"},
+                            formats={"events": COUNT, "step_conversion": PCT, "drop_off": PCT, "overall_conversion": PCT},
+                            hidden_units={"events": "shoppers"},  # a step is hidden by its shoppers, not its events
+                        )
 
 if journey_tab.open:
     with journey_tab:
@@ -150,24 +154,26 @@ if journey_tab.open:
                 else:
                     st.plotly_chart(insight_charts.value_bars(value, period=period))
                     reading(readings.value_reading(value, currency=currency), lead=False)
-            with st.expander("Journey and value figures"):
-                components.table(
-                    journeys,
-                    "channel_journeys",
-                    labels={"first_channel": "First purchase in", "later_channel": "Later purchase in",
-                            "first_customers": "First-channel customers", "customers": "Customers",
-                            "share_of_first": "Share of first-channel customers"},
-                    formats={"first_customers": COUNT, "customers": COUNT, "share_of_first": PCT},
-                )
-                components.table(
-                    value,
-                    "multichannel_value",
-                    labels={"group": "Customers", "customers": "Count", "customer_share": "% of buyers",
-                            "revenue_per_customer": "Revenue per customer", "orders_per_customer": "Orders per customer",
-                            "average_order_value": "Average order value", "revenue_share": "% of revenue"},
-                    formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": money(currency), "orders_per_customer": "%.2f",
-                             "average_order_value": money(currency), "revenue_share": PCT},
-                )
+            figures = components.details("Journey and value figures", key="insight_journey_details")
+            if figures.open:
+                with figures:
+                    components.table(
+                        journeys,
+                        "channel_journeys",
+                        labels={"first_channel": "First purchase in", "later_channel": "Later purchase in",
+                                "first_customers": "First-channel customers", "customers": "Customers",
+                                "share_of_first": "Share of first-channel customers"},
+                        formats={"first_customers": COUNT, "customers": COUNT, "share_of_first": PCT},
+                    )
+                    components.table(
+                        value,
+                        "multichannel_value",
+                        labels={"group": "Customers", "customers": "Count", "customer_share": "% of buyers",
+                                "revenue_per_customer": "Revenue per customer", "orders_per_customer": "Orders per customer",
+                                "average_order_value": "Average order value", "revenue_share": "% of revenue"},
+                        formats={"customers": COUNT, "customer_share": PCT, "revenue_per_customer": money(currency), "orders_per_customer": "%.2f",
+                                 "average_order_value": money(currency), "revenue_share": PCT},
+                    )
 
 if weeks_tab.open:
     with weeks_tab:

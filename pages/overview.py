@@ -47,29 +47,31 @@ with components.guard("the KPIs"):
                          currency=currency)
     if filters.channels is not None:
         st.caption("Marketing spend and ROAS cover all channels: spend is recorded per media channel, not per sales channel.")
-    with st.expander("KPI values and definitions"):
-        # Text columns written exactly like the cards: units, percentage points for the conversion rate.
-        text: dict[str, list[str]] = {"label": [], "value_text": [], "previous_text": [], "change_text": [], "definition": []}
-        for row in kpis.to_dict("records"):
-            metric = KPI_DEFINITIONS[row["metric"]]
-            text["label"].append(metric.label)
-            for column, source in (("value_text", "value"), ("previous_text", "previous")):
-                text[column].append(small_group_label() if row["hidden"] else format_value(row[source], metric.unit, currency))
-            text["change_text"].append(format_delta(row, metric.unit) or "–")
-            text["definition"].append(metric.help)
-        labelled = kpis.assign(**text)
-        components.table(
-            labelled,
-            "kpis",
-            labels={
-                "label": "KPI",
-                "value_text": "This period",
-                "previous_text": "Previous period",
-                "change_text": "Change",
-                "definition": "Definition",
-            },
-        )
-        st.caption("Change: relative change in %; for the conversion rate, the difference in percentage points (pp).")
+    kpi_details = components.details("KPI values and definitions", key="overview_kpi_details")
+    if kpi_details.open:
+        with kpi_details:
+            # Text columns written exactly like the cards: units, percentage points for the conversion rate.
+            text: dict[str, list[str]] = {"label": [], "value_text": [], "previous_text": [], "change_text": [], "definition": []}
+            for row in kpis.to_dict("records"):
+                metric = KPI_DEFINITIONS[row["metric"]]
+                text["label"].append(metric.label)
+                for column, source in (("value_text", "value"), ("previous_text", "previous")):
+                    text[column].append(small_group_label() if row["hidden"] else format_value(row[source], metric.unit, currency))
+                text["change_text"].append(format_delta(row, metric.unit) or "–")
+                text["definition"].append(metric.help)
+            labelled = kpis.assign(**text)
+            components.table(
+                labelled,
+                "kpis",
+                labels={
+                    "label": "KPI",
+                    "value_text": "This period",
+                    "previous_text": "Previous period",
+                    "change_text": "Change",
+                    "definition": "Definition",
+                },
+            )
+            st.caption("Change: relative change in %; for the conversion rate, the difference in percentage points (pp).")
 
 # ---- Sections: only the open one is computed and drawn ------------------------------------------
 trend_tab, share_tab, cross_tab = components.sections(
@@ -86,13 +88,15 @@ if trend_tab.open:
             left, right = st.columns(2)
             left.plotly_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
             right.plotly_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
-            with st.expander(f"{charts.GRAIN_WORDS[grain]} figures"):
-                components.table(
-                    trend,
-                    f"{charts.GRAIN_WORDS[grain].lower()}_sales_by_channel",
-                    labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": f"Revenue ({currency.code})", "orders": "Orders"},
-                    formats={"revenue": money(currency), "orders": COUNT},
-                )
+            figures = components.details(f"{charts.GRAIN_WORDS[grain]} figures", key="overview_trend_details")
+            if figures.open:
+                with figures:
+                    components.table(
+                        trend,
+                        f"{charts.GRAIN_WORDS[grain].lower()}_sales_by_channel",
+                        labels={"period": f"{grain.title()} starting", "channel": "Channel", "revenue": f"Revenue ({currency.code})", "orders": "Orders"},
+                        formats={"revenue": money(currency), "orders": COUNT},
+                    )
 
 if share_tab.open:
     with share_tab:

@@ -24,6 +24,7 @@ from dashboard.navigation import PAGES, ROOT, PageSpec
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 EXAMPLES = ROOT / "sample_data" / "examples"
 KPI_LABELS = [m.label for m in queries.KPI_DEFINITIONS.values()]
+KPI_DETAILS = "overview_kpi_details"  # the expander with the KPI table: it runs only once opened
 
 
 def page_key(spec: PageSpec) -> str:
@@ -31,9 +32,12 @@ def page_key(spec: PageSpec) -> str:
     return f"../{spec.file}"
 
 
-def run_app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+def run_app(page: str | None = None, query: dict[str, str] | None = None, state: dict | None = None) -> AppTest:
+    """The app on its default page; ``state``: session values before the first run (e.g. an open expander)."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params.update(query or {})
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     at.run()
     if page is not None:
         at.switch_page(f"../{page}").run()
@@ -70,7 +74,14 @@ def test_every_page_runs_cleanly(sample_env, spec: PageSpec):
     assert not at.exception
     assert not at.error, texts(at.error)
     assert at.title[0].value == spec.title
-    # every table on every page comes with its CSV download ("Download CSV"); other downloads have their own label
+    # every table on every page comes with its CSV download ("Download CSV"); other downloads have their own label.
+    # Tables behind a closed components.details expander (keys "*_details") run only once it is opened.
+    closed = {k: True for k in at.session_state.keys() if k.endswith("_details") and not at.session_state[k]}
+    if closed:
+        for key, value in closed.items():
+            at.session_state[key] = value
+        at.run()
+        assert not at.exception and not at.error, texts(at.error)
     tables = len(at.dataframe)
     assert tables > 0
     assert [b.proto.label for b in at.get("download_button")].count("Download CSV") == tables
@@ -241,8 +252,11 @@ def test_missing_database_explains_how_to_create_it(tmp_path, monkeypatch):
 def test_overview_runs_only_the_open_section(sample_env):
     at = run_app()
     assert [t.label for t in at.tabs] == ["Sales over time", "Channel share", "Cross-channel behaviour"]
+    assert not at.dataframe, "tables in closed expanders ran"
+    at = run_app(state={KPI_DETAILS: True, "overview_trend_details": True})
     columns = [set(d.value.columns) for d in at.dataframe]
     assert any("period" in c for c in columns), "the sales-over-time figures are there"
+    assert any("change_text" in c for c in columns), "the KPI table is there"
     assert not any("channels_used" in c or "revenue_share" in c for c in columns), "hidden sections ran"
     at.query_params["overview_section"] = "Channel share"
     at.switch_page("../pages/overview.py").run()
@@ -270,7 +284,7 @@ def test_customer_card_hides_a_handful_of_buyers(sample_env):
 
 def test_overview_shows_no_change_against_a_previous_period_before_the_data(short_history_db, monkeypatch):
     monkeypatch.setenv("OMNIMIX_DB", str(short_history_db))
-    at = run_app()
+    at = run_app(state={KPI_DETAILS: True})
     assert not at.exception and not at.error, texts(at.error)
     assert [m.label for m in at.metric] == KPI_LABELS
     assert not any(m.delta for m in at.metric), "no +500% against a mostly empty previous period"
@@ -281,7 +295,7 @@ def test_overview_shows_no_change_against_a_previous_period_before_the_data(shor
 
 
 def test_kpi_table_is_written_like_the_cards(sample_env):
-    at = run_app()
+    at = run_app(state={KPI_DETAILS: True})
     kpi_table = next(d.value for d in at.dataframe if "change_text" in d.value.columns).set_index("metric")
     cards = {m.label: m for m in at.metric}
     for metric, definition in queries.KPI_DEFINITIONS.items():
