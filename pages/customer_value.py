@@ -17,6 +17,8 @@ from dashboard.money import currency as db_currency
 from dashboard.presentation import download_note
 
 HORIZON_KEY, DISCOUNT_KEY, HOLDOUT_KEY = "clv_horizon", "clv_discount", "clv_holdout"
+SECTION = "clv_section"  # session and URL key of the open section (tab)
+SECTIONS = ("Risk tiers", "Valuable at risk", "Value vs cost", "Model check")
 N = MIN_GROUP_SIZE
 
 st.title("Customer value")
@@ -58,6 +60,7 @@ def value_section() -> None:
                                         help=text.HOLDOUT_HELP)
     for key, default in ((HORIZON_KEY, 52), (DISCOUNT_KEY, 1.0), (HOLDOUT_KEY, 26)):
         controls.mirror(key, default)
+    result = None
     with components.guard("the customer value model"):
         result = clv_data.model(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
         customers = result.customers
@@ -65,9 +68,7 @@ def value_section() -> None:
             st.info(f"{small_group_label().capitalize()} customers bought up to {cutoff} in the selected channels; "
                     "figures about so few people are not shown (privacy rule). Widen the filters in the sidebar.")
             return
-        views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
         active = int((customers["p_alive"] >= 0.5).sum())
-        components.key_message(key_messages.customer_value(customers, horizon_weeks=horizon, currency=currency))
         a, b, c, d = st.columns(4)
         a.metric("Customers scored", f"{len(customers):,}", border=True,
                  help=f"Customers with at least one order up to {cutoff} in the selected channels.")
@@ -83,27 +84,47 @@ def value_section() -> None:
                 model_name=result.model_name, choice=result.choice, params=result.params, spend_params=result.spend_params, cutoff=cutoff,
                 horizon_weeks=horizon, discount_monthly=discount, channels=channel_text, customers=len(customers)))
 
-        st.subheader("Churn-risk tiers", help=text.tier_help(clv_data.tiers(), P_ALIVE_THRESHOLDS, GAP_WEEKS_THRESHOLDS))
-        components.table(views["tiers"], "clv_tiers", labels={
-            "tier": "Tier", "customers": "Customers", "customer_share": "% of customers",
-            "p_alive": "Probably active (mean)", "mean_clv": "Mean CLV", "total_clv": "Total CLV",
-            "expected_orders": f"Expected orders, next {horizon} weeks"},
-            formats={"customers": COUNT, "customer_share": PCT, "p_alive": PCT, "mean_clv": money(currency), "total_clv": money(currency),
-                     "expected_orders": "%,.0f"})
+    if result is None:  # the guard said why
+        return
+    # Sections: only the open one runs (tabs inside the fragment: a click reruns the fragment alone).
+    tiers_tab, at_risk_tab, cost_tab, check_tab = components.sections(SECTIONS, key=SECTION)
+    if tiers_tab.open:
+        with tiers_tab, components.guard("the churn-risk tiers"):
+            tiers_section(result, horizon, discount, weeks)
+    if at_risk_tab.open:
+        with at_risk_tab, components.guard("the valuable customers at risk"):
+            views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
+            at_risk_section(views["at_risk"], horizon)
+    if cost_tab.open:
+        with cost_tab, components.guard("the CLV against the cost to acquire"):
+            channel_section(horizon, discount, weeks)
+    if check_tab.open:
+        with check_tab, components.guard("the holdout check"):
+            holdout_section(result)
 
-        left, right = st.columns(2)
-        left.plotly_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
-        right.plotly_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
-        right.caption(text.heatmap_reading(result.model_name))
 
-        at_risk_section(views["at_risk"], horizon)
-        channel_section(horizon, discount, weeks)
-        holdout_section(result)
+def tiers_section(result, horizon: int, discount: float, weeks: int | None) -> None:  # noqa: ANN001
+    """Customers per churn-risk tier, the spread of CLV and activity by frequency and recency."""
+    customers = result.customers
+    views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
+    components.key_message(key_messages.customer_value(customers, horizon_weeks=horizon, currency=currency))
+    st.caption("**Churn-risk tiers.** " + text.tier_help(clv_data.tiers(), P_ALIVE_THRESHOLDS, GAP_WEEKS_THRESHOLDS))
+    components.table(views["tiers"], "clv_tiers", labels={
+        "tier": "Tier", "customers": "Customers", "customer_share": "% of customers",
+        "p_alive": "Probably active (mean)", "mean_clv": "Mean CLV", "total_clv": "Total CLV",
+        "expected_orders": f"Expected orders, next {horizon} weeks"},
+        formats={"customers": COUNT, "customer_share": PCT, "p_alive": PCT, "mean_clv": money(currency), "total_clv": money(currency),
+                 "expected_orders": "%,.0f"})
+
+    left, right = st.columns(2)
+    left.plotly_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
+    right.plotly_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
+    right.caption(text.heatmap_reading(result.model_name))
 
 
 def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
-    st.subheader("Valuable customers at risk", help="Customers in the top 20% by CLV whose tier says they are "
-                 "cooling or at risk: worth a win-back offer before they are gone.")
+    st.caption("Customers in the top 20% by CLV whose tier says they are cooling or at risk: worth a win-back offer "
+               "before they are gone.")
     threshold = at_risk.attrs.get("threshold", 0.0)
     if at_risk.empty:
         st.info("No customer in the top 20% by CLV is cooling or at risk.")
@@ -122,10 +143,10 @@ def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001
 
 
 def channel_section(horizon: int, discount: float, holdout_weeks: int | None) -> None:
-    st.subheader("CLV against the cost to acquire a customer",
-                 help="CAC = a channel's marketing spend in the period ÷ the customers who signed up through it in the "
-                      "period. Mean CLV: the scored customers the channel brought in, over the horizon. A CLV:CAC "
-                      "of 3 or more is a common rule of thumb for a healthy channel.")
+    st.caption("**CLV against the cost to acquire a customer (CAC).** CAC = a channel's marketing spend in the "
+               "period ÷ the customers who signed up through it in the period. Mean CLV: the scored customers the "
+               "channel brought in, over the horizon. A CLV:CAC of 3 or more is a common rule of thumb for a healthy "
+               "channel.")
     value = clv_data.channel_value(db, filters, horizon_weeks=horizon, discount_monthly=discount,
                                    holdout_weeks=holdout_weeks)
     components.key_message(key_messages.clv_cac(value))
@@ -144,7 +165,7 @@ def channel_section(horizon: int, discount: float, holdout_weeks: int | None) ->
 
 
 def holdout_section(check) -> None:  # noqa: ANN001
-    st.subheader("Does the model predict well? Holdout check", help=text.HOLDOUT_HELP)
+    st.caption(f"**Does the model predict well?** {text.HOLDOUT_HELP}")
     holdout = check.holdout
     if holdout is None:
         st.info(f"The history is too short to hold out weeks for a check. {check.choice}")

@@ -1,4 +1,7 @@
-"""The Customer value page through AppTest: its figures are core's own, small groups stay hidden."""
+"""The Customer value page through AppTest: its figures are core's own, small groups stay hidden.
+
+The page's sections are tabs of which only the open one runs; ``?clv_section=<label>`` opens another.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from dashboard import components
 from dashboard.clv import tables
 
 PAGE = "pages/customer_value.py"
+SECTION = "clv_section"
+RISK_TIERS, AT_RISK, COST, CHECK = "Risk tiers", "Valuable at risk", "Value vs cost", "Model check"
 END = dt.date(2025, 12, 28)  # the small sample's last order day: the default cutoff
 DEFAULT_START = dt.date(2024, 12, 30)
 
@@ -48,14 +53,39 @@ def core_fit(small_db):
 
 
 @pytest.fixture(scope="module")
-def page(small_db):
+def pages(small_db) -> dict[str, AppTest]:
+    """The page with each section open (a first visit opens the tiers)."""
     import os
 
     os.environ["OMNIMIX_DB"] = str(small_db)
     try:
-        yield open_app_page(PAGE)
+        return {RISK_TIERS: open_app_page(PAGE), **{s: open_app_page(PAGE, {SECTION: s}) for s in (AT_RISK, COST, CHECK)}}
     finally:
         del os.environ["OMNIMIX_DB"]
+
+
+@pytest.fixture(scope="module")
+def page(pages) -> AppTest:
+    return pages[RISK_TIERS]
+
+
+def test_first_visit_runs_only_the_tiers(pages):
+    first = pages[RISK_TIERS]
+    assert_clean(first)
+    assert [t.label for t in first.tabs] == [RISK_TIERS, AT_RISK, COST, CHECK]
+    assert [len(t.children) > 0 for t in first.tabs] == [True, False, False, False]
+    assert len(first.get("plotly_chart")) == 2  # CLV distribution, activity heatmap
+    columns = [set(d.value.columns) for d in first.dataframe]
+    assert any("customer_share" in c for c in columns)
+    assert not any(c & {"weeks_since_last", "clv_to_cac", "actual_per_customer"} for c in columns), columns
+    assert not any(m.label == "Mean absolute error" for m in first.metric)
+    for section, column in ((AT_RISK, "weeks_since_last"), (COST, "clv_to_cac"), (CHECK, "actual_per_customer")):
+        other = pages[section]  # the link opens another section, and only that one
+        assert_clean(other)
+        assert [len(t.children) > 0 for t in other.tabs] == [t.label == section for t in other.tabs]
+        assert [column] == [c for d in other.dataframe for c in d.value.columns
+                            if c in {"customer_share", "weeks_since_last", "clv_to_cac", "actual_per_customer"}]
+        assert metric(other, "Customers scored") == metric(first, "Customers scored")  # the KPIs stay above
 
 
 def test_headline_figures_are_cores(page, core_fit):
@@ -83,8 +113,8 @@ def test_tier_counts_equal_fit_clv_and_small_tiers_are_hidden(page, core_fit):
             assert int(str(shown.loc[tier, "customers"]).replace(",", "")) == count
 
 
-def test_valuable_customers_at_risk_are_top_clv_in_risk_tiers(page, core_fit):
-    at_risk = table_with(page, "weeks_since_last")
+def test_valuable_customers_at_risk_are_top_clv_in_risk_tiers(pages, core_fit):
+    at_risk = table_with(pages[AT_RISK], "weeks_since_last")
     customers = core_fit.customers.set_index("customer_id")
     threshold = customers["clv"].quantile(tables.VALUABLE_QUANTILE)
     expected = customers[(customers["clv"] >= threshold) & customers["tier"].isin(["at risk", "cooling"])]
@@ -96,14 +126,15 @@ def test_valuable_customers_at_risk_are_top_clv_in_risk_tiers(page, core_fit):
 def test_at_risk_download_has_ids_only(sample_env, monkeypatch):
     downloads = {}
     monkeypatch.setattr(components, "download_csv", lambda df, name, **kw: downloads.setdefault(name, df.copy()))
-    at = open_app_page(PAGE)
+    at = open_app_page(PAGE, {SECTION: AT_RISK})
     assert_clean(at)
     ids = downloads["valuable_customers_at_risk"]
     assert ids.columns.tolist() == ["customer_id"]
     assert ids["customer_id"].tolist() == table_with(at, "weeks_since_last")["customer_id"].tolist()
 
 
-def test_channel_cac_and_hidden_channels(page, small_db):
+def test_channel_cac_and_hidden_channels(pages, small_db):
+    page = pages[COST]
     value = table_with(page, "clv_to_cac").set_index("channel")
     with duckdb.connect(str(small_db), read_only=True) as con:
         cost = acquisition_cost(con, Filters(DEFAULT_START, END)).set_index("channel")
@@ -123,7 +154,8 @@ def test_channel_cac_and_hidden_channels(page, small_db):
     assert all(c in texts(page.caption) for c in no_spend)
 
 
-def test_holdout_metrics_are_cores(page, small_db):
+def test_holdout_metrics_are_cores(pages, small_db):
+    page = pages[CHECK]
     with duckdb.connect(str(small_db), read_only=True) as con:
         check = fit_clv(con, cutoff=END, horizon_weeks=26, holdout_weeks=26, filters=Filters()).holdout
     assert metric(page, "Mean absolute error") == f"{check['mae']:.2f} orders"
@@ -146,7 +178,7 @@ def test_horizon_change_rescores(sample_env, small_db):
 
 
 def test_controls_come_from_and_go_to_the_url(sample_env, small_db):
-    at = open_app_page(PAGE, {"clv_h": "13", "clv_hold": "12", "clv_disc": "2.0"})
+    at = open_app_page(PAGE, {"clv_h": "13", "clv_hold": "12", "clv_disc": "2.0", SECTION: CHECK})
     assert_clean(at)
     assert at.select_slider(key="clv_horizon").value == 13 and at.number_input(key="clv_discount").value == 2.0
     with duckdb.connect(str(small_db), read_only=True) as con:
