@@ -14,6 +14,8 @@ from dashboard.formats import PCT, money
 from dashboard.money import currency as db_currency
 
 N = MIN_GROUP_SIZE
+SECTION = "attr_section"  # session and URL key of the open section (tab)
+SECTIONS = ("Credit by channel", "Truth check", "Next to the budget model")
 
 st.title("Attribution")
 st.caption(text.INTRO + f" Privacy: channels whose credited orders come from fewer than {N} customers are hidden "
@@ -43,26 +45,37 @@ def attribution_section() -> None:
         b.metric("Orders in the period", f"{s['orders_in_period']:,}", border=True)
         c.metric("Touch paths without an order", f"{s['paths_without_order']:,}", border=True,
                  help="Sequences of touches no order followed; the data-driven models learn from them too.")
-        public = data["public"]
-        components.key_message(key_messages.attribution(public))
-        st.plotly_chart(attr_charts.shares_by_channel(public, lookback_days=lookback))
-        labels = {k: v for k, v in MODEL_LABELS.items() if k in set(public["model"])}
-        components.table(public, "attribution_by_model_and_channel", labels={
-            "model_label": "Model", "channel": "Channel", "orders": "Orders credited", "revenue": "Revenue credited",
-            "order_share": "% of orders", "revenue_share": "% of revenue", "customers": "Customers touched",
-            "truth_share": "True % of incremental orders"},
-            formats={"orders": "%,.1f", "revenue": money(currency), "order_share": PCT, "revenue_share": PCT,
-                     "truth_share": PCT})
-        for name, why in data["skipped"].items():
-            st.info(f"{MODEL_LABELS[name]}: {why}")
-        with st.expander("What each model does", icon=":material/info:"):
-            st.markdown(text.model_list(labels))
-        truth_section(data, labels)
-        reconcile_section(data)
+        labels = {k: v for k, v in MODEL_LABELS.items() if k in set(data["public"]["model"])}
+        # Sections: only the open one runs (tabs inside the fragment: a click reruns the fragment alone).
+        shares_tab, truth_tab, reconcile_tab = components.sections(SECTIONS, key=SECTION)
+        if shares_tab.open:
+            with shares_tab:
+                shares_section(data, labels, lookback)
+        if truth_tab.open:
+            with truth_tab:
+                truth_section(data, labels)
+        if reconcile_tab.open:
+            with reconcile_tab:
+                reconcile_section(data)
+
+
+def shares_section(data: dict, labels: dict[str, str], lookback: int) -> None:
+    public = data["public"]
+    components.key_message(key_messages.attribution(public))
+    st.plotly_chart(attr_charts.shares_by_channel(public, lookback_days=lookback))
+    components.table(public, "attribution_by_model_and_channel", labels={
+        "model_label": "Model", "channel": "Channel", "orders": "Orders credited", "revenue": "Revenue credited",
+        "order_share": "% of orders", "revenue_share": "% of revenue", "customers": "Customers touched",
+        "truth_share": "True % of incremental orders"},
+        formats={"orders": "%,.1f", "revenue": money(currency), "order_share": PCT, "revenue_share": PCT,
+                 "truth_share": PCT})
+    for name, why in data["skipped"].items():
+        st.info(f"{MODEL_LABELS[name]}: {why}")
+    with st.expander("What each model does", icon=":material/info:"):
+        st.markdown(text.model_list(labels))
 
 
 def truth_section(data: dict, labels: dict[str, str]) -> None:
-    st.subheader("Which model is closest to the truth?")
     st.markdown(text.TRUTH)
     if not data["has_truth"]:
         st.info("This database has no truth table (it was loaded, not generated), so the models cannot be scored.")
@@ -74,7 +87,6 @@ def truth_section(data: dict, labels: dict[str, str]) -> None:
 
 
 def reconcile_section(data: dict) -> None:
-    st.subheader("Attribution next to the budget model", help=text.RECONCILE)
     st.markdown(text.RECONCILE)
     view = data["truth_budget"]
     source = "the generator's true revenue per paid channel (what a perfect budget model would find)"

@@ -1,4 +1,7 @@
-"""The Attribution page through AppTest: core's figures, the truth error, the lookback in the URL, hidden small channels."""
+"""The Attribution page through AppTest: core's figures, the truth error, the lookback in the URL, hidden small channels.
+
+The page's sections are tabs of which only the open one runs; ``?attr_section=<label>`` opens another.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from core.attribution.compare import analyse
 from core.filters import Filters
 
 PAGE = "pages/attribution.py"
+SECTION = "attr_section"
+SHARES, TRUTH, RECONCILE = "Credit by channel", "Truth check", "Next to the budget model"
 
 
 def texts(elements) -> str:
@@ -61,8 +66,28 @@ def test_page_shows_cores_figures_and_errors(page, sim_db):
     merged = table.merge(report.table, on=["model", "channel"], suffixes=("", "_core"))
     assert (merged["order_share"] - merged["order_share_core"]).abs().max() < 1e-9
     words = texts(page.markdown)
-    assert "What the truth is" in words and "removal effect" in words and "40% to the first touch" in words
-    assert len(page.get("plotly_chart")) >= 2  # shares by channel + error against the truth
+    assert "removal effect" in words and "40% to the first touch" in words  # what each model does
+    assert len(page.get("plotly_chart")) == 1  # shares by channel; the truth check waits for its tab
+    assert "What the truth is" not in words
+
+
+def test_first_visit_runs_only_the_shares_and_the_url_opens_another(page, sim_db):
+    assert [t.label for t in page.tabs] == [SHARES, TRUTH, RECONCILE]
+    assert [len(t.children) > 0 for t in page.tabs] == [True, False, False]
+    assert not any("budget_share" in d.value.columns for d in page.dataframe)
+    assert not [t for t in page.toggle if t.key == "attr_budget_model"]
+    truth = open_page(sim_db, {SECTION: TRUTH})
+    assert not truth.exception and not truth.error, texts(truth.error)
+    assert [len(t.children) > 0 for t in truth.tabs] == [False, True, False]
+    assert "What the truth is" in texts(truth.markdown)
+    assert len(truth.get("plotly_chart")) == 1  # the error against the truth
+    assert not any("order_share" in d.value.columns for d in truth.dataframe)
+    assert metric(truth, "Orders with touches") == metric(page, "Orders with touches")  # the figures above stay
+    reconcile = open_page(sim_db, {SECTION: RECONCILE})
+    assert not reconcile.exception and not reconcile.error, texts(reconcile.error)
+    assert not reconcile.get("plotly_chart")
+    assert [t for t in reconcile.toggle if t.key == "attr_budget_model"]
+    assert not any("order_share" in d.value.columns for d in reconcile.dataframe)
 
 
 def test_lookback_comes_from_and_goes_to_the_url(sim_db, monkeypatch):
