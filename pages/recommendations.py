@@ -98,20 +98,23 @@ def _lists(customer_id: str, cold: bool, chosen: list[str], n: int, *, exclude: 
             "Each line: product, category, price, then why it is recommended: the customer's own "
             "products that contributed most, or the popularity list that filled the slot."
         )
-        with st.expander("The lists as one table (with brand, price tier, score and source)"):
-            components.table(
-                pd.concat(lists, ignore_index=True),
-                f"recommendations_{customer_id}",
-                labels={
-                    "model": "Model",
-                    "rank": "#",
-                    **labels("name", "category", "brand"),
-                    "price": "Price",
-                    "explanation": "Why",
-                    "source": "Source",
-                },
-                formats={"price": money(currency)},
-            )
+        as_table = components.details("The lists as one table (with brand, price tier, score and source)",
+                                      key="recs_lists_details")
+        if as_table.open:
+            with as_table:
+                components.table(
+                    pd.concat(lists, ignore_index=True),
+                    f"recommendations_{customer_id}",
+                    labels={
+                        "model": "Model",
+                        "rank": "#",
+                        **labels("name", "category", "brand"),
+                        "price": "Price",
+                        "explanation": "Why",
+                        "source": "Source",
+                    },
+                    formats={"price": money(currency)},
+                )
 
 
 if preview.open:
@@ -196,20 +199,23 @@ if preview.open:
                 )
             else:
                 st.plotly_chart(recs_charts.purchase_timeline(history, customer_id=customer_id))
-                with st.expander(f"Purchase history ({len(history):,} order lines)", expanded=False):
-                    components.table(
-                        history,
-                        f"purchase_history_{customer_id}",
-                        labels={
-                            "order_ts": "Ordered at",
-                            **labels("channel", "name", "category", "brand"),
-                            "quantity": "Qty",
-                            "unit_price": "Unit price",
-                            "revenue": "Line total",
-                        },
-                        formats={"unit_price": money(currency), "revenue": money(currency), "quantity": COUNT},
-                        height=300,
-                    )
+                purchases = components.details(f"Purchase history ({len(history):,} order lines)",
+                                               key="recs_history_details")
+                if purchases.open:
+                    with purchases:
+                        components.table(
+                            history,
+                            f"purchase_history_{customer_id}",
+                            labels={
+                                "order_ts": "Ordered at",
+                                **labels("channel", "name", "category", "brand"),
+                                "quantity": "Qty",
+                                "unit_price": "Unit price",
+                                "revenue": "Line total",
+                            },
+                            formats={"unit_price": money(currency), "revenue": money(currency), "quantity": COUNT},
+                            height=300,
+                        )
 
         recommendations(customer_id, cold)
 

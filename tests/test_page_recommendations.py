@@ -36,8 +36,12 @@ def buyer(small_db: Path) -> tuple[str, int, set[str]]:
     return cid, orders, bought
 
 
+OPEN_TABLES = {"recs_lists_details": True, "recs_history_details": True}
+"""The expanders with the lists as a table and the purchase history, opened (they run only once opened)."""
+
+
 def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = open_app_page(PAGE, query)
+    at = open_app_page(PAGE, query, state=OPEN_TABLES)
     return at
 
 
@@ -313,3 +317,12 @@ def test_customer_card_shows_their_clv_probability_active_and_tier(db, buyer):
     assert cards["CLV, next 52 weeks"] == f"€{row['clv']:,.2f}"
     assert cards["Probably active"] == f"{row['p_alive']:.0%}"
     assert cards["Churn-risk tier"] == str(row["tier"])
+
+
+def test_first_view_mounts_no_table_until_asked(sample_env):
+    at = open_app_page(PAGE)
+    assert not at.exception and not at.error
+    assert at.get("plotly_chart"), "the purchase timeline is drawn"
+    assert not at.dataframe  # the lists as a table and the purchase history wait behind their expanders
+    opened = open_app_page(PAGE, state={"recs_history_details": True})
+    assert [d.value for d in opened.dataframe if "order_ts" in d.value.columns]
