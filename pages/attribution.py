@@ -87,6 +87,7 @@ def truth_section(data: dict, labels: dict[str, str]) -> None:
 
 
 def reconcile_section(data: dict) -> None:
+    lead = st.container()  # the key message reads the view chosen below, but leads the section
     st.markdown(text.RECONCILE)
     view = data["truth_budget"]
     source = "the generator's true revenue per paid channel (what a perfect budget model would find)"
@@ -96,6 +97,9 @@ def reconcile_section(data: dict) -> None:
     if view is None:
         st.info("No budget-side figures yet: switch on the fitted budget model above.")
         return
+    with lead:
+        components.key_message(text.reconcile_message(view, {m: MODEL_LABELS[m] for m in MODEL_LABELS
+                                                               if m in view.columns}))
     st.caption(f"Budget side: {source}. Shares of revenue over the channels both know.")
     labels = {"channel": "Channel", "budget_share": "Budget side % of revenue",
               **{m: MODEL_LABELS[m] for m in MODEL_LABELS if m in view.columns}}

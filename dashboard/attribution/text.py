@@ -51,3 +51,15 @@ RECONCILE = (
 def model_list(labels: dict[str, str]) -> str:
     """The models as a markdown list: label in bold, then the plain words."""
     return "\n".join(f"- **{labels[k]}** — {v}" for k, v in MODEL_WORDS.items() if k in labels)
+
+
+def reconcile_message(view, labels: dict[str, str]) -> str:  # noqa: ANN001 - a DataFrame of core.attribution.reconcile
+    """The widest gap between a model's and the budget side's revenue share, e.g. "The widest gap: Last click gives
+    email 31% of revenue, the budget side 9%; a lift test on email would settle it."."""
+    gaps = [(abs(row[m] - row["budget_share"]), m, row) for _, row in view.iterrows() for m in labels if m in view]
+    gaps = [g for g in gaps if g[0] == g[0]]  # not NaN
+    if not gaps:
+        return ""
+    _, model, row = max(gaps, key=lambda g: g[0])
+    return (f"The widest gap: {labels[model]} gives {row['channel']} {row[model]:.0%} of revenue, the budget side "
+            f"{row['budget_share']:.0%}; a lift test on {row['channel']} would settle it.")
