@@ -1,7 +1,7 @@
 """Build time and file size of ``omnimix report`` on the 50k-customer sample (goal: <= 10 s, <= 10 MB).
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--db /tmp/report_50k.duckdb] [--budget-fit auto] [--runs 2] [--pdf]
-[--sections] [--after-generate]``.
+[--sections] [--after-generate] [--tune N]``.
 The sample is generated into ``--db`` when missing (``generate_database(n_customers=50_000,
 seed=42)``). Each build runs in a fresh interpreter through the CLI, as a user would run it,
 so imports count; the per-section seconds come from its ``--json`` output.
@@ -21,6 +21,11 @@ view), timed on its own, then one report is built with it.
 ``--sections`` also prints where a cold build's CPU goes: one more fresh interpreter builds the
 report with the cache off and prints each section's CPU seconds (``Report.cpu_seconds``; every
 thread of the process, the imports a section makes included) and the imports before the build.
+
+``--tune N`` times, N times in one fresh interpreter with one BLAS thread, what dominates a cold
+recommendation section: :func:`core.recs.tuning.tune` on the training part of the evaluation's
+time split (``time_split(log, holdout_weeks=8).train``), CPU (``time.process_time``, every
+thread) and wall seconds with the load average, and prints the λ and weights it chose.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def main() -> None:
     parser.add_argument("--sections", action="store_true", help="also print a cold build's CPU seconds per section")
     parser.add_argument("--after-generate", action="store_true",
                         help="also time the first report after omnimix generate's warm-up")
+    parser.add_argument("--tune", type=int, default=0, metavar="N",
+                        help="also time core.recs.tuning.tune on the evaluation's training part N times")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if not args.db.exists():
@@ -55,6 +62,8 @@ def main() -> None:
         started = time.perf_counter()
         generate_database(args.db, n_customers=50_000, seed=42)
         print(f"generated {args.db} in {time.perf_counter() - started:.1f} s")
+    if args.tune:
+        _tune(args)
     with tempfile.TemporaryDirectory() as tmp:
         for fit in args.budget_fit:
             cache = Path(tmp) / f"cache_{fit}"  # empty: the first build is cold
@@ -109,6 +118,35 @@ with open_db(sys.argv[1], read_only=True) as con:
     report = build_report(con, Filters(), budget_fit=sys.argv[2])
 print(json.dumps({"imports": imports, "sections": report.cpu_seconds, "total": time.process_time() - started}))
 """
+
+
+_TUNE = """
+import json, os, sys, time
+from threadpoolctl import threadpool_limits
+from core.recs.evaluate import load_data
+from core.recs.split import time_split
+from core.recs.tuning import tune
+from core.store.db import open_db
+with open_db(sys.argv[1], read_only=True) as con:
+    log, products, customers = load_data(con)
+train = time_split(log, holdout_weeks=8).train
+with threadpool_limits(limits=1, user_api="blas"):
+    for _ in range(int(sys.argv[2])):
+        load, cpu, wall = os.getloadavg()[0], time.process_time(), time.perf_counter()
+        t = tune(train, products, customers)
+        print(json.dumps({"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
+                          "load": [load, os.getloadavg()[0]], "l2": t.l2, "weights": t.weights}), flush=True)
+"""
+
+
+def _tune(args: argparse.Namespace) -> None:
+    done = subprocess.run([sys.executable, "-c", _TUNE, str(args.db), str(args.tune)], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    for line in done.stdout.strip().splitlines():
+        run = json.loads(line)
+        weights = ", ".join(f"{k} {v:.3f}" for k, v in run["weights"].items())
+        print(f"tune (one BLAS thread): {run['cpu']:.2f} s CPU, {run['wall']:.2f} s wall; load average "
+              f"{run['load'][0]:.1f} -> {run['load'][1]:.1f}; λ {run['l2']:g}, weights {weights}")
 
 
 def _warm_like_generate(args: argparse.Namespace, cache: Path) -> None:
