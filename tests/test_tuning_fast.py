@@ -125,3 +125,15 @@ def test_ndcg_matches_ndcg_at_k(fitted):
     items = models["item_knn"].top_items(val.users, T.K)[0]
     n = val.interactions.n_products
     assert T.NDCG(val.users, val.truth, n)(items) == T.ndcg_at_k(items, val.users, val.truth, n)
+
+
+def test_catalogue_shorter_than_the_list():
+    """Six products, lists of ten: every product is ranked (the plain argpartition could not)."""
+    rng = np.random.default_rng(5)
+    bought = sp.csr_matrix((rng.random((20, 6)) < 0.2).astype(np.float32))
+    inter = SimpleNamespace(bought=bought, n_products=6)
+    users = np.arange(20)
+    scaled = {"a": rng.random((20, 6)).astype(np.float32), "b": rng.random((20, 6)).astype(np.float32)}
+    got = T.BlendSearch(scaled, users, inter, 10).top({"a": 1.0, "b": 0.5})
+    assert got.shape == (20, 6)
+    np.testing.assert_array_equal(got, T._ranked(scaled["a"] + 0.5 * scaled["b"], users, inter, 6))

@@ -219,8 +219,9 @@ class BlendSearch:
 
     def __init__(self, scaled: dict[str, np.ndarray], users: np.ndarray, inter: Interactions, k: int = K,
                  m: int = CANDIDATES):
-        self.scaled, self.users, self.inter, self.k = scaled, users, inter, k
         n = inter.n_products
+        k = min(k, n)  # a catalogue shorter than the list: every product ranked
+        self.scaled, self.users, self.inter, self.k = scaled, users, inter, k
         m = max(min(m, n), k)
         seen = inter.bought[users]
         seen_rows, seen_cols = np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices
@@ -320,7 +321,8 @@ def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dic
     scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
               for name, m in models.items()}
 
-    search, score = BlendSearch(scaled, val.users, val.interactions, K), NDCG(val.users, val.truth, n, K)
+    k = min(K, n)
+    search, score = BlendSearch(scaled, val.users, val.interactions, k), NDCG(val.users, val.truth, n, k)
 
     def quality(weights: dict[str, float]) -> float:
         return score(search.top(weights))
