@@ -200,9 +200,9 @@ CANDIDATES = 64
 class BlendSearch:
     """The top-``k`` of any non-negative blend of fixed score blocks, ranking a few candidates per row.
 
-    Each component's ``m`` best unbought products of a row are that row's candidates (the union
-    over components, the same for every blend).  A product outside them scores at most the
-    component's ``m``-th best in every component, so its blend is at most ``Σ w_c · floor_c``.
+    A row's candidates are the unbought products scoring above a component's ``m``-th best
+    unbought score ``floor_c`` in some component (the union, the same for every blend).  Any
+    other product scores at most ``floor_c`` in every component, so its blend is at most ``Σ w_c · floor_c``.
     When a row's ``k``-th best candidate is above that bound (with a margin for float32
     rounding), its top-``k`` among candidates is its top-``k`` of the whole row, ties to the
     lower index as :func:`_ranked` breaks them; the other rows are ranked whole by :func:`_ranked`.
@@ -225,27 +225,31 @@ class BlendSearch:
         m = max(min(m, n), k)
         seen = inter.bought[users]
         seen_rows, seen_cols = np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices
-        parts, self.floor, self.size = [], {}, {}
+        is_seen = np.zeros((users.size, n), dtype=bool)
+        is_seen[seen_rows, seen_cols] = True
+        is_cand = np.zeros((users.size, n), dtype=bool)
+        self.floor, self.size = {}, {}
         for name, block in scaled.items():
             self.size[name] = np.abs(block).max(axis=1).astype(np.float64)  # bounds every term's size
             masked = np.array(block, dtype=np.float32)
-            masked[seen_rows, seen_cols] = -np.inf
-            if m < n:
-                part = np.argpartition(masked, n - m, axis=1)[:, n - m:]
-                self.floor[name] = np.take_along_axis(masked, part, axis=1).min(axis=1).astype(np.float64)
-            else:
-                part = np.broadcast_to(np.arange(n), (users.size, n))
-                self.floor[name] = np.full(users.size, -np.inf)
-            parts.append(part)
-        cand = np.sort(np.hstack(parts), axis=1)
-        is_seen = np.zeros((users.size, n), dtype=bool)
-        is_seen[seen_rows, seen_cols] = True
-        pad = np.take_along_axis(is_seen, cand, axis=1)
-        pad[:, 1:] |= cand[:, 1:] == cand[:, :-1]
-        self.cand = cand
+            masked[is_seen] = -np.inf
+            # The m-th best unbought score (-inf when fewer are left): products above it are candidates
+            # (fewer than m when it is tied), every other one scores at most it.  np.partition: a
+            # fifth of np.argpartition's time.
+            floor = np.partition(masked, n - m, axis=1)[:, n - m] if m < n else np.full(users.size, -np.inf)
+            is_cand |= masked > floor[:, None]
+            self.floor[name] = floor.astype(np.float64)
+        rows, cols = np.nonzero(is_cand)  # row by row, products ascending: ties in a blend go to the lower index
+        counts = np.bincount(rows, minlength=users.size)
+        width = max(int(counts.max(initial=0)), k)
+        slot = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.cand = np.zeros((users.size, width), dtype=np.int64)
+        self.cand[rows, slot] = cols
+        pad = np.ones((users.size, width), dtype=bool)  # after a row's candidates: -inf, ranked last
+        pad[rows, slot] = False
         self.values = {}
         for name, block in scaled.items():
-            values = np.take_along_axis(block, cand, axis=1)
+            values = np.take_along_axis(block, self.cand, axis=1)
             values[pad] = -np.inf
             self.values[name] = values
         self.fallback_rows = 0
