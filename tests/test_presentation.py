@@ -227,10 +227,9 @@ def shown_words(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize(("page", "query"), [
-    ("pages/budget.py", {}),
     ("pages/recommendations.py", {}),
-    ("pages/recommendations.py", {"recs_view": "Evaluation"}),
-], ids=["budget", "recs-preview", "recs-evaluation"])
+    ("pages/recommendations.py", {"recs_section": "Evaluation"}),
+], ids=["recs-preview", "recs-evaluation"])
 def test_every_section_leads_with_a_key_message(sample_env, page: str, query: dict[str, str]):
     at = open_app_page(page, {**PRESENT, **query})
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -243,20 +242,22 @@ def test_every_section_leads_with_a_key_message(sample_env, page: str, query: di
     assert not [m for messages in sections(normal).values() for m in messages]
 
 
+BUDGET_SECTIONS = ["What if", "Model quality", "What drives revenue", "How sure", "Optimiser", "Plan the next weeks"]
+
+
 def test_budget_in_presentation_mode_keeps_the_what_if_and_drops_the_plumbing(sample_env):
     at = open_app_page("pages/budget.py", PRESENT)
+    assert [t.label for t in at.tabs] == BUDGET_SECTIONS
     found = sections(at)
-    assert list(found)[:6] == ["How good is the model?", "What drives revenue", "How sure is each channel?",
-                               "What if? Move the weekly budgets", "Optimiser", "Plan the next weeks"]
-    what_if = found["What if? Move the weekly budgets"]
+    what_if = found["What if"]
+    assert len(what_if) == 2, what_if  # the what-if's and its response curves'; the other sections did not run
+    assert not [label for label in BUDGET_SECTIONS[1:] if found[label]]
     assert what_if[0].startswith("At today's budgets, revenue over 4 weeks is predicted at ")
     assert what_if[1].startswith("At today's spend, one more €1 a week earns most in ")  # the response curves
-    assert found["Optimiser"][0].startswith("Over 4 weeks the proposed split earns ")
-    assert found["Plan the next weeks"][0].startswith("Over the 13 weeks from ")
-    # the story's controls stay; the data choice, lift-test switch, optimiser and plan forms and saving go
+    # the story's controls stay; the data choice, lift-test switch and saving go
     assert len([s for s in at.main.slider if s.label.endswith("per week)")]) >= 2
     assert not at.main.toggle and not at.get("segmented_control") and not at.main.radio
-    assert not [b.label for b in at.main.button if b.label in {"Optimise", "Plan these weeks", "Save scenario"}]
+    assert "Save scenario" not in [b.label for b in at.main.button]
     assert "Saved scenarios" not in found  # nothing saved: the section is left out
     # the default proposal is marked on the response curves at once
     curves = next(c for c in at.get("plotly_chart") if "Response curves" in c.proto.spec)
@@ -264,8 +265,42 @@ def test_budget_in_presentation_mode_keeps_the_what_if_and_drops_the_plumbing(sa
     # moving a slider rewrites the what-if message
     slider = next(s for s in at.main.slider if s.label.startswith("search ("))
     slider.set_value(0).run()
-    moved = sections(at)["What if? Move the weekly budgets"][0]
+    moved = sections(at)["What if"][0]
     assert moved.startswith("With these budgets, revenue over 4 weeks is predicted at ") and " on today's budget " in moved
+
+
+@pytest.mark.parametrize("label", BUDGET_SECTIONS[1:])
+def test_budget_sections_each_lead_with_one_key_message(sample_env, label: str):
+    at = open_app_page("pages/budget.py", {**PRESENT, "budget_section": label})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    found = sections(at)
+    assert len(found[label]) == 1, found
+    assert not [other for other in BUDGET_SECTIONS if other != label and found[other]], found
+    assert not [text for text in shown_words(at) if any(w in text.lower() for w in DOWNLOAD_WORDS)]
+    assert not [b.label for b in at.main.button if b.label in {"Optimise", "Plan these weeks"}]  # no forms
+    expected = {"Optimiser": "Over 4 weeks the proposed split earns ", "Plan the next weeks": "Over the 13 weeks from "}
+    assert found[label][0].startswith(expected.get(label, ""))
+    normal = open_app_page("pages/budget.py", {"budget_section": label})
+    assert not [m for messages in sections(normal).values() for m in messages]
+
+
+SECTIONED_PAGES = {
+    "pages/campaigns.py": ("campaigns_section", ["Campaigns", "Content per customer profile", "Organic search (SEO)"]),
+    "pages/customer_value.py": ("clv_section", ["Risk tiers", "Valuable at risk", "Value vs cost", "Model check"]),
+    "pages/attribution.py": ("attr_section", ["Credit by channel", "Truth check", "Next to the budget model"]),
+}
+
+
+@pytest.mark.parametrize(("page", "label"), [(page, label) for page, (_, labels) in SECTIONED_PAGES.items()
+                                             for label in labels])
+def test_each_open_section_leads_with_one_key_message(sample_env, page: str, label: str):
+    key, labels = SECTIONED_PAGES[page]
+    at = open_app_page(page, {**PRESENT, key: label})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [t.label for t in at.tabs] == labels
+    found = sections(at)
+    assert len(found[label]) == 1, found
+    assert not [other for other in labels if other != label and found[other]], found  # closed sections ran nothing
 
 
 def test_recommendations_in_presentation_mode_keep_the_customer_picker_only(sample_env):
