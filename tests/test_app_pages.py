@@ -190,6 +190,30 @@ def test_data_page_loads_a_file_and_refreshes(writable_copy):
     assert any("Not listed (no orders):" in c.value and "popup" in c.value for c in at.sidebar.caption)
 
 
+def test_data_page_prepares_the_slow_pages_after_a_load(writable_copy, monkeypatch):
+    import core.warmup as warmup
+
+    ran: list[Path] = []
+
+    def fails(db: Path) -> bool:
+        raise RuntimeError("no room left")
+
+    monkeypatch.setattr(warmup, "STEPS", (
+        warmup.Step("first", "first view", "the first page will be slower", lambda db: ran.append(db) or True),
+        warmup.Step("second", "second view", "the second page will compute on first visit", fails),
+    ))
+    at = run_app("pages/data.py")
+    at.selectbox[0].set_value("channels").run()
+    at.file_uploader[0].set_value(("channels.csv", (EXAMPLES / "channels.csv").read_bytes(), "text/csv"))
+    next(b for b in at.button if b.label == "Load").click().run()
+    next(b for b in at.button if b.label == "Prepare the slow pages now").click().run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert ran == [writable_copy]
+    assert "Warmed the caches in" in texts(at.success) and "second view" in texts(at.success)
+    assert "Could not precompute the second view (no room left): the second page will compute on first visit." \
+        in texts(at.warning)
+
+
 def test_data_page_reports_a_bad_file_and_changes_nothing(writable_copy):
     at = run_app("pages/data.py")
     at.selectbox[0].set_value("orders").run()
