@@ -19,13 +19,15 @@
    RecBole's wheel, which ships the data set (``pip download recbole==1.2.1 --no-deps``), or a
    folder with ``ml-100k.inter`` and ``ml-100k.item`` in RecBole's format.  Add
    ``--movielens-split published`` for microsoft/recommenders' own protocol instead
-   (``python_stratified_split(ratio=0.75, seed=S)``, EASE λ = 500 on the binary matrix beside ours).
+   (``python_stratified_split(ratio=0.75, seed=S)``, EASE λ = 500 on the binary matrix beside ours),
+   and ``--movielens-variants`` for EASE variants chosen on validation (``recs_quality.movielens_variants``).
 
     .venv/bin/python benchmarks/bench_recs.py [--db sample_data/omnimix.duckdb] [--json]
     .venv/bin/python benchmarks/bench_recs.py --db DB --skip-speed --quality --seeds 0,1,2
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --ease-scaling 1000,2500,5000,10000
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens recbole-1.2.1-py3-none-any.whl --seeds 0,1,2
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens WHEEL --movielens-split published --seeds 42,0,1,2
+    .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens WHEEL --movielens-split published --movielens-variants --seeds 42,0,1,2
 
 Without ``--db`` it uses ``sample_data/omnimix.duckdb``; build it with
 ``omnimix generate --db sample_data/omnimix.duckdb --customers 50000 --seed 42``.
@@ -126,6 +128,9 @@ def main() -> None:
     parser.add_argument("--movielens", type=Path, default=None, help="RecBole wheel or ml-100k folder (section 6)")
     parser.add_argument("--movielens-split", choices=("ours", "published"), default="ours",
                         help="section 6: our random split, or microsoft/recommenders' stratified split")
+    parser.add_argument("--movielens-variants", action="store_true",
+                        help="with --movielens-split published: EASE variants (dropout, user degree, popularity, "
+                             "PureSVD), each chosen on validation")
     parser.add_argument("--factor-models", action="store_true",
                         help="section 7: implicit's ALS/BPR vs EASE on validation (MovieLens with --movielens, else --db)")
     args = parser.parse_args()
@@ -144,7 +149,16 @@ def main() -> None:
                   flush=True)
             for name in r["ndcg"]:
                 print(f"   {name:<20} NDCG@10 {r['ndcg'][name]:.4f}  precision@10 {r['precision'][name]:.4f}")
-    elif args.movielens is not None:
+    if args.movielens is not None and args.movielens_split == "published" and args.movielens_variants:
+        extra["movielens_variants"] = recs_quality.movielens_variants(args.movielens, seeds)
+        for seed, r in extra["movielens_variants"].items():
+            print(f"MovieLens-100k, published split seed {seed}: EASE variants, {r['points']} validation points, "
+                  f"{r['seconds']:.0f} s:", flush=True)
+            for name, v in r["variants"].items():
+                params = ", ".join(f"{k} {x:g}" for k, x in v["params"].items())
+                print(f"   {name:<22} NDCG@10 {v['ndcg']:.4f}  precision@10 {v['precision']:.4f}  "
+                      f"(validation {v['validation_ndcg']:.4f}; {params})")
+    elif args.movielens is not None and args.movielens_split == "ours":
         extra["movielens"] = recs_quality.movielens_quality(args.movielens, seeds)
         for seed, r in extra["movielens"].items():
             print(f"MovieLens-100k, random 75/25 per user, seed {seed}, {r['customers']} users, λ = {r['l2']:g}, "
