@@ -209,7 +209,8 @@ def factor_models(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataF
     from implicit.als import AlternatingLeastSquares
     from implicit.bpr import BayesianPersonalizedRanking
 
-    from core.recs.tuning import _ranked, ndcg_at_k, validation_split
+    from core.recs.blend_search import _ranked, ndcg_at_k
+    from core.recs.tuning import validation_split
 
     val = validation_split(log, products, customers, split=split)
     inter, users = val.interactions, val.users

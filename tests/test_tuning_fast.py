@@ -1,4 +1,4 @@
-"""The hybrid weight search's fast ranking (core.recs.tuning.BlendSearch) against a plain reference.
+"""The hybrid weight search's fast ranking (core.recs.blend_search.BlendSearch) against a plain reference.
 
 The reference is the search as it was before the fast path: every candidate blend summed over
 the whole catalogue and ranked with ``np.argpartition`` (ties in any order).  The fast path must
@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from core.recs import blend_search as B
 from core.recs import tuning as T
 from core.recs.ease import EASE
 from core.recs.hybrid import COMPONENTS, row_max_scaled
@@ -29,33 +30,16 @@ def _plain_ranked(scores, users, inter, k):
 
 
 def _plain_choose_weights(val, models, ranked=_plain_ranked):
-    """The weight search before the fast path (core/recs/tuning.py at f4f8f88), ranking with ``ranked``."""
+    """The weight search as before the fast path (core/recs/tuning.py at f4f8f88): whole catalogue, ``ranked``."""
     n = val.interactions.n_products
     scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
               for name, m in models.items()}
 
     def quality(weights):
         blend = sum(w * scaled[name] for name, w in weights.items() if w > 0)
-        return T.ndcg_at_k(ranked(blend, val.users, val.interactions, T.K), val.users, val.truth, n)
+        return B.ndcg_at_k(ranked(blend, val.users, val.interactions, B.K), val.users, val.truth, n)
 
-    alone = {name: quality({name: 1.0}) for name in scaled}
-    start = max(alone, key=lambda name: (alone[name], -list(scaled).index(name)))
-    weights = dict.fromkeys(scaled, 0.0) | {start: 1.0}
-    best = alone[start]
-    for _ in range(T.SEARCH_PASSES):
-        improved = False
-        for name in scaled:
-            for step in T.WEIGHT_STEPS:
-                trial = weights | {name: step}
-                if step == weights[name] or not any(w > 0 for w in trial.values()):
-                    continue
-                q = quality(trial)
-                if q > best + 1e-12:
-                    weights, best, improved = trial, q, True
-        if not improved:
-            break
-    total = sum(weights.values())
-    return {name: w / total for name, w in weights.items() if w > 0}, best, alone
+    return T.greedy_weights(list(scaled), quality)  # the same search, ranking each blend the plain way
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +64,7 @@ def test_fast_search_chooses_the_plain_searchs_weights(fitted):
     assert weights == ref_weights
     assert best == ref_best
     # The same search ranking whole rows with ties to the lower index agrees to the last bit.
-    exact = _plain_choose_weights(val, models, ranked=T._ranked)
+    exact = _plain_choose_weights(val, models, ranked=B._ranked)
     assert (weights, best, alone) == exact
     assert set(alone) == set(ref_alone)
 
@@ -92,12 +76,12 @@ def test_candidates_rank_as_whole_rows_with_and_without_fallback(fitted):
     rng = np.random.default_rng(3)
     trials = [{name: float(rng.choice(T.WEIGHT_STEPS)) for name in scaled} for _ in range(12)]
     trials = [w for w in trials if any(v > 0 for v in w.values())] + [{name: 1.0} for name in scaled]
-    for m in (T.K, 20, T.CANDIDATES):
-        search = T.BlendSearch(scaled, val.users, val.interactions, T.K, m=m)
+    for m in (B.K, 20, B.CANDIDATES):
+        search = B.BlendSearch(scaled, val.users, val.interactions, B.K, m=m)
         for w in trials:
             blend = sum(v * scaled[name] for name, v in w.items() if v > 0)
-            np.testing.assert_array_equal(search.top(w), T._ranked(blend, val.users, val.interactions, T.K))
-        if m == T.K:
+            np.testing.assert_array_equal(search.top(w), B._ranked(blend, val.users, val.interactions, B.K))
+        if m == B.K:
             assert search.fallback_rows > 0  # the fallback path was exercised
 
 
@@ -112,19 +96,19 @@ def test_candidates_with_negative_scores_and_ties():
     scaled = {"a": (rng.integers(-8, 9, (n_users, n)) / 8).astype(np.float32),
               "b": rng.normal(size=(n_users, n)).astype(np.float32),
               "c": (rng.random((n_users, n)) < 0.02).astype(np.float32)}
-    search = T.BlendSearch(scaled, users, inter, 10, m=16)
+    search = B.BlendSearch(scaled, users, inter, 10, m=16)
     for w in ({"a": 1.0}, {"c": 1.0}, {"a": 0.5, "b": 0.1, "c": 1.0}, {"b": 0.25, "c": 0.0}, {"a": 0.1, "c": 0.25}):
         blend = sum(v * scaled[name] for name, v in w.items() if v > 0)
         got = search.top(w)
-        np.testing.assert_array_equal(got, T._ranked(blend, users, inter, 10))
+        np.testing.assert_array_equal(got, B._ranked(blend, users, inter, 10))
         assert not np.take_along_axis(bought.toarray().astype(bool), got, axis=1).any()
 
 
 def test_ndcg_matches_ndcg_at_k(fitted):
     val, models = fitted
-    items = models["item_knn"].top_items(val.users, T.K)[0]
+    items = models["item_knn"].top_items(val.users, B.K)[0]
     n = val.interactions.n_products
-    assert T.NDCG(val.users, val.truth, n)(items) == T.ndcg_at_k(items, val.users, val.truth, n)
+    assert B.NDCG(val.users, val.truth, n)(items) == B.ndcg_at_k(items, val.users, val.truth, n)
 
 
 def test_catalogue_shorter_than_the_list():
@@ -134,6 +118,6 @@ def test_catalogue_shorter_than_the_list():
     inter = SimpleNamespace(bought=bought, n_products=6)
     users = np.arange(20)
     scaled = {"a": rng.random((20, 6)).astype(np.float32), "b": rng.random((20, 6)).astype(np.float32)}
-    got = T.BlendSearch(scaled, users, inter, 10).top({"a": 1.0, "b": 0.5})
+    got = B.BlendSearch(scaled, users, inter, 10).top({"a": 1.0, "b": 0.5})
     assert got.shape == (20, 6)
-    np.testing.assert_array_equal(got, T._ranked(scaled["a"] + 0.5 * scaled["b"], users, inter, 6))
+    np.testing.assert_array_equal(got, B._ranked(scaled["a"] + 0.5 * scaled["b"], users, inter, 6))

@@ -19,6 +19,7 @@ are chosen for the task they are scored on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,10 +28,10 @@ import pandas as pd
 from core.errors import OmnimixError
 from core.recs import columns as C
 from core.recs.base import Recommender
+from core.recs.blend_search import NDCG, BlendSearch, K, ndcg_at_k
 from core.recs.ease import EASE, gram, most_bought
 from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
 from core.recs.interactions import Interactions, build_interactions, is_kind
-from core.recs.linalg import top_k
 from core.recs.split import holdout_truth, random_split, time_split
 
 VALIDATION_WEEKS = 4
@@ -42,8 +43,6 @@ L2_GRID = (50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0)
 WEIGHT_STEPS = (0.0, 0.1, 0.25, 0.5, 1.0)
 """Relative weights the hybrid search tries per component."""
 SEARCH_PASSES = 2
-K = 10
-"""List length of the validation NDCG."""
 
 
 @dataclass(frozen=True)
@@ -148,130 +147,6 @@ def validation_split(train_log: pd.DataFrame, products: pd.DataFrame, customers:
     return Validation(cutoff, weeks, inter, users, truth)
 
 
-def ndcg_at_k(items: np.ndarray, users: np.ndarray, truth: pd.DataFrame, n_products: int) -> float:
-    """Mean NDCG of ranked ``items`` (shape (len(users), k)) against ``truth``, as :mod:`core.recs.metrics` defines it."""
-    k = items.shape[1]
-    keys = truth[C.CUSTOMER_IDX].to_numpy(np.int64) * n_products + truth[C.PRODUCT_IDX].to_numpy(np.int64)
-    hit = np.isin(users[:, None].astype(np.int64) * n_products + items, keys)
-    dcg = (hit / np.log2(np.arange(2, k + 2))[None, :]).sum(axis=1)
-    n_rel = truth.groupby(C.CUSTOMER_IDX).size().reindex(users).fillna(0).to_numpy(int)
-    discounts = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
-    ideal = discounts[np.minimum(n_rel, k)]
-    return float(np.mean(np.divide(dcg, ideal, out=np.zeros_like(dcg), where=ideal > 0)))
-
-
-def _ranked(scores: np.ndarray, users: np.ndarray, inter: Interactions, k: int) -> np.ndarray:
-    """Top-``k`` of each row of ``scores`` with the customer's bought products left out, ties to the lower index.
-
-    The plain ranking of a blend; the weight search ranks candidates only (:class:`BlendSearch`)
-    and comes back here for the rows where it cannot prove its list is the top.
-    """
-    scores = np.array(scores, dtype=np.float32)
-    seen = inter.bought[users]
-    scores[np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
-    return top_k(scores, k)[1].reshape(users.size, k)
-
-
-class NDCG:
-    """:func:`ndcg_at_k` of fixed ``users`` and ``truth``, with the truth's keys and ideal DCG computed once."""
-
-    def __init__(self, users: np.ndarray, truth: pd.DataFrame, n_products: int, k: int = K):
-        self.users, self.n, self.k = users.astype(np.int64), n_products, k
-        keys = truth[C.CUSTOMER_IDX].to_numpy(np.int64) * n_products + truth[C.PRODUCT_IDX].to_numpy(np.int64)
-        self.keys = np.unique(keys)
-        n_rel = truth.groupby(C.CUSTOMER_IDX).size().reindex(users).fillna(0).to_numpy(int)
-        self.discount = np.log2(np.arange(2, k + 2))
-        discounts = np.concatenate([[0.0], np.cumsum(1.0 / self.discount)])
-        self.ideal = discounts[np.minimum(n_rel, k)]
-
-    def __call__(self, items: np.ndarray) -> float:
-        """Mean NDCG of ``items`` (shape (len(users), k)), the same float as :func:`ndcg_at_k`."""
-        keys = self.users[:, None] * self.n + items
-        pos = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
-        hit = self.keys[pos] == keys if self.keys.size else np.zeros(keys.shape, dtype=bool)
-        dcg = (hit / self.discount[None, :]).sum(axis=1)
-        return float(np.mean(np.divide(dcg, self.ideal, out=np.zeros_like(dcg), where=self.ideal > 0)))
-
-
-CANDIDATES = 64
-"""Products per component and customer the weight search ranks (:class:`BlendSearch`)."""
-
-
-class BlendSearch:
-    """The top-``k`` of any non-negative blend of fixed score blocks, ranking a few candidates per row.
-
-    A row's candidates are the unbought products scoring above a component's ``m``-th best
-    unbought score ``floor_c`` in some component (the union, the same for every blend).  Any
-    other product scores at most ``floor_c`` in every component, so its blend is at most ``Σ w_c · floor_c``.
-    When a row's ``k``-th best candidate is above that bound (with a margin for float32
-    rounding), its top-``k`` among candidates is its top-``k`` of the whole row, ties to the
-    lower index as :func:`_ranked` breaks them; the other rows are ranked whole by :func:`_ranked`.
-    The blend of a candidate is computed with the same float32 operations in the same order as
-    the full blend, so the two agree bit for bit.
-
-    Parameters
-    ----------
-    scaled : dict of str to ndarray of float32, shape (len(users), n_products) each
-    users, inter : the rows scored and their interactions (bought products are left out)
-    k : int
-    m : int, default :data:`CANDIDATES`
-    """
-
-    def __init__(self, scaled: dict[str, np.ndarray], users: np.ndarray, inter: Interactions, k: int = K,
-                 m: int = CANDIDATES):
-        n = inter.n_products
-        k = min(k, n)  # a catalogue shorter than the list: every product ranked
-        self.scaled, self.users, self.inter, self.k = scaled, users, inter, k
-        m = max(min(m, n), k)
-        seen = inter.bought[users]
-        seen_rows, seen_cols = np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices
-        is_seen = np.zeros((users.size, n), dtype=bool)
-        is_seen[seen_rows, seen_cols] = True
-        is_cand = np.zeros((users.size, n), dtype=bool)
-        self.floor, self.size = {}, {}
-        for name, block in scaled.items():
-            self.size[name] = np.abs(block).max(axis=1).astype(np.float64)  # bounds every term's size
-            masked = np.array(block, dtype=np.float32)
-            masked[is_seen] = -np.inf
-            # The m-th best unbought score (-inf when fewer are left): products above it are candidates
-            # (fewer than m when it is tied), every other one scores at most it.  np.partition: a
-            # fifth of np.argpartition's time.
-            floor = np.partition(masked, n - m, axis=1)[:, n - m] if m < n else np.full(users.size, -np.inf)
-            is_cand |= masked > floor[:, None]
-            self.floor[name] = floor.astype(np.float64)
-        rows, cols = np.nonzero(is_cand)  # row by row, products ascending: ties in a blend go to the lower index
-        counts = np.bincount(rows, minlength=users.size)
-        width = max(int(counts.max(initial=0)), k)
-        slot = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-        self.cand = np.zeros((users.size, width), dtype=np.int64)
-        self.cand[rows, slot] = cols
-        pad = np.ones((users.size, width), dtype=bool)  # after a row's candidates: -inf, ranked last
-        pad[rows, slot] = False
-        self.values = {}
-        for name, block in scaled.items():
-            values = np.take_along_axis(block, self.cand, axis=1)
-            values[pad] = -np.inf
-            self.values[name] = values
-        self.fallback_rows = 0
-
-    def top(self, weights: dict[str, float]) -> np.ndarray:
-        """Top-``k`` products per row of the blend ``Σ weights[c] · scaled[c]`` (weights >= 0, some > 0)."""
-        used = [(name, w) for name, w in weights.items() if w > 0]
-        blend = sum(w * self.values[name] for name, w in used)
-        _, pos, vals = top_k(blend, self.k)
-        pos, vals = pos.reshape(-1, self.k), vals.reshape(-1, self.k)
-        bound = sum(w * self.floor[name] for name, w in used)
-        margin = 1e-5 * sum(w * self.size[name] for name, w in used)
-        ok = vals[:, -1] > bound + margin
-        items = np.take_along_axis(self.cand, pos, axis=1)
-        if not ok.all():
-            rows = np.flatnonzero(~ok)
-            self.fallback_rows += rows.size
-            full = sum(w * self.scaled[name][rows] for name, w in used)
-            items[rows] = _ranked(full, self.users[rows], self.inter, self.k)
-        return items
-
-
 def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_products: int | None = None
               ) -> tuple[float, dict[float, float], EASE]:
     """The λ of ``grid`` with the best validation NDCG@10, the NDCG of every λ tried, and that fitted model.
@@ -328,16 +203,23 @@ def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dic
     k = min(K, n)
     search, score = BlendSearch(scaled, val.users, val.interactions, k), NDCG(val.users, val.truth, n, k)
 
-    def quality(weights: dict[str, float]) -> float:
-        return score(search.top(weights))
+    return greedy_weights(list(scaled), lambda weights: score(search.top(weights)))
 
-    alone = {name: quality({name: 1.0}) for name in scaled}
-    start = max(alone, key=lambda name: (alone[name], -list(scaled).index(name)))
-    weights = dict.fromkeys(scaled, 0.0) | {start: 1.0}
+
+def greedy_weights(names: list[str], quality: Callable[[dict[str, float]], float],
+                   ) -> tuple[dict[str, float], float, dict[str, float]]:
+    """Coordinate search over :data:`WEIGHT_STEPS` per component, from the best single component.
+
+    ``quality`` scores a weight per name (validation NDCG@10); returns the weights normalised to
+    sum to 1 (zeros left out), their quality, and each component's quality alone.
+    """
+    alone = {name: quality({name: 1.0}) for name in names}
+    start = max(alone, key=lambda name: (alone[name], -names.index(name)))
+    weights = dict.fromkeys(names, 0.0) | {start: 1.0}
     best = alone[start]
     for _ in range(SEARCH_PASSES):
         improved = False
-        for name in scaled:
+        for name in names:
             for step in WEIGHT_STEPS:
                 trial = weights | {name: step}
                 if step == weights[name] or not any(w > 0 for w in trial.values()):
