@@ -12,8 +12,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
-"""Selector of a rendered plotly chart, the usual main element of a page."""
+PLOTLY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+VEGA_CHART = '[data-testid="stVegaLiteChart"] .marks'
+CHART = f"{PLOTLY_CHART}, {VEGA_CHART}"
+"""Selector of a rendered chart (plotly or Vega-Lite), the usual main element of a page."""
 
 FILE_UPLOADER = '[data-testid="stFileUploader"]'
 

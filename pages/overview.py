@@ -86,8 +86,8 @@ if trend_tab.open:
             trend = overview_data.channel_timeseries(db, filters, grain=grain)
             components.key_message(key_messages.overview_trend(trend, grain=grain, currency=currency))
             left, right = st.columns(2)
-            left.plotly_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
-            right.plotly_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
+            left.altair_chart(overview_charts.channel_trend(trend, measure="revenue", grain=grain, period=period))
+            right.altair_chart(overview_charts.channel_trend(trend, measure="orders", grain=grain, period=period))
             figures = components.details(f"{charts.GRAIN_WORDS[grain]} figures", key="overview_trend_details")
             if figures.open:
                 with figures:

@@ -2,7 +2,7 @@
 
 Every page is driven through AppTest; everything it shows is collected from the element
 protos: titles, markdown, captions, metrics (value, delta, help), widget labels and help,
-dataframe column headers and every plotly figure's JSON (titles, axis titles, hovers, text).
+dataframe column headers and every chart's spec (titles, axis titles, hovers, axis labels, tooltips).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from google.protobuf.json_format import MessageToDict
 
 from dashboard.navigation import PAGES, PageSpec
 from tests.apptest_pages import open_app_page, open_every_section
+from tests.chart_specs import money_texts
 
 EUR_WORD = re.compile(r"\bEUR\b")
 CODE_WORD = re.compile(r"\b(EUR|GBP)\b")
 MONEY_HOVER_PAGES = {"overview", "customer_value", "campaigns", "recommendations", "budget", "insight"}
-"""Pages with a chart of amounts: their hovers write them with the symbol (£1,234), never the code."""
+"""Pages with a chart of amounts: their hovers and axis labels write them with the symbol (£1,234), never the code."""
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -64,17 +65,6 @@ def shown_text(at) -> str:  # noqa: ANN001 - streamlit.testing.v1.AppTest
     return "\n".join(out)
 
 
-def hovertemplates(at) -> list[str]:  # noqa: ANN001 - streamlit.testing.v1.AppTest
-    """The hovertemplate of every trace of every plotly chart on the page (from the figure spec in the proto)."""
-    found = []
-    for node in _nodes(at._tree):
-        proto = getattr(node, "proto", None)
-        if proto is None or proto.DESCRIPTOR.name != "PlotlyChart" or not proto.spec:
-            continue
-        found.extend(t["hovertemplate"] for t in json.loads(proto.spec)["data"] if t.get("hovertemplate"))
-    return found
-
-
 @pytest.mark.parametrize("present", [False, True], ids=["analyst", "presentation"])
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
 def test_every_page_shows_pounds_not_euros(gbp_db: Path, monkeypatch: pytest.MonkeyPatch, spec: PageSpec,
@@ -87,8 +77,8 @@ def test_every_page_shows_pounds_not_euros(gbp_db: Path, monkeypatch: pytest.Mon
     assert "€" not in text, [line for line in text.splitlines() if "€" in line][:5]
     assert not EUR_WORD.search(text), [line for line in text.splitlines() if EUR_WORD.search(line)][:5]
     assert "£" in text  # Data page: in the settings form's currency choice
-    hovers = [h for at in runs for h in hovertemplates(at)]
-    # Hovers write amounts as the cards and tables do (£1,234), not "1,234 GBP".
+    hovers = [h for at in runs for h in money_texts(at)]
+    # Hovers and axis labels write amounts as the cards and tables do (£1,234), not "1,234 GBP".
     assert not [h for h in hovers if "€" in h or CODE_WORD.search(h)], [h for h in hovers if CODE_WORD.search(h)][:5]
     if spec.url_path in MONEY_HOVER_PAGES:
         assert any("£" in h for h in hovers), hovers

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.privacy import cell_text, hidden_reason
-from dashboard import money
-from dashboard.charts import GRAIN_WORDS, HEIGHT, PALETTE, apply_style, channel_color
+from dashboard import money, vega
+from dashboard.charts import GRAIN_WORDS, HEIGHT, PALETTE, apply_style
 
 
-def channel_trend(df: pd.DataFrame, *, measure: str, grain: str, period: str) -> go.Figure:
-    """Lines of ``measure`` ("revenue" or "orders") per channel over time.
+def channel_trend(df: pd.DataFrame, *, measure: str, grain: str, period: str) -> alt.Chart:
+    """Lines of ``measure`` ("revenue" or "orders") per channel over time (Vega-Lite: the first section draws fast).
 
     Parameters
     ----------
@@ -25,28 +26,23 @@ def channel_trend(df: pd.DataFrame, *, measure: str, grain: str, period: str) ->
     grain : {"day", "week", "month"}
         Period length, used in the title.
     period : str
-        Date range shown in the title, see :func:`format_period`.
+        Date range shown under the title, see :func:`format_period`.
     """
     currency = money.currency()
     unit = currency.code if measure == "revenue" else "count"
-    value_fmt = currency.hover() if measure == "revenue" else "%{y:,.0f} orders"
-    fig = go.Figure()
-    for channel, part in df.groupby("channel", sort=True):
-        fig.add_trace(
-            go.Scatter(
-                x=part["period"],
-                y=part[measure],
-                name=str(channel),
-                mode="lines",
-                line={"color": channel_color(str(channel)), "width": 2},
-                hovertemplate=f"{channel}: {value_fmt}<extra></extra>",
-            )
-        )
+    data = df[["period", "channel", measure]].assign(channel=lambda d: d["channel"].astype(str))
+    data["value_text"] = ([currency.whole(v) for v in data[measure]] if measure == "revenue"
+                          else [f"{v:,.0f} orders" for v in data[measure]])
+    axis = alt.Axis(labelExpr=vega.money_label(currency)) if measure == "revenue" else alt.Axis(format=",.0f")
     word = GRAIN_WORDS.get(grain, grain.title())
-    apply_style(fig, f"{word} {measure} by channel ({unit})<br><sup>{period}</sup>")
-    fig.update_yaxes(title=f"{measure.title()} ({unit})", rangemode="tozero", tickformat=",.0f")
-    fig.update_xaxes(title=f"{grain.title()} starting")
-    return fig
+    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2).encode(
+        x=alt.X("period:T", title=f"{grain.title()} starting"),
+        y=alt.Y(f"{measure}:Q", title=f"{measure.title()} ({unit})", axis=axis),
+        color=alt.Color("channel:N", scale=vega.channel_scale(sorted(data["channel"].unique())), legend=vega.legend()),
+        tooltip=[alt.Tooltip("period:T", title=f"{grain.title()} starting"), alt.Tooltip("channel:N", title="Channel"),
+                 alt.Tooltip("value_text:N", title=measure.title())],
+    )
+    return vega.style(chart, f"{word} {measure} by channel ({unit})", period=period)
 
 
 def channel_share_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
