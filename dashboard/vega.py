@@ -46,25 +46,44 @@ def legend() -> alt.Legend:
     return alt.Legend(orient="top", title=None, labelLimit=220)
 
 
-def style(chart: alt.Chart, title: str, *, period: str | None = None, height: int = CHART_HEIGHT) -> alt.Chart:
+def style(chart: alt.TopLevelMixin, title: str, *, period: str | None = None,
+          height: int | None = CHART_HEIGHT) -> alt.TopLevelMixin:
     """Title (with the period below it), height and fonts every Vega-Lite chart shares.
 
     Presentation mode draws the chart :data:`dashboard.charts.PROJECTOR_SCALE` times taller
     with type sized for a projector, as :func:`dashboard.charts.apply_style` does for plotly.
+    ``height=None`` leaves the heights to the caller (panels of a concatenated chart, sized
+    with :func:`panel_height`).
     """
     projector = is_presenting()
-    if projector:
-        height = round(height * PROJECTOR_SCALE)
     subtitle = [period] if period else []
+    size = {} if height is None else {"height": round(height * PROJECTOR_SCALE) if projector else height}
     styled = chart.properties(
         title=alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=24 if projector else 16,
                               subtitleFontSize=18 if projector else 13),
-        height=height,
+        **size,
     )
     if projector:
         styled = styled.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
             labelFontSize=18, symbolSize=160).configure_line(strokeWidth=3)
     return styled
+
+
+def style_spec(spec: dict, title: str, *, period: str | None = None) -> dict:
+    """:func:`style` for a Vega-Lite spec written as a dict (a chart rebuilt too often for Altair's overhead)."""
+    projector = is_presenting()
+    # Without its schema the embed does not know the spec is Vega-Lite and draws an empty 0 x 0 view.
+    spec = {"$schema": alt.SCHEMA_URL, **spec, "title": {"text": title, "subtitle": [period] if period else [], "anchor": "start",
+                              "fontSize": 24 if projector else 16, "subtitleFontSize": 18 if projector else 13}}
+    if projector:
+        spec["config"] = {"axis": {"labelFontSize": 16, "titleFontSize": 18},
+                          "legend": {"labelFontSize": 18, "symbolSize": 160}, "line": {"strokeWidth": 3}}
+    return spec
+
+
+def panel_height(height: int) -> int:
+    """A panel's height, :data:`dashboard.charts.PROJECTOR_SCALE` times taller in presentation mode."""
+    return round(height * PROJECTOR_SCALE) if is_presenting() else height
 
 
 def with_text(df: pd.DataFrame, column: str, currency: Currency) -> pd.DataFrame:

@@ -162,7 +162,7 @@ def what_if_section() -> None:
         model.response_curves(max_spend=slider_max), markers=markers, allowed=plan["bounds"] if plan else None
     )
     components.key_message(key_messages.budget_curves(model.channel_summary_, currency=currency))
-    st.plotly_chart(curves)
+    st.vega_lite_chart(spec=curves, width="content")
     st.caption(
         "Black circle: current weekly spend. Orange diamond: the budget on the sliders. Light band around each "
         "curve: its 90% band. After running the optimiser: green star = its proposal, green shading = the range it "

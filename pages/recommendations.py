@@ -198,7 +198,7 @@ if preview.open:
                     icon=":material/new_releases:",
                 )
             else:
-                st.plotly_chart(recs_charts.purchase_timeline(history, customer_id=customer_id))
+                st.altair_chart(recs_charts.purchase_timeline(history, customer_id=customer_id))
                 purchases = components.details(f"Purchase history ({len(history):,} order lines)",
                                                key="recs_history_details")
                 if purchases.open:

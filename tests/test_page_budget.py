@@ -10,12 +10,11 @@ same cached fit (same data, same seed), so the tests check the page's wiring, no
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import shutil
 from pathlib import Path
 
+import chart_specs
 import duckdb
 import numpy as np
 import pandas as pd
@@ -103,8 +102,8 @@ def test_first_visit_runs_only_the_what_if(sample_env):
     assert [t.label for t in at.tabs] == list(SECTIONS)
     assert [len(t.children) > 0 for t in at.tabs] == [True] + [False] * 5  # the other sections did not run
     assert any(m.label.startswith("Predicted revenue") for m in at.metric)
-    charts = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-    assert len(charts) == 1 and charts[0].startswith("Response curves")
+    shown = chart_specs.titles(at)
+    assert len(shown) == 1 and shown[0].startswith("Response curves")
     # no channel or lift-test table yet: only this budget per channel, with its download
     assert [list(d.value.columns) for d in at.dataframe] == [["channel", "current", "what_if", "revenue", "change"]]
     assert len(at.get("download_button")) == 1
@@ -119,7 +118,7 @@ def test_the_link_opens_another_section(sample_env):
     at = open_page(section="Optimiser")
     assert [len(t.children) > 0 for t in at.tabs] == [label == "Optimiser" for label in SECTIONS]
     assert not any(m.label.startswith("Predicted revenue") for m in at.metric)  # no what-if, no run plan
-    assert not at.get("plotly_chart")
+    assert not chart_specs.charts(at)
     assert at.button(key=OPTIMISE)
 
 
@@ -255,18 +254,21 @@ def test_scaling_the_total_leaves_total_and_channels_in_agreement():
     assert state[TOTAL] == 3050  # what the channels add up to, not the 5000 asked for
 
 
-def figure(at: AppTest, title: str) -> dict:
-    """The plotly figure whose title starts with ``title`` (AppTest keeps charts as JSON specs)."""
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(s for s in specs if s["layout"]["title"]["text"].startswith(title))
+def curve_rows(at: AppTest) -> pd.DataFrame:
+    """Every row the response-curve panels draw (``channel``, ``layer``, ``label``, ``spend``, ``revenue``, ...)."""
+    proto = next(proto for kind, spec, proto in chart_specs.charts(at)
+                 if chart_specs.title(kind, spec).startswith("Response curves"))
+    return pd.DataFrame(chart_specs.vega_data(proto))
 
 
 def test_new_plan_is_on_the_response_curves(sample_env):
     at = open_page(section="Optimiser")
     at.button(key="FormSubmitter:budget_optimiser-Optimise").click().run()
     open_section(at, "What if")
-    names = {t["name"] for t in figure(at, "Response curves")["data"] if t.get("mode") == "markers"}
-    assert names == {"current", "what-if", "optimised"}
+    rows = curve_rows(at)
+    markers = rows[rows["layer"] == "marker"]
+    assert set(markers["label"]) == {"current", "what-if", "optimised"}
+    assert (markers.groupby("label")["channel"].nunique() == rows["channel"].nunique()).all()  # on every panel
 
 
 def test_infeasible_optimiser_input_is_a_warning_naming_the_bound(sample_env):
@@ -298,23 +300,16 @@ def test_each_save_keeps_earlier_scenarios_and_a_taken_name_is_refused(sample_en
     assert not at.exception
 
 
-def values(array: list | dict) -> np.ndarray:
-    """A plotly JSON array, plain or typed (``{"dtype": "f8", "bdata": base64}``)."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-    return np.asarray(array, dtype=float)
-
-
 def test_curves_reach_the_slider_maximum_and_markers_sit_on_them(sample_env):
     at = open_page()
     search = at.slider(key="budget_spend_search")
     search.set_value(search.max).run()
-    data = figure(at, "Response curves")["data"]
-    line = next(t for t in data if t["mode"] == "lines" and t["name"] == "search")
-    mark = next(t for t in data if t["name"] == "what-if" and t["xaxis"] == line["xaxis"])
-    x, y = values(line["x"]), values(line["y"])
-    assert x.max() == pytest.approx(search.max)  # the curve ends where the slider does
-    assert mark["x"][0] == pytest.approx(search.max) and mark["y"][0] == pytest.approx(y[-1], rel=1e-9)
+    rows = curve_rows(at)
+    line = rows[(rows["channel"] == "search") & (rows["layer"] == "curve")].sort_values("spend")
+    mark = rows[(rows["channel"] == "search") & (rows["label"] == "what-if")].iloc[0]
+    assert line["spend"].max() == pytest.approx(search.max)  # the curve ends where the slider does
+    assert mark["spend"] == pytest.approx(search.max) and mark["revenue"] == pytest.approx(line["revenue"].iloc[-1], rel=1e-9)
+    assert mark["revenue_text"] == f"€{mark['revenue']:,.0f}"  # the tooltip writes the amount in the data's currency
 
 
 def test_optimiser_range_ends_at_the_slider_maximum_so_its_split_fits_the_sliders(sample_env):

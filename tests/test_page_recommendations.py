@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 from apptest_pages import open_app_page
+from chart_specs import charts, title, vega_data
 from streamlit.testing.v1 import AppTest
 
 from core.recs.evaluate import METRIC_HELP
@@ -322,7 +323,10 @@ def test_customer_card_shows_their_clv_probability_active_and_tier(db, buyer):
 def test_first_view_mounts_no_table_until_asked(sample_env):
     at = open_app_page(PAGE)
     assert not at.exception and not at.error
-    assert at.get("plotly_chart"), "the purchase timeline is drawn"
+    timeline = [(spec, proto) for kind, spec, proto in charts(at) if "spend per month" in title(kind, spec)]
+    assert len(timeline) == 1 and "bar" in str(timeline[0][0]["mark"]), "the purchase timeline is drawn"
+    months = vega_data(timeline[0][1])
+    assert months and all(row["revenue_text"].startswith("€") for row in months)
     assert not at.dataframe  # the lists as a table and the purchase history wait behind their expanders
     opened = open_app_page(PAGE, state={"recs_history_details": True})
     assert [d.value for d in opened.dataframe if "order_ts" in d.value.columns]

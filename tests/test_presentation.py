@@ -17,6 +17,7 @@ from dashboard import key_messages as key_messages_module
 from dashboard import presentation
 from dashboard.components import kpi_message
 from dashboard.navigation import PAGES, PageSpec
+from tests import chart_specs
 from tests.apptest_pages import open_app_page
 
 PRESENT = {"present": "1"}
@@ -272,8 +273,8 @@ def test_budget_in_presentation_mode_keeps_the_what_if_and_drops_the_plumbing(sa
     assert "Save scenario" not in [b.label for b in at.main.button]
     assert "Saved scenarios" not in found  # nothing saved: the section is left out
     # the default proposal is marked on the response curves at once
-    curves = next(c for c in at.get("plotly_chart") if "Response curves" in c.proto.spec)
-    assert '"name":"optimised"' in curves.proto.spec.replace(" ", "")
+    curves = next(proto for kind, spec, proto in chart_specs.charts(at) if "Response curves" in chart_specs.title(kind, spec))
+    assert "optimised" in {row["label"] for row in chart_specs.vega_data(curves)}
     # moving a slider rewrites the what-if message
     slider = next(s for s in at.main.slider if s.label.startswith("search ("))
     slider.set_value(0).run()

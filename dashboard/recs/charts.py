@@ -1,4 +1,4 @@
-"""Plotly figures of the Recommendations page: DataFrames in, figures out (no Streamlit calls).
+"""Figures of the Recommendations page (the customer preview's timeline in Vega-Lite, the rest plotly): DataFrames in, figures out (no Streamlit calls).
 
 Titles carry the unit and the period (purchase dates, or the held-out weeks of the
 evaluation) so an exported chart stands alone.  The popularity baseline is always grey.
@@ -6,13 +6,14 @@ evaluation) so an exported chart stands alone.  The popularity baseline is alway
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
 from core.recs.explain import segment_label
-from dashboard import money
-from dashboard.charts import apply_style, channel_color
+from dashboard import money, vega
+from dashboard.charts import apply_style
 
 BASELINE_COLOR = "#9e9e9e"
 _MODEL_PALETTE = px.colors.qualitative.Set2
@@ -28,8 +29,8 @@ def model_colors(models: list[str], *, baseline: str) -> dict[str, str]:
     return colors
 
 
-def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> go.Figure:
-    """Monthly spend of one customer (EUR), stacked by sales channel.
+def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> alt.Chart:
+    """Monthly spend of one customer, stacked by sales channel (Vega-Lite: the page's first chart draws fast).
 
     Parameters
     ----------
@@ -38,17 +39,25 @@ def purchase_timeline(history: pd.DataFrame, *, customer_id: str) -> go.Figure:
     customer_id : str
         Shown in the title.
     """
+    currency = money.currency()
     month = pd.to_datetime(history["order_ts"]).dt.to_period("M").dt.to_timestamp()
-    monthly = history.assign(month=month).groupby(["month", "channel"], as_index=False)["revenue"].sum()
-    fig = go.Figure()
-    for channel, part in monthly.groupby("channel", sort=True):
-        fig.add_trace(go.Bar(x=part["month"], y=part["revenue"], name=str(channel),
-                             marker_color=channel_color(str(channel)),
-                             hovertemplate=f"%{{x|%b %Y}}: {money.currency().hover(spec=',.2f')}<extra>" + str(channel) + "</extra>"))
+    monthly = (history.assign(month=month, channel=history["channel"].astype(str))
+               .groupby(["month", "channel"], as_index=False)["revenue"].sum())
+    monthly["month_text"] = monthly["month"].dt.strftime("%b %Y")
+    monthly["revenue_text"] = [currency.amount(v) for v in monthly["revenue"]]
     first, last = month.min(), month.max()
     period = f"{first:%b %Y} – {last:%b %Y}" if len(history) else "no purchases"
-    fig.update_layout(barmode="stack", yaxis_title=money.code(), xaxis_title=None)
-    return apply_style(fig, f"Customer {customer_id}: spend per month by channel ({money.code()}), {period}", height=300)
+    chart = alt.Chart(monthly).mark_bar().encode(
+        # Monthly bars on a time axis: each bar is as wide as its month, so gaps show months without orders.
+        x=alt.X("yearmonth(month):T", title=None),
+        y=alt.Y("sum(revenue):Q", title=currency.code, axis=alt.Axis(labelExpr=vega.money_label(currency))),
+        color=alt.Color("channel:N", scale=vega.channel_scale(sorted(monthly["channel"].unique())),
+                        legend=vega.legend()),
+        tooltip=[alt.Tooltip("month_text:N", title="Month"), alt.Tooltip("channel:N", title="Channel"),
+                 alt.Tooltip("revenue_text:N", title="Spend")],
+    )
+    return vega.style(chart, f"Customer {customer_id}: spend per month by channel ({currency.code})", period=period,
+                      height=330)
 
 
 def metric_bars(metrics: pd.DataFrame, *, columns: list[str], labels: dict[str, str], model_labels: dict[str, str],
