@@ -15,11 +15,12 @@ import pandas as pd
 from dashboard import money, vega
 from dashboard.budget.charts import BAND_NAME, MARKER_STYLES, media_color
 
-PANEL_WIDTH = 250
+PANEL_WIDTH = 265
 PANEL_HEIGHT = 200
-STAR = "M0,-1L0.225,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382L-0.588,0.809L-0.363,0.118L-0.951,-0.309L-0.225,-0.309Z"
-"""Vega has no star symbol: an SVG path in its unit square."""
+STAR = "M0,-1.3L0.29,-0.4L1.24,-0.4L0.47,0.15L0.76,1.05L0,0.5L-0.76,1.05L-0.47,0.15L-1.24,-0.4L-0.29,-0.4Z"
+"""Vega has no star symbol: an SVG path (larger than the unit square, as a star fills less of it than a circle)."""
 SHAPES = {"circle": "circle", "diamond": "diamond", "star": STAR}
+
 ALLOWED_COLOR = "green"
 
 
@@ -109,7 +110,7 @@ def response_curves(
              "encoding": {"x": x, "y": y, "tooltip": [text("spend_text", "Spend per week"),
                                                       text("revenue_text", "Revenue per week"),
                                                       text("band_text", BAND_NAME)]}},
-            {"transform": only("marker"), "mark": {"type": "point", "size": 110, "filled": True, "opacity": 1},
+            {"transform": only("marker"), "mark": {"type": "point", "size": 130, "filled": True, "opacity": 1},
              "encoding": {
                  "x": x, "y": y,
                  "shape": {"field": "label", "type": "nominal", "title": None,
