@@ -113,6 +113,10 @@ def bench_latency(inter, models: list[str], n_customers: int, seed: int, tuning=
     return out
 
 
+def _params(params: dict) -> str:
+    return ", ".join(f"{k} {v:.3g}" for k, v in params.items())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
@@ -145,8 +149,8 @@ def main() -> None:
         extra["movielens_published"] = recs_quality.movielens_published(args.movielens, seeds)
         for seed, r in extra["movielens_published"].items():
             print(f"MovieLens-100k, microsoft/recommenders' python_stratified_split(0.75, seed={seed}), "
-                  f"{r['users']} users, {r['test_ratings']:,} test ratings, our λ = {r['l2']:g}, {r['seconds']:.0f} s:",
-                  flush=True)
+                  f"{r['users']} users, {r['test_ratings']:,} test ratings, {r['seconds']:.0f} s "
+                  f"(choosing parameters {r['tuning_seconds']:.1f} s); our EASE {_params(r['ease_params'])}:", flush=True)
             for name in r["ndcg"]:
                 print(f"   {name:<20} NDCG@10 {r['ndcg'][name]:.4f}  precision@10 {r['precision'][name]:.4f}")
     if args.movielens is not None and args.movielens_split == "published" and args.movielens_variants:
@@ -207,7 +211,8 @@ def main() -> None:
             extra["quality"][seed] = q
             print(f"Quality, time split (last 8 weeks), seed {seed}: {q['customers']:,} customers "
                   f"({q['customers_with_history']:,} with history, {q['new_customers']:,} new); "
-                  f"EASE λ = {q['tuning']['l2']:g}, hybrid {q['tuning']['hybrid_weights']}", flush=True)
+                  f"EASE {_params(q['tuning']['ease_params'])}, hybrid {_params(q['tuning']['hybrid_weights'])}; "
+                  f"{q['seconds_after']:.0f} s with tuning (before {q['seconds_before']:.0f} s)", flush=True)
             for when in ("before", "after"):
                 for name, r in q[when].items():
                     print(f"   {when:<6} {name:<16} NDCG@10 all {r['ndcg']:.4f}  with history "
@@ -263,7 +268,7 @@ def main() -> None:
           f"models fit on all {inter.matrix.nnz:,} interactions:")
     for name, r in latency.items():
         print(f"   {name:<16} median {r['median_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  (fit {r['fit_seconds']:.1f} s)")
-    print(f"   EASE fit on all data (λ = {tuning.l2:g}): {ease_fit_seconds:.1f} s (goal <= 5 s); choosing λ and the "
+    print(f"   EASE fit on all data ({_params(tuning.params('ease'))}): {ease_fit_seconds:.1f} s (goal <= 5 s); choosing λ and the "
           f"hybrid's weights on the last 4 weeks: {tuning_seconds:.1f} s")
     print(f"\n3. Evaluation of {len(ev.metrics)} models on {ev.info['customers']:,} held-out customers "
           f"(last 8 weeks, k=10): {eval_seconds:.1f} s (goal < 30 s), of which choosing λ and weights on "

@@ -142,8 +142,9 @@ def movielens_published(path: Path, seeds: list[int], *, l2: float = 500.0) -> d
     """MovieLens-100k on microsoft/recommenders' protocol: its stratified 75/25 split, every rating a 1.
 
     Per seed: EASE with ``l2`` on the binary user × item matrix (the published setting, nothing
-    chosen), and our pipeline on the same split (λ and the hybrid's weights chosen on a random
-    validation share of the training ratings, the log1p-weighted matrix).  Metrics from
+    chosen), and our pipeline on the same split (EASE's parameters and the hybrid's weights
+    chosen by :func:`core.recs.tuning.tune` on random validation shares of the training ratings,
+    the log1p-weighted matrix).  Metrics from
     :mod:`core.recs.metrics` (binary NDCG@10, ideal over min(relevant, 10), trained items left
     out, averaged over the test users).
     """
@@ -164,12 +165,15 @@ def movielens_published(path: Path, seeds: list[int], *, l2: float = 500.0) -> d
         truth = test[["customer_idx", "product_idx"]].drop_duplicates()
         users = np.sort(truth["customer_idx"].unique())
         binary = dataclasses.replace(inter, matrix=(inter.matrix > 0).astype(np.float32))
+        t1 = time.perf_counter()
         tuning = tune(train, products, customers, split="random", random_state=seed)
+        tuning_seconds = time.perf_counter() - t1
         models = {f"ease_binary_l2_{l2:g}": EASE(l2=l2).fit(binary), "popular": make_model("popular").fit(inter),
                   "user_knn": make_model("user_knn").fit(inter),
                   "ease": tuned_model("ease", inter, None, None, None, tuning=tuning),
                   "hybrid": tuned_model("hybrid", inter, None, None, None, tuning=tuning)}
         row = {"test_ratings": len(truth), "users": int(users.size), "l2": tuning.l2,
+               "ease_params": tuning.params("ease"), "tuning_seconds": tuning_seconds,
                "hybrid_weights": tuning.weights, "ndcg": {}, "precision": {}}
         for name, model in models.items():
             items = model.top_items(users, 10, exclude_seen=True)[0]

@@ -83,7 +83,8 @@ def test_large_catalogue_guard_keeps_the_most_bought(inter):
 
 
 def test_parameters_are_checked_and_cloned(inter):
-    assert clone(EASE(l2=250.0, max_products=9)).get_params() == {"l2": 250.0, "max_products": 9}
+    assert clone(EASE(l2=250.0, max_products=9)).get_params() == {"l2": 250.0, "max_products": 9, "dropout": 0.0,
+                                                                 "user_exponent": 0.0, "pop_exponent": 0.0}
     with pytest.raises(InvalidParameterError, match="l2 must be a number of at least 0.001; got 0"):
         EASE(l2=0).fit(inter)
     with pytest.raises(InvalidParameterError, match="max_products"):
@@ -113,7 +114,8 @@ def test_l2_and_weights_are_chosen_without_the_test_weeks(recs_sample):
     moved = evaluate(_moved_test_purchases(log, cutoff), products, customers, models=["ease", "hybrid"], **args)
     tuned, tuned_moved = ev.info["tuning"], moved.info["tuning"]
     assert tuned["validation_cutoff"] < cutoff and tuned["validation_customers"] > 0
-    for key in ("l2", "hybrid_weights", "l2_ndcg", "hybrid_ndcg", "component_ndcg", "validation_cutoff"):
+    for key in ("l2", "ease_params", "ease_ndcg", "hybrid_weights", "l2_ndcg", "hybrid_ndcg", "component_ndcg",
+                "validation_cutoff"):
         assert tuned[key] == tuned_moved[key], key
     assert len(tuned["l2_ndcg"]) >= 2 and tuned["l2"] == float(max(tuned["l2_ndcg"].items(), key=lambda kv: kv[1])[0])
     # The test weeks did change: the scores on them differ.

@@ -9,6 +9,20 @@ the products × products weights ``B`` that best rebuild ``X`` from itself, ``mi
 A customer's score for product ``j`` is ``Σ_i x_ui · B_ij`` (their sparse row times ``B``).
 Unlike item-kNN's cosine, weights can be negative: "customers who bought i rarely also buy j".
 
+Three options, each off by default (plain EASE) and chosen on validation by :mod:`core.recs.tuning`:
+
+- ``dropout`` ``p`` (EDLAE, Steck 2020, "Autoencoders that don't overfit towards the identity"):
+  training as a denoising autoencoder that drops each input with probability ``p`` gives the
+  same closed form with a ridge per product, ``λ_j = λ + p / (1 − p) · G_jj``: popular products,
+  which could otherwise explain themselves through their neighbours, are shrunk more.  Only
+  the diagonal added to ``G`` changes, so it costs nothing.
+- ``user_exponent`` ``a``: the Gram is ``Xᵀ D X`` with ``D = degree^−a`` per customer (degree:
+  the number of products in their row), so heavy users, who co-buy everything with
+  everything, weigh less.  ``D`` is rescaled so that the sum of all Gram entries is unchanged
+  and ``λ`` keeps its meaning.
+- ``pop_exponent`` ``b``: scores are divided by ``(customers of the product + 1)^b``, a
+  popularity penalty applied after the product (the weights and the reasons do not change).
+
 Cost: ``G`` is built from the sparse matrix (scipy.sparse), then one dense Cholesky inverse of
 a products × products matrix: time grows with the cube and memory with the square of the
 number of products.  Above ``max_products`` the model keeps only the most-bought products
@@ -18,6 +32,8 @@ fills the list as for every model).
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import scipy.linalg as sla
@@ -41,18 +57,47 @@ DEFAULT_L2 = 500.0
 """Ridge λ when none is chosen on validation (Steck's MovieLens value; see :mod:`core.recs.tuning`)."""
 
 
-def gram(matrix: sp.spmatrix) -> np.ndarray:
-    """``XᵀX`` of the sparse ``matrix`` as a dense float32 array (the sparse product, then densified once).
+def gram(matrix: sp.spmatrix, *, user_exponent: float = 0.0) -> np.ndarray:
+    """``XᵀX`` (or ``Xᵀ D X``) of the sparse ``matrix`` as a dense float32 array (the sparse product, densified once).
 
     The sparse product costs about Σ (products per customer)², far less than a dense one
     (measured on the 50k sample: 2.9 s against 7.4 s for dense row blocks through BLAS).
+    With ``user_exponent`` ``a > 0`` each row is weighted by :func:`user_weights` first.
     """
     x = sp.csr_matrix(matrix, dtype=np.float32)
-    return np.asarray((x.T.tocsr() @ x).toarray(), dtype=np.float32)
+    xt = x.T.tocsr()
+    if user_exponent:
+        x = sp.diags(user_weights(x, user_exponent)) @ x
+    return np.asarray((xt @ x).toarray(), dtype=np.float32)
 
 
-def ease_weights(gram_matrix: np.ndarray, l2: float) -> np.ndarray:
+def user_weights(matrix: sp.csr_matrix, user_exponent: float) -> np.ndarray:
+    """Row weights ``degree^−a`` (float32; degree = stored products per row), scaled to keep the Gram's total.
+
+    The sum of all entries of ``Xᵀ D X`` is ``Σ_u d_u s_u²`` with ``s_u`` the row sums, so the
+    weights are divided by ``Σ d_u s_u² / Σ s_u²``: λ then means the same whatever ``a``.
+    Empty rows get weight 0.
+    """
+    x = sp.csr_matrix(matrix)
+    degree = np.diff(x.indptr).astype(np.float64)
+    raw = np.divide(1.0, degree ** float(user_exponent), out=np.zeros_like(degree), where=degree > 0)
+    sums2 = np.asarray(x.sum(axis=1), dtype=np.float64).ravel() ** 2
+    total = float((raw * sums2).sum())
+    scale = float(sums2.sum()) / total if total > 0 else 1.0
+    return (raw * scale).astype(np.float32)
+
+
+def ridge(gram_matrix: np.ndarray, l2: float, dropout: float = 0.0) -> float | np.ndarray:
+    """The ridge added to the Gram's diagonal: ``λ``, or EDLAE's ``λ + p / (1 − p) · diag(G)`` for dropout ``p``."""
+    if not dropout:
+        return float(l2)
+    return float(l2) + dropout / (1.0 - dropout) * np.diag(gram_matrix).astype(np.float64)
+
+
+def ease_weights(gram_matrix: np.ndarray, l2: float | np.ndarray) -> np.ndarray:
     """The EASE weights ``B`` (float32, zero diagonal) from a Gram matrix and ridge ``l2``; the input is not modified.
+
+    ``l2`` is one λ or one per product (a vector, e.g. :func:`ridge` with dropout).
 
     ``G + λI`` is symmetric positive definite for ``λ > 0``, so its inverse comes from a
     Cholesky factorisation (LAPACK ``potrf``/``potri``), about half the work of a general
@@ -62,7 +107,7 @@ def ease_weights(gram_matrix: np.ndarray, l2: float) -> np.ndarray:
     Everything after the copy of ``G`` happens in place, so the peak is about two n × n float32 arrays.
     """
     a = np.array(gram_matrix, dtype=np.float32, order="F", copy=True)
-    a[np.diag_indices_from(a)] += np.float32(l2)
+    a[np.diag_indices_from(a)] += np.asarray(l2, dtype=np.float32)
     potrf, potri = sla.get_lapack_funcs(("potrf", "potri"), (a,))
     with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
         factor, info = potrf(a, lower=False, overwrite_a=True)
@@ -106,6 +151,13 @@ class EASE(Recommender):
         Ridge strength λ (at least 0.001): larger values shrink the weights towards zero.
         The evaluation and the page choose it on a validation split of the training weeks
         (:func:`core.recs.tuning.tune`).
+    dropout : float, default=0.0
+        EDLAE's dropout probability ``p`` (0 to 0.95): ``p / (1 − p) · G_jj`` is added to the
+        ridge of product ``j``.  0 is plain EASE.
+    user_exponent : float, default=0.0
+        ``a`` (0 to 2) of the customer weights ``degree^−a`` in the Gram ``Xᵀ D X``.  0 is plain EASE.
+    pop_exponent : float, default=0.0
+        ``b`` (0 to 2): scores are divided by ``(customers of the product + 1)^b``.  0 is plain EASE.
     max_products : int, default=10000
         Largest catalogue inverted whole; above it only the ``max_products`` most-bought
         products are modelled (the others are never recommended by EASE itself).
@@ -118,21 +170,40 @@ class EASE(Recommender):
         Matrix columns (product indices) that are modelled, ascending.
     restricted_ : bool
         Whether the catalogue was larger than ``max_products``.
+    item_customers_ : ndarray of int, shape (n_modelled,)
+        Customers with an interaction per modelled product (the popularity of ``pop_exponent``).
+
+    Examples
+    --------
+    >>> EASE(l2=250.0, dropout=0.5).get_params()["dropout"]
+    0.5
     """
 
     name = "ease"
     label = "EASE"
-    _parameter_constraints = {"l2": [Interval(float, 0.001, None)], "max_products": [Interval(int, 1, None)]}
+    _parameter_constraints = {"l2": [Interval(float, 0.001, None)], "dropout": [Interval(float, 0.0, 0.95)],
+                              "user_exponent": [Interval(float, 0.0, 2.0)], "pop_exponent": [Interval(float, 0.0, 2.0)],
+                              "max_products": [Interval(int, 1, None)]}
 
-    def __init__(self, *, l2: float = DEFAULT_L2, max_products: int = MAX_PRODUCTS):
+    def __init__(self, *, l2: float = DEFAULT_L2, dropout: float = 0.0, user_exponent: float = 0.0,
+                 pop_exponent: float = 0.0, max_products: int = MAX_PRODUCTS):
         self.l2 = l2
+        self.dropout = dropout
+        self.user_exponent = user_exponent
+        self.pop_exponent = pop_exponent
         self.max_products = max_products
 
     @property
     def summary(self) -> str:
-        """One sentence for the page, naming λ and, when the catalogue was cut, how far."""
-        text = (f"A linear model of which products go together, learned in closed form from all customers "
-                f"(ridge λ = {float(self.l2):g}).")
+        """One sentence for the page, naming λ (and the options in use) and, when the catalogue was cut, how far."""
+        options = [f"ridge λ = {float(self.l2):g}"]
+        if self.dropout:
+            options.append(f"dropout {float(self.dropout):g}")
+        if self.user_exponent:
+            options.append(f"heavy customers down-weighted (degree^−{float(self.user_exponent):g})")
+        if self.pop_exponent:
+            options.append(f"popularity penalty (customers^−{float(self.pop_exponent):g})")
+        text = f"A linear model of which products go together, learned in closed form from all customers ({', '.join(options)})."
         if getattr(self, "restricted_", False):
             text += (f" The catalogue has {self.interactions_.n_products:,} products, more than the "
                      f"{self.max_products:,} EASE models at once: only the {self.max_products:,} most-bought are used.")
@@ -141,8 +212,9 @@ class EASE(Recommender):
     def fit(self, interactions: Interactions, *, gram_matrix: np.ndarray | None = None) -> EASE:
         """Learn ``weights_`` from ``interactions``; returns ``self``.
 
-        ``gram_matrix`` (optional) is ``XᵀX`` of the modelled products, as :func:`gram` gives
-        it, so a λ search on one split computes it once (:func:`core.recs.tuning.choose_l2`).
+        ``gram_matrix`` (optional) is the Gram of the modelled products as :func:`gram` gives it
+        with this model's ``user_exponent``, so a search on one split computes it once
+        (:func:`core.recs.tuning.choose_ease`).
         """
         self._given_gram = gram_matrix
         try:
@@ -160,10 +232,31 @@ class EASE(Recommender):
         n = self.products_.shape[0]
         if given is not None and given.shape != (n, n):
             raise OmnimixError(f"The Gram matrix given to EASE is {given.shape}, not ({n}, {n}).")
-        self.weights_ = ease_weights(gram(self._matrix) if given is None else given, float(self.l2))
+        g = gram(self._matrix, user_exponent=float(self.user_exponent)) if given is None else given
+        self.weights_ = ease_weights(g, ridge(g, float(self.l2), float(self.dropout)))
+        self.item_customers_ = np.diff(sp.csc_matrix(self._matrix).indptr)
+        self._set_divisor()
+
+    def _set_divisor(self) -> None:
+        b = float(self.pop_exponent)
+        self._divisor = None if not b else ((self.item_customers_ + 1.0) ** b)[None, :]
+
+    def with_pop_exponent(self, pop_exponent: float) -> EASE:
+        """A fitted copy with another ``pop_exponent``, sharing the weights (no refit: the penalty is applied to scores).
+
+        What :func:`core.recs.tuning.choose_ease` tries per popularity exponent.
+        """
+        self._check_fitted()
+        other = copy.copy(self)
+        other.pop_exponent = pop_exponent
+        other._validate_params()
+        other._set_divisor()
+        return other
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         part = np.asarray(self._matrix[rows] @ self.weights_, dtype=np.float64)
+        if self._divisor is not None:
+            part /= self._divisor
         if not self.restricted_:
             return part
         scores = np.zeros((part.shape[0], self.interactions_.n_products))

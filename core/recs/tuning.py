@@ -9,7 +9,9 @@ When the evaluation itself uses a per-customer random split, the validation is o
 (``split="random"``: a random share of each customer's *training* products), so the parameters
 are chosen for the task they are scored on.
 
-- EASE: λ from :data:`L2_GRID` (one Gram matrix, one inverse per λ tried, walking uphill).
+- EASE: λ, EDLAE dropout, the customer-degree exponent and the popularity exponent from
+  :data:`core.recs.ease_search.EASE_GRID`, walking uphill one parameter at a time from plain
+  EASE (:func:`core.recs.ease_search.choose_ease`).
 - Hybrid: greedy coordinate search over its components' weights (:data:`WEIGHT_STEPS`),
   starting from the best single component, on the row-max-scaled scores the hybrid blends.
   Each blend tried is ranked on a few candidate products per customer (:class:`BlendSearch`),
@@ -28,8 +30,9 @@ import pandas as pd
 from core.errors import OmnimixError
 from core.recs import columns as C
 from core.recs.base import Recommender
-from core.recs.blend_search import NDCG, BlendSearch, K, ndcg_at_k
-from core.recs.ease import EASE, gram, most_bought
+from core.recs.blend_search import NDCG, BlendSearch, K
+from core.recs.ease import EASE
+from core.recs.ease_search import EASE_GRID, L2_GRID, choose_ease
 from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
 from core.recs.interactions import Interactions, build_interactions, is_kind
 from core.recs.split import holdout_truth, random_split, time_split
@@ -38,8 +41,8 @@ VALIDATION_WEEKS = 4
 """Weeks at the end of the training log used as validation."""
 VALIDATION_CUSTOMERS = 2000
 """Validation customers scored (seeded sample): enough to rank λ values, few enough to stay quick."""
-L2_GRID = (50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0)
-"""Ridge values EASE tries."""
+VALIDATION_SPLITS = {"time": 1, "random": 2}
+"""Validation splits EASE's parameters are averaged over, per kind of split (random ones differ by seed)."""
 WEIGHT_STEPS = (0.0, 0.1, 0.25, 0.5, 1.0)
 """Relative weights the hybrid search tries per component."""
 SEARCH_PASSES = 2
@@ -79,7 +82,7 @@ class Tuning:
     weights : dict of str to float
         Hybrid weights (summing to 1, components with weight 0 left out).
     l2_ndcg : dict of float to float
-        Validation NDCG@10 of EASE per λ.
+        Best validation NDCG@10 of EASE per λ tried (over the other parameters tried with it).
     weights_ndcg : float
         Validation NDCG@10 of the chosen hybrid.
     component_ndcg : dict of str to float
@@ -87,7 +90,13 @@ class Tuning:
     cutoff : Timestamp
     weeks : int
     customers : int
-        Validation customers scored.
+        Validation customers scored (of the first validation split).
+    ease : dict of str to float
+        EASE's other parameters (``dropout``, ``user_exponent``, ``pop_exponent``); empty: plain EASE.
+    ease_ndcg : dict of str to float
+        Mean validation NDCG@10 of every EASE point tried, keyed ``"l2/dropout/user_exponent/pop_exponent"``.
+    validation_splits : int
+        Validation splits EASE's parameters were averaged over.
     """
 
     l2: float
@@ -98,11 +107,14 @@ class Tuning:
     cutoff: pd.Timestamp | None = None
     weeks: int = VALIDATION_WEEKS
     customers: int = 0
+    ease: dict[str, float] = field(default_factory=dict)
+    ease_ndcg: dict[str, float] = field(default_factory=dict)
+    validation_splits: int = 1
 
     def params(self, name: str) -> dict:
         """Keyword parameters of model ``name`` as tuned here (``{}`` for models with nothing tuned)."""
         if name == EASE.name:
-            return {"l2": self.l2}
+            return {"l2": self.l2, **self.ease}
         if name == Hybrid.name:
             return {"weights": dict(self.weights)}
         return {}
@@ -112,7 +124,8 @@ class Tuning:
         return {"l2": self.l2, "hybrid_weights": self.weights, "validation_cutoff": self.cutoff,
                 "validation_weeks": self.weeks, "validation_customers": self.customers,
                 "l2_ndcg": {f"{k:g}": v for k, v in self.l2_ndcg.items()}, "hybrid_ndcg": self.weights_ndcg,
-                "component_ndcg": self.component_ndcg}
+                "component_ndcg": self.component_ndcg, "ease_params": self.params(EASE.name),
+                "ease_ndcg": self.ease_ndcg, "validation_splits": self.validation_splits}
 
 
 def validation_split(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *,
@@ -149,42 +162,13 @@ def validation_split(train_log: pd.DataFrame, products: pd.DataFrame, customers:
 
 def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_products: int | None = None
               ) -> tuple[float, dict[float, float], EASE]:
-    """The λ of ``grid`` with the best validation NDCG@10, the NDCG of every λ tried, and that fitted model.
+    """Plain EASE's λ of ``grid`` with the best validation NDCG@10, the NDCG of every λ tried, and that fitted model.
 
-    The Gram matrix is computed once and shared by every λ.  Each λ costs an inverse, so
-    the search walks the sorted grid uphill from its middle and stops where both neighbours
-    are worse (validation NDCG against λ was one-peaked on every sample measured); on a tie
-    the λ reached first stays.
+    :func:`core.recs.ease_search.choose_ease` with the other parameters held at 0: one Gram
+    matrix, one inverse per λ, walking the sorted grid uphill from its middle.
     """
-    params = {} if max_products is None else {"max_products": max_products}
-    kept = most_bought(val.interactions, EASE(**params).max_products)
-    matrix = val.interactions.matrix
-    g = gram(matrix[:, kept] if kept.size < val.interactions.n_products else matrix)
-    grid = tuple(sorted(float(v) for v in grid))
-    results: dict[float, float] = {}
-    fitted: dict[float, EASE] = {}
-
-    def quality(i: int) -> float:
-        l2 = grid[i]
-        if l2 not in results:
-            fitted[l2] = EASE(l2=l2, **params).fit(val.interactions, gram_matrix=g)
-            results[l2] = ndcg_at_k(fitted[l2].top_items(val.users, K)[0], val.users, val.truth,
-                                    val.interactions.n_products)
-            if len(fitted) > 2:  # memory: keep the best two
-                del fitted[min(fitted, key=lambda v: results[v])]
-        return results[l2]
-
-    i = (len(grid) - 1) // 2
-    while True:
-        here = quality(i)
-        better = [j for j in (i - 1, i + 1) if 0 <= j < len(grid) and quality(j) > here]
-        if not better:
-            break
-        i = max(better, key=lambda j: results[grid[j]])
-    best = grid[i]
-    # On ties (tiny samples: several λ score the same) the pruning above may have dropped the chosen fit.
-    model = fitted[best] if best in fitted else EASE(l2=best, **params).fit(val.interactions, gram_matrix=g)
-    return best, dict(sorted(results.items())), model
+    choice = choose_ease([val], {"l2": grid}, max_products=max_products)
+    return choice.params["l2"], {point[0]: q for point, q in sorted(choice.tried.items())}, choice.model
 
 
 def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dict[str, float], float, dict[str, float]]:
@@ -234,26 +218,63 @@ def greedy_weights(names: list[str], quality: Callable[[dict[str, float]], float
 
 
 def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *,
-         weeks: int = VALIDATION_WEEKS, l2_grid: tuple[float, ...] = L2_GRID,
-         max_customers: int = VALIDATION_CUSTOMERS, hybrid: bool = True, random_state: int = 0,
-         split: str = "time", test_share: float = 0.25) -> Tuning:
-    """Choose EASE's λ and (with ``hybrid``) the hybrid's weights on the last ``weeks`` weeks of ``train_log``.
+         weeks: int = VALIDATION_WEEKS, l2_grid: tuple[float, ...] | None = None,
+         ease_grid: dict[str, tuple[float, ...]] | None = None, max_customers: int = VALIDATION_CUSTOMERS,
+         hybrid: bool = True, random_state: int = 0, split: str = "time", test_share: float = 0.25,
+         validation_splits: int | None = None) -> Tuning:
+    """Choose EASE's parameters and (with ``hybrid``) the hybrid's weights on validation carved from ``train_log``.
 
     ``train_log`` must be the training part only (e.g. ``time_split(log).train``); the test
     weeks are never passed here.  A log too short for a validation split keeps the defaults
-    (:data:`core.recs.ease.DEFAULT_L2`, :data:`core.recs.hybrid.DEFAULT_WEIGHTS`) and says so in
-    ``Tuning.customers`` (0).
+    (:data:`core.recs.ease.DEFAULT_L2`, plain EASE, :data:`core.recs.hybrid.DEFAULT_WEIGHTS`)
+    and says so in ``Tuning.customers`` (0).
+
+    Parameters
+    ----------
+    train_log, products, customers : DataFrame
+    weeks : int, default :data:`VALIDATION_WEEKS`
+        Validation weeks of the time split.
+    l2_grid : tuple of float, optional
+        Replaces the λ values of ``ease_grid``.
+    ease_grid : dict of str to tuple of float, default :data:`core.recs.ease_search.EASE_GRID`
+        Values tried per EASE parameter; ``{"l2": L2_GRID}`` searches plain EASE's λ only.
+    max_customers : int, default :data:`VALIDATION_CUSTOMERS`
+    hybrid : bool, default=True
+        Also choose the hybrid's weights (on the first validation split).
+    random_state : int, default=0
+        Seed of the validation sample (and of the random split; the ``i``-th extra random
+        validation split uses ``random_state + i``).
+    split : {"time", "random"}, default="time"
+    test_share : float, default=0.25
+        Share of each customer's products in a random validation split.
+    validation_splits : int, optional
+        Validation splits EASE's parameters are averaged over (default :data:`VALIDATION_SPLITS`
+        of ``split``).  A time split has one validation period, so more splits draw other
+        customer samples of it.
     """
     if not is_kind(train_log, C.PURCHASE).any():
         raise OmnimixError("There are no purchases to choose recommender parameters on.")
+    n_splits = VALIDATION_SPLITS.get(split, 1) if validation_splits is None else int(validation_splits)
     try:
-        val = validation_split(train_log, products, customers, weeks=weeks, max_customers=max_customers,
-                               random_state=random_state, split=split, test_share=test_share)
+        vals = [validation_split(train_log, products, customers, weeks=weeks, max_customers=max_customers,
+                                 random_state=random_state + i, split=split, test_share=test_share)
+                for i in range(max(n_splits, 1))]
     except OmnimixError:
         return Tuning(l2=EASE().l2, weights=dict(Hybrid()._weights()))
-    l2, l2_ndcg, ease = choose_l2(val, l2_grid)
-    out = Tuning(l2=l2, weights=dict(Hybrid()._weights()), l2_ndcg=l2_ndcg, cutoff=val.cutoff, weeks=weeks,
-                 customers=int(val.users.size))
+    val = vals[0]
+    grid = dict(EASE_GRID if ease_grid is None else ease_grid)
+    if l2_grid is not None:
+        grid["l2"] = tuple(l2_grid)
+    choice = choose_ease(vals, grid)
+    ease = choice.model
+    l2_ndcg: dict[float, float] = {}
+    for point, q in choice.tried.items():
+        l2_ndcg[point[0]] = max(q, l2_ndcg.get(point[0], -1.0))
+    out = Tuning(l2=choice.params["l2"], weights=dict(Hybrid()._weights()), l2_ndcg=dict(sorted(l2_ndcg.items())),
+                 cutoff=val.cutoff, weeks=weeks, customers=int(val.users.size),
+                 ease={k: v for k, v in choice.params.items() if k != "l2" and v},
+                 ease_ndcg={"/".join(f"{v:g}" for v in point): q for point, q in choice.tried.items()},
+                 validation_splits=len(vals))
     if hybrid:
         models = {name: (ease if name == EASE.name else cls().fit(val.interactions)) for name, cls in COMPONENTS.items()}
         out.weights, out.weights_ndcg, out.component_ndcg = choose_weights(val, models)
@@ -275,6 +296,6 @@ def tuned_model(name: str, interactions: Interactions, log: pd.DataFrame, produc
     if tuning is None:
         tuning = tune(log, products, customers, hybrid=name == Hybrid.name)
     if name == EASE.name:
-        return EASE(l2=tuning.l2).fit(interactions)
+        return EASE(**tuning.params(EASE.name)).fit(interactions)
     parts = {c: COMPONENTS[c](**tuning.params(c)).fit(interactions) for c in tuning.weights}
     return Hybrid.from_fitted(parts, weights=tuning.weights)

@@ -1,0 +1,165 @@
+"""EASE's parameters (λ, dropout, user exponent, popularity exponent) chosen on validation splits.
+
+:func:`choose_ease` walks a small grid per parameter greedily, as λ alone was chosen before:
+from plain EASE at the middle λ, one parameter at a time moves to a neighbouring grid value
+while that raises the validation NDCG@10, and the round over the parameters is repeated
+while anything moved (at most :data:`PASSES` rounds).  Starting from plain EASE and moving
+only on a strict gain keeps plain EASE where validation finds nothing better.
+
+Cost per point: a new λ or dropout is one inverse (the Gram is shared); a new user exponent is
+a new Gram and an inverse; a new popularity exponent only re-ranks the scores of a fitted
+model (:meth:`core.recs.ease.EASE.with_pop_exponent`).  Every point is scored on each
+validation split given and the NDCGs averaged: averaging two random splits makes the choice
+less dependent on one draw (see docs/recommendations.md).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.recs.blend_search import K, ndcg_at_k
+from core.recs.ease import EASE, gram, most_bought
+
+if TYPE_CHECKING:
+    from core.recs.tuning import Validation
+
+L2_GRID = (50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0)
+"""Ridge values EASE tries (on the log1p matrix; λ ≈ 520 on a 0/1 matrix is 250 here)."""
+DROPOUT_GRID = (0.0, 0.25, 0.5, 0.67, 0.75, 0.8)
+"""EDLAE dropout probabilities tried (0: plain EASE)."""
+USER_EXPONENT_GRID = (0.0, 0.25, 0.5, 0.75)
+"""Exponents ``a`` of the customer weights ``degree^−a`` tried (0: plain EASE)."""
+POP_EXPONENT_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25)
+"""Popularity penalties ``b`` tried (0: none)."""
+EASE_GRID: dict[str, tuple[float, ...]] = {"l2": L2_GRID, "dropout": DROPOUT_GRID,
+                                           "user_exponent": USER_EXPONENT_GRID, "pop_exponent": POP_EXPONENT_GRID}
+"""The grid per parameter, in the order the search visits them."""
+PASSES = 2
+"""Rounds over the parameters at most."""
+PLAIN = {"dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0}
+"""The starting point besides λ: plain EASE."""
+
+
+@dataclass
+class EaseChoice:
+    """What :func:`choose_ease` chose.
+
+    Attributes
+    ----------
+    params : dict of str to float
+        ``l2``, ``dropout``, ``user_exponent``, ``pop_exponent``.
+    ndcg : float
+        Mean validation NDCG@10 of ``params``.
+    tried : dict of tuple to float
+        Every point scored (``(l2, dropout, user_exponent, pop_exponent)``) and its mean NDCG@10, in order tried.
+    model : EASE
+        Fitted with ``params`` on the first validation split's interactions.
+    """
+
+    params: dict[str, float]
+    ndcg: float
+    tried: dict[tuple[float, ...], float] = field(default_factory=dict)
+    model: EASE | None = None
+
+
+def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | None = None, *,
+                max_products: int | None = None, passes: int = PASSES) -> EaseChoice:
+    """EASE's parameters with the best mean validation NDCG@10 over ``vals``, searched greedily on ``grid``.
+
+    Parameters
+    ----------
+    vals : list of Validation
+        Validation splits (carved from training data only); the NDCG of a point is their mean.
+    grid : dict of str to tuple of float, default :data:`EASE_GRID`
+        Values per parameter; a parameter left out (or given one value) is held at that value (or 0).
+    max_products : int, optional
+        EASE's large-catalogue guard (default :data:`core.recs.ease.MAX_PRODUCTS`).
+    passes : int, default :data:`PASSES`
+
+    Returns
+    -------
+    EaseChoice
+    """
+    grid = dict(EASE_GRID if grid is None else grid)
+    names = list(EASE_GRID)
+    axes = {n: tuple(sorted(float(v) for v in grid.get(n, (PLAIN.get(n, 0.0),)))) for n in names}
+    extra = {} if max_products is None else {"max_products": max_products}
+    limit = EASE(**extra).max_products
+    kept = [most_bought(v.interactions, limit) for v in vals]
+    grams: OrderedDict[tuple[int, float], np.ndarray] = OrderedDict()
+    fits: OrderedDict[tuple, EASE] = OrderedDict()
+    tried: dict[tuple[float, ...], float] = {}
+
+    def gram_of(i: int, a: float) -> np.ndarray:
+        if (i, a) not in grams:
+            m = vals[i].interactions.matrix
+            grams[(i, a)] = gram(m[:, kept[i]] if kept[i].size < m.shape[1] else m, user_exponent=a)
+            while len(grams) > 2 * len(vals):  # memory: the two last exponents per split
+                grams.popitem(last=False)
+        grams.move_to_end((i, a))
+        return grams[(i, a)]
+
+    def fitted(i: int, l2: float, p: float, a: float) -> EASE:
+        key = (i, l2, p, a)
+        if key not in fits:
+            fits[key] = EASE(l2=l2, dropout=p, user_exponent=a, **extra).fit(vals[i].interactions,
+                                                                            gram_matrix=gram_of(i, a))
+            while len(fits) > 2 * len(vals):
+                fits.popitem(last=False)
+        fits.move_to_end(key)
+        return fits[key]
+
+    def model_at(i: int, point: tuple[float, ...]) -> EASE:
+        l2, p, a, b = point
+        base = fitted(i, l2, p, a)
+        return base.with_pop_exponent(b) if b else base
+
+    def quality(point: tuple[float, ...]) -> float:
+        if point not in tried:
+            scores = []
+            for i, v in enumerate(vals):
+                items = model_at(i, point).top_items(v.users, K)[0]
+                scores.append(ndcg_at_k(items, v.users, v.truth, v.interactions.n_products))
+            tried[point] = float(np.mean(scores))
+        return tried[point]
+
+    start = {n: axes[n].index(PLAIN[n]) if n in PLAIN and PLAIN[n] in axes[n] else 0 for n in names}
+    start["l2"] = (len(axes["l2"]) - 1) // 2
+    point, best = greedy_walk(axes, start, quality, passes=passes)
+    return EaseChoice(params=dict(zip(names, point, strict=True)), ndcg=best, tried=tried, model=model_at(0, point))
+
+
+def greedy_walk(axes: dict[str, tuple[float, ...]], start: dict[str, int],
+                quality: Callable[[tuple[float, ...]], float], *, passes: int = PASSES) -> tuple[tuple[float, ...], float]:
+    """Coordinate ascent on a grid: the best point found and its quality.
+
+    From ``start`` (an index per axis), each axis in turn moves to its better neighbour while
+    that is strictly better (ties: the value reached first stays), for at most ``passes``
+    rounds, stopping early when a round moved nothing.  ``quality`` takes a point (one value
+    per axis, in ``axes``'s order) and should cache its results: neighbours are asked again.
+    """
+    names = list(axes)
+    idx = dict(start)
+
+    def point_of(ix: dict[str, int]) -> tuple[float, ...]:
+        return tuple(axes[n][ix[n]] for n in names)
+
+    best = quality(point_of(idx))
+    for _ in range(passes):
+        moved = False
+        for name in names:
+            while True:
+                steps = [j for j in (idx[name] - 1, idx[name] + 1) if 0 <= j < len(axes[name])]
+                trials = {j: quality(point_of(idx | {name: j})) for j in steps}
+                j = max(trials, key=lambda j: trials[j], default=None)
+                if j is None or trials[j] <= best:
+                    break
+                idx[name], best, moved = j, trials[j], True
+        if not moved:
+            break
+    return point_of(idx), best

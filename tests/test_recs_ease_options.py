@@ -1,0 +1,141 @@
+"""EASE's options (EDLAE dropout, user-degree weights, popularity penalty) and their choice on validation only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+
+from core.errors import InvalidParameterError
+from core.recs import EASE
+from core.recs.ease import ease_weights, gram, ridge, user_weights
+from core.recs.ease_search import choose_ease, greedy_walk
+from core.recs.interactions import build_interactions
+from tests.test_recs import CUSTOMERS, LOG, PRODUCTS
+from tests.test_recs_ease import recs_sample  # noqa: F401  (module fixture)
+
+X = sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]))
+"""G = [[4, 2], [2, 3]] (see test_recs_ease.test_two_products_by_hand)."""
+
+
+@pytest.fixture(scope="module")
+def inter():
+    return build_interactions(LOG, PRODUCTS, CUSTOMERS)
+
+
+def test_defaults_are_plain_ease(inter):
+    model = EASE()
+    assert model.get_params() == {"l2": 500.0, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0,
+                                  "max_products": 10_000}
+    fitted = EASE(l2=1.0).fit(inter)
+    assert np.array_equal(fitted.weights_, ease_weights(gram(inter.matrix), 1.0))
+    assert np.allclose(fitted._scores(np.arange(inter.matrix.shape[0])), inter.matrix.toarray() @ fitted.weights_)
+    assert "dropout" not in fitted.summary and "popularity" not in fitted.summary
+
+
+def test_dropout_by_hand():
+    # EDLAE: λ_j = λ + p/(1−p)·G_jj.  B_01 = c / (a + λ_0), B_10 = c / (b + λ_1) with G = [[a, c], [c, b]].
+    a, b, c, lam, p = 4.0, 3.0, 2.0, 2.0, 0.5
+    lam0, lam1 = lam + p / (1 - p) * a, lam + p / (1 - p) * b  # 6 and 5
+    assert np.allclose(ridge(gram(X), lam, p), [lam0, lam1])
+    w = ease_weights(gram(X), ridge(gram(X), lam, p))
+    assert w[0, 1] == pytest.approx(c / (a + lam0)) and w[1, 0] == pytest.approx(c / (b + lam1))  # 0.2 and 0.25
+    assert w[0, 0] == 0 and w[1, 1] == 0
+    assert ridge(gram(X), lam, 0.0) == lam  # no dropout: the scalar ridge of plain EASE
+
+
+def test_dropout_in_the_model_matches_the_closed_form(inter):
+    model = EASE(l2=1.0, dropout=0.75).fit(inter)
+    g = inter.matrix.T.toarray() @ inter.matrix.toarray()
+    p = np.linalg.inv(g + np.diag(1.0 + 3.0 * np.diag(g)))
+    expected = np.eye(4) - p @ np.diag(1 / np.diag(p))
+    assert np.allclose(model.weights_, expected, atol=1e-5)
+    assert "dropout 0.75" in model.summary
+
+
+def test_user_weights_by_hand():
+    # Degrees 2, 1, 2, 1, 1 and row sums the same (0/1): raw weights d^-1 = .5, 1, .5, 1, 1.
+    # Σ s² = 4+1+4+1+1 = 11, Σ raw·s² = 2+1+2+1+1 = 7, so every weight is scaled by 11/7.
+    w = user_weights(X, 1.0)
+    assert np.allclose(w, np.array([0.5, 1, 0.5, 1, 1]) * 11 / 7)
+    dense = X.toarray()
+    assert np.allclose(gram(X, user_exponent=1.0), dense.T @ np.diag(w) @ dense, atol=1e-6)
+    assert gram(X, user_exponent=1.0).sum() == pytest.approx(gram(X).sum())  # λ keeps its scale
+    assert np.array_equal(user_weights(sp.csr_matrix((2, 2)), 0.5), [0.0, 0.0])  # empty rows
+
+
+def test_popularity_penalty_divides_the_scores_and_keeps_the_reasons(inter):
+    plain = EASE(l2=1.0).fit(inter)
+    penalised = EASE(l2=1.0, pop_exponent=0.5).fit(inter)
+    customers = np.diff(sp.csc_matrix(inter.matrix).indptr)  # P0: 3, P1: 2, P2: 2, P3: 1
+    assert penalised.item_customers_.tolist() == customers.tolist() == [3, 2, 2, 1]
+    rows = np.arange(inter.matrix.shape[0])
+    assert np.allclose(penalised._scores(rows), plain._scores(rows) / np.sqrt(customers + 1.0)[None, :])
+    assert np.array_equal(penalised.weights_, plain.weights_)
+    copy = plain.with_pop_exponent(0.5)
+    assert np.allclose(copy._scores(rows), penalised._scores(rows)) and plain.pop_exponent == 0.0
+    assert penalised.recommend("c3", 1)["explanation"].iloc[0] == plain.recommend("c3", 1)["explanation"].iloc[0]
+
+
+def test_options_are_checked_and_cloned(inter):
+    params = {"l2": 250.0, "dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1, "max_products": 9}
+    assert clone(EASE(**params)).get_params() == params
+    for bad in ({"dropout": 1.0}, {"dropout": -0.1}, {"user_exponent": -1.0}, {"pop_exponent": 3.0}):
+        with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+            EASE(**bad).fit(inter)
+
+
+def test_greedy_walk_climbs_each_axis_and_stays_put_at_a_peak():
+    axes = {"x": (0.0, 1.0, 2.0, 3.0), "y": (0.0, 1.0, 2.0)}
+    asked: list[tuple] = []
+
+    def quality(point):
+        asked.append(point)
+        return -((point[0] - 2.0) ** 2) - (point[1] - 1.0) ** 2
+
+    assert greedy_walk(axes, {"x": 0, "y": 0}, quality) == ((2.0, 1.0), 0.0)
+    assert (3.0, 1.0) in asked and (0.0, 2.0) not in asked  # neighbours only
+    assert greedy_walk(axes, {"x": 2, "y": 1}, lambda p: float(p == (2.0, 1.0)))[0] == (2.0, 1.0)
+    flat = greedy_walk(axes, {"x": 1, "y": 0}, lambda p: 0.0)  # ties: the start stays
+    assert flat == ((1.0, 0.0), 0.0)
+
+
+def test_plain_grid_is_todays_lambda_search(recs_sample):  # noqa: F811
+    from core.recs.split import time_split
+    from core.recs.tuning import choose_l2, validation_split
+
+    log, products, customers = recs_sample
+    val = validation_split(time_split(log, holdout_weeks=8).train, products, customers, max_customers=300)
+    l2, l2_ndcg, model = choose_l2(val)
+    assert l2 == max(l2_ndcg, key=l2_ndcg.get) and model.get_params()["dropout"] == 0.0
+    choice = choose_ease([val], {"l2": tuple(l2_ndcg), "dropout": (0.0,), "user_exponent": (0.0,), "pop_exponent": (0.0,)})
+    assert choice.params == {"l2": l2, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0}
+    full = choose_ease([val])  # the whole grid: never worse on validation than plain EASE, and its best point
+    assert full.ndcg >= max(l2_ndcg.values()) and full.ndcg == max(full.tried.values())
+    assert full.tried[tuple(full.params.values())] == full.ndcg
+
+
+def test_random_split_tuning_never_reads_the_test_share(recs_sample, monkeypatch):  # noqa: F811
+    """The log handed to the tuning holds no held-out (customer, product) pair; its EASE options come from two splits."""
+    from core.recs import evaluate as E
+
+    log, products, customers = recs_sample
+    seen: list[pd.DataFrame] = []
+    real = E.tune
+
+    def spy(train_log, *args, **kwargs):
+        seen.append(train_log)
+        return real(train_log, *args, max_customers=200, **kwargs)
+
+    monkeypatch.setattr(E, "tune", spy)
+    preds = E.predict_holdout(log, products, customers, max_k=10, models=["ease"], split="random", random_state=3,
+                              max_customers=200)
+    assert len(seen) == 1
+    held = preds.truth[["customer_idx", "product_idx"]].drop_duplicates()
+    touched = seen[0][["customer_idx", "product_idx"]].drop_duplicates()
+    assert held.merge(touched, on=["customer_idx", "product_idx"]).empty
+    info = preds.tuning
+    assert info["validation_splits"] == 2 and info["ease_params"]["l2"] == info["l2"]
+    assert max(info["ease_ndcg"].values()) == max(info["l2_ndcg"].values())
