@@ -70,11 +70,11 @@ def cohort_section() -> None:
             return
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(insight_charts.cohort_heatmap(cohorts, measure="retention", cohort_title=COHORT_BY[by],
+            st.altair_chart(insight_charts.cohort_heatmap(cohorts, measure="retention", cohort_title=COHORT_BY[by],
                                                           period=period))
             reading(readings.cohort_retention_reading(cohorts, by=by))
         with right:
-            st.plotly_chart(insight_charts.cohort_heatmap(cohorts, measure="cumulative_revenue_per_customer",
+            st.altair_chart(insight_charts.cohort_heatmap(cohorts, measure="cumulative_revenue_per_customer",
                                                           cohort_title=COHORT_BY[by], period=period))
             reading(readings.cohort_revenue_reading(cohorts, by=by, currency=currency), lead=False)
         st.caption("Retention = cohort customers who ordered in that month ÷ cohort customers for whom the month "

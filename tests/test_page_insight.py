@@ -6,6 +6,7 @@ import datetime as dt
 
 import duckdb
 from apptest_pages import open_app_page
+from chart_specs import charts, titles, vega_data
 from streamlit.testing.v1 import AppTest
 
 from core.filters import Filters
@@ -114,3 +115,30 @@ def test_tables_mixing_figures_and_hidden_groups_are_sent_as_text(sample_env, mo
     sizes = table_with(at, "cohort_size")["cohort_size"]
     assert "fewer than 50" in set(sizes) and sizes.str.fullmatch(r"[\d,]+").any()  # both kinds in one column
     assert repaired == []
+
+
+def test_cohort_heatmaps_are_vega_lite_with_values_in_the_cells_and_small_groups_grey(sample_env):
+    at = open_page()
+    drawn = charts(at)
+    assert [kind for kind, _, _ in drawn] == ["vega", "vega"]  # the section the page opens on draws no plotly
+    assert [t.split("<br>")[0] for t in titles(at)] == ["Retention: share of the cohort ordering (%)",
+                                                         "Revenue per customer to date (EUR)"]
+    with duckdb.connect(str(sample_env), read_only=True) as con:
+        expected = cohort_table(con, DEFAULT)
+    small = set(expected.loc[expected["cohort_size_hidden"].notna(), "cohort"])
+    assert small  # the sample has a cohort under 50 customers
+    for (_, spec, proto), percent in zip(drawn, (True, False), strict=True):
+        assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "rect", "text"]
+        cells = vega_data(proto)
+        shown = [c for c in cells if not c["hidden"]]
+        assert shown and all(c["cell"] and c["value"] is not None for c in shown)
+        assert all(c["cell"].endswith("%") == percent for c in shown)
+        grey = [c for c in cells if c["hidden"]]
+        assert grey and all(c["value"] is None and c["cell"] == "" for c in grey)  # no figure about a small group
+        assert {c["hover"] for c in grey} <= {"hidden (fewer than 50 customers)", "hidden (protects a smaller group)"}
+        assert {c["row"] for c in grey} >= {f"{s} (fewer than 50)" for s in small}
+    retention = expected.set_index(["cohort", "months_since"])["retention"]
+    for cell in (c for c in vega_data(drawn[0][2]) if not c["hidden"]):  # the tooltip and the cell say the figure
+        value = retention[(cell["row"].split(" ")[0], int(cell["month"]))] * 100
+        assert (cell["hover"], cell["cell"]) == (f"month {cell['month']}: {value:.1f}% ordered", f"{value:.0f}%")
+    assert all("€" in c["hover"] for c in vega_data(drawn[1][2]) if not c["hidden"])

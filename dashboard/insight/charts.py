@@ -1,4 +1,7 @@
-"""Plotly figures for the Market insight page: DataFrames of :mod:`core.insight` in, figures out.
+"""Figures for the Market insight page: DataFrames of :mod:`core.insight` in, figures out.
+
+The cohort heatmaps, which the page opens on, are Vega-Lite (Altair) charts; the other sections'
+charts are plotly.
 
 No Streamlit calls and no queries. Groups hidden by the privacy rule arrive as missing values
 with a flag in ``<count>_hidden`` (:mod:`core.privacy`); the figures leave them blank and say so
@@ -7,16 +10,18 @@ with a flag in ``<count>_hidden`` (:mod:`core.privacy`); the figures leave them 
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.insight.journeys import NO_REPEAT
-from core.privacy import COMPLEMENT, cell_text, hidden_label, hidden_reason, is_hidden
+from core.privacy import COMPLEMENT, COMPLEMENT_LABEL, cell_text, hidden_label, hidden_reason, is_hidden
 from core.store.schema import EVENT_TYPES
-from dashboard import money
+from dashboard import money, vega
 from dashboard.charts import apply_style, channel_color
+from dashboard.presentation import is_presenting
 
 _STEP_WORDS = {"view": "Viewed", "cart": "Added to cart", "purchase": "Purchased"}
 _HIDDEN_COLOR = "#e0e0e0"
@@ -38,19 +43,49 @@ def _size_text(size: object, reason: object) -> str:
     return "hidden" if reason == COMPLEMENT else cell_text(size, reason)
 
 
-def _cohort_grid(df: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cohorts × months-since grid of ``value`` and of the cell label shown for hidden cells."""
-    grid = df.pivot(index="cohort", columns="months_since", values=value).astype(float)
-    hidden = df.assign(label=[hidden_label(r) for r in hidden_reason(df, "active_customers")])
-    labels = hidden.pivot(index="cohort", columns="months_since", values="label").reindex_like(grid).fillna("")
-    return grid, labels
+def _cell_text(value: float, percent: bool) -> str:
+    """What a heatmap cell writes: ``"39%"``, ``"734"`` or ``"1.2k"`` (four characters at most, to fit a month's cell)."""
+    if pd.isna(value):
+        return ""
+    if percent:
+        return f"{value:.0f}%"
+    return f"{value:,.0f}" if abs(value) < 999.5 else f"{value / 1000:.1f}k"
 
 
-def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period: str) -> go.Figure:
-    """Heatmap of retention (%) or cumulative revenue per customer (EUR), cohorts × months since.
+def _cohort_cells(df: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, list[str]]:
+    """One row per cohort × month (row label, value, cell text, hover text), and the row labels in order.
 
-    Hidden cells (small groups) are grey with the reason in the hover; each row label carries
-    the cohort size or ``"fewer than N"``.
+    Hidden cells (small groups) keep no value and carry the reason in their hover; cells with no
+    value and no reason (revenue after a hidden month, months not passed) are left out.
+    """
+    retention = measure == "retention"
+    currency = money.currency()
+    firsts = df.drop_duplicates("cohort")
+    sizes = {c: _size_text(s, r) for c, s, r in zip(firsts["cohort"], firsts["cohort_size"],
+                                                     hidden_reason(firsts, "cohort_size"), strict=True)}
+    values = df[measure].astype(float) * (100 if retention else 1)
+    labels = [hidden_label(r) for r in hidden_reason(df, "active_customers")]
+    cells = pd.DataFrame({
+        "row": [f"{c} ({sizes[c]})" for c in df["cohort"]],
+        "month": df["months_since"].astype(int).astype(str),
+        "value": values.to_numpy(),
+        "hidden": [bool(label) and pd.isna(v) for label, v in zip(labels, values, strict=True)],
+    })
+    cells["cell"] = [_cell_text(v, retention) for v in cells["value"]]
+    shown = [f"month {k}: {v:.1f}% ordered" if retention else f"months 0–{k}: {currency.whole(v)} per customer"
+             for k, v in zip(cells["month"], cells["value"], strict=True)]
+    cells["hover"] = [(label if label == COMPLEMENT_LABEL else f"hidden ({label} customers)") if h else text
+                      for h, label, text in zip(cells["hidden"], labels, shown, strict=True)]
+    return cells[cells["value"].notna() | cells["hidden"]], [f"{c} ({sizes[c]})" for c in sorted(sizes)]
+
+
+def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period: str) -> alt.LayerChart:
+    """Heatmap of retention (%) or cumulative revenue per customer, cohorts × months since (Vega-Lite).
+
+    Coloured cells with their value written in them (a rect layer and a text layer); hidden cells
+    (small groups) are grey with the reason in the tooltip; each row label carries the cohort
+    size or ``"fewer than N"``. Vega-Lite, not plotly: the page opens on this section and a
+    Vega-Lite chart draws about a second sooner (docs/page-speed.md).
 
     Parameters
     ----------
@@ -62,41 +97,35 @@ def cohort_heatmap(df: pd.DataFrame, *, measure: str, cohort_title: str, period:
     period : str
         Period of the first orders, for the title.
     """
-    grid, labels = _cohort_grid(df, measure)
+    currency = money.currency()
+    cells, rows = _cohort_cells(df, measure)
     if measure == "retention":
-        z, fmt, unit, zmax = grid * 100, "{:.0f}%", "%", 100
-        title = "Retention: share of the cohort ordering (%)"
-        colors, hover = "Blues", "month %{x}: %{z:.1f}% ordered"
+        title, scheme, top, word = "Retention: share of the cohort ordering (%)", "blues", 100.0, "Retention"
+        legend = alt.Legend(title="%", labelExpr="datum.value + '%'")
     else:
-        z, fmt, unit = grid, "{:,.0f}", f"{money.code()}"
-        zmax = float(np.nanmax(grid.to_numpy())) if grid.notna().any().any() else 1.0
-        title = f"Revenue per customer to date ({money.code()})"
-        colors, hover = "Greens", f"months 0–%{{x}}: {money.currency().hover('z')} per customer"
-    firsts = df.drop_duplicates("cohort").set_index("cohort")
-    size = firsts["cohort_size"].reindex(grid.index)
-    size_reason = hidden_reason(firsts, "cohort_size").reindex(grid.index)
-    y = [f"{c} ({_size_text(s, r)})" for c, s, r in zip(grid.index, size, size_reason, strict=True)]
-    x = [str(k) for k in grid.columns]
-    hidden = np.where(grid.isna() & (labels != ""), 1.0, np.nan)
-    # Cell text from Python: a texttemplate would print its bare unit in cells without a value.
-    cell_text = [[fmt.format(v) if pd.notna(v) else "" for v in row] for row in z.to_numpy()]
-    reason = np.where(labels.to_numpy() != "", labels.to_numpy(), "")
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
-        z=hidden, x=x, y=y, colorscale=[[0, _HIDDEN_COLOR], [1, _HIDDEN_COLOR]], showscale=False,
-        customdata=reason, hovertemplate="%{y}, month %{x}: hidden (%{customdata} customers)<extra></extra>",
-        hoverongaps=False,
-    ))
-    fig.add_trace(go.Heatmap(
-        z=z.to_numpy(), x=x, y=y, colorscale=colors, zmin=0, zmax=zmax, text=cell_text, texttemplate="%{text}", textfont={"size": 9},
-        colorbar={"title": {"text": unit}}, hoverongaps=False,
-        hovertemplate="%{y}<br>" + hover + "<extra></extra>",
-    ))
-    _titled(fig, title, f"first orders {period}, by month since the first order; grey = hidden group",
-            height=max(340, 110 + 26 * len(grid)), legend=False)
-    fig.update_xaxes(title="Months since the first order", type="category", side="bottom")
-    fig.update_yaxes(title=f"{cohort_title} (customers)", autorange="reversed", type="category")
-    return fig
+        title, scheme, word = f"Revenue per customer to date ({currency.code})", "greens", "Revenue per customer to date"
+        top = max(float(cells["value"].max()), 1.0) if cells["value"].notna().any() else 1.0
+        legend = alt.Legend(title=currency.code, labelExpr=vega.money_label(currency))
+    months = [str(k) for k in sorted(df["months_since"].astype(int).unique())]
+    base = alt.Chart(cells).encode(
+        x=alt.X("month:N", title="Months since the first order", scale=alt.Scale(domain=months),
+                axis=alt.Axis(labelAngle=0, orient="bottom")),
+        y=alt.Y("row:N", title=f"{cohort_title} (customers)", scale=alt.Scale(domain=rows),
+                axis=alt.Axis(labelLimit=220)),
+        tooltip=[alt.Tooltip("row:N", title=cohort_title), alt.Tooltip("hover:N", title=word)],
+    )
+    hidden = base.transform_filter("datum.hidden").mark_rect(color=_HIDDEN_COLOR)
+    colored = base.transform_filter("!datum.hidden").mark_rect().encode(
+        color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=[0, top]), legend=legend))
+    text = base.transform_filter("!datum.hidden").mark_text(fontSize=10 if is_presenting() else 9).encode(
+        text="cell:N",
+        color=alt.condition(f"datum.value > {top * 0.55!r}", alt.value("white"), alt.value("#252525")),
+    )
+    # The height is the whole chart's (Streamlit fits the chart in it): title and axes take about 140 px.
+    chart = vega.style(alt.layer(hidden, colored, text), title, period=f"first orders {period}",
+                       height=max(vega.CHART_HEIGHT, 140 + 26 * len(rows)))
+    chart.title.subtitle = [f"first orders {period},", "by month since the first order; grey = hidden group"]
+    return chart
 
 
 def funnel_bars(df: pd.DataFrame, *, period: str) -> go.Figure:
