@@ -63,7 +63,7 @@ def campaigns_section() -> None:
         st.info(f"No campaign had spend, sessions or credited orders in {period}. Widen the date range in the sidebar.")
         return
     components.key_message(key_messages.campaigns(table))
-    st.plotly_chart(campaign_charts.campaign_bars(table, period=period, currency=currency))
+    st.altair_chart(campaign_charts.campaign_bars(table, period=period, currency=currency))
     components.table(table, "campaigns", labels=resolve(tables.CAMPAIGN_LABELS, currency),
                      formats=resolve(tables.CAMPAIGN_FORMATS, currency))
     st.caption(f"\"vs prev.\": change against the previous period in %; conversion in percentage points (pp). "

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 from apptest_pages import open_app_page
+from chart_specs import charts, title, vega_data
 from streamlit.testing.v1 import AppTest
 from test_campaigns_tinydb import START, build_tiny_db
 
@@ -65,6 +66,15 @@ def test_tiny_database_shows_the_hand_checked_campaigns(tiny: Path, monkeypatch)
     # X1's 10 customers: hidden in words, its spend still shown.
     assert campaigns.loc["X1", "customers"] == small_group_label() and pd.isna(campaigns.loc["X1", "sessions"])
     assert campaigns.loc["X1", "spend"] == 70
+    # The bars (Vega-Lite): spend and credited revenue in euros; X1's revenue is no bar, "fewer than 50" on hover.
+    [(kind, spec, proto)] = charts(at)
+    assert kind == "vega" and title(kind, spec).startswith("Spend and credited revenue of the ")
+    bars = {(b["campaign"].split(" (")[0], b["measure"]): b for b in vega_data(proto)}
+    names = dict(zip(campaigns.index, campaigns["name"], strict=True))
+    x1, e1 = bars[names["X1"], "Credited revenue"], bars[names["E1"], "Credited revenue"]
+    assert x1["amount"] is None and x1["revenue_text"] == "fewer than 50 customers"
+    assert bars[names["X1"], "Spend"]["amount"] == 70 and x1["spend_text"] == "€70"
+    assert e1["amount"] == pytest.approx(270) and e1["revenue_text"] == "€270"
     # Six segments of 65 buyers are all under 50: the heatmap is replaced by the reason.
     content = open_page(tiny, monkeypatch, {"start": str(START), "end": str(LAST_ORDER)}, CONTENT)
     assert_clean(content)
@@ -101,7 +111,7 @@ def test_first_visit_runs_only_the_campaigns(sample_pages: dict[str, AppTest]):
     first = sample_pages[None]
     assert [t.label for t in first.tabs] == ["Campaigns", CONTENT, SEO]
     assert [len(t.children) > 0 for t in first.tabs] == [True, False, False]
-    assert len(first.get("plotly_chart")) == 1  # the campaign bars
+    assert [kind for kind, _, _ in charts(first)] == ["vega"]  # the campaign bars, drawn without plotly.js
     columns = [set(d.value.columns) for d in first.dataframe]
     assert any("campaign_id" in c for c in columns)
     hidden = ("lift", "reason", "sessions_recent")  # content cells and lead-with, pages losing traffic
