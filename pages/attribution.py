@@ -62,7 +62,7 @@ def attribution_section() -> None:
 def shares_section(data: dict, labels: dict[str, str], lookback: int) -> None:
     public = data["public"]
     components.key_message(key_messages.attribution(public))
-    st.plotly_chart(attr_charts.shares_by_channel(public, lookback_days=lookback))
+    st.altair_chart(attr_charts.shares_by_channel(public, lookback_days=lookback))
     components.table(public, "attribution_by_model_and_channel", labels={
         "model_label": "Model", "channel": "Channel", "orders": "Orders credited", "revenue": "Revenue credited",
         "order_share": "% of orders", "revenue_share": "% of revenue", "customers": "Customers touched",

@@ -10,6 +10,7 @@ import os
 import duckdb
 import pytest
 from apptest_pages import open_app_page
+from chart_specs import charts, vega_data
 from test_cli_attribution import synthetic_db
 
 from core.attribution.compare import analyse
@@ -67,7 +68,14 @@ def test_page_shows_cores_figures_and_errors(page, sim_db):
     assert (merged["order_share"] - merged["order_share_core"]).abs().max() < 1e-9
     words = texts(page.markdown)
     assert "removal effect" in words and "40% to the first touch" in words  # what each model does
-    assert len(page.get("plotly_chart")) == 1  # shares by channel; the truth check waits for its tab
+    # shares by channel (Vega-Lite, drawn without plotly.js); the truth check waits for its tab
+    [(kind, _, proto)] = charts(page)
+    assert kind == "vega" and not page.get("plotly_chart")
+    bars = {(b["model"], b["channel"]): b["share"] for b in vega_data(proto)}
+    for row in merged.itertuples():
+        assert bars[row.model_label, row.channel] == pytest.approx(row.order_share_core)
+    truth = report.table.groupby("channel")["truth_share"].first()
+    assert {c: bars["Truth (incremental orders)", c] for c in truth.index} == pytest.approx(truth.to_dict())
     assert "What the truth is" not in words
 
 
@@ -111,3 +119,7 @@ def test_small_channels_are_hidden(tmp_path):
     assert not at.exception and not at.error, texts(at.error)
     table = next(df.value for df in at.dataframe if "order_share" in df.value.columns)
     assert (table["customers"].astype(str) == "fewer than 50").any()
+    hidden = table.loc[table["customers"].astype(str) == "fewer than 50", ["model_label", "channel"]]
+    bars = {(b["model"], b["channel"]): b for b in vega_data(charts(at)[0][2])}
+    for model, channel in hidden.itertuples(index=False):  # no bar, no figure in the tooltip
+        assert bars[model, channel]["share"] is None and bars[model, channel]["share_text"] == "–"
