@@ -51,7 +51,7 @@ def campaign_bars(table: pd.DataFrame, *, period: str, top: int = TOP_CAMPAIGNS,
     bars = pd.concat([campaign.assign(measure=_SPEND, amount=shown["spend"].astype(float).to_numpy()),
                       campaign.assign(measure=_REVENUE, amount=revenue.to_numpy())], ignore_index=True)
     chart = alt.Chart(bars).mark_bar().encode(
-        x=alt.X("amount:Q", title=currency.code, axis=alt.Axis(labelExpr=vega.money_label(currency)),
+        x=alt.X("amount:Q", title=currency.code, axis=alt.Axis(labelExpr=vega.money_label(currency), tickCount=6),
                 scale=alt.Scale(zero=True)),
         y=alt.Y("campaign:N", title=None, sort=names, axis=alt.Axis(labelLimit=420)),
         yOffset=alt.YOffset("measure:N", sort=[_SPEND, _REVENUE]),
