@@ -24,6 +24,7 @@
 
     .venv/bin/python benchmarks/bench_recs.py [--db sample_data/omnimix.duckdb] [--json]
     .venv/bin/python benchmarks/bench_recs.py --db DB --skip-speed --quality --seeds 0,1,2
+    .venv/bin/python benchmarks/bench_recs.py --db DB --skip-speed --tuning-cost
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --ease-scaling 1000,2500,5000,10000
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens recbole-1.2.1-py3-none-any.whl --seeds 0,1,2
     .venv/bin/python benchmarks/bench_recs.py --skip-speed --movielens WHEEL --movielens-split published --seeds 42,0,1,2
@@ -135,6 +136,8 @@ def main() -> None:
     parser.add_argument("--movielens-variants", action="store_true",
                         help="with --movielens-split published: EASE variants (dropout, user degree, popularity, "
                              "PureSVD), each chosen on validation")
+    parser.add_argument("--tuning-cost", action="store_true",
+                        help="seconds of tune() on all of --db, plain λ grid vs every EASE option")
     parser.add_argument("--factor-models", action="store_true",
                         help="section 7: implicit's ALS/BPR vs EASE on validation (MovieLens with --movielens, else --db)")
     args = parser.parse_args()
@@ -186,7 +189,7 @@ def main() -> None:
         print("7. Validation NDCG@10 (training-only split), EASE vs implicit's ALS and BPR:")
         for key, value in extra["factor_models"].items():
             print(f"   {key:<40} {value:.4f}")
-    if args.skip_speed and not args.quality:
+    if args.skip_speed and not (args.quality or args.tuning_cost):
         print(f"Load average {extra['load_average']} (2 shared cores: figures are upper bounds).")
         if args.json:
             print(json.dumps(extra, indent=2, default=str))
@@ -219,6 +222,12 @@ def main() -> None:
                           f"{r['ndcg_with_history']:.4f}  new {r['ndcg_new']:.4f}")
             print(f"   hybrid now / best before ({q['best_before']}), with history: "
                   f"{q['ratio_hybrid_vs_best_before']:.3f}x; EASE: {q['ratio_ease_vs_best_before']:.3f}x (goal >= 1.1x)")
+    if args.tuning_cost:
+        extra["tuning_cost"] = recs_quality.tuning_cost(log, products, customers)
+        for label, r in extra["tuning_cost"].items():
+            print(f"tune() on all data, {label:<12} {r['seconds']:5.1f} s (CPU {r['cpu_seconds']:5.1f} s), "
+                  f"{r['points']} EASE points, EASE {_params(r['ease'])}, hybrid validation NDCG@10 "
+                  f"{r['hybrid_validation_ndcg']:.4f}", flush=True)
     if args.skip_speed:
         print(f"Load average {extra['load_average']} (2 shared cores: figures are upper bounds).")
         if args.json:

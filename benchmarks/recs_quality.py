@@ -187,6 +187,20 @@ def movielens_published(path: Path, seeds: list[int], *, l2: float = 500.0) -> d
     return out
 
 
+def tuning_cost(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame) -> dict:
+    """Wall and CPU seconds of ``tune`` on all data (what the page's warm-up runs): plain EASE's λ grid vs every option."""
+    from core.recs.ease_search import L2_GRID
+    from core.recs.tuning import tune
+
+    out = {}
+    for label, grid in (("plain_l2", {"l2": L2_GRID}), ("all_options", None)):
+        c0, t0 = time.process_time(), time.perf_counter()
+        t = tune(log, products, customers, ease_grid=grid)
+        out[label] = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+                      "ease": t.params("ease"), "points": len(t.ease_ndcg), "hybrid_validation_ndcg": t.weights_ndcg}
+    return out
+
+
 def tune_all(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame):  # noqa: ANN201
     """EASE's λ and the hybrid's weights on the last weeks of all data, as the page and ``omnimix recommend``."""
     from core.recs.tuning import tune

@@ -43,6 +43,8 @@ EASE_GRID: dict[str, tuple[float, ...]] = {"l2": L2_GRID, "dropout": DROPOUT_GRI
 """The grid per parameter, in the order the search visits them."""
 PASSES = 2
 """Rounds over the parameters at most."""
+GRAM_BYTES = 400_000_000
+"""Memory the search may keep Gram matrices in (one per user exponent and split), beyond the last two."""
 PLAIN = {"dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0}
 """Plain EASE: the first walk (λ only) holds the options here."""
 START = {"dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1}
@@ -95,6 +97,9 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     extra = {} if max_products is None else {"max_products": max_products}
     limit = EASE(**extra).max_products
     kept = [most_bought(v.interactions, limit) for v in vals]
+    # Memory: every user exponent's Gram per split while they fit in GRAM_BYTES (2,500 products: 25 MB
+    # each), else the last two (10,000 products: 400 MB each).
+    keep = max(2, GRAM_BYTES // (4 * max(int(k.size) for k in kept) ** 2))
     grams: OrderedDict[tuple[int, float], np.ndarray] = OrderedDict()
     fits: OrderedDict[tuple, EASE] = OrderedDict()
     tried: dict[tuple[float, ...], float] = {}
@@ -103,7 +108,7 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
         if (i, a) not in grams:
             m = vals[i].interactions.matrix
             grams[(i, a)] = gram(m[:, kept[i]] if kept[i].size < m.shape[1] else m, user_exponent=a)
-            while len(grams) > 2 * len(vals):  # memory: the two last exponents per split
+            while len(grams) > keep * len(vals):
                 grams.popitem(last=False)
         grams.move_to_end((i, a))
         return grams[(i, a)]
