@@ -10,8 +10,9 @@ from sklearn.base import clone
 
 from core.errors import InvalidParameterError
 from core.recs import EASE
+from core.recs.blend_search import ndcg_at_k
 from core.recs.ease import ease_weights, gram, ridge, user_weights
-from core.recs.ease_search import choose_ease, greedy_walk
+from core.recs.ease_search import L2_GRID, choose_ease, greedy_walk
 from core.recs.interactions import build_interactions
 from tests.test_recs import CUSTOMERS, LOG, PRODUCTS
 from tests.test_recs_ease import recs_sample  # noqa: F401  (module fixture)
@@ -109,8 +110,26 @@ def test_plain_grid_is_todays_lambda_search(recs_sample):  # noqa: F811
     log, products, customers = recs_sample
     val = validation_split(time_split(log, holdout_weeks=8).train, products, customers, max_customers=300)
     l2, l2_ndcg, model = choose_l2(val)
-    assert l2 == max(l2_ndcg, key=l2_ndcg.get) and model.get_params()["dropout"] == 0.0
-    choice = choose_ease([val], {"l2": tuple(l2_ndcg), "dropout": (0.0,), "user_exponent": (0.0,), "pop_exponent": (0.0,)})
+    assert model.get_params()["dropout"] == 0.0 and model.l2 == l2
+    # The λ search as it was before the options (core/recs/tuning.py at 9a501ef), written out again.
+    results: dict[float, float] = {}
+
+    def quality(i: int) -> float:
+        if L2_GRID[i] not in results:
+            m = EASE(l2=L2_GRID[i]).fit(val.interactions)
+            results[L2_GRID[i]] = ndcg_at_k(m.top_items(val.users, 10)[0], val.users, val.truth,
+                                            val.interactions.n_products)
+        return results[L2_GRID[i]]
+
+    i = (len(L2_GRID) - 1) // 2
+    while True:
+        here = quality(i)
+        better = [j for j in (i - 1, i + 1) if 0 <= j < len(L2_GRID) and quality(j) > here]
+        if not better:
+            break
+        i = max(better, key=lambda j: results[L2_GRID[j]])
+    assert (l2, l2_ndcg) == (L2_GRID[i], dict(sorted(results.items())))
+    choice = choose_ease([val], {"l2": L2_GRID})  # the other options left out: plain EASE
     assert choice.params == {"l2": l2, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0}
     full = choose_ease([val])  # the whole grid: never worse on validation than plain EASE, and its best point
     assert full.ndcg >= max(l2_ndcg.values()) and full.ndcg == max(full.tried.values())

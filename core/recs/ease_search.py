@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.recs.blend_search import K, ndcg_at_k
-from core.recs.ease import EASE, gram, most_bought
+from core.recs.ease import DEFAULT_L2, EASE, gram, most_bought
 
 if TYPE_CHECKING:
     from core.recs.tuning import Validation
@@ -82,7 +82,8 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     vals : list of Validation
         Validation splits (carved from training data only); the NDCG of a point is their mean.
     grid : dict of str to tuple of float, default :data:`EASE_GRID`
-        Values per parameter; a parameter left out (or given one value) is held at that value (or 0).
+        Values per parameter; a parameter given one value is held there, one left out at plain EASE's
+        value (0; λ :data:`core.recs.ease.DEFAULT_L2`).
     max_products : int, optional
         EASE's large-catalogue guard (default :data:`core.recs.ease.MAX_PRODUCTS`).
     passes : int, default :data:`PASSES`
@@ -93,7 +94,7 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     """
     grid = dict(EASE_GRID if grid is None else grid)
     names = list(EASE_GRID)
-    axes = {n: tuple(sorted(float(v) for v in grid.get(n, (PLAIN.get(n, 0.0),)))) for n in names}
+    axes = {n: tuple(sorted(float(v) for v in grid.get(n, (PLAIN.get(n, DEFAULT_L2),)))) for n in names}
     extra = {} if max_products is None else {"max_products": max_products}
     limit = EASE(**extra).max_products
     kept = [most_bought(v.interactions, limit) for v in vals]
