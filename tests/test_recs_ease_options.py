@@ -158,3 +158,15 @@ def test_random_split_tuning_never_reads_the_test_share(recs_sample, monkeypatch
     info = preds.tuning
     assert info["validation_splits"] == 2 and info["ease_params"]["l2"] == info["l2"]
     assert max(info["ease_ndcg"].values()) == max(info["l2_ndcg"].values())
+
+
+def test_options_with_the_large_catalogue_guard(inter):
+    model = EASE(l2=1.0, dropout=0.5, user_exponent=0.5, pop_exponent=0.5, max_products=2).fit(inter)
+    assert model.restricted_ and model.products_.tolist() == [0, 1] and model.item_customers_.tolist() == [3, 2]
+    x = inter.matrix[:, [0, 1]]
+    g = gram(x, user_exponent=0.5)
+    assert np.allclose(model.weights_, ease_weights(g, ridge(g, 1.0, 0.5)))
+    scores = model._scores(np.array([3]))
+    assert scores.shape == (1, 4) and scores[0, 2] == scores[0, 3] == 0
+    assert np.allclose(scores[0, :2], (x[3] @ model.weights_) / np.sqrt([4.0, 3.0]))
+    assert "only the 2 most-bought are used" in model.summary
