@@ -138,9 +138,9 @@ def explorer() -> None:
 def _segments_tab(seg, profiles: pd.DataFrame, groups: tuple[str, ...], k: int) -> None:  # noqa: ANN001
     """Sizes and revenue, the customers' map and the table with each segment's value."""
     left, right = st.columns([2, 3])
-    left.plotly_chart(segments_charts.size_revenue_bars(profiles, period=period))
+    left.altair_chart(segments_charts.size_revenue_bars(profiles, period=period))
     points = segments_data.scatter(db, filters, groups, k, SEED)
-    right.plotly_chart(segments_charts.pca_scatter(points, period=period))
+    right.altair_chart(segments_charts.pca_scatter(points, period=period))
     right.caption("Principal component analysis squeezes the clustering features into the two directions in "
                   "which customers differ most; overlap here does not mean the segments overlap in all features.")
     summary = _with_value(profiles, groups, k)  # fits the Customer value model on a first visit

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import duckdb
 import pandas as pd
 import pytest
 from apptest_pages import open_app_page
+from chart_specs import charts, title, titles, vega_data
 from streamlit.testing.v1 import AppTest
 
 from core.filters import Filters
@@ -58,8 +58,11 @@ def test_default_view(sample_env):
     # only the open section ran: the segments table with its CSV, plus the membership CSV
     assert len(at.dataframe) == 1
     assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download membership CSV"]
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-    assert len(titles) == 2 and not any("Segment profiles" in t for t in titles)
+    shown = titles(at)
+    assert len(shown) == 2 and not any("Segment profiles" in t for t in shown)
+    # the open section draws Vega-Lite (it appears sooner than plotly in a fresh browser)
+    assert [kind for kind, _, _ in charts(at)] == ["vega", "vega"]
+    assert shown[0].startswith("Share of customers and of revenue (%)<br>2024-12-30")
     assert at.query_params["segments_k"] == "6" and at.query_params["segments_features"] == "rfm,channel,category"
     show(at, "Choosing k")
     assert_clean(at)
@@ -136,9 +139,9 @@ def test_no_orders_in_filter_is_a_message(sample_env):
     assert not at.slider
 
 
-def chart(at: AppTest, title_part: str) -> dict:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(s for s in specs if title_part in s["layout"]["title"]["text"])
+def chart(at: AppTest, title_part: str) -> tuple[str, dict, object]:
+    """``(kind, spec, proto)`` of the chart whose title holds ``title_part``."""
+    return next(c for c in charts(at) if title_part in title(c[0], c[1]))
 
 
 def test_too_few_customers_for_segments_is_a_message(sample_env):
@@ -159,9 +162,16 @@ def test_small_segments_show_no_figures_or_names(sample_env):
     assert (table.loc[hidden, "name"] == HIDDEN_NAME).all()
     assert table.loc[hidden, ["revenue", "customer_share", "revenue_share"]].isna().all().all()
     visible = [f"{s}. {n}" for s, n in zip(table.loc[~hidden, "segment"], table.loc[~hidden, "name"], strict=True)]
-    legend = {t["name"] for t in chart(at, "sampled customers")["data"]}
+    legend = {row["segment"] for row in vega_data(chart(at, "sampled customers")[2])}
     assert legend <= set(visible) | {f"{s}. {HIDDEN_NAME}" for s in table.loc[hidden, "segment"]}
-    assert chart(show(at, "Profiles"), "Segment profiles")["data"][0]["y"] == visible
+    bars = vega_data(chart(at, "Share of customers and of revenue")[2])
+    for row in bars:  # a hidden segment's shares are not drawn, only a dash
+        if row["segment"].endswith(HIDDEN_NAME):
+            assert row["share"] is None and row["share_text"] == "–"
+        else:
+            assert row["segment"] in visible and row["share_text"] == f"{row['share']:.1f}%"
+    assert {row["segment"] for row in bars} == set(visible) | {f"{s}. {HIDDEN_NAME}" for s in table.loc[hidden, "segment"]}
+    assert chart(show(at, "Profiles"), "Segment profiles")[1]["data"][0]["y"] == visible
     assert show(at, "Inside one segment").selectbox(key="segments_detail").options == visible
 
 

@@ -1,14 +1,21 @@
-"""Plotly figures of the Segments page: data in, figure out (no Streamlit, no queries)."""
+"""Figures of the Segments page: data in, figure out (no Streamlit calls, no queries).
+
+The section the page opens on ("The segments") draws Vega-Lite (Altair) charts, which appear
+sooner in a fresh browser than plotly's (:mod:`dashboard.vega`); the other sections keep plotly.
+"""
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard import vega
 from dashboard.charts import apply_style
+from dashboard.presentation import is_presenting
 
 PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Vivid
 
@@ -73,36 +80,69 @@ def profile_heatmap(index: pd.DataFrame, names: dict[int, str], labels: dict[str
     return fig
 
 
-def pca_scatter(points: pd.DataFrame, *, period: str) -> go.Figure:
-    """A sample of customers on the first two principal components, coloured by segment."""
+def pca_scatter(points: pd.DataFrame, *, period: str) -> alt.Chart:
+    """A sample of customers on the first two principal components, coloured by segment (Vega-Lite).
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        :func:`dashboard.segments.data.scatter` output (``pc1``, ``pc2``, ``segment``, ``name``;
+        ``attrs["explained"]``: the share of variance of each component). Hidden segments
+        arrive under their public name (:data:`core.segments.export.HIDDEN_NAME`).
+    period : str
+        Date range shown under the title.
+    """
     explained = points.attrs.get("explained", [np.nan, np.nan])
-    fig = go.Figure()
-    for (number, name), part in points.groupby(["segment", "name"], sort=True):
-        fig.add_trace(go.Scattergl(x=part["pc1"], y=part["pc2"], mode="markers", name=f"{number}. {name}",
-                                   marker={"size": 5, "opacity": 0.6, "color": segment_color(number)},
-                                   hovertemplate=f"{number}. {name}<extra></extra>"))
-    apply_style(fig, f"{len(points):,} sampled customers, coloured by segment<br><sup>{period}</sup>", height=460)
-    fig.update_layout(hovermode="closest", legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"})
-    fig.update_xaxes(title=f"Component 1 ({explained[0]:.0%} of variance)", zeroline=False)
-    fig.update_yaxes(title=f"Component 2 ({explained[1]:.0%} of variance)", zeroline=False)
-    return fig
+    data = points[["pc1", "pc2"]].assign(segment=[f"{s}. {n}" for s, n in zip(points["segment"], points["name"],
+                                                                                strict=True)])
+    order = points[["segment", "name"]].drop_duplicates().sort_values("segment")
+    scale = alt.Scale(domain=[f"{s}. {n}" for s, n in zip(order["segment"], order["name"], strict=True)],
+                      range=[segment_color(s) for s in order["segment"]])
+    chart = alt.Chart(data).mark_circle(size=22, opacity=0.6).encode(
+        x=alt.X("pc1:Q", title=f"Component 1 ({explained[0]:.0%} of variance)", scale=alt.Scale(zero=False)),
+        y=alt.Y("pc2:Q", title=f"Component 2 ({explained[1]:.0%} of variance)", scale=alt.Scale(zero=False)),
+        color=alt.Color("segment:N", scale=scale, legend=_legend_below(columns=2)),
+        tooltip=[alt.Tooltip("segment:N", title="Segment")],
+    )
+    return vega.style(chart, f"{len(points):,} sampled customers, coloured by segment", period=period, height=490)
 
 
-def size_revenue_bars(summary: pd.DataFrame, *, period: str) -> go.Figure:
-    """Each segment's share of customers next to its share of revenue (%)."""
-    ordered = summary.iloc[::-1]
-    y = [f"{s}. {n}" for s, n in zip(ordered["segment"], ordered["name"], strict=True)]
-    fig = go.Figure()
-    for column, name, color in (("customer_share", "Share of customers", "#9ecae1"), ("revenue_share", "Share of revenue", "#2171b5")):
-        values = pd.to_numeric(ordered[column], errors="coerce") * 100
-        fig.add_trace(go.Bar(y=y, x=values, name=name, orientation="h", marker={"color": color},
-                             text=["–" if pd.isna(v) else f"{v:.1f}%" for v in values], textposition="outside",
-                             hovertemplate="%{y}: %{x:.1f}%<extra>" + name + "</extra>"))
-    apply_style(fig, f"Share of customers and of revenue (%)<br><sup>{period}</sup>", height=max(460, 110 + 48 * len(y)))
-    shares = pd.to_numeric(summary[["customer_share", "revenue_share"]].stack(), errors="coerce").dropna()
-    top = float(shares.max()) * 100 if len(shares) else 100.0  # every share hidden: any axis will do
-    fig.update_layout(barmode="group", hovermode="closest", bargap=0.25,
-                      legend={"traceorder": "reversed", "orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"})
-    fig.update_xaxes(title=None, range=[0, top * 1.25], ticksuffix="%")
-    fig.update_yaxes(title=None)
-    return fig
+def size_revenue_bars(summary: pd.DataFrame, *, period: str) -> alt.LayerChart:
+    """Each segment's share of customers next to its share of revenue (%, Vega-Lite horizontal bars).
+
+    A hidden segment (privacy rule: its shares are missing) gets no bar, only a "–".
+    """
+    measures = {"customer_share": "Share of customers", "revenue_share": "Share of revenue"}
+    colors = {"Share of revenue": "#2171b5", "Share of customers": "#9ecae1"}  # revenue on top, as in the legend
+    segments = [f"{s}. {n}" for s, n in zip(summary["segment"], summary["name"], strict=True)]
+    rows = []
+    for label, (_, row) in zip(segments, summary.iterrows(), strict=True):
+        for column, measure in measures.items():
+            value = pd.to_numeric(pd.Series([row[column]]), errors="coerce").iloc[0] * 100
+            rows.append({"segment": label, "measure": measure, "share": None if pd.isna(value) else float(value),
+                         "share_text": "–" if pd.isna(value) else f"{value:.1f}%"})
+    data = pd.DataFrame(rows, columns=["segment", "measure", "share", "share_text"])
+    data["label_at"] = data["share"].fillna(0.0)  # a hidden segment's "–" sits at 0
+    shares = data["share"].dropna()
+    top = float(shares.max()) if len(shares) else 100.0  # every share hidden: any axis will do
+    base = alt.Chart(data).encode(
+        y=alt.Y("segment:N", sort=segments, title=None, axis=alt.Axis(labelLimit=260)),
+        yOffset=alt.YOffset("measure:N", sort=list(colors)),
+        tooltip=[alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("share_text:N", title="Share")],
+    )
+    axis = alt.Axis(labelExpr="datum.value + '%'")
+    scale = alt.Scale(domain=[0, top * 1.25])
+    bars = base.mark_bar().encode(
+        x=alt.X("share:Q", title=None, scale=scale, axis=axis),
+        color=alt.Color("measure:N", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                        legend=_legend_below()))
+    labels = base.mark_text(align="left", dx=3, fontSize=15 if is_presenting() else 11, color="#444444").encode(
+        x=alt.X("label_at:Q", title=None, scale=scale, axis=axis), text="share_text:N")
+    height = max(460, 110 + 48 * len(segments)) + 30  # the whole chart's, as the plotly one's
+    return vega.style(alt.layer(bars, labels), "Share of customers and of revenue (%)", period=period, height=height)
+
+
+def _legend_below(columns: int = 1) -> alt.Legend:
+    """Legend under the plot, no title: long segment names need the width of the chart."""
+    return alt.Legend(orient="bottom", direction="vertical", columns=columns, title=None, labelLimit=210)
