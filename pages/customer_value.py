@@ -104,10 +104,16 @@ def value_section() -> None:
 
 
 def tiers_section(result, horizon: int, discount: float, weeks: int | None) -> None:  # noqa: ANN001
-    """Customers per churn-risk tier, the spread of CLV and activity by frequency and recency."""
+    """The spread of CLV, activity by frequency and recency, then customers per churn-risk tier."""
     customers = result.customers
     views = clv_data.views(db, filters, horizon_weeks=horizon, discount_monthly=discount, holdout_weeks=weeks)
     components.key_message(key_messages.customer_value(customers, horizon_weeks=horizon, currency=currency))
+    # Charts before the table: a table loads its own script in a fresh browser and would delay them.
+    left, right = st.columns(2)
+    left.altair_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
+    right.altair_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
+    right.caption(text.heatmap_reading(result.model_name))
+
     st.caption("**Churn-risk tiers.** " + text.tier_help(clv_data.tiers(), P_ALIVE_THRESHOLDS, GAP_WEEKS_THRESHOLDS))
     components.table(views["tiers"], "clv_tiers", labels={
         "tier": "Tier", "customers": "Customers", "customer_share": "% of customers",
@@ -115,11 +121,6 @@ def tiers_section(result, horizon: int, discount: float, weeks: int | None) -> N
         "expected_orders": f"Expected orders, next {horizon} weeks"},
         formats={"customers": COUNT, "customer_share": PCT, "p_alive": PCT, "mean_clv": money(currency), "total_clv": money(currency),
                  "expected_orders": "%,.0f"})
-
-    left, right = st.columns(2)
-    left.plotly_chart(clv_charts.clv_distribution(views["histogram"], horizon_weeks=horizon, cutoff=cutoff))
-    right.plotly_chart(clv_charts.activity_heatmap(views["grid"], cutoff=cutoff))
-    right.caption(text.heatmap_reading(result.model_name))
 
 
 def at_risk_section(at_risk, horizon: int) -> None:  # noqa: ANN001

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from apptest_pages import open_app_page
+from chart_specs import charts, titles, vega_data
 from streamlit.testing.v1 import AppTest
 
 from core.acquisition import acquisition_cost
@@ -74,7 +75,10 @@ def test_first_visit_runs_only_the_tiers(pages):
     assert_clean(first)
     assert [t.label for t in first.tabs] == [RISK_TIERS, AT_RISK, COST, CHECK]
     assert [len(t.children) > 0 for t in first.tabs] == [True, False, False, False]
-    assert len(first.get("plotly_chart")) == 2  # CLV distribution, activity heatmap
+    # CLV distribution, activity heatmap: Vega-Lite, which appears sooner than plotly in a fresh browser
+    assert [kind for kind, _, _ in charts(first)] == ["vega", "vega"]
+    assert [t.split("<br>")[0] for t in titles(first)] == ["Customers by predicted CLV (EUR, next 52 weeks)",
+                                                           "Probably active (% of customers)"]
     columns = [set(d.value.columns) for d in first.dataframe]
     assert any("customer_share" in c for c in columns)
     assert not any(c & {"weeks_since_last", "clv_to_cac", "actual_per_customer"} for c in columns), columns
@@ -195,6 +199,28 @@ def test_bad_url_values_fall_back_to_the_defaults(sample_env):
     assert_clean(at)
     assert at.select_slider(key="clv_horizon").value == 52 and at.number_input(key="clv_discount").value == 1.0
     assert metric(at, "Expected orders (52 wk)")
+
+
+def test_tier_charts_show_cores_bands_and_cells_and_hide_small_groups(page, core_fit):
+    (_, hist_spec, hist), (_, _, heat) = charts(page)
+    bands = tables.clv_histogram(core_fit.customers)
+    bars = vega_data(hist)
+    shown = bands[bands["customers_hidden"].isna()]
+    assert 0 < len(shown) < len(bands)  # the small sample has hidden bands
+    assert [(r["label"], r["customers"]) for r in bars] == list(zip(shown["label"], shown["customers"], strict=True))
+    assert hist_spec["encoding"]["x"]["scale"]["domain"] == bands["label"].tolist()  # hidden bands keep their place
+    assert all(r["label"].startswith("€") and r["customers_text"] == f"{r['customers']:,.0f}" for r in bars)
+    grid = tables.activity_grid(core_fit.customers)
+    assert grid["customers_hidden"].notna().any()  # and hidden cells
+    cells = {(r["frequency"], r["recency"]): r for r in vega_data(heat)}
+    assert len(cells) == len(grid)
+    for row in grid.itertuples(index=False):
+        cell = cells[(str(row.frequency_band), str(row.recency_band))]
+        if pd.isna(row.customers):
+            assert cell["p_alive"] is None and cell["customers_text"] == small_group_label()
+        else:
+            assert cell["p_alive"] == pytest.approx(100 * row.p_alive)
+            assert cell["cell"] == f"{100 * row.p_alive:.0f}%\n{int(row.customers):,} cust."
 
 
 def test_heatmap_cells_hide_small_groups():
