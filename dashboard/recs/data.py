@@ -55,7 +55,7 @@ def _model(db: str, version: Version, name: str) -> Recommender:
         weights = _tuning(db, version).weights
         return Hybrid.from_fitted({c: _model(db, version, c) for c in weights}, weights=weights)
     if name == EASE.name:
-        return EASE(l2=_tuning(db, version).l2).fit(_interactions(db, version))
+        return EASE(**_tuning(db, version).params(EASE.name)).fit(_interactions(db, version))
     # A hybrid component that is not a page model (brand affinity, recently viewed) is built from the hybrid's list.
     built = COMPONENTS[name]() if name in COMPONENTS else make_model(name)
     return built.fit(_interactions(db, version))
