@@ -207,6 +207,8 @@ def test_budget_optimiser_and_plan_draw_their_results(server: str, page) -> None
     page.get_by_role("button", name="Try this split in the sliders").wait_for()
     _settle(page)
     assert "budget_section=Optimiser" in page.url
+    # The waterfall is the page's first plotly chart (the what-if draws Vega-Lite): plotly.js loads only now.
+    page.locator(budget.main_selector).first.wait_for(timeout=TIMEOUT_MS)
     assert page.locator(budget.main_selector).count() == 1  # the proposal's waterfall
     page.get_by_role("tab", name="Plan the next weeks").click()
     page.get_by_role("button", name="Plan these weeks").click()
