@@ -14,7 +14,6 @@ DataFrames and return ``alt.Chart`` objects; no Streamlit calls, no queries.
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 
 from core.settings import Currency
 from dashboard.charts import HEIGHT, PROJECTOR_SCALE, channel_color
@@ -46,6 +45,18 @@ def legend() -> alt.Legend:
     return alt.Legend(orient="top", title=None, labelLimit=220)
 
 
+PROJECTOR_CONFIG = {"axis": {"labelFontSize": 16, "titleFontSize": 18},
+                    "legend": {"labelFontSize": 18, "symbolSize": 160}, "line": {"strokeWidth": 3}}
+"""Vega-Lite config of presentation mode: type sized for a projector, thicker lines."""
+
+
+def _title(title: str, period: str | None) -> dict:
+    """The title with the period below it, larger in presentation mode."""
+    projector = is_presenting()
+    return {"text": title, "subtitle": [period] if period else [], "anchor": "start",
+            "fontSize": 24 if projector else 16, "subtitleFontSize": 18 if projector else 13}
+
+
 def style(chart: alt.TopLevelMixin, title: str, *, period: str | None = None,
           height: int | None = CHART_HEIGHT) -> alt.TopLevelMixin:
     """Title (with the period below it), height and fonts every Vega-Lite chart shares.
@@ -55,37 +66,23 @@ def style(chart: alt.TopLevelMixin, title: str, *, period: str | None = None,
     ``height=None`` leaves the heights to the caller (panels of a concatenated chart, sized
     with :func:`panel_height`).
     """
-    projector = is_presenting()
-    subtitle = [period] if period else []
-    size = {} if height is None else {"height": round(height * PROJECTOR_SCALE) if projector else height}
-    styled = chart.properties(
-        title=alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=24 if projector else 16,
-                              subtitleFontSize=18 if projector else 13),
-        **size,
-    )
-    if projector:
-        styled = styled.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
-            labelFontSize=18, symbolSize=160).configure_line(strokeWidth=3)
+    size = {} if height is None else {"height": panel_height(height)}
+    styled = chart.properties(title=alt.TitleParams(**_title(title, period)), **size)
+    if is_presenting():
+        styled = (styled.configure_axis(**PROJECTOR_CONFIG["axis"]).configure_legend(**PROJECTOR_CONFIG["legend"])
+                  .configure_line(**PROJECTOR_CONFIG["line"]))
     return styled
 
 
 def style_spec(spec: dict, title: str, *, period: str | None = None) -> dict:
     """:func:`style` for a Vega-Lite spec written as a dict (a chart rebuilt too often for Altair's overhead)."""
-    projector = is_presenting()
     # Without its schema the embed does not know the spec is Vega-Lite and draws an empty 0 x 0 view.
-    spec = {"$schema": alt.SCHEMA_URL, **spec, "title": {"text": title, "subtitle": [period] if period else [], "anchor": "start",
-                              "fontSize": 24 if projector else 16, "subtitleFontSize": 18 if projector else 13}}
-    if projector:
-        spec["config"] = {"axis": {"labelFontSize": 16, "titleFontSize": 18},
-                          "legend": {"labelFontSize": 18, "symbolSize": 160}, "line": {"strokeWidth": 3}}
+    spec = {"$schema": alt.SCHEMA_URL, **spec, "title": _title(title, period)}
+    if is_presenting():
+        spec["config"] = PROJECTOR_CONFIG
     return spec
 
 
 def panel_height(height: int) -> int:
-    """A panel's height, :data:`dashboard.charts.PROJECTOR_SCALE` times taller in presentation mode."""
+    """A height, :data:`dashboard.charts.PROJECTOR_SCALE` times taller in presentation mode."""
     return round(height * PROJECTOR_SCALE) if is_presenting() else height
-
-
-def with_text(df: pd.DataFrame, column: str, currency: Currency) -> pd.DataFrame:
-    """``df`` with ``<column>_text``: the amount written in the currency, for tooltips."""
-    return df.assign(**{f"{column}_text": [currency.whole(v) for v in df[column]]})
