@@ -93,3 +93,53 @@ def test_recently_viewed_takes_the_last_days_of_the_log_and_leaves_out_bought_pr
     assert recs["product_id"].iloc[0] == "P2" and recs["explanation"].iloc[0] == "you looked at it in the last 3 days"
     # Without timestamps nothing is recent.
     assert build_interactions(log.drop(columns="ts"), PRODUCTS, CUSTOMERS).recent is None
+
+
+# c0 bought P0 and viewed P1 (line A|X) and P2 (line A|Y): line shares 2/3 and 1/3; c1 bought P3.
+# Touches: one per product, so each product's share in its line is 1/2 (A|X) or 1, in category A 1/3.
+SKEWED = pd.DataFrame([(0, 0, "purchase"), (0, 1, "view"), (0, 2, "view"), (1, 3, "purchase")],
+                      columns=["customer_idx", "product_idx", "kind"]).assign(channel="web", ts=pd.Timestamp("2024-01-01"))
+
+
+def test_concentration_sharpens_the_shares_by_hand():
+    inter = build_interactions(SKEWED, PRODUCTS, CUSTOMERS)
+    plain = BrandAffinity().fit(inter)._scores(np.array([0]))[0]
+    # γ = 1: P0 = 0.9 · 2/3 · 1/2 + 0.1 · 1 · 1/3 = 1/3, and P2 = 0.9 · 1/3 · 1 + 0.1/3 = 1/3: a tie.
+    assert np.allclose(plain, [1 / 3, 1 / 3, 1 / 3, 0.0])
+    # γ = 2: line shares (4/9, 1/9) renormalised = (0.8, 0.2); the category share (1) stays.
+    sharp = BrandAffinity(concentration=2.0).fit(inter)._scores(np.array([0]))[0]
+    assert np.allclose(sharp, [0.9 * 0.8 / 2 + 0.1 / 3, 0.9 * 0.8 / 2 + 0.1 / 3, 0.9 * 0.2 + 0.1 / 3, 0.0])
+    # γ = 0: every line touched counts the same, and an untouched one (B|Z) still not at all.
+    flat = BrandAffinity(concentration=0.0).fit(inter)._scores(np.array([0]))[0]
+    assert np.allclose(flat, [0.9 * 0.5 / 2 + 0.1 / 3, 0.9 * 0.5 / 2 + 0.1 / 3, 0.9 * 0.5 + 0.1 / 3, 0.0])
+    # The reason still counts the customer's own products, whatever γ.
+    recs = BrandAffinity(concentration=2.0).fit(inter).recommend("c0", 2, exclude_seen=False)
+    assert recs["explanation"].iloc[0] == "you often choose X in A (2 of your 3 products)"
+    with pytest.raises(InvalidParameterError, match="concentration"):
+        BrandAffinity(concentration=-1.0).fit(inter)
+
+
+def test_concentration_is_chosen_on_validation_without_the_test_weeks(small_db):
+    import duckdb
+
+    from core.recs.evaluate import evaluate, load_data
+    from core.recs.split import time_split
+    from core.recs.tuning import CONCENTRATION_GRID
+
+    con = duckdb.connect(str(small_db), read_only=True)
+    try:
+        log, products, customers = load_data(con)
+    finally:
+        con.close()
+    cutoff = time_split(log, holdout_weeks=8).cutoff
+    late = (log["ts"] >= cutoff).to_numpy() & (log["kind"] == "purchase").to_numpy()
+    moved = log.copy()
+    moved.loc[late, "product_idx"] = ((moved.loc[late, "product_idx"] + 7) % len(products)).astype("int32")
+    args = dict(k=10, models=["hybrid"], max_customers=300)
+    tuned = evaluate(log, products, customers, **args).info["tuning"]
+    tuned_moved = evaluate(moved, products, customers, **args).info["tuning"]
+    gamma, tried = tuned["brand_affinity_params"]["concentration"], tuned["concentration_ndcg"]
+    assert {float(g) for g in tried} <= set(CONCENTRATION_GRID) and len(tried) >= 2
+    assert gamma == float(max(tried.items(), key=lambda kv: kv[1])[0])
+    assert (tuned["brand_affinity_params"], tried) == (tuned_moved["brand_affinity_params"],
+                                                       tuned_moved["concentration_ndcg"])

@@ -9,7 +9,11 @@ likewise within its category.  The score of product ``j`` (line ``l``, category 
     line_weight · line_share(l) · share_in_line(j)  +  (1 − line_weight) · category_share(c) · share_in_category(j)
 
 i.e. an estimate of "the chance the customer's next product is j" if they pick a line (or a
-category) as often as they did, then a product in it as everyone else does.  Every product
+category) as often as they did, then a product in it as everyone else does.  With
+``concentration`` γ above 1 the shares are raised to the power γ and renormalised first, so the
+lines a customer chose most weigh more than their plain share: two products of one line and one
+of another say more about the first than 2 : 1 (a posterior over a favourite line concentrates
+that way).  γ is chosen on validation (:func:`core.recs.tuning.choose_concentration`).  Every product
 touched counts once (a view as much as a purchase): on the generated sample that ranked
 better on validation than the log1p-weighted matrix the other models use.
 """
@@ -40,6 +44,16 @@ def _share_within(touches: np.ndarray, codes: np.ndarray, one_hot: sp.csr_matrix
     return np.divide(touches, totals, out=np.zeros_like(touches), where=totals > 0)
 
 
+def _concentrated(shares: np.ndarray, gamma: float) -> np.ndarray:
+    """Each row's shares to the power ``gamma``, renormalised to sum to 1 (rows of zeros stay 0; 1: unchanged)."""
+    if gamma == 1.0:
+        return shares
+    # Only the groups touched are raised: 0 ** 0 would give an untouched group a share.
+    powered = np.power(shares, gamma, out=np.zeros_like(shares), where=shares > 0)
+    total = powered.sum(axis=1, keepdims=True)
+    return np.divide(powered, total, out=np.zeros_like(powered), where=total > 0)
+
+
 class BrandAffinity(Recommender):
     """Recommend the popular products of the customer's favourite brand lines and categories.
 
@@ -47,6 +61,9 @@ class BrandAffinity(Recommender):
     ----------
     line_weight : float, default=0.9
         Weight of the brand-line term (the rest goes to the category term), between 0 and 1.
+    concentration : float, default=1.0
+        Exponent γ of the line and category shares before they are renormalised to sum to 1
+        (1: the plain shares; higher: the customer's most chosen lines count more), at least 0.
 
     Attributes
     ----------
@@ -61,10 +78,11 @@ class BrandAffinity(Recommender):
     label = "Brand affinity"
     summary = ("The products most chosen by everyone within the brands and categories the customer keeps "
                "choosing (bought, carted or viewed).")
-    _parameter_constraints = {"line_weight": [Interval(float, 0.0, 1.0)]}
+    _parameter_constraints = {"line_weight": [Interval(float, 0.0, 1.0)], "concentration": [Interval(float, 0.0, None)]}
 
-    def __init__(self, *, line_weight: float = 0.9):
+    def __init__(self, *, line_weight: float = 0.9, concentration: float = 1.0):
         self.line_weight = line_weight
+        self.concentration = concentration
 
     def _fit(self, interactions: Interactions) -> None:
         products = interactions.products
@@ -82,7 +100,7 @@ class BrandAffinity(Recommender):
         return (x @ self._line_hot).toarray() / size, (x @ self._category_hot).toarray() / size
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
-        lines, categories = self._group_shares(rows)
+        lines, categories = (_concentrated(shares, float(self.concentration)) for shares in self._group_shares(rows))
         w = float(self.line_weight)
         return (w * lines[:, self.line_of_] * self.share_in_line_
                 + (1.0 - w) * categories[:, self.category_of_] * self.share_in_category_)

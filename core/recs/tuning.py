@@ -12,6 +12,8 @@ are chosen for the task they are scored on.
 - EASE: λ, EDLAE dropout, the customer-degree exponent and the popularity exponent from
   :data:`core.recs.ease_search.EASE_GRID`, walking uphill one parameter at a time from plain
   EASE (:func:`core.recs.ease_search.choose_ease`).
+- Brand affinity: the concentration γ of its shares from :data:`CONCENTRATION_GRID`, uphill from
+  1 (the plain shares) on the component's own validation NDCG@10 (:func:`choose_concentration`).
 - Hybrid: greedy coordinate search over its components' weights (:data:`WEIGHT_STEPS`),
   starting from the best single component, on the row-max-scaled scores the hybrid blends.
   Each blend tried is ranked on a few candidate products per customer (:class:`BlendSearch`),
@@ -29,10 +31,11 @@ import pandas as pd
 
 from core.errors import OmnimixError
 from core.recs import columns as C
+from core.recs.affinity import BrandAffinity
 from core.recs.base import Recommender
-from core.recs.blend_search import NDCG, BlendSearch, K
+from core.recs.blend_search import NDCG, BlendSearch, K, _ranked
 from core.recs.ease import EASE
-from core.recs.ease_search import EASE_GRID, L2_GRID, choose_ease
+from core.recs.ease_search import EASE_GRID, L2_GRID, choose_ease, greedy_walk
 from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
 from core.recs.interactions import Interactions, build_interactions, is_kind
 from core.recs.split import holdout_truth, random_split, time_split
@@ -46,6 +49,8 @@ VALIDATION_SPLITS = {"time": 1, "random": 2}
 WEIGHT_STEPS = (0.0, 0.1, 0.25, 0.5, 1.0)
 """Relative weights the hybrid search tries per component."""
 SEARCH_PASSES = 2
+CONCENTRATION_GRID = (1.0, 2.0, 3.0, 4.0, 6.0)
+"""Concentrations γ of brand affinity's shares tried (1: the plain shares)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,10 @@ class Tuning:
         Mean validation NDCG@10 of every EASE point tried, keyed ``"l2/dropout/user_exponent/pop_exponent"``.
     validation_splits : int
         Validation splits EASE's parameters were averaged over.
+    concentration : float
+        Brand affinity's concentration γ (1: the plain shares).
+    concentration_ndcg : dict of float to float
+        Validation NDCG@10 of brand affinity alone per γ tried.
     """
 
     l2: float
@@ -110,6 +119,8 @@ class Tuning:
     ease: dict[str, float] = field(default_factory=dict)
     ease_ndcg: dict[str, float] = field(default_factory=dict)
     validation_splits: int = 1
+    concentration: float = 1.0
+    concentration_ndcg: dict[float, float] = field(default_factory=dict)
 
     def params(self, name: str) -> dict:
         """Keyword parameters of model ``name`` as tuned here (``{}`` for models with nothing tuned)."""
@@ -117,6 +128,8 @@ class Tuning:
             return {"l2": self.l2, **self.ease}
         if name == Hybrid.name:
             return {"weights": dict(self.weights)}
+        if name == BrandAffinity.name:
+            return {"concentration": self.concentration}
         return {}
 
     def as_dict(self) -> dict:
@@ -125,7 +138,9 @@ class Tuning:
                 "validation_weeks": self.weeks, "validation_customers": self.customers,
                 "l2_ndcg": {f"{k:g}": v for k, v in self.l2_ndcg.items()}, "hybrid_ndcg": self.weights_ndcg,
                 "component_ndcg": self.component_ndcg, "ease_params": self.params(EASE.name),
-                "ease_ndcg": self.ease_ndcg, "validation_splits": self.validation_splits}
+                "ease_ndcg": self.ease_ndcg, "validation_splits": self.validation_splits,
+                "brand_affinity_params": self.params(BrandAffinity.name),
+                "concentration_ndcg": {f"{k:g}": v for k, v in self.concentration_ndcg.items()}}
 
 
 def validation_split(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *,
@@ -169,6 +184,28 @@ def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_product
     """
     choice = choose_ease([val], {"l2": grid}, max_products=max_products)
     return choice.params["l2"], {point[0]: q for point, q in sorted(choice.tried.items())}, choice.model
+
+
+def choose_concentration(val: Validation, grid: tuple[float, ...] = CONCENTRATION_GRID
+                         ) -> tuple[float, dict[float, float], BrandAffinity]:
+    """Brand affinity's γ of ``grid`` with the best validation NDCG@10 alone, the NDCG of every γ tried, and that model.
+
+    Walks ``grid`` (sorted) uphill from its first value; γ changes only the scores, so the
+    component is fitted once.
+    """
+    model = BrandAffinity().fit(val.interactions)
+    score = NDCG(val.users, val.truth, val.interactions.n_products, min(K, val.interactions.n_products))
+    tried: dict[float, float] = {}
+
+    def quality(point: tuple[float, ...]) -> float:
+        if point[0] not in tried:
+            model.set_params(concentration=point[0])
+            tried[point[0]] = score(_ranked(model._scores(val.users), val.users, val.interactions, score.k))
+        return tried[point[0]]
+
+    (gamma,), _ = greedy_walk({"concentration": tuple(sorted(grid))}, {"concentration": 0}, quality)
+    model.set_params(concentration=gamma)
+    return gamma, dict(sorted(tried.items())), model
 
 
 def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dict[str, float], float, dict[str, float]]:
@@ -276,7 +313,10 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
                  ease_ndcg={"/".join(f"{v:g}" for v in point): q for point, q in choice.tried.items()},
                  validation_splits=len(vals))
     if hybrid:
-        models = {name: (ease if name == EASE.name else cls().fit(val.interactions)) for name, cls in COMPONENTS.items()}
+        out.concentration, out.concentration_ndcg, affinity = choose_concentration(val)
+        chosen = {EASE.name: ease, BrandAffinity.name: affinity}
+        models = {name: chosen[name] if name in chosen else cls().fit(val.interactions)
+                  for name, cls in COMPONENTS.items()}
         out.weights, out.weights_ndcg, out.component_ndcg = choose_weights(val, models)
     return out
 

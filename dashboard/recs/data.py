@@ -56,8 +56,9 @@ def _model(db: str, version: Version, name: str) -> Recommender:
         return Hybrid.from_fitted({c: _model(db, version, c) for c in weights}, weights=weights)
     if name == EASE.name:
         return EASE(**_tuning(db, version).params(EASE.name)).fit(_interactions(db, version))
-    # A hybrid component that is not a page model (brand affinity, recently viewed) is built from the hybrid's list.
-    built = COMPONENTS[name]() if name in COMPONENTS else make_model(name)
+    # A hybrid component that is not a page model (brand affinity, recently viewed) is built from the hybrid's
+    # list, with what the tuning chose for it (brand affinity's concentration).
+    built = COMPONENTS[name](**_tuning(db, version).params(name)) if name in COMPONENTS else make_model(name)
     return built.fit(_interactions(db, version))
 
 
