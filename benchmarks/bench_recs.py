@@ -214,7 +214,8 @@ def main() -> None:
             extra["quality"][seed] = q
             print(f"Quality, time split (last 8 weeks), seed {seed}: {q['customers']:,} customers "
                   f"({q['customers_with_history']:,} with history, {q['new_customers']:,} new); "
-                  f"EASE {_params(q['tuning']['ease_params'])}, hybrid {_params(q['tuning']['hybrid_weights'])}; "
+                  f"EASE {_params(q['tuning']['ease_params'])}, brand affinity "
+                  f"{_params(q['tuning'].get('brand_affinity_params', {}))}, hybrid {_params(q['tuning']['hybrid_weights'])}; "
                   f"{q['seconds_after']:.0f} s with tuning (before {q['seconds_before']:.0f} s)", flush=True)
             for when in ("before", "after"):
                 for name, r in q[when].items():

@@ -121,3 +121,23 @@ def test_catalogue_shorter_than_the_list():
     got = B.BlendSearch(scaled, users, inter, 10).top({"a": 1.0, "b": 0.5})
     assert got.shape == (20, 6)
     np.testing.assert_array_equal(got, B._ranked(scaled["a"] + 0.5 * scaled["b"], users, inter, 6))
+
+
+def test_weights_use_a_larger_validation_sample_than_ease(small_db):
+    """EASE's points are scored on a sample of the customers the hybrid's weights are chosen on."""
+    from core.recs.evaluate import load_data
+    from core.recs.split import time_split
+    from core.store.db import open_db
+
+    with open_db(small_db, read_only=True) as con:
+        log, products, customers = load_data(con)
+    train = time_split(log, holdout_weeks=8).train
+    val = T.validation_split(train, products, customers, max_customers=10_000)
+    small = val.sample(40, random_state=3)
+    assert small.users.size == 40 and np.isin(small.users, val.users).all()
+    assert set(small.truth["customer_idx"]) == set(small.users) and small.interactions is val.interactions
+    np.testing.assert_array_equal(small.users, val.sample(40, random_state=3).users)  # seeded
+    assert val.sample(val.users.size + 1) is val
+    tuning = T.tune(train, products, customers, max_customers=40, weight_customers=120, ease_grid={"l2": (100.0, 500.0)})
+    assert (tuning.ease_customers, tuning.customers) == (40, min(120, val.users.size))
+    assert tuning.as_dict()["ease_validation_customers"] == 40

@@ -88,8 +88,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     if tuning.get("validation_customers"):
         where = (f"the {tuning['validation_weeks']} weeks before {tuning['validation_cutoff']:%Y-%m-%d}"
                  if tuning["validation_cutoff"] is not None else "a random share of each customer's training products")
-        text += (f"\n\nChosen on {where} (training data only): EASE λ = {tuning['l2']:g}; hybrid weights "
-                 + ", ".join(f"{k} {w:.2f}" for k, w in tuning["hybrid_weights"].items()) + ".")
+        ease = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in tuning["ease_params"].items() if k != "l2")
+        gamma = tuning.get("brand_affinity_params", {}).get("concentration")
+        text += (f"\n\nChosen on {where} (training data only): EASE λ = {tuning['l2']:g}"
+                 + (f" ({ease})" if ease else "")
+                 + (f"; brand affinity concentration {gamma:g}" if gamma is not None else "")
+                 + "; hybrid weights " + ", ".join(f"{k} {w:.2f}" for k, w in tuning["hybrid_weights"].items()) + ".")
     payload = {**info, "currency": currency.code, "metrics": ev.metrics, "by_history": ev.by_history,
                "fairness": ev.fairness}
     payload["by_segment"], payload["by_segment_history"] = private_segment_views(ev.by_segment, ev.by_segment_history)
