@@ -11,7 +11,7 @@ from sklearn.base import clone
 from core.errors import InvalidParameterError
 from core.recs import EASE
 from core.recs.blend_search import ndcg_at_k
-from core.recs.ease import ease_weights, gram, ridge, user_weights
+from core.recs.ease import ease_weights, gram, lowpass_basis, lowpass_weights, ridge, user_weights
 from core.recs.ease_search import L2_GRID, choose_ease, greedy_walk
 from core.recs.interactions import build_interactions
 from tests.test_recs import CUSTOMERS, LOG, PRODUCTS
@@ -29,6 +29,7 @@ def inter():
 def test_defaults_are_plain_ease(inter):
     model = EASE()
     assert model.get_params() == {"l2": 500.0, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0,
+                                  "lowpass_rank": 0, "lowpass_weight": 0.0,
                                   "max_products": 10_000}
     fitted = EASE(l2=1.0).fit(inter)
     assert np.array_equal(fitted.weights_, ease_weights(gram(inter.matrix), 1.0))
@@ -81,7 +82,8 @@ def test_popularity_penalty_divides_the_scores_and_keeps_the_reasons(inter):
 
 
 def test_options_are_checked_and_cloned(inter):
-    params = {"l2": 250.0, "dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1, "max_products": 9}
+    params = {"l2": 250.0, "dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1, "lowpass_rank": 2,
+              "lowpass_weight": 0.25, "max_products": 9}
     assert clone(EASE(**params)).get_params() == params
     for bad in ({"dropout": 1.0}, {"dropout": -0.1}, {"user_exponent": -1.0}, {"pop_exponent": 3.0}):
         with pytest.raises(InvalidParameterError, match=next(iter(bad))):
@@ -130,7 +132,8 @@ def test_plain_grid_is_todays_lambda_search(recs_sample):  # noqa: F811
         i = max(better, key=lambda j: results[L2_GRID[j]])
     assert (l2, l2_ndcg) == (L2_GRID[i], dict(sorted(results.items())))
     choice = choose_ease([val], {"l2": L2_GRID})  # the other options left out: plain EASE
-    assert choice.params == {"l2": l2, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0}
+    assert choice.params == {"l2": l2, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0,
+                             "lowpass_rank": 0, "lowpass_weight": 0.0}
     full = choose_ease([val])  # the whole grid: never worse on validation than plain EASE, and its best point
     assert full.ndcg >= max(l2_ndcg.values()) and full.ndcg == max(full.tried.values())
     assert full.tried[tuple(full.params.values())] == full.ndcg
@@ -170,3 +173,49 @@ def test_options_with_the_large_catalogue_guard(inter):
     assert scores.shape == (1, 4) and scores[0, 2] == scores[0, 3] == 0
     assert np.allclose(scores[0, :2], (x[3] @ model.weights_) / np.sqrt([4.0, 3.0]))
     assert "only the 2 most-bought are used" in model.summary
+
+
+def test_lowpass_by_hand():
+    # GF-CF: R̃ = D_U^-½ X D_I^-½ has top singular value 1 with right vector ∝ √d (d: column sums 4, 3), so the
+    # rank-1 low-pass term D_I^-½ v vᵀ D_I^½ is d_j / Σd: [[., 3/7], [4/7, .]].  Plain EASE, λ = 2, G = [[4, 2], [2, 3]]:
+    # B_01 = 2 / (4 + 2) = 1/3, B_10 = 2 / (3 + 2) = 2/5.
+    v, d = lowpass_basis(X, 1)
+    assert d.tolist() == [4.0, 3.0] and v.shape == (2, 1)
+    assert np.allclose(np.abs(v[:, 0]), np.array([2.0, np.sqrt(3.0)]) / np.sqrt(7.0))
+    b = ease_weights(gram(X), 2.0)
+    assert np.allclose(b, [[0, 1 / 3], [2 / 5, 0]])
+    w = lowpass_weights(b, (v, d), 1, 0.5)
+    assert np.allclose(w, [[0, 0.5 / 3 + 0.5 * 3 / 7], [0.5 * 2 / 5 + 0.5 * 4 / 7, 0]])
+    assert w.dtype == np.float32 and np.array_equal(lowpass_weights(b, (v, d), 1, 0.0), b)
+
+
+def test_lowpass_in_the_model(inter):
+    plain = EASE(l2=1.0).fit(inter)
+    assert np.array_equal(EASE(l2=1.0, lowpass_rank=2).fit(inter).weights_, plain.weights_)  # no weight: plain EASE
+    model = EASE(l2=1.0, lowpass_rank=2, lowpass_weight=0.25).fit(inter)
+    basis = lowpass_basis(inter.matrix, 2)
+    expected = lowpass_weights(ease_weights(gram(inter.matrix), 1.0), basis, 2, 0.25)
+    assert np.allclose(model.weights_, expected, atol=1e-6)
+    rows = np.arange(inter.matrix.shape[0])
+    assert np.allclose(model._scores(rows), inter.matrix.toarray() @ model.weights_, atol=1e-6)
+    assert "rank-2 low-pass filter at weight 0.25" in model.summary and "low-pass" not in plain.summary
+    copy = plain.with_lowpass(2, 0.25, basis)
+    assert np.allclose(copy.weights_, model.weights_, atol=1e-6) and plain.lowpass_weight == 0.0
+    assert np.array_equal(copy.with_lowpass(2, 0.0, basis).weights_, plain.weights_)
+    assert np.allclose(EASE(l2=1.0, lowpass_rank=2, lowpass_weight=0.25).fit(inter, basis=basis).weights_,
+                       model.weights_)
+
+
+def test_lowpass_is_chosen_on_validation_with_a_canonical_rank(recs_sample):  # noqa: F811
+    from core.recs.split import time_split
+    from core.recs.tuning import validation_split
+
+    log, products, customers = recs_sample
+    val = validation_split(time_split(log, holdout_weeks=8).train, products, customers, max_customers=300)
+    grid = {"l2": (100.0, 500.0), "lowpass_rank": (2.0, 4.0), "lowpass_weight": (0.0, 0.25, 0.5)}
+    choice = choose_ease([val], grid)
+    assert all(point[4] == 0.0 for point in choice.tried if point[5] == 0.0)  # rank ignored without a weight
+    assert isinstance(choice.params["lowpass_rank"], int)
+    assert choice.tried[tuple(choice.params.values())] == choice.ndcg == max(choice.tried.values())
+    refit = EASE(**choice.params).fit(val.interactions)
+    assert np.allclose(refit.weights_, choice.model.weights_, atol=1e-5)

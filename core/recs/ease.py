@@ -9,7 +9,7 @@ the products × products weights ``B`` that best rebuild ``X`` from itself, ``mi
 A customer's score for product ``j`` is ``Σ_i x_ui · B_ij`` (their sparse row times ``B``).
 Unlike item-kNN's cosine, weights can be negative: "customers who bought i rarely also buy j".
 
-Three options, each off by default (plain EASE) and chosen on validation by :mod:`core.recs.tuning`:
+Four options, each off by default (plain EASE) and chosen on validation by :mod:`core.recs.tuning`:
 
 - ``dropout`` ``p`` (EDLAE, Steck 2020, "Autoencoders that don't overfit towards the identity"):
   training as a denoising autoencoder that drops each input with probability ``p`` gives the
@@ -22,6 +22,12 @@ Three options, each off by default (plain EASE) and chosen on validation by :mod
   and ``λ`` keeps its meaning.
 - ``pop_exponent`` ``b``: scores are divided by ``(customers of the product + 1)^b``, a
   popularity penalty applied after the product (the weights and the reasons do not change).
+- ``lowpass_rank`` ``r`` and ``lowpass_weight`` ``w`` (GF-CF's ideal low-pass filter, Shen et al.
+  2021, "How powerful is graph convolution for recommendation?"): with ``R̃ = D_U^−½ X D_I^−½``
+  (row and column sums of ``X``) and ``V`` its top ``r`` right singular vectors
+  (``scipy.sparse.linalg.svds`` on the sparse ``R̃``), the weights become
+  ``(1 − w) · B + w · D_I^−½ V Vᵀ D_I^½`` (diagonal zeroed).  Both terms rebuild ``X`` from
+  itself, so their scales match without rescaling.
 
 Cost: ``G`` is built from the sparse matrix (scipy.sparse), then one dense Cholesky inverse of
 a products × products matrix: time grows with the cube and memory with the square of the
@@ -38,6 +44,7 @@ import copy
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
 from core.errors import OmnimixError
@@ -132,6 +139,41 @@ def _mirror_upper(a: np.ndarray, *, step: int = 1024) -> None:
         a[lo:hi, lo:hi] = block + np.triu(block, 1).T
 
 
+def lowpass_basis(matrix: sp.spmatrix, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """GF-CF's basis: the top ``rank`` right singular vectors of ``R̃ = D_U^−½ X D_I^−½`` and the column sums ``d``.
+
+    ``D_U`` and ``D_I`` hold the row and column sums of ``matrix`` (empty ones stay zero).
+    Returns ``V`` (float64, products × rank', columns by decreasing singular value;
+    ``rank' = min(rank, min(shape) − 1)``) and ``d`` (float64, per product).  ARPACK
+    (``svds``) from a fixed start vector, so the same matrix gives the same basis.
+    """
+    x = sp.csr_matrix(matrix, dtype=np.float64)
+    rows = np.asarray(x.sum(axis=1)).ravel()
+    cols = np.asarray(x.sum(axis=0)).ravel()
+    inv_sqrt = lambda v: np.divide(1.0, np.sqrt(v), out=np.zeros_like(v), where=v > 0)  # noqa: E731
+    normed = sp.csr_matrix(sp.diags(inv_sqrt(rows)) @ x @ sp.diags(inv_sqrt(cols)))
+    k = max(1, min(int(rank), min(normed.shape) - 1))
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        _, s, vt = spla.svds(normed, k=k, v0=np.ones(min(normed.shape)) / np.sqrt(min(normed.shape)))
+    order = np.argsort(-s, kind="stable")
+    return np.ascontiguousarray(vt[order].T), cols
+
+
+def lowpass_weights(ease: np.ndarray, basis: tuple[np.ndarray, np.ndarray], rank: int, weight: float) -> np.ndarray:
+    """``(1 − weight) · ease + weight · D_I^−½ V Vᵀ D_I^½`` (float32, zero diagonal) with ``V`` the first ``rank`` basis columns.
+
+    ``basis`` is :func:`lowpass_basis`'s ``(V, d)``; a product with ``d = 0`` gets no low-pass weight.
+    """
+    v, d = basis
+    v = v[:, :max(1, int(rank))]
+    root = np.sqrt(d)
+    inv_root = np.divide(1.0, root, out=np.zeros_like(root), where=root > 0)
+    low = ((v * inv_root[:, None]) @ (v * root[:, None]).T).astype(np.float32)
+    out = (1.0 - weight) * ease + np.float32(weight) * low
+    np.fill_diagonal(out, 0.0)
+    return out.astype(np.float32, copy=False)
+
+
 def most_bought(interactions: Interactions, limit: int) -> np.ndarray:
     """Column indices of the ``limit`` products with the most customers interacting, ascending (ties: lower index)."""
     n = interactions.n_products
@@ -158,6 +200,11 @@ class EASE(Recommender):
         ``a`` (0 to 2) of the customer weights ``degree^−a`` in the Gram ``Xᵀ D X``.  0 is plain EASE.
     pop_exponent : float, default=0.0
         ``b`` (0 to 2): scores are divided by ``(customers of the product + 1)^b``.  0 is plain EASE.
+    lowpass_rank : int, default=0
+        ``r``: singular vectors of GF-CF's normalised matrix kept in the low-pass term (used only
+        with ``lowpass_weight > 0``; at most the catalogue size − 1).
+    lowpass_weight : float, default=0.0
+        ``w`` (0 to 1) of the low-pass term, ``(1 − w) · B + w · D_I^−½ V Vᵀ D_I^½``.  0 is plain EASE.
     max_products : int, default=10000
         Largest catalogue inverted whole; above it only the ``max_products`` most-bought
         products are modelled (the others are never recommended by EASE itself).
@@ -183,14 +230,18 @@ class EASE(Recommender):
     label = "EASE"
     _parameter_constraints = {"l2": [Interval(float, 0.001, None)], "dropout": [Interval(float, 0.0, 0.95)],
                               "user_exponent": [Interval(float, 0.0, 2.0)], "pop_exponent": [Interval(float, 0.0, 2.0)],
+                              "lowpass_rank": [Interval(int, 0, None)], "lowpass_weight": [Interval(float, 0.0, 1.0)],
                               "max_products": [Interval(int, 1, None)]}
 
     def __init__(self, *, l2: float = DEFAULT_L2, dropout: float = 0.0, user_exponent: float = 0.0,
-                 pop_exponent: float = 0.0, max_products: int = MAX_PRODUCTS):
+                 pop_exponent: float = 0.0, lowpass_rank: int = 0, lowpass_weight: float = 0.0,
+                 max_products: int = MAX_PRODUCTS):
         self.l2 = l2
         self.dropout = dropout
         self.user_exponent = user_exponent
         self.pop_exponent = pop_exponent
+        self.lowpass_rank = lowpass_rank
+        self.lowpass_weight = lowpass_weight
         self.max_products = max_products
 
     @property
@@ -203,24 +254,31 @@ class EASE(Recommender):
             options.append(f"heavy customers down-weighted (degree^−{float(self.user_exponent):g})")
         if self.pop_exponent:
             options.append(f"popularity penalty (customers^−{float(self.pop_exponent):g})")
+        if self._lowpass_on():
+            options.append(f"rank-{int(self.lowpass_rank)} low-pass filter at weight {float(self.lowpass_weight):g}")
         text = f"A linear model of which products go together, learned in closed form from all customers ({', '.join(options)})."
         if getattr(self, "restricted_", False):
             text += (f" The catalogue has {self.interactions_.n_products:,} products, more than the "
                      f"{self.max_products:,} EASE models at once: only the {self.max_products:,} most-bought are used.")
         return text
 
-    def fit(self, interactions: Interactions, *, gram_matrix: np.ndarray | None = None) -> EASE:
+    def _lowpass_on(self) -> bool:
+        return bool(self.lowpass_weight) and int(self.lowpass_rank) > 0
+
+    def fit(self, interactions: Interactions, *, gram_matrix: np.ndarray | None = None,
+            basis: tuple[np.ndarray, np.ndarray] | None = None) -> EASE:
         """Learn ``weights_`` from ``interactions``; returns ``self``.
 
         ``gram_matrix`` (optional) is the Gram of the modelled products as :func:`gram` gives it
-        with this model's ``user_exponent``, so a search on one split computes it once
-        (:func:`core.recs.tuning.choose_ease`).
+        with this model's ``user_exponent``, and ``basis`` (optional) :func:`lowpass_basis` of
+        their matrix with at least ``lowpass_rank`` columns, so a search on one split computes
+        them once (:func:`core.recs.ease_search.choose_ease`).
         """
-        self._given_gram = gram_matrix
+        self._given_gram, self._given_basis = gram_matrix, basis
         try:
             return super().fit(interactions)
         finally:
-            self._given_gram = None
+            self._given_gram = self._given_basis = None
 
     def _fit(self, interactions: Interactions) -> None:
         self.products_ = most_bought(interactions, self.max_products)
@@ -233,7 +291,13 @@ class EASE(Recommender):
         if given is not None and given.shape != (n, n):
             raise OmnimixError(f"The Gram matrix given to EASE is {given.shape}, not ({n}, {n}).")
         g = gram(self._matrix, user_exponent=float(self.user_exponent)) if given is None else given
-        self.weights_ = ease_weights(g, ridge(g, float(self.l2), float(self.dropout)))
+        self._ease_weights = ease_weights(g, ridge(g, float(self.l2), float(self.dropout)))
+        self.weights_ = self._ease_weights
+        if self._lowpass_on():
+            basis = getattr(self, "_given_basis", None)
+            if basis is None:
+                basis = lowpass_basis(self._matrix, int(self.lowpass_rank))
+            self.weights_ = lowpass_weights(self._ease_weights, basis, int(self.lowpass_rank), float(self.lowpass_weight))
         self.item_customers_ = np.diff(sp.csc_matrix(self._matrix).indptr)
         self._set_divisor()
 
@@ -251,6 +315,20 @@ class EASE(Recommender):
         other.pop_exponent = pop_exponent
         other._validate_params()
         other._set_divisor()
+        return other
+
+    def with_lowpass(self, rank: int, weight: float, basis: tuple[np.ndarray, np.ndarray]) -> EASE:
+        """A fitted copy with another low-pass term on the same EASE weights (no new inverse).
+
+        ``basis`` is :func:`lowpass_basis` of this model's matrix; what
+        :func:`core.recs.ease_search.choose_ease` tries per rank and weight.
+        """
+        self._check_fitted()
+        other = copy.copy(self)
+        other.lowpass_rank, other.lowpass_weight = rank, weight
+        other._validate_params()
+        other.weights_ = (lowpass_weights(self._ease_weights, basis, int(rank), float(weight))
+                          if other._lowpass_on() else self._ease_weights)
         return other
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:

@@ -1,16 +1,18 @@
-"""EASE's parameters (λ, dropout, user exponent, popularity exponent) chosen on validation splits.
+"""EASE's parameters (λ, dropout, user exponent, popularity exponent, low-pass term) chosen on validation splits.
 
 :func:`choose_ease` walks a small grid per parameter greedily (:func:`greedy_walk`: one
 parameter at a time moves to a neighbouring grid value while that raises the validation
 NDCG@10, rounds repeated while anything moved, at most :data:`PASSES`).  Two walks: first
 plain EASE's λ alone, from the middle of its grid (exactly the search before the options),
-then all four parameters from that λ and the middle of the options (:data:`START`); the
+then all parameters from that λ and the middle of the options (:data:`START`); the
 second is kept only when strictly better on validation, so plain EASE stays where validation
 finds nothing better.  (A single walk from plain EASE stopped at local peaks on MovieLens.)
 
 Cost per point: a new λ or dropout is one inverse (the Gram is shared); a new user exponent is
 a new Gram and an inverse; a new popularity exponent only re-ranks the scores of a fitted
-model (:meth:`core.recs.ease.EASE.with_pop_exponent`).  Every point is scored on each
+model (:meth:`core.recs.ease.EASE.with_pop_exponent`); a new low-pass rank or weight mixes the
+fitted weights with the split's low-pass basis, computed once per split at the largest rank
+(:meth:`core.recs.ease.EASE.with_lowpass`).  Every point is scored on each
 validation split given and the NDCGs averaged: averaging two random splits makes the choice
 less dependent on one draw (see docs/recommendations.md).
 """
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.recs.blend_search import K, ndcg_at_k
-from core.recs.ease import DEFAULT_L2, EASE, gram, most_bought
+from core.recs.ease import DEFAULT_L2, EASE, gram, lowpass_basis, most_bought
 
 if TYPE_CHECKING:
     from core.recs.tuning import Validation
@@ -38,16 +40,21 @@ USER_EXPONENT_GRID = (0.0, 0.25, 0.5, 0.75)
 """Exponents ``a`` of the customer weights ``degree^−a`` tried (0: plain EASE)."""
 POP_EXPONENT_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25)
 """Popularity penalties ``b`` tried (0: none)."""
+LOWPASS_RANK_GRID = (16.0, 32.0, 64.0)
+"""Ranks of GF-CF's low-pass term tried (singular vectors of the normalised matrix; used only with a weight)."""
+LOWPASS_WEIGHT_GRID = (0.0, 0.1, 0.25, 0.4)
+"""Weights of the low-pass term tried (0: none)."""
 EASE_GRID: dict[str, tuple[float, ...]] = {"l2": L2_GRID, "dropout": DROPOUT_GRID,
-                                           "user_exponent": USER_EXPONENT_GRID, "pop_exponent": POP_EXPONENT_GRID}
+                                           "user_exponent": USER_EXPONENT_GRID, "pop_exponent": POP_EXPONENT_GRID,
+                                           "lowpass_rank": LOWPASS_RANK_GRID, "lowpass_weight": LOWPASS_WEIGHT_GRID}
 """The grid per parameter, in the order the search visits them."""
 PASSES = 2
 """Rounds over the parameters at most."""
 GRAM_BYTES = 400_000_000
 """Memory the search may keep Gram matrices in (one per user exponent and split), beyond the last two."""
-PLAIN = {"dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0}
-"""Plain EASE: the first walk (λ only) holds the options here."""
-START = {"dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1}
+PLAIN = {"dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0, "lowpass_rank": 0.0, "lowpass_weight": 0.0}
+"""Plain EASE: the first walk (λ only) holds the options here (a rank not in the grid: its lowest)."""
+START = {"dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1, "lowpass_rank": 32.0, "lowpass_weight": 0.0}
 """Where the second walk (every parameter) starts, besides the λ of the first."""
 
 
@@ -58,11 +65,13 @@ class EaseChoice:
     Attributes
     ----------
     params : dict of str to float
-        ``l2``, ``dropout``, ``user_exponent``, ``pop_exponent``.
+        ``l2``, ``dropout``, ``user_exponent``, ``pop_exponent``, ``lowpass_rank`` (an int, 0 without a
+        low-pass weight), ``lowpass_weight``.
     ndcg : float
         Mean validation NDCG@10 of ``params``.
     tried : dict of tuple to float
-        Every point scored (``(l2, dropout, user_exponent, pop_exponent)``) and its mean NDCG@10, in order tried.
+        Every point scored (``(l2, dropout, user_exponent, pop_exponent, lowpass_rank, lowpass_weight)``) and its
+        mean NDCG@10, in order tried.
     model : EASE
         Fitted with ``params`` on the first validation split's interactions.
     """
@@ -102,6 +111,7 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     # each), else the last two (10,000 products: 400 MB each).
     keep = max(2, GRAM_BYTES // (4 * max(int(k.size) for k in kept) ** 2))
     grams: OrderedDict[tuple[int, float], np.ndarray] = OrderedDict()
+    bases: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     fits: OrderedDict[tuple, EASE] = OrderedDict()
     tried: dict[tuple[float, ...], float] = {}
 
@@ -124,12 +134,21 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
         fits.move_to_end(key)
         return fits[key]
 
+    def basis_of(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if i not in bases:
+            m = vals[i].interactions.matrix
+            bases[i] = lowpass_basis(m[:, kept[i]] if kept[i].size < m.shape[1] else m, int(max(axes["lowpass_rank"])))
+        return bases[i]
+
     def model_at(i: int, point: tuple[float, ...]) -> EASE:
-        l2, p, a, b = point
+        l2, p, a, b, rank, w = point
         base = fitted(i, l2, p, a)
+        if w and rank:
+            base = base.with_lowpass(int(rank), w, basis_of(i))
         return base.with_pop_exponent(b) if b else base
 
     def quality(point: tuple[float, ...]) -> float:
+        point = canonical(point)
         if point not in tried:
             scores = []
             for i, v in enumerate(vals):
@@ -151,7 +170,14 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
         other, other_best = greedy_walk(axes, start, quality, passes=passes)
         if other_best > best:
             point, best = other, other_best
-    return EaseChoice(params=dict(zip(names, point, strict=True)), ndcg=best, tried=tried, model=model_at(0, point))
+    params = dict(zip(names, canonical(point), strict=True))
+    params["lowpass_rank"] = int(params["lowpass_rank"])
+    return EaseChoice(params=params, ndcg=best, tried=tried, model=model_at(0, point))
+
+
+def canonical(point: tuple[float, ...]) -> tuple[float, ...]:
+    """``point`` (values in :data:`EASE_GRID`'s order) with the low-pass rank 0 when its weight is 0 (the same model)."""
+    return point if point[5] else (*point[:4], 0.0, point[5])
 
 
 def greedy_walk(axes: dict[str, tuple[float, ...]], start: dict[str, int],
