@@ -51,7 +51,7 @@ def test_recommendations_leave_out_bought_products_and_name_the_brand(inter):
     recs = BrandAffinity().fit(inter).recommend("c0", 3)
     # P0 is bought; the viewed P2 (0.475) comes before P1 (0.175); P3 only from popularity.
     assert recs["product_id"].tolist() == ["P2", "P1", "P3"]
-    assert recs["explanation"].iloc[0] == "you often choose Y in A (1 of your 2 products)"
+    assert recs["explanation"].iloc[0] == "you chose Y in A (1 of your 2 products)"
     assert recs["source"].tolist()[:2] == ["model", "model"] and recs["source"].iloc[2] != "model"
     new = BrandAffinity().fit(inter).recommend("c3", 2)  # no history: popularity, as for every model
     assert (new["source"] != "model").all()

@@ -114,7 +114,8 @@ class BrandAffinity(Recommender):
             line_count = round(lines[0, self.line_of_[item]] * n)
             brand, category = products[C.BRAND].iat[item], products[C.CATEGORY].iat[item]
             if line_count > 0:
-                out.append(f"you often choose {brand} in {category} ({line_count} of your {n} products)")
+                verb = "often choose" if line_count > 1 else "chose"  # "often" from two products on
+                out.append(f"you {verb} {brand} in {category} ({line_count} of your {n} products)")
             else:
                 cat_count = round(categories[0, self.category_of_[item]] * n)
                 out.append(f"popular in {category}, a category you shop ({cat_count} of your {n} products)")
