@@ -40,9 +40,9 @@ USER_EXPONENT_GRID = (0.0, 0.25, 0.5, 0.75)
 """Exponents ``a`` of the customer weights ``degree^−a`` tried (0: plain EASE)."""
 POP_EXPONENT_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25)
 """Popularity penalties ``b`` tried (0: none)."""
-LOWPASS_RANK_GRID = (16.0, 32.0, 64.0)
+LOWPASS_RANK_GRID = (16.0, 24.0, 32.0, 48.0, 64.0)
 """Ranks of GF-CF's low-pass term tried (singular vectors of the normalised matrix; used only with a weight)."""
-LOWPASS_WEIGHT_GRID = (0.0, 0.1, 0.25, 0.4)
+LOWPASS_WEIGHT_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 """Weights of the low-pass term tried (0: none)."""
 EASE_GRID: dict[str, tuple[float, ...]] = {"l2": L2_GRID, "dropout": DROPOUT_GRID,
                                            "user_exponent": USER_EXPONENT_GRID, "pop_exponent": POP_EXPONENT_GRID,
