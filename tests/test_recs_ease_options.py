@@ -187,6 +187,8 @@ def test_lowpass_by_hand():
     w = lowpass_weights(b, (v, d), 1, 0.5)
     assert np.allclose(w, [[0, 0.5 / 3 + 0.5 * 3 / 7], [0.5 * 2 / 5 + 0.5 * 4 / 7, 0]])
     assert w.dtype == np.float32 and np.array_equal(lowpass_weights(b, (v, d), 1, 0.0), b)
+    one = lowpass_basis(X[:, :1], 4)  # one product: no singular vector to keep, the term is 0
+    assert one[0].shape == (1, 0) and np.array_equal(lowpass_weights(np.zeros((1, 1), np.float32), one, 4, 0.5), [[0.0]])
 
 
 def test_lowpass_in_the_model(inter):

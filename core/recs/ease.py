@@ -144,7 +144,7 @@ def lowpass_basis(matrix: sp.spmatrix, rank: int) -> tuple[np.ndarray, np.ndarra
 
     ``D_U`` and ``D_I`` hold the row and column sums of ``matrix`` (empty ones stay zero).
     Returns ``V`` (float64, products × rank', columns by decreasing singular value;
-    ``rank' = min(rank, min(shape) − 1)``) and ``d`` (float64, per product).  ARPACK
+    ``rank' = min(rank, min(shape) − 1)``, 0 columns for an empty matrix) and ``d`` (float64, per product).  ARPACK
     (``svds``) from a fixed start vector, so the same matrix gives the same basis.
     """
     x = sp.csr_matrix(matrix, dtype=np.float64)
@@ -152,7 +152,9 @@ def lowpass_basis(matrix: sp.spmatrix, rank: int) -> tuple[np.ndarray, np.ndarra
     cols = np.asarray(x.sum(axis=0)).ravel()
     inv_sqrt = lambda v: np.divide(1.0, np.sqrt(v), out=np.zeros_like(v), where=v > 0)  # noqa: E731
     normed = sp.csr_matrix(sp.diags(inv_sqrt(rows)) @ x @ sp.diags(inv_sqrt(cols)))
-    k = max(1, min(int(rank), min(normed.shape) - 1))
+    k = min(int(rank), min(normed.shape) - 1)
+    if k < 1 or normed.nnz == 0:  # one product or customer, or nothing bought: no low-pass term
+        return np.zeros((normed.shape[1], 0)), cols
     with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
         _, s, vt = spla.svds(normed, k=k, v0=np.ones(min(normed.shape)) / np.sqrt(min(normed.shape)))
     order = np.argsort(-s, kind="stable")
