@@ -85,7 +85,7 @@ def test_large_catalogue_guard_keeps_the_most_bought(inter):
 def test_parameters_are_checked_and_cloned(inter):
     assert clone(EASE(l2=250.0, max_products=9)).get_params() == {"l2": 250.0, "max_products": 9, "dropout": 0.0,
                                                                  "user_exponent": 0.0, "pop_exponent": 0.0,
-                                                                 "lowpass_rank": 0, "lowpass_weight": 0.0}
+                                                                 "lowpass_rank": 0, "lowpass_weight": 0.0, "l2_interactions": 0.0}
     with pytest.raises(InvalidParameterError, match="l2 must be a number of at least 0.001; got 0"):
         EASE(l2=0).fit(inter)
     with pytest.raises(InvalidParameterError, match="max_products"):

@@ -29,7 +29,7 @@ def inter():
 def test_defaults_are_plain_ease(inter):
     model = EASE()
     assert model.get_params() == {"l2": 500.0, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0,
-                                  "lowpass_rank": 0, "lowpass_weight": 0.0,
+                                  "lowpass_rank": 0, "lowpass_weight": 0.0, "l2_interactions": 0.0,
                                   "max_products": 10_000}
     fitted = EASE(l2=1.0).fit(inter)
     assert np.array_equal(fitted.weights_, ease_weights(gram(inter.matrix), 1.0))
@@ -83,7 +83,7 @@ def test_popularity_penalty_divides_the_scores_and_keeps_the_reasons(inter):
 
 def test_options_are_checked_and_cloned(inter):
     params = {"l2": 250.0, "dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1, "lowpass_rank": 2,
-              "lowpass_weight": 0.25, "max_products": 9}
+              "lowpass_weight": 0.25, "l2_interactions": 1000.0, "max_products": 9}
     assert clone(EASE(**params)).get_params() == params
     for bad in ({"dropout": 1.0}, {"dropout": -0.1}, {"user_exponent": -1.0}, {"pop_exponent": 3.0}):
         with pytest.raises(InvalidParameterError, match=next(iter(bad))):
@@ -133,10 +133,11 @@ def test_plain_grid_is_todays_lambda_search(recs_sample):  # noqa: F811
     assert (l2, l2_ndcg) == (L2_GRID[i], dict(sorted(results.items())))
     choice = choose_ease([val], {"l2": L2_GRID})  # the other options left out: plain EASE
     assert choice.params == {"l2": l2, "dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0,
-                             "lowpass_rank": 0, "lowpass_weight": 0.0}
+                             "lowpass_rank": 0, "lowpass_weight": 0.0,
+                             "l2_interactions": float(val.interactions.matrix.nnz)}
     full = choose_ease([val])  # the whole grid: never worse on validation than plain EASE, and its best point
     assert full.ndcg >= max(l2_ndcg.values()) and full.ndcg == max(full.tried.values())
-    assert full.tried[tuple(full.params.values())] == full.ndcg
+    assert full.tried[tuple(full.params.values())[:6]] == full.ndcg
 
 
 def test_random_split_tuning_never_reads_the_test_share(recs_sample, monkeypatch):  # noqa: F811
@@ -218,6 +219,16 @@ def test_lowpass_is_chosen_on_validation_with_a_canonical_rank(recs_sample):  # 
     choice = choose_ease([val], grid)
     assert all(point[4] == 0.0 for point in choice.tried if point[5] == 0.0)  # rank ignored without a weight
     assert isinstance(choice.params["lowpass_rank"], int)
-    assert choice.tried[tuple(choice.params.values())] == choice.ndcg == max(choice.tried.values())
+    assert choice.tried[tuple(choice.params.values())[:6]] == choice.ndcg == max(choice.tried.values())
     refit = EASE(**choice.params).fit(val.interactions)
     assert np.allclose(refit.weights_, choice.model.weights_, atol=1e-5)
+
+
+def test_l2_interactions_scales_lambda_to_the_matrix_fitted(inter):
+    nnz = inter.matrix.nnz
+    assert EASE(l2=3.0).effective_l2(nnz) == 3.0  # default: λ as given
+    model = EASE(l2=3.0, l2_interactions=nnz / 3).fit(inter)  # chosen on a matrix a third the size: λ 3 → 1
+    assert model.effective_l2(nnz) == pytest.approx(1.0)
+    assert np.allclose(model.weights_, ease_weights(gram(inter.matrix), 1.0), atol=1e-6)
+    assert np.array_equal(EASE(l2=3.0, l2_interactions=float(nnz)).fit(inter).weights_, EASE(l2=3.0).fit(inter).weights_)
+    assert "ridge λ = 1" in model.summary

@@ -29,6 +29,11 @@ Four options, each off by default (plain EASE) and chosen on validation by :mod:
   ``(1 − w) · B + w · D_I^−½ V Vᵀ D_I^½`` (diagonal zeroed).  Both terms rebuild ``X`` from
   itself, so their scales match without rescaling.
 
+And ``l2_interactions`` ``m`` (0: off): λ was chosen on a matrix of ``m`` stored interactions, and is
+scaled by ``m / nnz`` for the ``nnz`` of the matrix fitted.  The search sets it to its validation
+matrices' size, so the refit on the larger training part gets a proportionally smaller λ (measured
+on MovieLens with validation only, docs/recommendations.md, fifth pass).
+
 Cost: ``G`` is built from the sparse matrix (scipy.sparse), then one dense Cholesky inverse of
 a products × products matrix: time grows with the cube and memory with the square of the
 number of products.  Above ``max_products`` the model keeps only the most-bought products
@@ -207,6 +212,9 @@ class EASE(Recommender):
         with ``lowpass_weight > 0``; at most the catalogue size − 1).
     lowpass_weight : float, default=0.0
         ``w`` (0 to 1) of the low-pass term, ``(1 − w) · B + w · D_I^−½ V Vᵀ D_I^½``.  0 is plain EASE.
+    l2_interactions : float, default=0.0
+        Stored interactions of the matrix ``l2`` was chosen on; when above 0, the λ used is
+        ``l2 × l2_interactions / nnz`` (``nnz``: stored interactions of the modelled matrix).  0 uses ``l2`` as is.
     max_products : int, default=10000
         Largest catalogue inverted whole; above it only the ``max_products`` most-bought
         products are modelled (the others are never recommended by EASE itself).
@@ -233,23 +241,26 @@ class EASE(Recommender):
     _parameter_constraints = {"l2": [Interval(float, 0.001, None)], "dropout": [Interval(float, 0.0, 0.95)],
                               "user_exponent": [Interval(float, 0.0, 2.0)], "pop_exponent": [Interval(float, 0.0, 2.0)],
                               "lowpass_rank": [Interval(int, 0, None)], "lowpass_weight": [Interval(float, 0.0, 1.0)],
+                              "l2_interactions": [Interval(float, 0.0, None)],
                               "max_products": [Interval(int, 1, None)]}
 
     def __init__(self, *, l2: float = DEFAULT_L2, dropout: float = 0.0, user_exponent: float = 0.0,
                  pop_exponent: float = 0.0, lowpass_rank: int = 0, lowpass_weight: float = 0.0,
-                 max_products: int = MAX_PRODUCTS):
+                 l2_interactions: float = 0.0, max_products: int = MAX_PRODUCTS):
         self.l2 = l2
         self.dropout = dropout
         self.user_exponent = user_exponent
         self.pop_exponent = pop_exponent
         self.lowpass_rank = lowpass_rank
         self.lowpass_weight = lowpass_weight
+        self.l2_interactions = l2_interactions
         self.max_products = max_products
 
     @property
     def summary(self) -> str:
         """One sentence for the page, naming λ (and the options in use) and, when the catalogue was cut, how far."""
-        options = [f"ridge λ = {float(self.l2):g}"]
+        options = [f"ridge λ = {float(self.l2):g}" if not self.l2_interactions or not hasattr(self, "_matrix")
+                   else f"ridge λ = {self.effective_l2(self._matrix.nnz):.4g}"]
         if self.dropout:
             options.append(f"dropout {float(self.dropout):g}")
         if self.user_exponent:
@@ -263,6 +274,12 @@ class EASE(Recommender):
             text += (f" The catalogue has {self.interactions_.n_products:,} products, more than the "
                      f"{self.max_products:,} EASE models at once: only the {self.max_products:,} most-bought are used.")
         return text
+
+    def effective_l2(self, nnz: int) -> float:
+        """The λ used on a matrix of ``nnz`` stored interactions: ``l2``, times ``l2_interactions / nnz`` when that is set."""
+        if not self.l2_interactions or nnz <= 0:
+            return float(self.l2)
+        return float(self.l2) * float(self.l2_interactions) / float(nnz)
 
     def _lowpass_on(self) -> bool:
         return bool(self.lowpass_weight) and int(self.lowpass_rank) > 0
@@ -293,7 +310,7 @@ class EASE(Recommender):
         if given is not None and given.shape != (n, n):
             raise OmnimixError(f"The Gram matrix given to EASE is {given.shape}, not ({n}, {n}).")
         g = gram(self._matrix, user_exponent=float(self.user_exponent)) if given is None else given
-        self._ease_weights = ease_weights(g, ridge(g, float(self.l2), float(self.dropout)))
+        self._ease_weights = ease_weights(g, ridge(g, self.effective_l2(self._matrix.nnz), float(self.dropout)))
         self.weights_ = self._ease_weights
         if self._lowpass_on():
             basis = getattr(self, "_given_basis", None)

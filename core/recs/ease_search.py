@@ -66,7 +66,8 @@ class EaseChoice:
     ----------
     params : dict of str to float
         ``l2``, ``dropout``, ``user_exponent``, ``pop_exponent``, ``lowpass_rank`` (an int, 0 without a
-        low-pass weight), ``lowpass_weight``.
+        low-pass weight), ``lowpass_weight``, and ``l2_interactions``: the mean stored interactions of the
+        validation matrices (of the modelled products), so the refit on a larger matrix scales λ down.
     ndcg : float
         Mean validation NDCG@10 of ``params``.
     tried : dict of tuple to float
@@ -172,6 +173,8 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
             point, best = other, other_best
     params = dict(zip(names, canonical(point), strict=True))
     params["lowpass_rank"] = int(params["lowpass_rank"])
+    # λ was chosen for matrices of this size: a refit on more interactions scales it down (EASE.l2_interactions).
+    params["l2_interactions"] = float(np.mean([v.interactions.matrix[:, k].nnz for v, k in zip(vals, kept, strict=True)]))
     return EaseChoice(params=params, ndcg=best, tried=tried, model=model_at(0, point))
 
 
