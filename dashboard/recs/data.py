@@ -139,7 +139,9 @@ def example_customer(db: Path) -> str:
     return str(inter.customers["customer_id"].iloc[int(np.argmax(np.diff(inter.bought.indptr)))])
 
 
-@st.cache_resource(show_spinner="Evaluating every recommender on the time split…", max_entries=4)
+@st.cache_resource(show_spinner=("Evaluating every recommender on the held-out weeks. The first time for a number of "
+                                 "weeks it also chooses their parameters on the weeks before: up to a minute for "
+                                 "50,000 customers…"), max_entries=4)
 def _holdout(db: str, version: Version, holdout_weeks: int, sample: int) -> HoldoutPredictions:
     # Ranked once at the longest k the page offers: a shorter k only cuts these lists, so
     # changing k never reads the log or fits the models again.  A resource, not data: the
