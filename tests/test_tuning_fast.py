@@ -104,6 +104,24 @@ def test_candidates_with_negative_scores_and_ties():
         assert not np.take_along_axis(bought.toarray().astype(bool), got, axis=1).any()
 
 
+def test_one_component_alone_fills_its_ties_without_ranking_whole_rows():
+    """Mostly-zero scores alone: the rows short of candidates above the floor are completed by index, exactly."""
+    rng = np.random.default_rng(4)
+    n_users, n = 200, 300
+    bought = sp.random(n_users, n, density=0.05, random_state=2, format="csr")
+    bought.data[:] = 1
+    inter = SimpleNamespace(bought=bought, n_products=n)
+    users = np.arange(n_users)
+    scaled = {"sparse": (rng.random((n_users, n)) < 0.01).astype(np.float32) * rng.random((n_users, n)).astype(np.float32),
+              "dense": rng.normal(size=(n_users, n)).astype(np.float32)}
+    search = B.BlendSearch(scaled, users, inter, 10, m=16)
+    got = search.top({"sparse": 1.0})
+    np.testing.assert_array_equal(got, B._ranked(scaled["sparse"], users, inter, 10))
+    assert search.fallback_rows == 0  # every short row was completed by its ties, none ranked whole
+    search.top({"sparse": 0.5})  # another weight: the whole-row fallback, still exact
+    assert search.fallback_rows > 0
+
+
 def test_ndcg_matches_ndcg_at_k(fitted):
     val, models = fitted
     items = models["item_knn"].top_items(val.users, B.K)[0]

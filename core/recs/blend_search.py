@@ -99,6 +99,7 @@ class BlendSearch:
         is_seen = np.zeros((users.size, n), dtype=bool)
         is_seen[seen_rows, seen_cols] = True
         is_cand = np.zeros((users.size, n), dtype=bool)
+        self.is_seen = is_seen
         self.floor, self.size = {}, {}
         for name, block in scaled.items():
             self.size[name] = np.abs(block).max(axis=1).astype(np.float64)  # bounds every term's size
@@ -137,7 +138,29 @@ class BlendSearch:
         items = np.take_along_axis(self.cand, pos, axis=1)
         if not ok.all():
             rows = np.flatnonzero(~ok)
+            if len(used) == 1 and used[0][1] == 1.0:
+                rows = self._fill_ties(used[0][0], rows, items, vals)
             self.fallback_rows += rows.size
             full = sum(w * self.scaled[name][rows] for name, w in used)
             items[rows] = _ranked(full, self.users[rows], self.inter, self.k)
         return items
+
+    def _fill_ties(self, name: str, rows: np.ndarray, items: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """Complete ``rows`` of one component alone (weight 1) in place; the rows it cannot complete.
+
+        A row falls back when fewer than ``k`` of its candidates score above the component's floor
+        (many equal scores, e.g. zeros).  Alone, every unbought product outside the ones above the
+        floor scores at most the floor (candidates of other components included), so the whole
+        row's top-``k`` is its ranked candidates above the floor, then the unbought products scoring
+        exactly the floor by index: no ranking of the whole row.
+        """
+        floor = self.floor[name][rows].astype(np.float32)
+        n_cand = (vals[rows] > floor[:, None]).sum(axis=1)
+        need = self.k - n_cand
+        at_floor = (self.scaled[name][rows] == floor[:, None]) & ~self.is_seen[rows]
+        count = np.cumsum(at_floor, axis=1)
+        done = np.isfinite(floor) & (count[:, -1] >= need)
+        take = at_floor & (count <= need[:, None]) & done[:, None]
+        r, c = np.nonzero(take)  # row by row, products ascending
+        items[rows[r], n_cand[r] + count[r, c] - 1] = c
+        return rows[~done]
