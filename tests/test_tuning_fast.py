@@ -85,14 +85,18 @@ def test_candidates_rank_as_whole_rows_with_and_without_fallback(fitted):
             assert search.fallback_rows > 0  # the fallback path was exercised
 
 
+def _synthetic_shop(n_users: int, n: int, seed: int):
+    """Random bought products (5%) of ``n_users`` customers over ``n`` products: (bought, interactions, users)."""
+    bought = sp.random(n_users, n, density=0.05, random_state=seed, format="csr")
+    bought.data[:] = 1
+    return bought, SimpleNamespace(bought=bought, n_products=n), np.arange(n_users)
+
+
 def test_candidates_with_negative_scores_and_ties():
     """Synthetic blocks: negative scores (as EASE's), many exact ties, bought products left out."""
     rng = np.random.default_rng(0)
     n_users, n = 300, 400
-    bought = sp.random(n_users, n, density=0.05, random_state=1, format="csr")
-    bought.data[:] = 1
-    inter = SimpleNamespace(bought=bought, n_products=n)
-    users = np.arange(n_users)
+    bought, inter, users = _synthetic_shop(n_users, n, seed=1)
     scaled = {"a": (rng.integers(-8, 9, (n_users, n)) / 8).astype(np.float32),
               "b": rng.normal(size=(n_users, n)).astype(np.float32),
               "c": (rng.random((n_users, n)) < 0.02).astype(np.float32)}
@@ -108,10 +112,7 @@ def test_one_component_alone_fills_its_ties_without_ranking_whole_rows():
     """Mostly-zero scores alone: the rows short of candidates above the floor are completed by index, exactly."""
     rng = np.random.default_rng(4)
     n_users, n = 200, 300
-    bought = sp.random(n_users, n, density=0.05, random_state=2, format="csr")
-    bought.data[:] = 1
-    inter = SimpleNamespace(bought=bought, n_products=n)
-    users = np.arange(n_users)
+    _, inter, users = _synthetic_shop(n_users, n, seed=2)
     scaled = {"sparse": (rng.random((n_users, n)) < 0.01).astype(np.float32) * rng.random((n_users, n)).astype(np.float32),
               "dense": rng.normal(size=(n_users, n)).astype(np.float32)}
     search = B.BlendSearch(scaled, users, inter, 10, m=16)
