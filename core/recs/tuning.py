@@ -187,10 +187,8 @@ def validation_split(train_log: pd.DataFrame, products: pd.DataFrame, customers:
     if users.size == 0:
         raise OmnimixError(f"No customer with a history bought something new in the {weeks} validation weeks "
                            "before the holdout; the parameters cannot be chosen on this data.")
-    if users.size > max_customers:
-        users = np.sort(np.random.default_rng(random_state).choice(users, size=max_customers, replace=False))
-    truth = truth[truth[C.CUSTOMER_IDX].isin(users)]
-    return Validation(cutoff, weeks, inter, users, truth)
+    return Validation(cutoff, weeks, inter, users, truth[truth[C.CUSTOMER_IDX].isin(users)]).sample(
+        max_customers, random_state)
 
 
 def choose_l2(val: Validation, grid: tuple[float, ...] = L2_GRID, *, max_products: int | None = None
