@@ -130,6 +130,41 @@ def test_ndcg_matches_ndcg_at_k(fitted):
     assert B.NDCG(val.users, val.truth, n)(items) == B.ndcg_at_k(items, val.users, val.truth, n)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ndcg_of_scores_equals_ndcg_of_the_ranked_lists(seed):
+    """Ranks counted per truth product: ties (to the lower index), bought products at -inf, unsorted
+    customers, truth of customers not scored, rows shorter than the list, batches cutting rows."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n_users, n = 120, 40
+    scores = (rng.integers(0, 6, (n_users, n)) / 5).astype(np.float64)  # many exact ties
+    scores[rng.random((n_users, n)) < 0.2] = -np.inf
+    scores[0, 3:] = -np.inf  # three products left: the list ends in -inf entries
+    users = rng.permutation(n_users + 30)[:n_users]
+    pairs = np.unique(np.c_[rng.integers(0, n_users + 30, 500), rng.integers(0, n, 500)], axis=0)
+    truth = pd.DataFrame({"customer_idx": pairs[:, 0], "product_idx": pairs[:, 1]})
+    row_of = {u: i for i, u in enumerate(users)}
+    truth = truth[truth["customer_idx"].map(lambda u: u in row_of)]
+    extra = pd.DataFrame({"customer_idx": [10_000], "product_idx": [1]})  # a customer not scored
+    ndcg = B.NDCG(users, pd.concat([truth, extra]), n, B.K)
+    lists = B.top_k(scores, B.K)[1].reshape(n_users, B.K)
+    by_user = lambda rows: scores[[row_of[u] for u in rows]]  # noqa: E731
+    for batch in (7, 512):
+        assert ndcg.of_scores(by_user, batch=batch) == ndcg(lists)
+    assert ndcg(lists) > 0
+
+
+def test_ease_points_are_scored_as_their_ranked_lists(fitted):
+    val, models = fitted
+    n = val.interactions.n_products
+    from core.recs.ease_search import unbought_scores
+
+    ease = models[EASE.name].with_pop_exponent(0.1)
+    ranked = B.ndcg_at_k(ease.top_items(val.users, B.K)[0], val.users, val.truth, n)
+    assert B.NDCG(val.users, val.truth, n).of_scores(unbought_scores(ease), batch=100) == ranked
+
+
 def test_catalogue_shorter_than_the_list():
     """Six products, lists of ten: every product is ranked (the plain argpartition could not)."""
     rng = np.random.default_rng(5)

@@ -8,6 +8,8 @@ cost with the same lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -60,7 +62,40 @@ class NDCG:
         keys = self.users[:, None] * self.n + items
         pos = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
         hit = self.keys[pos] == keys if self.keys.size else np.zeros(keys.shape, dtype=bool)
-        dcg = (hit / self.discount[None, :]).sum(axis=1)
+        return self._mean(hit / self.discount[None, :])
+
+    def of_scores(self, scores_of: Callable[[np.ndarray], np.ndarray], *, batch: int = 512) -> float:
+        """Mean NDCG of the top-``k`` lists of ``scores_of(users[lo:hi])``, without ranking the rows.
+
+        ``scores_of`` returns a dense block (one row per customer, one column per product; ``-inf``
+        for products left out).  A truth product sits at rank ``r`` of its row's list, where ``r``
+        counts the products that outrank it: a higher score, or the same score and a lower index,
+        as :func:`~core.recs.linalg.top_k` breaks ties.  It is a hit when ``r < k``.  The result is
+        the same float as calling this object on the ranked lists, for a fraction of the
+        ranking's cost (a few truth products per row instead of a partition of the whole row).
+        """
+        order = np.argsort(self.users, kind="stable")
+        sorted_users = self.users[order]
+        customer, product = np.divmod(self.keys, self.n)
+        at = np.minimum(np.searchsorted(sorted_users, customer), max(sorted_users.size - 1, 0))
+        known = sorted_users[at] == customer if sorted_users.size else np.zeros(customer.size, dtype=bool)
+        row, product = order[at[known]], product[known]
+        terms = np.zeros((self.users.size, self.k))
+        columns = np.arange(self.n)
+        for lo in range(0, self.users.size, batch):
+            block = np.asarray(scores_of(self.users[lo:lo + batch]))
+            mine = (row >= lo) & (row < lo + batch)
+            r, p = row[mine] - lo, product[mine]
+            for start in range(0, r.size, batch):  # a few truth rows at a time: each is a copy of a block row
+                rr, pp = r[start:start + batch], p[start:start + batch]
+                rows, own = block[rr], block[rr, pp][:, None]
+                rank = (rows > own).sum(axis=1) + ((rows == own) & (columns[None, :] < pp[:, None])).sum(axis=1)
+                hit = rank < self.k
+                terms[rr[hit] + lo, rank[hit]] = 1.0 / self.discount[rank[hit]]
+        return self._mean(terms)
+
+    def _mean(self, terms: np.ndarray) -> float:
+        dcg = terms.sum(axis=1)
         return float(np.mean(np.divide(dcg, self.ideal, out=np.zeros_like(dcg), where=self.ideal > 0)))
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.recs.blend_search import K, ndcg_at_k
+from core.recs.blend_search import NDCG, K
 from core.recs.ease import DEFAULT_L2, EASE, gram, lowpass_basis, most_bought
 
 if TYPE_CHECKING:
@@ -148,14 +148,13 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
             base = base.with_lowpass(int(rank), w, basis_of(i))
         return base.with_pop_exponent(b) if b else base
 
+    ndcgs = [NDCG(v.users, v.truth, v.interactions.n_products, min(K, v.interactions.n_products)) for v in vals]
+
     def quality(point: tuple[float, ...]) -> float:
         point = canonical(point)
         if point not in tried:
-            scores = []
-            for i, v in enumerate(vals):
-                items = model_at(i, point).top_items(v.users, K)[0]
-                scores.append(ndcg_at_k(items, v.users, v.truth, v.interactions.n_products))
-            tried[point] = float(np.mean(scores))
+            tried[point] = float(np.mean([ndcg.of_scores(unbought_scores(model_at(i, point)))
+                                          for i, ndcg in enumerate(ndcgs)]))
         return tried[point]
 
     # 1. Plain EASE's λ, walked uphill from the middle of its grid (the search before the options).
@@ -176,6 +175,16 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     # λ was chosen for matrices of this size: a refit on more interactions scales it down (EASE.l2_interactions).
     params["l2_interactions"] = float(np.mean([v.interactions.matrix[:, k].nnz for v, k in zip(vals, kept, strict=True)]))
     return EaseChoice(params=params, ndcg=best, tried=tried, model=model_at(0, point))
+
+
+def unbought_scores(model: EASE) -> Callable[[np.ndarray], np.ndarray]:
+    """Scores of ``model`` for some rows as its :meth:`~core.recs.base.Recommender.top_items` ranks them (bought: ``-inf``)."""
+    def scores_of(rows: np.ndarray) -> np.ndarray:
+        scores = model.batch_scores(rows)[0]
+        seen = model.interactions_.bought[rows]
+        scores[np.repeat(np.arange(rows.size), np.diff(seen.indptr)), seen.indices] = -np.inf
+        return scores
+    return scores_of
 
 
 def canonical(point: tuple[float, ...]) -> tuple[float, ...]:
