@@ -94,14 +94,15 @@ def test_greedy_walk_climbs_each_axis_and_stays_put_at_a_peak():
     axes = {"x": (0.0, 1.0, 2.0, 3.0), "y": (0.0, 1.0, 2.0)}
     asked: list[tuple] = []
 
-    def quality(point):
-        asked.append(point)
-        return -((point[0] - 2.0) ** 2) - (point[1] - 1.0) ** 2
+    def quality(points):
+        asked.extend(points)
+        return [-((p[0] - 2.0) ** 2) - (p[1] - 1.0) ** 2 for p in points]
 
     assert greedy_walk(axes, {"x": 0, "y": 0}, quality) == ((2.0, 1.0), 0.0)
     assert (3.0, 1.0) in asked and (0.0, 2.0) not in asked  # neighbours only
-    assert greedy_walk(axes, {"x": 2, "y": 1}, lambda p: float(p == (2.0, 1.0)))[0] == (2.0, 1.0)
-    flat = greedy_walk(axes, {"x": 1, "y": 0}, lambda p: 0.0)  # ties: the start stays
+    peak = greedy_walk(axes, {"x": 2, "y": 1}, lambda points: [float(p == (2.0, 1.0)) for p in points])
+    assert peak[0] == (2.0, 1.0)
+    flat = greedy_walk(axes, {"x": 1, "y": 0}, lambda points: [0.0] * len(points))  # ties: the start stays
     assert flat == ((1.0, 0.0), 0.0)
 
 

@@ -19,8 +19,10 @@ less dependent on one draw (see docs/recommendations.md).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from core.recs.blend_search import NDCG, K
 from core.recs.ease import DEFAULT_L2, EASE, gram, lowpass_basis, most_bought
+from core.recs.parallel import WORKERS
 
 if TYPE_CHECKING:
     from core.recs.tuning import Validation
@@ -84,7 +87,7 @@ class EaseChoice:
 
 
 def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | None = None, *,
-                max_products: int | None = None, passes: int = PASSES) -> EaseChoice:
+                max_products: int | None = None, passes: int = PASSES, parallel: bool = True) -> EaseChoice:
     """EASE's parameters with the best mean validation NDCG@10 over ``vals``, searched greedily on ``grid``.
 
     Parameters
@@ -97,6 +100,9 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     max_products : int, optional
         EASE's large-catalogue guard (default :data:`core.recs.ease.MAX_PRODUCTS`).
     passes : int, default :data:`PASSES`
+    parallel : bool, default=True
+        Score the two neighbours of a step on two threads (the same choice either way; twice the
+        memory of one fit).
 
     Returns
     -------
@@ -111,35 +117,21 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     # Memory: every user exponent's Gram per split while they fit in GRAM_BYTES (2,500 products: 25 MB
     # each), else the last two (10,000 products: 400 MB each).
     keep = max(2, GRAM_BYTES // (4 * max(int(k.size) for k in kept) ** 2))
-    grams: OrderedDict[tuple[int, float], np.ndarray] = OrderedDict()
-    bases: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    fits: OrderedDict[tuple, EASE] = OrderedDict()
+    grams, bases, fits = Memo(keep * len(vals)), Memo(len(vals)), Memo(2 * len(vals) + 2)
     tried: dict[tuple[float, ...], float] = {}
 
     def gram_of(i: int, a: float) -> np.ndarray:
-        if (i, a) not in grams:
-            m = vals[i].interactions.matrix
-            grams[(i, a)] = gram(m[:, kept[i]] if kept[i].size < m.shape[1] else m, user_exponent=a)
-            while len(grams) > keep * len(vals):
-                grams.popitem(last=False)
-        grams.move_to_end((i, a))
-        return grams[(i, a)]
+        m = vals[i].interactions.matrix
+        return grams.get((i, a), lambda: gram(m[:, kept[i]] if kept[i].size < m.shape[1] else m, user_exponent=a))
 
     def fitted(i: int, l2: float, p: float, a: float) -> EASE:
-        key = (i, l2, p, a)
-        if key not in fits:
-            fits[key] = EASE(l2=l2, dropout=p, user_exponent=a, **extra).fit(vals[i].interactions,
-                                                                            gram_matrix=gram_of(i, a))
-            while len(fits) > 2 * len(vals):
-                fits.popitem(last=False)
-        fits.move_to_end(key)
-        return fits[key]
+        return fits.get((i, l2, p, a), lambda: EASE(l2=l2, dropout=p, user_exponent=a, **extra).fit(
+            vals[i].interactions, gram_matrix=gram_of(i, a)))
 
     def basis_of(i: int) -> tuple[np.ndarray, np.ndarray]:
-        if i not in bases:
-            m = vals[i].interactions.matrix
-            bases[i] = lowpass_basis(m[:, kept[i]] if kept[i].size < m.shape[1] else m, int(max(axes["lowpass_rank"])))
-        return bases[i]
+        m = vals[i].interactions.matrix
+        return bases.get(i, lambda: lowpass_basis(m[:, kept[i]] if kept[i].size < m.shape[1] else m,
+                                                  int(max(axes["lowpass_rank"]))))
 
     def model_at(i: int, point: tuple[float, ...]) -> EASE:
         l2, p, a, b, rank, w = point
@@ -150,26 +142,37 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
 
     ndcgs = [NDCG(v.users, v.truth, v.interactions.n_products, min(K, v.interactions.n_products)) for v in vals]
 
-    def quality(point: tuple[float, ...]) -> float:
-        point = canonical(point)
-        if point not in tried:
-            tried[point] = float(np.mean([ndcg.of_scores(unbought_scores(model_at(i, point)))
-                                          for i, ndcg in enumerate(ndcgs)]))
-        return tried[point]
+    def score(point: tuple[float, ...]) -> float:
+        return float(np.mean([ndcg.of_scores(unbought_scores(model_at(i, point))) for i, ndcg in enumerate(ndcgs)]))
+
+    def quality(points: list[tuple[float, ...]]) -> list[float]:
+        points = [canonical(p) for p in points]
+        new = list(dict.fromkeys(p for p in points if p not in tried))
+        # Neighbours on two threads (an inverse each); recorded in the order asked, so `tried` does not
+        # depend on which finished first.
+        for p, q in zip(new, pool.map(score, new) if pool is not None and len(new) > 1 else map(score, new),
+                        strict=True):
+            tried[p] = q
+        return [tried[p] for p in points]
 
     # 1. Plain EASE's λ, walked uphill from the middle of its grid (the search before the options).
     plain = {n: axes[n].index(PLAIN[n]) if PLAIN[n] in axes[n] else 0 for n in names if n in PLAIN}
     lam_only = {n: axes[n] if n == "l2" else (axes[n][plain[n]],) for n in names}
-    point, best = greedy_walk(lam_only, {n: (len(axes[n]) - 1) // 2 if n == "l2" else 0 for n in names}, quality,
-                              passes=passes)
-    # 2. Every parameter, walked from that λ and the middle of the options (:data:`START`): from plain
-    #    EASE the walk stopped at local peaks (MovieLens, docs/recommendations.md).  Plain wins ties.
-    start = {"l2": axes["l2"].index(point[0])} | {
-        n: axes[n].index(START[n]) if START[n] in axes[n] else plain[n] for n in names if n in START}
-    if any(start[n] != plain[n] for n in START):
-        other, other_best = greedy_walk(axes, start, quality, passes=passes)
-        if other_best > best:
-            point, best = other, other_best
+    pool = ThreadPoolExecutor(2, thread_name_prefix="omnimix-ease") if parallel and WORKERS > 1 else None
+    try:
+        point, best = greedy_walk(lam_only, {n: (len(axes[n]) - 1) // 2 if n == "l2" else 0 for n in names},
+                                  quality, passes=passes)
+        # 2. Every parameter, walked from that λ and the middle of the options (:data:`START`): from plain
+        #    EASE the walk stopped at local peaks (MovieLens, docs/recommendations.md).  Plain wins ties.
+        start = {"l2": axes["l2"].index(point[0])} | {
+            n: axes[n].index(START[n]) if START[n] in axes[n] else plain[n] for n in names if n in START}
+        if any(start[n] != plain[n] for n in START):
+            other, other_best = greedy_walk(axes, start, quality, passes=passes)
+            if other_best > best:
+                point, best = other, other_best
+    finally:
+        if pool is not None:
+            pool.shutdown()
     params = dict(zip(names, canonical(point), strict=True))
     params["lowpass_rank"] = int(params["lowpass_rank"])
     # λ was chosen for matrices of this size: a refit on more interactions scales it down (EASE.l2_interactions).
@@ -187,19 +190,48 @@ def unbought_scores(model: EASE) -> Callable[[np.ndarray], np.ndarray]:
     return scores_of
 
 
+class Memo:
+    """The last ``size`` values made by :meth:`get`, safe to share between threads.
+
+    Two threads asking for the same missing key may both make it (the second result is dropped):
+    cheaper than holding a lock over an inverse, and rare, since a step's two neighbours differ
+    in the parameter moved.
+    """
+
+    def __init__(self, size: int):
+        self.size, self._values, self._lock = max(1, int(size)), OrderedDict(), threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], object]) -> object:
+        """The value kept for ``key``, made (outside the lock) and kept when missing."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            value = self._values.setdefault(key, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
 def canonical(point: tuple[float, ...]) -> tuple[float, ...]:
     """``point`` (values in :data:`EASE_GRID`'s order) with the low-pass rank 0 when its weight is 0 (the same model)."""
     return point if point[5] else (*point[:4], 0.0, point[5])
 
 
 def greedy_walk(axes: dict[str, tuple[float, ...]], start: dict[str, int],
-                quality: Callable[[tuple[float, ...]], float], *, passes: int = PASSES) -> tuple[tuple[float, ...], float]:
+                quality: Callable[[list[tuple[float, ...]]], list[float]], *, passes: int = PASSES
+                ) -> tuple[tuple[float, ...], float]:
     """Coordinate ascent on a grid: the best point found and its quality.
 
     From ``start`` (an index per axis), each axis in turn moves to its better neighbour while
     that is strictly better (ties: the value reached first stays), for at most ``passes``
-    rounds, stopping early when a round moved nothing.  ``quality`` takes a point (one value
-    per axis, in ``axes``'s order) and should cache its results: neighbours are asked again.
+    rounds, stopping early when a round moved nothing.  ``quality`` takes a list of points (one
+    value per axis, in ``axes``'s order; the two neighbours of a step are asked together, so it
+    may score them at once) and returns their qualities; it should cache its results:
+    neighbours are asked again.
     """
     names = list(axes)
     idx = dict(start)
@@ -207,13 +239,13 @@ def greedy_walk(axes: dict[str, tuple[float, ...]], start: dict[str, int],
     def point_of(ix: dict[str, int]) -> tuple[float, ...]:
         return tuple(axes[n][ix[n]] for n in names)
 
-    best = quality(point_of(idx))
+    best = quality([point_of(idx)])[0]
     for _ in range(passes):
         moved = False
         for name in names:
             while True:
                 steps = [j for j in (idx[name] - 1, idx[name] + 1) if 0 <= j < len(axes[name])]
-                trials = {j: quality(point_of(idx | {name: j})) for j in steps}
+                trials = dict(zip(steps, quality([point_of(idx | {name: j}) for j in steps]), strict=True))
                 j = max(trials, key=lambda j: trials[j], default=None)
                 if j is None or trials[j] <= best:
                     break

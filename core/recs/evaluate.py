@@ -31,6 +31,7 @@ from core.recs import metrics as M
 from core.recs.checks import check_positive_int
 from core.recs.hybrid import COMPONENTS
 from core.recs.interactions import Interactions, build_interactions, load_catalogue, load_customers, load_log
+from core.recs.parallel import alongside
 from core.recs.split import check_test_share, holdout_truth, random_split, time_split
 from core.recs.tuning import Tuning, tune
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # only for type hints: the numbers work without duckdb
     import duckdb
 
 SPLITS = ("time", "random")
+TUNED = ("ease", Hybrid.name)
+"""Models whose parameters are chosen on validation (:func:`core.recs.tuning.tune`); the others keep their defaults."""
 HISTORY_GROUPS = {True: "with history", False: "new"}
 """``by_history`` group names: a history before the cutoff, or none (cold start)."""
 METRIC_LABELS: dict[str, str] = {
@@ -161,7 +164,7 @@ class HoldoutPredictions:
 def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, k: int = 10,
              holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
              random_state: int = 0, split: str = "time", test_share: float = 0.25, tune_params: bool = True,
-             tuner: Callable[..., Tuning] | None = None) -> Evaluation:
+             tuner: Callable[..., Tuning] | None = None, parallel: bool = True) -> Evaluation:
     """Fit every model on the data before the cutoff and score its top-``k`` on what came after.
 
     Parameters
@@ -185,7 +188,13 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
         (:func:`core.recs.tuning.tune`); ``False`` keeps the models' defaults.
     tuner : callable, optional
         Called instead of :func:`~core.recs.tuning.tune`, with the same arguments (the training
-        part only): :func:`core.recs.evaluation_cache.cached_tuner` reads the choice back from disk.
+        part only, and ``parallel``): :func:`core.recs.evaluation_cache.cached_tuner` reads the
+        choice back from disk.
+    parallel : bool, default=True
+        Fit and rank the models with nothing to tune while the parameters are chosen, on a second
+        thread (:func:`core.recs.parallel.alongside`; the tuning itself runs EASE's search beside
+        the other components).  The same lists either way; ``fit_seconds`` and
+        ``recommend_seconds`` of the models fitted alongside include the time they shared the cores.
 
     See Also
     --------
@@ -194,14 +203,15 @@ def evaluate(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
     k = check_positive_int(k, "k")
     preds = predict_holdout(log, products, customers, max_k=k, holdout_weeks=holdout_weeks, models=models,
                             max_customers=max_customers, random_state=random_state, split=split,
-                            test_share=test_share, tune_params=tune_params, tuner=tuner)
+                            test_share=test_share, tune_params=tune_params, tuner=tuner, parallel=parallel)
     return score(preds, k=k)
 
 
 def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, max_k: int = 10,
                     holdout_weeks: int = 8, models: list[str] | None = None, max_customers: int | None = None,
                     random_state: int = 0, split: str = "time", test_share: float = 0.25,
-                    tune_params: bool = True, tuner: Callable[..., Tuning] | None = None) -> HoldoutPredictions:
+                    tune_params: bool = True, tuner: Callable[..., Tuning] | None = None,
+                    parallel: bool = True) -> HoldoutPredictions:
     """Fit every model on the data before the cutoff and rank its top-``max_k`` for the held-out customers.
 
     Parameters are those of :func:`evaluate`, with ``max_k`` the longest list :func:`score`
@@ -227,12 +237,6 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
     users = truth[C.CUSTOMER_IDX].unique()
     if users.size == 0:
         raise OmnimixError(f"Nobody bought a new product in the last {holdout_weeks} weeks; choose more holdout weeks.")
-    tuning, tuning_info, tuning_seconds = None, {}, 0.0
-    if tune_params and any(name in ("ease", Hybrid.name) for name in names):
-        t0 = time.perf_counter()
-        tuning = (tuner or tune)(parts.train, products, customers, hybrid=Hybrid.name in names,
-                                 random_state=random_state, split=split, test_share=test_share)
-        tuning_info, tuning_seconds = tuning.as_dict(), time.perf_counter() - t0
     held_out = int(users.size)
     if max_customers is not None and users.size > max_customers:
         users = np.sort(np.random.default_rng(random_state).choice(users, size=max_customers, replace=False))
@@ -243,7 +247,8 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
     fit_seconds: dict[str, float] = {}
     recommend_seconds: dict[str, float] = {}
     items: dict[str, np.ndarray] = {}
-    for name in names:
+
+    def fit_and_rank(name: str, tuning: Tuning | None) -> None:
         t0 = time.perf_counter()
         model = _fit(name, inter, fitted, tuning)
         t1 = time.perf_counter()
@@ -252,6 +257,27 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
         fitted[name] = model
         items[name] = model.top_items(users, max_k, exclude_seen=True)[0]
         recommend_seconds[name] = time.perf_counter() - t1
+
+    tuned = [name for name in names if name in TUNED]
+    wants_tuning = tune_params and bool(tuned)
+
+    def choose() -> tuple[Tuning | None, float]:
+        t0 = time.perf_counter()
+        if not wants_tuning:
+            return None, 0.0
+        tuning = (tuner or tune)(parts.train, products, customers, hybrid=Hybrid.name in names,
+                                 random_state=random_state, split=split, test_share=test_share, parallel=parallel)
+        return tuning, time.perf_counter() - t0
+
+    # The models with nothing to tune are fitted and ranked while the parameters are chosen.
+    with alongside(choose, parallel=parallel and wants_tuning) as tuning_job:
+        for name in names:
+            if name not in tuned:
+                fit_and_rank(name, None)
+    tuning, tuning_seconds = tuning_job.result()
+    for name in tuned:
+        fit_and_rank(name, tuning)
+    items = {name: items[name] for name in names}
     return HoldoutPredictions(
         max_k=max_k, cutoff=cutoff, holdout_weeks=weeks, users=users, held_out_customers=held_out,
         truth=truth, segments=pd.Series(inter.segments[users], index=pd.Index(users, name=C.CUSTOMER_IDX), name=C.SEGMENT),
@@ -259,7 +285,8 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
         train_buys=_bought_pairs(inter), sales=np.asarray(inter.bought.sum(axis=0)).ravel(), items=items,
         fit_seconds=fit_seconds,
         recommend_seconds=recommend_seconds, train_interactions=int(inter.matrix.nnz),
-        history=inter.has_history(users), split=split, test_share=share, tuning=tuning_info,
+        history=inter.has_history(users), split=split, test_share=share,
+        tuning=tuning.as_dict() if tuning is not None else {},
         tuning_seconds=tuning_seconds,
     )
 

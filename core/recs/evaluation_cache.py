@@ -56,10 +56,10 @@ def cached_tuner(db: Path | str) -> Callable[..., Tuning]:
     """
 
     def tuner(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, *, hybrid: bool = True,
-              random_state: int = 0, split: str = "time", test_share: float = 0.25) -> Tuning:
+              random_state: int = 0, split: str = "time", test_share: float = 0.25, parallel: bool = True) -> Tuning:
         options = {"hybrid": hybrid, "random_state": random_state, "split": split, "test_share": test_share}
         return cache.cached(KIND, tuning_key(db, train_log, **options), Tuning,
-                            lambda: tune(train_log, products, customers, **options))
+                            lambda: tune(train_log, products, customers, **options, parallel=parallel))
 
     return tuner
 

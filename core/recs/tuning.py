@@ -38,6 +38,7 @@ from core.recs.ease import EASE
 from core.recs.ease_search import EASE_GRID, L2_GRID, choose_ease, greedy_walk
 from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
 from core.recs.interactions import Interactions, build_interactions, is_kind
+from core.recs.parallel import alongside
 from core.recs.split import holdout_truth, random_split, time_split
 
 VALIDATION_WEEKS = 4
@@ -213,11 +214,12 @@ def choose_concentration(val: Validation, grid: tuple[float, ...] = CONCENTRATIO
     score = NDCG(val.users, val.truth, val.interactions.n_products, min(K, val.interactions.n_products))
     tried: dict[float, float] = {}
 
-    def quality(point: tuple[float, ...]) -> float:
-        if point[0] not in tried:
-            model.set_params(concentration=point[0])
-            tried[point[0]] = score(_ranked(model._scores(val.users), val.users, val.interactions, score.k))
-        return tried[point[0]]
+    def quality(points: list[tuple[float, ...]]) -> list[float]:
+        for (gamma,) in points:
+            if gamma not in tried:
+                model.set_params(concentration=gamma)
+                tried[gamma] = score(_ranked(model._scores(val.users), val.users, val.interactions, score.k))
+        return [tried[gamma] for (gamma,) in points]
 
     (gamma,), _ = greedy_walk({"concentration": tuple(sorted(grid))}, {"concentration": 0}, quality)
     model.set_params(concentration=gamma)
@@ -233,10 +235,18 @@ def choose_weights(val: Validation, models: dict[str, Recommender]) -> tuple[dic
     ndcg : float, validation NDCG@10 of those weights
     alone : dict of str to float, each component's own validation NDCG@10
     """
-    n = val.interactions.n_products
-    scaled = {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
-              for name, m in models.items()}
+    return search_weights(val, component_scores(val, models))
 
+
+def component_scores(val: Validation, models: dict[str, Recommender]) -> dict[str, np.ndarray]:
+    """Each model's scores of ``val.users`` as the hybrid blends them (row-max scaled, float32, users × products)."""
+    return {name: row_max_scaled(np.asarray(m._scores(val.users), dtype=np.float64)).astype(np.float32)
+            for name, m in models.items()}
+
+
+def search_weights(val: Validation, scaled: dict[str, np.ndarray]) -> tuple[dict[str, float], float, dict[str, float]]:
+    """:func:`choose_weights` on scores already computed (:func:`component_scores`), components in ``scaled``'s order."""
+    n = val.interactions.n_products
     k = min(K, n)
     search, score = BlendSearch(scaled, val.users, val.interactions, k), NDCG(val.users, val.truth, n, k)
 
@@ -275,7 +285,7 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
          ease_grid: dict[str, tuple[float, ...]] | None = None, max_customers: int = VALIDATION_CUSTOMERS,
          weight_customers: int = WEIGHT_CUSTOMERS,
          hybrid: bool = True, random_state: int = 0, split: str = "time", test_share: float = 0.25,
-         validation_splits: int | None = None) -> Tuning:
+         validation_splits: int | None = None, parallel: bool = True) -> Tuning:
     """Choose EASE's parameters and (with ``hybrid``) the hybrid's weights on validation carved from ``train_log``.
 
     ``train_log`` must be the training part only (e.g. ``time_split(log).train``); the test
@@ -309,6 +319,9 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
         Validation splits EASE's parameters are averaged over (default :data:`VALIDATION_SPLITS`
         of ``split``).  A time split has one validation period, so more splits draw other
         customer samples of it.
+    parallel : bool, default=True
+        Fit and score the hybrid's other components on a second thread while EASE's parameters are
+        searched (:func:`core.recs.parallel.alongside`); the same choice either way.
     """
     if not is_kind(train_log, C.PURCHASE).any():
         raise OmnimixError("There are no purchases to choose recommender parameters on.")
@@ -325,7 +338,16 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
     if l2_grid is not None:
         grid["l2"] = tuple(l2_grid)
     ease_vals = [v.sample(max_customers, random_state + i) for i, v in enumerate(vals)]
-    choice = choose_ease(ease_vals, grid)
+    # EASE's walk is the longest step and needs nothing else: the other components are fitted and
+    # scored beside it (parallel.alongside), and blended with it once it is done.
+    with alongside(lambda: choose_ease(ease_vals, grid, parallel=parallel), parallel=parallel) as ease_job:
+        if hybrid:
+            # γ on the weights' sample: on EASE's 2,000 its choice wavered between 2 and 3 (50k, tuning seed 1).
+            concentration, concentration_ndcg, affinity = choose_concentration(val)
+            others = {name: affinity if name == BrandAffinity.name else cls().fit(val.interactions)
+                      for name, cls in COMPONENTS.items() if name != EASE.name}
+            scaled = component_scores(val, others)
+    choice = ease_job.result()
     ease = choice.model
     l2_ndcg: dict[float, float] = {}
     for point, q in choice.tried.items():
@@ -337,12 +359,9 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
                  ease_ndcg={"/".join(f"{v:g}" for v in point): q for point, q in choice.tried.items()},
                  validation_splits=len(vals))
     if hybrid:
-        # γ on the weights' sample: on EASE's 2,000 its choice wavered between 2 and 3 (50k, tuning seed 1).
-        out.concentration, out.concentration_ndcg, affinity = choose_concentration(val)
-        chosen = {EASE.name: ease, BrandAffinity.name: affinity}
-        models = {name: chosen[name] if name in chosen else cls().fit(val.interactions)
-                  for name, cls in COMPONENTS.items()}
-        out.weights, out.weights_ndcg, out.component_ndcg = choose_weights(val, models)
+        out.concentration, out.concentration_ndcg = concentration, concentration_ndcg
+        scaled |= component_scores(val, {EASE.name: ease})
+        out.weights, out.weights_ndcg, out.component_ndcg = search_weights(val, {name: scaled[name] for name in COMPONENTS})
     return out
 
 
