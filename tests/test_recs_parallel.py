@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.recs import parallel
-from core.recs.ease_search import Memo
+from core.recs.parallel import Memo
 from tests.test_recs_ease import recs_sample  # noqa: F401 - the shared 2,000-customer sample as a fixture
 
 

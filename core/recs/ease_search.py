@@ -19,9 +19,7 @@ less dependent on one draw (see docs/recommendations.md).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -30,7 +28,7 @@ import numpy as np
 
 from core.recs.blend_search import NDCG, K
 from core.recs.ease import DEFAULT_L2, EASE, gram, lowpass_basis, most_bought
-from core.recs.parallel import WORKERS
+from core.recs.parallel import WORKERS, Memo
 
 if TYPE_CHECKING:
     from core.recs.tuning import Validation
@@ -158,21 +156,30 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     # 1. Plain EASE's λ, walked uphill from the middle of its grid (the search before the options).
     plain = {n: axes[n].index(PLAIN[n]) if PLAIN[n] in axes[n] else 0 for n in names if n in PLAIN}
     lam_only = {n: axes[n] if n == "l2" else (axes[n][plain[n]],) for n in names}
+    start = {n: axes[n].index(START[n]) if START[n] in axes[n] else plain[n] for n in names if n in START}
+    second_walk = any(start[n] != plain[n] for n in START)
     pool = ThreadPoolExecutor(2, thread_name_prefix="omnimix-ease") if parallel and WORKERS > 1 else None
+    ahead = ThreadPoolExecutor(1, thread_name_prefix="omnimix-ease-ahead") if pool is not None else None
+    if ahead is not None and second_walk:
+        # Made while the first walk runs, since the second always asks for them: its start's Gram and
+        # (a low-pass weight above 0 is always tried from 0) the low-pass basis.
+        for i in range(len(vals)):
+            ahead.submit(gram_of, i, axes["user_exponent"][start["user_exponent"]])
+            if len(axes["lowpass_weight"]) > 1:
+                ahead.submit(basis_of, i)
     try:
         point, best = greedy_walk(lam_only, {n: (len(axes[n]) - 1) // 2 if n == "l2" else 0 for n in names},
                                   quality, passes=passes)
         # 2. Every parameter, walked from that λ and the middle of the options (:data:`START`): from plain
         #    EASE the walk stopped at local peaks (MovieLens, docs/recommendations.md).  Plain wins ties.
-        start = {"l2": axes["l2"].index(point[0])} | {
-            n: axes[n].index(START[n]) if START[n] in axes[n] else plain[n] for n in names if n in START}
-        if any(start[n] != plain[n] for n in START):
-            other, other_best = greedy_walk(axes, start, quality, passes=passes)
+        if second_walk:
+            other, other_best = greedy_walk(axes, start | {"l2": axes["l2"].index(point[0])}, quality, passes=passes)
             if other_best > best:
                 point, best = other, other_best
     finally:
-        if pool is not None:
-            pool.shutdown()
+        for threads in (pool, ahead):
+            if threads is not None:
+                threads.shutdown()
     params = dict(zip(names, canonical(point), strict=True))
     params["lowpass_rank"] = int(params["lowpass_rank"])
     # λ was chosen for matrices of this size: a refit on more interactions scales it down (EASE.l2_interactions).
@@ -188,32 +195,6 @@ def unbought_scores(model: EASE) -> Callable[[np.ndarray], np.ndarray]:
         scores[np.repeat(np.arange(rows.size), np.diff(seen.indptr)), seen.indices] = -np.inf
         return scores
     return scores_of
-
-
-class Memo:
-    """The last ``size`` values made by :meth:`get`, safe to share between threads.
-
-    Two threads asking for the same missing key may both make it (the second result is dropped):
-    cheaper than holding a lock over an inverse, and rare, since a step's two neighbours differ
-    in the parameter moved.
-    """
-
-    def __init__(self, size: int):
-        self.size, self._values, self._lock = max(1, int(size)), OrderedDict(), threading.Lock()
-
-    def get(self, key: Hashable, make: Callable[[], object]) -> object:
-        """The value kept for ``key``, made (outside the lock) and kept when missing."""
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        value = make()
-        with self._lock:
-            value = self._values.setdefault(key, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
-        return value
 
 
 def canonical(point: tuple[float, ...]) -> tuple[float, ...]:

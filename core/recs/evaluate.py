@@ -31,7 +31,7 @@ from core.recs import metrics as M
 from core.recs.checks import check_positive_int
 from core.recs.hybrid import COMPONENTS
 from core.recs.interactions import Interactions, build_interactions, load_catalogue, load_customers, load_log
-from core.recs.parallel import alongside
+from core.recs.parallel import LOWEST_PRIORITY, alongside
 from core.recs.split import check_test_share, holdout_truth, random_split, time_split
 from core.recs.tuning import Tuning, tune
 
@@ -269,14 +269,21 @@ def predict_holdout(log: pd.DataFrame, products: pd.DataFrame, customers: pd.Dat
                                  random_state=random_state, split=split, test_share=test_share, parallel=parallel)
         return tuning, time.perf_counter() - t0
 
-    # The models with nothing to tune are fitted and ranked while the parameters are chosen.
-    with alongside(choose, parallel=parallel and wants_tuning) as tuning_job:
+    def untuned() -> None:
         for name in names:
             if name not in tuned:
                 fit_and_rank(name, None)
-    tuning, tuning_seconds = tuning_job.result()
-    for name in tuned:
-        fit_and_rank(name, tuning)
+
+    # The models with nothing to tune are fitted and ranked while the parameters are chosen (the
+    # longest step, so in this thread, ahead of them, and ahead of the tuning's own background work:
+    # the lowest priority); the hybrid reuses their fits, so it comes last.
+    with alongside(untuned, parallel=parallel and wants_tuning, nice=LOWEST_PRIORITY) as untuned_job:
+        tuning, tuning_seconds = choose()
+        if "ease" in tuned:
+            fit_and_rank("ease", tuning)
+    untuned_job.result()
+    if Hybrid.name in tuned:
+        fit_and_rank(Hybrid.name, tuning)
     items = {name: items[name] for name in names}
     return HoldoutPredictions(
         max_k=max_k, cutoff=cutoff, holdout_weeks=weeks, users=users, held_out_customers=held_out,

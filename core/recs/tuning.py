@@ -24,6 +24,7 @@ are chosen for the task they are scored on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,8 +39,9 @@ from core.recs.ease import EASE
 from core.recs.ease_search import EASE_GRID, L2_GRID, choose_ease, greedy_walk
 from core.recs.hybrid import COMPONENTS, Hybrid, row_max_scaled
 from core.recs.interactions import Interactions, build_interactions, is_kind
-from core.recs.parallel import alongside
+from core.recs.parallel import WORKERS, alongside
 from core.recs.split import holdout_truth, random_split, time_split
+from core.recs.user_knn import UserKNN
 
 VALIDATION_WEEKS = 4
 """Weeks at the end of the training log used as validation."""
@@ -338,16 +340,29 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
     if l2_grid is not None:
         grid["l2"] = tuple(l2_grid)
     ease_vals = [v.sample(max_customers, random_state + i) for i, v in enumerate(vals)]
+
+    def other_components() -> tuple[float, dict[float, float], dict[str, np.ndarray]]:
+        # γ on the weights' sample: on EASE's 2,000 its choice wavered between 2 and 3 (50k, tuning seed 1).
+        gamma = []
+
+        def scores_of(name: str) -> np.ndarray:
+            if name == BrandAffinity.name:
+                gamma.extend(choose_concentration(val))
+                return component_scores(val, {name: gamma[2]})[name]
+            return component_scores(val, {name: COMPONENTS[name]().fit(val.interactions)})[name]
+
+        # Two at a time, the longest first (γ's search, then user-kNN): once EASE's walk is done, the
+        # tuning waits for these alone.
+        names = sorted((name for name in COMPONENTS if name != EASE.name),
+                       key=lambda name: name not in (BrandAffinity.name, UserKNN.name))
+        with ThreadPoolExecutor(WORKERS if parallel else 1, thread_name_prefix="omnimix-components") as pool:
+            scaled = dict(zip(names, pool.map(scores_of, names), strict=True))
+        return gamma[0], gamma[1], {name: scaled[name] for name in COMPONENTS if name in scaled}
+
     # EASE's walk is the longest step and needs nothing else: the other components are fitted and
     # scored beside it (parallel.alongside), and blended with it once it is done.
-    with alongside(lambda: choose_ease(ease_vals, grid, parallel=parallel), parallel=parallel) as ease_job:
-        if hybrid:
-            # γ on the weights' sample: on EASE's 2,000 its choice wavered between 2 and 3 (50k, tuning seed 1).
-            concentration, concentration_ndcg, affinity = choose_concentration(val)
-            others = {name: affinity if name == BrandAffinity.name else cls().fit(val.interactions)
-                      for name, cls in COMPONENTS.items() if name != EASE.name}
-            scaled = component_scores(val, others)
-    choice = ease_job.result()
+    with alongside(other_components if hybrid else dict, parallel=parallel and hybrid) as others_job:
+        choice = choose_ease(ease_vals, grid, parallel=parallel)
     ease = choice.model
     l2_ndcg: dict[float, float] = {}
     for point, q in choice.tried.items():
@@ -359,7 +374,7 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
                  ease_ndcg={"/".join(f"{v:g}" for v in point): q for point, q in choice.tried.items()},
                  validation_splits=len(vals))
     if hybrid:
-        out.concentration, out.concentration_ndcg = concentration, concentration_ndcg
+        out.concentration, out.concentration_ndcg, scaled = others_job.result()
         scaled |= component_scores(val, {EASE.name: ease})
         out.weights, out.weights_ndcg, out.component_ndcg = search_weights(val, {name: scaled[name] for name in COMPONENTS})
     return out
