@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -51,6 +53,40 @@ def test_memo_keeps_the_last_values_and_makes_each_once_per_key():
 
     assert [memo.get(k, lambda k=k: make(k)) for k in (1, 2, 1, 3, 1, 2)] == [10, 20, 10, 30, 10, 20]
     assert made == [1, 2, 3, 2]  # 2 was dropped when 3 came (1 had been used since): made again
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority") or parallel.WORKERS < 2, reason="thread niceness: Linux, two cores")
+def test_the_job_runs_at_a_lower_priority_and_the_caller_keeps_its_own():
+    def niceness():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = niceness()
+    with parallel.alongside(niceness, nice=3) as job:
+        during = niceness()
+    assert job.result() == min(19, before + 3)
+    assert during == before == niceness()
+
+
+def test_memo_makes_a_key_once_when_two_threads_ask_at_the_same_time():
+    memo, made, started = Memo(4), [], threading.Event()
+
+    def slow():
+        made.append(1)
+        started.set()
+        time.sleep(0.2)
+        return "value"
+
+    with parallel.alongside(lambda: memo.get("k", slow)) as other:
+        started.wait(5)
+        mine = memo.get("k", slow)
+    assert mine == other.result() == "value" and made == [1]
+
+
+def test_memo_forgets_a_failed_make():
+    memo = Memo(2)
+    with pytest.raises(ZeroDivisionError):
+        memo.get("k", lambda: 1 / 0)
+    assert memo.get("k", lambda: 5) == 5
 
 
 def test_tuning_on_two_threads_equals_one_thread(recs_sample):  # noqa: F811
