@@ -99,7 +99,7 @@ def section(db: Path) -> None:
             metrics,
             f"recommender_metrics_k{k}_{weeks}w",
             labels={"label": "Model", **{c: metric_label(c, k) for c in METRIC_HELP},
-                    **{c: text for c, (_, text) in history_columns.items()}, "fit_seconds": "Fit (s)"},
+                    **{c: text for c, (_, text) in history_columns.items()}, "fit_seconds": "Fit (CPU s)"},
             formats={
                 **dict.fromkeys([*ACCURACY, "coverage", "diversity", *history_columns], PCT),
                 "novelty": RATIO,
