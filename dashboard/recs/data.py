@@ -140,7 +140,7 @@ def example_customer(db: Path) -> str:
 
 
 @st.cache_resource(show_spinner=("Evaluating every recommender on the held-out weeks. The first time for a number of "
-                                 "weeks it also chooses their parameters on the weeks before: up to a minute for "
+                                 "weeks it also chooses their parameters on the weeks before: about half a minute for "
                                  "50,000 customers…"), max_entries=4)
 def _holdout(db: str, version: Version, holdout_weeks: int, sample: int) -> HoldoutPredictions:
     # Ranked once at the longest k the page offers: a shorter k only cuts these lists, so
