@@ -12,7 +12,7 @@ from apptest_pages import open_app_page
 from chart_specs import charts, title, vega_data
 from streamlit.testing.v1 import AppTest
 
-from core.recs.evaluate import METRIC_HELP
+from core.recs.metric_labels import METRIC_HELP
 
 PAGE = "pages/recommendations.py"
 

@@ -162,7 +162,7 @@ def test_cli_evaluate_errors_are_one_sentence(small_db, capsys, args, message):
 
 
 def test_metric_labels_name_the_list_length():
-    from core.recs.evaluate import metric_label
+    from core.recs.metric_labels import metric_label
 
     assert metric_label("ndcg", 10) == "NDCG@10" and metric_label("hit_rate", 5) == "Hit rate@5"
     assert metric_label("coverage", 10) == "Catalogue coverage" and metric_label("ndcg") == "NDCG@k"

@@ -66,8 +66,8 @@ class RecsQuality:
 
 
 def _recs_quality(con: duckdb.DuckDBPyConnection) -> RecsQuality:
-    from core.recs.evaluate import metric_label
     from core.recs.evaluation_cache import evaluate_db  # λ and weights chosen on the training weeks, kept on disk
+    from core.recs.metric_labels import metric_label
 
     ev = evaluate_db(con, k=RECS_K, max_customers=RECS_SAMPLE, models=RECS_MODELS, random_state=RECS_SEED)
     labels = {m: metric_label(m, RECS_K) for m in ("hit_rate", "precision")}

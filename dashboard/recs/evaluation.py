@@ -11,7 +11,8 @@ import streamlit as st
 
 from core.privacy import small_group_label
 from core.recs import BASELINE
-from core.recs.evaluate import METRIC_HELP, METRIC_LABELS, metric_label, private_by_segment
+from core.recs.evaluate import private_by_segment
+from core.recs.metric_labels import METRIC_HELP, METRIC_LABELS, metric_label
 from core.recs.metrics import ACCURACY
 from core.recs.segment_privacy import private_segment_views
 from dashboard import components, key_messages
