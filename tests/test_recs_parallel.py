@@ -113,3 +113,28 @@ def test_evaluation_on_two_threads_ranks_the_same_lists(recs_sample):  # noqa: F
     for name in one.items:
         np.testing.assert_array_equal(two.items[name], one.items[name], err_msg=name)
     assert two.tuning == one.tuning and one.tuning["hybrid_weights"]
+
+
+def test_a_large_catalogue_walks_on_one_thread(recs_sample, monkeypatch):  # noqa: F811
+    """Above PARALLEL_PRODUCTS each point in flight would hold its own inverse: no second thread then."""
+    from core.recs import ease_search
+    from core.recs.split import time_split
+    from core.recs.tuning import validation_split
+
+    log, products, customers = recs_sample
+    val = validation_split(time_split(log, holdout_weeks=8).train, products, customers, max_customers=300)
+    threads: list[str] = []
+    real = ease_search.ThreadPoolExecutor
+
+    def recording(*args, **kwargs):
+        threads.append(kwargs.get("thread_name_prefix", ""))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ease_search, "ThreadPoolExecutor", recording)
+    grid = {"l2": (100.0, 250.0, 500.0), "dropout": (0.0, 0.5)}
+    wide = ease_search.choose_ease([val], grid)
+    assert threads or parallel.WORKERS < 2
+    threads.clear()
+    monkeypatch.setattr(ease_search, "PARALLEL_PRODUCTS", val.interactions.n_products - 1)
+    narrow = ease_search.choose_ease([val], grid)
+    assert threads == [] and narrow.tried == wide.tried and narrow.params == wide.params

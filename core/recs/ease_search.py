@@ -53,6 +53,10 @@ PASSES = 2
 """Rounds over the parameters at most."""
 GRAM_BYTES = 400_000_000
 """Memory the search may keep Gram matrices in (one per user exponent and split), beyond the last two."""
+PARALLEL_PRODUCTS = 5000
+"""Largest catalogue whose points are scored two at a time: each point in flight holds its own
+inverse (products² float32, 100 MB at 5,000 products), so above this the walk stays on one thread
+and keeps the memory of one fit (:data:`core.recs.ease.MAX_PRODUCTS`' 0.8 GB)."""
 PLAIN = {"dropout": 0.0, "user_exponent": 0.0, "pop_exponent": 0.0, "lowpass_rank": 0.0, "lowpass_weight": 0.0}
 """Plain EASE: the first walk (λ only) holds the options here (a rank not in the grid: its lowest)."""
 START = {"dropout": 0.5, "user_exponent": 0.5, "pop_exponent": 0.1, "lowpass_rank": 32.0, "lowpass_weight": 0.0}
@@ -100,7 +104,7 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     passes : int, default :data:`PASSES`
     parallel : bool, default=True
         Score the two neighbours of a step on two threads (the same choice either way; twice the
-        memory of one fit).
+        memory of one fit, so only up to :data:`PARALLEL_PRODUCTS` products).
 
     Returns
     -------
@@ -158,7 +162,8 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
     lam_only = {n: axes[n] if n == "l2" else (axes[n][plain[n]],) for n in names}
     start = {n: axes[n].index(START[n]) if START[n] in axes[n] else plain[n] for n in names if n in START}
     second_walk = any(start[n] != plain[n] for n in START)
-    pool = ThreadPoolExecutor(2, thread_name_prefix="omnimix-ease") if parallel and WORKERS > 1 else None
+    two_at_once = parallel and WORKERS > 1 and max(int(k.size) for k in kept) <= PARALLEL_PRODUCTS
+    pool = ThreadPoolExecutor(2, thread_name_prefix="omnimix-ease") if two_at_once else None
     ahead = ThreadPoolExecutor(1, thread_name_prefix="omnimix-ease-ahead") if pool is not None else None
     if ahead is not None and second_walk:
         # Made while the first walk runs, since the second always asks for them: its start's Gram and
