@@ -34,7 +34,10 @@ def test_defaults_are_plain_ease(inter):
     fitted = EASE(l2=1.0).fit(inter)
     assert np.array_equal(fitted.weights_, ease_weights(gram(inter.matrix), 1.0))
     assert np.allclose(fitted._scores(np.arange(inter.matrix.shape[0])), inter.matrix.toarray() @ fitted.weights_)
-    assert "dropout" not in fitted.summary and "popularity" not in fitted.summary
+    assert "dropout" not in fitted.summary and "held back" not in fitted.summary and "weigh less" not in fitted.summary
+    options = EASE(l2=1.0, user_exponent=0.5, pop_exponent=0.1).fit(inter).summary
+    assert "customers with many products weigh less: count^−0.5" in options
+    assert "popular products held back: customers^−0.1" in options and "))" not in options
 
 
 def test_dropout_by_hand():

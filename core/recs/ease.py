@@ -264,12 +264,12 @@ class EASE(Recommender):
         if self.dropout:
             options.append(f"dropout {float(self.dropout):g}")
         if self.user_exponent:
-            options.append(f"heavy customers down-weighted (degree^−{float(self.user_exponent):g})")
+            options.append(f"customers with many products weigh less: count^−{float(self.user_exponent):g}")
         if self.pop_exponent:
-            options.append(f"popularity penalty (customers^−{float(self.pop_exponent):g})")
+            options.append(f"popular products held back: customers^−{float(self.pop_exponent):g}")
         if self._lowpass_on():
             options.append(f"rank-{int(self.lowpass_rank)} low-pass filter at weight {float(self.lowpass_weight):g}")
-        text = f"A linear model of which products go together, learned in closed form from all customers ({', '.join(options)})."
+        text = f"A linear model of which products go together, learned in closed form from all customers ({'; '.join(options)})."
         if getattr(self, "restricted_", False):
             text += (f" The catalogue has {self.interactions_.n_products:,} products, more than the "
                      f"{self.max_products:,} EASE models at once: only the {self.max_products:,} most-bought are used.")
