@@ -16,7 +16,7 @@ from core.recs import columns as C
 from core.recs import explain
 from core.recs.checks import check_positive_int
 from core.recs.interactions import Interactions
-from core.recs.linalg import top_k
+from core.recs.linalg import hide_bought, top_k
 
 SOURCE_MODEL = "model"
 SOURCE_SEGMENT = "segment popularity"
@@ -128,8 +128,7 @@ class Recommender(Estimator):
             r = rows[lo:lo + BATCH]
             s, m = self.batch_scores(r)
             if exclude_seen:
-                seen = self.interactions_.bought[r]
-                s[np.repeat(np.arange(r.shape[0]), np.diff(seen.indptr)), seen.indices] = -np.inf
+                hide_bought(s, self.interactions_.bought[r])
             items[lo:lo + BATCH] = top_k(s, n)[1].reshape(r.shape[0], n)
             vals[lo:lo + BATCH] = np.take_along_axis(s, items[lo:lo + BATCH], axis=1)
             made[lo:lo + BATCH] = np.take_along_axis(m, items[lo:lo + BATCH], axis=1)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.recs import columns as C
 from core.recs.interactions import Interactions
-from core.recs.linalg import top_k
+from core.recs.linalg import hide_bought, top_k
 
 K = 10
 """List length of the validation NDCG."""
@@ -40,9 +40,7 @@ def _ranked(scores: np.ndarray, users: np.ndarray, inter: Interactions, k: int) 
     and comes back here for the rows where it cannot prove its list is the top.
     """
     scores = np.array(scores, dtype=np.float32)
-    seen = inter.bought[users]
-    scores[np.repeat(np.arange(users.size), np.diff(seen.indptr)), seen.indices] = -np.inf
-    return top_k(scores, k)[1].reshape(users.size, k)
+    return top_k(hide_bought(scores, inter.bought[users]), k)[1].reshape(users.size, k)
 
 
 class NDCG:

@@ -28,6 +28,7 @@ import numpy as np
 
 from core.recs.blend_search import NDCG, K
 from core.recs.ease import DEFAULT_L2, EASE, gram, lowpass_basis, most_bought
+from core.recs.linalg import hide_bought
 from core.recs.parallel import WORKERS, Memo
 
 if TYPE_CHECKING:
@@ -195,10 +196,7 @@ def choose_ease(vals: list[Validation], grid: dict[str, tuple[float, ...]] | Non
 def unbought_scores(model: EASE) -> Callable[[np.ndarray], np.ndarray]:
     """Scores of ``model`` for some rows as its :meth:`~core.recs.base.Recommender.top_items` ranks them (bought: ``-inf``)."""
     def scores_of(rows: np.ndarray) -> np.ndarray:
-        scores = model.batch_scores(rows)[0]
-        seen = model.interactions_.bought[rows]
-        scores[np.repeat(np.arange(rows.size), np.diff(seen.indptr)), seen.indices] = -np.inf
-        return scores
+        return hide_bought(model.batch_scores(rows)[0], model.interactions_.bought[rows])
     return scores_of
 
 

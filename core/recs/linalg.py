@@ -31,6 +31,16 @@ def l2_normalise(matrix: sp.spmatrix, *, axis: int) -> sp.csr_matrix:
     return out
 
 
+def hide_bought(scores: np.ndarray, bought: sp.csr_matrix) -> np.ndarray:
+    """``scores`` with each row's bought products (the stored entries of that row of ``bought``) set to ``-inf``, in place.
+
+    ``scores`` has one row per row of ``bought`` and one column per product; returns it, so a
+    :func:`top_k` of the result ranks the bought products last.
+    """
+    scores[np.repeat(np.arange(bought.shape[0]), np.diff(bought.indptr)), bought.indices] = -np.inf
+    return scores
+
+
 def top_k(
     scores: np.ndarray, k: int, *, axis: int = 1, positive: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
