@@ -342,22 +342,21 @@ def tune(train_log: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFram
     ease_vals = [v.sample(max_customers, random_state + i) for i, v in enumerate(vals)]
 
     def other_components() -> tuple[float, dict[float, float], dict[str, np.ndarray]]:
-        # γ on the weights' sample: on EASE's 2,000 its choice wavered between 2 and 3 (50k, tuning seed 1).
-        gamma = []
-
-        def scores_of(name: str) -> np.ndarray:
-            if name == BrandAffinity.name:
-                gamma.extend(choose_concentration(val))
-                return component_scores(val, {name: gamma[2]})[name]
-            return component_scores(val, {name: COMPONENTS[name]().fit(val.interactions)})[name]
-
         # Two at a time, the longest first (γ's search, then user-kNN): once EASE's walk is done, the
-        # tuning waits for these alone.
-        names = sorted((name for name in COMPONENTS if name != EASE.name),
-                       key=lambda name: name not in (BrandAffinity.name, UserKNN.name))
+        # tuning waits for these alone.  Brand affinity is scored last, with the γ chosen by then.
         with ThreadPoolExecutor(WORKERS if parallel else 1, thread_name_prefix="omnimix-components") as pool:
+            # γ on the weights' sample: on EASE's 2,000 its choice wavered between 2 and 3 (50k, tuning seed 1).
+            gamma_job = pool.submit(choose_concentration, val)
+
+            def scores_of(name: str) -> np.ndarray:
+                model = gamma_job.result()[2] if name == BrandAffinity.name else COMPONENTS[name]().fit(val.interactions)
+                return component_scores(val, {name: model})[name]
+
+            names = sorted((name for name in COMPONENTS if name != EASE.name),
+                           key=lambda name: (name != UserKNN.name, name == BrandAffinity.name))
             scaled = dict(zip(names, pool.map(scores_of, names), strict=True))
-        return gamma[0], gamma[1], {name: scaled[name] for name in COMPONENTS if name in scaled}
+        gamma, gamma_ndcg, _ = gamma_job.result()
+        return gamma, gamma_ndcg, {name: scaled[name] for name in COMPONENTS if name in scaled}
 
     # EASE's walk is the longest step and needs nothing else: the other components are fitted and
     # scored beside it (parallel.alongside), and blended with it once it is done.
