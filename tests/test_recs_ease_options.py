@@ -209,8 +209,6 @@ def test_lowpass_in_the_model(inter):
     copy = plain.with_lowpass(2, 0.25, basis)
     assert np.allclose(copy.weights_, model.weights_, atol=1e-6) and plain.lowpass_weight == 0.0
     assert np.array_equal(copy.with_lowpass(2, 0.0, basis).weights_, plain.weights_)
-    assert np.allclose(EASE(l2=1.0, lowpass_rank=2, lowpass_weight=0.25).fit(inter, basis=basis).weights_,
-                       model.weights_)
 
 
 def test_lowpass_is_chosen_on_validation_with_a_canonical_rank(recs_sample):  # noqa: F811

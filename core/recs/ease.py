@@ -284,20 +284,18 @@ class EASE(Recommender):
     def _lowpass_on(self) -> bool:
         return bool(self.lowpass_weight) and int(self.lowpass_rank) > 0
 
-    def fit(self, interactions: Interactions, *, gram_matrix: np.ndarray | None = None,
-            basis: tuple[np.ndarray, np.ndarray] | None = None) -> EASE:
+    def fit(self, interactions: Interactions, *, gram_matrix: np.ndarray | None = None) -> EASE:
         """Learn ``weights_`` from ``interactions``; returns ``self``.
 
         ``gram_matrix`` (optional) is the Gram of the modelled products as :func:`gram` gives it
-        with this model's ``user_exponent``, and ``basis`` (optional) :func:`lowpass_basis` of
-        their matrix with at least ``lowpass_rank`` columns, so a search on one split computes
-        them once (:func:`core.recs.ease_search.choose_ease`).
+        with this model's ``user_exponent``, so a search on one split computes it once
+        (:func:`core.recs.ease_search.choose_ease`; it tries low-pass terms with :meth:`with_lowpass`).
         """
-        self._given_gram, self._given_basis = gram_matrix, basis
+        self._given_gram = gram_matrix
         try:
             return super().fit(interactions)
         finally:
-            self._given_gram = self._given_basis = None
+            self._given_gram = None
 
     def _fit(self, interactions: Interactions) -> None:
         self.products_ = most_bought(interactions, self.max_products)
@@ -313,9 +311,7 @@ class EASE(Recommender):
         self._ease_weights = ease_weights(g, ridge(g, self.effective_l2(self._matrix.nnz), float(self.dropout)))
         self.weights_ = self._ease_weights
         if self._lowpass_on():
-            basis = getattr(self, "_given_basis", None)
-            if basis is None:
-                basis = lowpass_basis(self._matrix, int(self.lowpass_rank))
+            basis = lowpass_basis(self._matrix, int(self.lowpass_rank))
             self.weights_ = lowpass_weights(self._ease_weights, basis, int(self.lowpass_rank), float(self.lowpass_weight))
         self.item_customers_ = np.diff(sp.csc_matrix(self._matrix).indptr)
         self._set_divisor()
