@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OmnimixError
-from core.recs import EASE, Hybrid, Interactions, Recommender, from_db, make_model
+from core.recs import Hybrid, Interactions, Recommender, from_db, make_model
 from core.recs import profile as recs_profile
 from core.recs.evaluate import Evaluation, HoldoutPredictions, score
 from core.recs.evaluation_cache import predict_holdout_db  # the evaluation's tuning, shared with the report
@@ -54,10 +54,8 @@ def _model(db: str, version: Version, name: str) -> Recommender:
     if name == Hybrid.name:  # blend the cached components instead of fitting them again
         weights = _tuning(db, version).weights
         return Hybrid.from_fitted({c: _model(db, version, c) for c in weights}, weights=weights)
-    if name == EASE.name:
-        return EASE(**_tuning(db, version).params(EASE.name)).fit(_interactions(db, version))
-    # A hybrid component that is not a page model (brand affinity, recently viewed) is built from the hybrid's
-    # list, with what the tuning chose for it (brand affinity's concentration).
+    # A hybrid component (EASE, and brand affinity or recently viewed, which are not page models) is built from
+    # the hybrid's list, with what the tuning chose for it (EASE's λ and options, brand affinity's concentration).
     built = COMPONENTS[name](**_tuning(db, version).params(name)) if name in COMPONENTS else make_model(name)
     return built.fit(_interactions(db, version))
 
